@@ -1,0 +1,35 @@
+# The two commands of this repository (see README.md):
+#   make run   set up, build, start Redis + the four services locally, run the main job
+#   make test  set up, build, run every test; ends with one line "N passed, N failed"
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CONFIGURATION ?= Release
+RUN_ARGS ?=
+
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: help setup build test run clean
+
+help:
+	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
+	@echo "make test   build and run every test"
+	@echo "make clean  remove build output and local run data"
+
+## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
+setup:
+	@tools/setup.sh
+
+build: setup
+	dotnet build platform.sln -c $(CONFIGURATION) -v quiet -clp:ErrorsOnly
+
+test: build
+	@tools/run-tests.sh $(CONFIGURATION)
+
+run: build
+	dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll $(RUN_ARGS)
+
+clean:
+	dotnet clean platform.sln -c $(CONFIGURATION) -v quiet
+	rm -rf .artifacts .run

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Marketplace.DevHost;
+
+/// <summary>One local service: its name, app id and fixed ports (the same as in its appsettings.json).</summary>
+internal sealed record LocalService(string Name, string AppId, int GrpcPort, int HttpPort);
+
+/// <summary>
+/// Redis and the four services as child processes of this one. Data and logs go to
+/// <c>.run/</c> in the checkout. Everything started here is stopped by <see cref="StopAsync"/>.
+/// </summary>
+internal sealed class LocalPlatform(string root, string configuration)
+{
+    public static readonly IReadOnlyList<LocalService> Services =
+    [
+        new("Orders", "orders", 7101, 7201),
+        new("Reviews", "reviews", 7102, 7202),
+        new("Messaging", "messaging", 7103, 7203),
+        new("Scoring", "scoring", 7104, 7204),
+    ];
+
+    private readonly List<ChildProcess> _children = [];
+
+    public int RedisPort { get; private set; }
+
+    public string RunDirectory => Path.Combine(root, ".run");
+
+    public IReadOnlyList<ChildProcess> Children => _children;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        string redisDir = Path.Combine(RunDirectory, "redis");
+        string logDir = Path.Combine(RunDirectory, "logs");
+        Directory.CreateDirectory(redisDir);
+        Directory.CreateDirectory(logDir);
+
+        foreach (var service in Services)
+        {
+            EnsurePortFree(service.GrpcPort, $"{service.Name} gRPC");
+            EnsurePortFree(service.HttpPort, $"{service.Name} HTTP");
+        }
+
+        RedisPort = FreeLoopbackPort();
+        string port = RedisPort.ToString(CultureInfo.InvariantCulture);
+        var redis = ChildProcess.Start("redis", "redis-server",
+            ["--port", port, "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no"],
+            new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
+        _children.Add(redis);
+        await WaitForRedisAsync(redis, RedisPort, cancellationToken);
+
+        foreach (var service in Services)
+        {
+            string dll = Path.Combine(root, "services", service.Name, "bin", configuration, "net10.0", $"Marketplace.{service.Name}.dll");
+            if (!File.Exists(dll))
+            {
+                throw new InvalidOperationException($"{dll} is missing: run `make run` (it builds first).");
+            }
+
+            _children.Add(ChildProcess.Start(service.AppId, "dotnet", [dll], new Dictionary<string, string>
+            {
+                ["Platform__BindAddress"] = "127.0.0.1",
+                ["Platform__GrpcPort"] = service.GrpcPort.ToString(CultureInfo.InvariantCulture),
+                ["Platform__HttpPort"] = service.HttpPort.ToString(CultureInfo.InvariantCulture),
+                ["Platform__Redis"] = $"127.0.0.1:{port}",
+                ["DOTNET_ENVIRONMENT"] = "Development",
+            }, Path.Combine(logDir, service.AppId + ".log")));
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var (service, child) in Services.Zip(_children.Skip(1)))
+        {
+            await WaitUntilReadyAsync(http, service, child, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the services first (they drain in-flight work), then Redis.</summary>
+    public async Task StopAsync()
+    {
+        var services = _children.Skip(1).Select(child => child.StopAsync(TimeSpan.FromSeconds(25)));
+        await Task.WhenAll(services);
+        if (_children.Count > 0)
+        {
+            await _children[0].StopAsync(TimeSpan.FromSeconds(10));
+        }
+
+        foreach (var child in _children)
+        {
+            child.Dispose();
+        }
+    }
+
+    private static async Task WaitForRedisAsync(ChildProcess redis, int port, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (redis.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with code {redis.ExitCode}; see {redis.LogPath}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+
+        throw new TimeoutException($"redis-server did not listen within 20 s; see {redis.LogPath}");
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient http, LocalService service, ChildProcess child, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (child.HasExited)
+            {
+                throw new InvalidOperationException($"{service.Name} exited with code {child.ExitCode}; see {child.LogPath}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{service.HttpPort}/readyz"), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{service.Name} was not ready within 90 s; see {child.LogPath}");
+    }
+
+    private static void EnsurePortFree(int port, string what)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+        }
+        catch (SocketException)
+        {
+            throw new InvalidOperationException($"port {port} ({what}) is already in use: is another `make run` still up?");
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
