@@ -10,11 +10,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run clean
+.PHONY: help setup build test run token clean
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
+	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
 	@echo "make clean  remove build output and local run data"
 
 ## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
@@ -29,6 +30,9 @@ test: build
 
 run: build
 	dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll $(RUN_ARGS)
+
+token: build
+	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll token "$(SUB)" "$(ROLES)"
 
 clean:
 	dotnet clean platform.sln -c $(CONFIGURATION) -v quiet

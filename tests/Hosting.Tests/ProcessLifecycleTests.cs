@@ -31,4 +31,16 @@ public sealed class ProcessLifecycleTests(RedisFixture redis)
         Assert.Equal(2, exitCode);
         Assert.Contains("Platform:HttpPort must be a port number", orders.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_missing_signing_key_stops_the_service_with_a_message_naming_the_key()
+    {
+        await using var orders = ServiceProcess.Start("Orders", redis.ConnectionString,
+            new Dictionary<string, string> { ["Identity__SigningKey"] = "" });
+
+        int exitCode = await orders.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Identity:SigningKey must be at least 32 bytes", orders.Output, StringComparison.Ordinal);
+    }
 }

@@ -44,6 +44,7 @@ public sealed class ServiceHost : IAsyncDisposable
             ["Platform:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Platform:Redis"] = redisConnectionString,
             ["Platform:ShutdownTimeoutSeconds"] = "5",
+            ["Identity:SigningKey"] = TestIdentity.SigningKey,
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

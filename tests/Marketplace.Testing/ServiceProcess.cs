@@ -66,6 +66,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Platform__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["Platform__Redis"] = redisConnectionString;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Identity__SigningKey"] = TestIdentity.SigningKey;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -2,9 +2,15 @@ using Marketplace.DevHost;
 
 // `make run`: Redis + the four services on this machine, then the main job.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
-bool once = args.Contains("--once");
+// `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead.
 string root = FindRepoRoot();
 string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
+if (args is ["token", ..])
+{
+    return LocalTokens.Print(root, args[1..]);
+}
+
+bool once = args.Contains("--once");
 
 using var stopping = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -1,3 +1,4 @@
+using Marketplace.Hosting.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -84,8 +85,10 @@ public static class MarketplaceService
     /// <summary>Registers configuration, listeners, Redis, health checks and shutdown behaviour.</summary>
     public static PlatformOptions AddServiceDefaults(this WebApplicationBuilder builder, string appId)
     {
-        var options = PlatformOptions.Read(builder.Configuration, appId);
+        var options = ReadAll(builder.Configuration, appId, out var identity);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton<TokenService>();
 
         builder.Logging.AddSimpleConsole(console =>
         {
@@ -108,6 +111,39 @@ public static class MarketplaceService
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
 
         return options;
+    }
+
+    /// <summary>Reads every shared section and reports all their problems at once.</summary>
+    private static PlatformOptions ReadAll(IConfiguration configuration, string appId, out IdentityOptions identity)
+    {
+        var problems = new List<string>();
+        PlatformOptions? platform = null;
+        IdentityOptions? readIdentity = null;
+        try
+        {
+            platform = PlatformOptions.Read(configuration, appId);
+        }
+        catch (InvalidConfigurationException e)
+        {
+            problems.AddRange(e.Problems);
+        }
+
+        try
+        {
+            readIdentity = IdentityOptions.Read(configuration);
+        }
+        catch (InvalidConfigurationException e)
+        {
+            problems.AddRange(e.Problems);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidConfigurationException(problems);
+        }
+
+        identity = readIdentity!;
+        return platform!;
     }
 
     /// <summary>Maps <c>/healthz</c> (the process is alive) and <c>/readyz</c> (its dependencies answer) on the HTTP port.</summary>
