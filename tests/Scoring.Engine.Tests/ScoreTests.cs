@@ -117,7 +117,9 @@ public sealed class ScoreTests
         }
         var means = stats.Means(Policy);
         Assert.Equal((a.Aggregate.RawIndex(Area.ConflictFree)!.Value + b.Aggregate.RawIndex(Area.ConflictFree)!.Value) / 2, means[Area.ConflictFree], 1e-9);
-        Assert.Equal(b.Aggregate.RawIndex(Area.ValueForMoney)!.Value, means[Area.ValueForMoney], 1e-9); // only b has reviews
+        var noReviews = PeerStats.Of([Ledger([Completed("c1", gig: "c"), Completed("c2", gig: "c"), Completed("c3", gig: "c")], gig: "c").Aggregate], Policy);
+        Assert.Equal(0, noReviews.Count(Area.ValueForMoney));
+        Assert.Equal(Policy.PriorAreaMean, noReviews.Means(Policy)[Area.ValueForMoney]); // no data in the group: the policy prior
     }
 
     [Fact]
