@@ -16,7 +16,13 @@ public static class AreaIndexer
         && !facts.BuyerUnresponsive
         && (facts.Cancellation is null || policy.Cancellations.Counts(facts.Cancellation));
 
-    /// <summary>The per-area index of an included order; NaN marks "not applicable".</summary>
+    /// <summary>
+    /// The per-area index of an included order; NaN marks "not applicable". Satisfaction,
+    /// communication, conflict-free and cancellations apply to every counted order; on-time
+    /// delivery to every order that was delivered or passed its due time; value for money to
+    /// reviewed orders. Whether an area applies never depends on how good the outcome was, so a
+    /// better outcome can only raise an index.
+    /// </summary>
     public static PerArea<double> Indices(OrderFacts facts, ScoringPolicy policy)
     {
         var w = policy.AreaInputs;
@@ -26,13 +32,14 @@ public static class AreaIndexer
         var sat = new WeightedMean();
         if (facts.Review is { } r) sat.Add(Stars(r.Overall), w.SatisfactionOverallRating);
         if (facts.PrivateRating is { } pr) sat.Add(pr / 10.0, w.SatisfactionPrivateRating);
-        if (sat.Any || negative) sat.Add(negative ? 0 : 1, w.SatisfactionNoNegativeEvents);
+        sat.Add(negative ? 0 : 1, w.SatisfactionNoNegativeEvents); // every counted order says whether it went without incident
         result[(int)Area.Satisfaction] = sat.Value;
 
         var com = new WeightedMean();
         if (facts.Review is { } rc) com.Add(Stars(rc.Communication), w.CommunicationRating);
-        if (facts.SellerUnresponsive) com.Add(0, w.CommunicationResponsiveness);
-        else if (facts.SellerResponseHours is { } hours) com.Add(Responsiveness(hours, w), w.CommunicationResponsiveness);
+        // No unresponsive mark and no measured response time: nothing went unanswered, full credit.
+        var responsiveness = facts.SellerUnresponsive ? 0 : facts.SellerResponseHours is { } hours ? Responsiveness(hours, w) : 1;
+        com.Add(responsiveness, w.CommunicationResponsiveness);
         result[(int)Area.Communication] = com.Value;
 
         result[(int)Area.ConflictFree] = negative ? 0 : 1;
@@ -85,7 +92,6 @@ public static class AreaIndexer
     {
         private double _sum;
         private double _weight;
-        public readonly bool Any => _weight > 0;
         public readonly double Value => _weight > 0 ? _sum / _weight : double.NaN;
 
         public void Add(double value, double weight)

@@ -25,13 +25,16 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
     /// <summary>Forward-decay landmark of the sums (unix seconds); <see cref="long.MinValue"/> before any order.</summary>
     public long LandmarkSeconds { get; private set; }
 
-    /// <summary>Outcome time of the Gig's most recent final order, counted or not (unix seconds).</summary>
+    /// <summary>
+    /// Outcome time of the Gig's most recent counted order (unix seconds). Excluded orders
+    /// (non-counting cancellations, unresponsive buyers) do not move it: they change nothing.
+    /// </summary>
     public long MaxOutcomeSeconds { get; private set; }
 
     /// <summary>Orders currently counted (included and inside the evaluation window): the "scored orders".</summary>
     public int ScoredOrders { get; private set; }
 
-    /// <summary>True once any final order has been seen.</summary>
+    /// <summary>True once an order has been counted.</summary>
     public bool HasOrders => MaxOutcomeSeconds != long.MinValue;
 
     /// <summary>Number of counted orders to which an area applies.</summary>
@@ -81,7 +84,7 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
         LandmarkSeconds = landmarkSeconds;
     }
 
-    /// <summary>Adds an order's contribution in O(1). Excluded contributions only advance the most recent order time.</summary>
+    /// <summary>Adds an order's contribution in O(1); an excluded contribution changes nothing.</summary>
     public void Add(OrderContribution c) => Apply(c, +1);
 
     /// <summary>Subtracts a contribution added before; exact inverse of <see cref="Add"/> on the sums.</summary>
@@ -94,7 +97,11 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
         Add(next);
     }
 
-    /// <summary>Clears the sums and re-adds the given contributions, all computed at <paramref name="landmarkSeconds"/>.</summary>
+    /// <summary>
+    /// Clears the sums and re-adds the given contributions, all computed at <paramref name="landmarkSeconds"/>
+    /// (after a landmark move, or when the most recent counted order stopped counting). With no
+    /// contributions the aggregate is empty again.
+    /// </summary>
     public void Rebuild(long landmarkSeconds, long maxOutcomeSeconds, IEnumerable<OrderContribution> counted)
     {
         _count = default;
@@ -104,6 +111,11 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
         LandmarkSeconds = landmarkSeconds;
         MaxOutcomeSeconds = maxOutcomeSeconds;
         foreach (var c in counted) Add(c);
+        if (ScoredOrders == 0)
+        {
+            LandmarkSeconds = long.MinValue;
+            MaxOutcomeSeconds = long.MinValue;
+        }
     }
 
     /// <summary>A deep copy (used by what-if projections, which must not change their input).</summary>
@@ -111,12 +123,13 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
 
     private void Apply(OrderContribution c, int sign)
     {
-        if (c.Included && c.LandmarkSeconds != LandmarkSeconds)
+        if (!c.Included) return;
+        if (c.LandmarkSeconds != LandmarkSeconds)
             throw new ArgumentException(
                 $"Contribution computed at landmark {c.LandmarkSeconds} cannot be applied to an aggregate at landmark {LandmarkSeconds}.",
                 nameof(c));
+        if (sign < 0 && ScoredOrders == 0) throw new InvalidOperationException("Subtracted a contribution that was never added.");
         if (sign > 0 && c.OutcomeSeconds > MaxOutcomeSeconds) MaxOutcomeSeconds = c.OutcomeSeconds;
-        if (!c.Included) return;
         checked
         {
             ScoredOrders += sign;
@@ -128,7 +141,6 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
                 _weighted[a] += sign * c.Weighted((Area)a);
             }
         }
-        if (ScoredOrders < 0) throw new InvalidOperationException("Subtracted a contribution that was never added.");
     }
 
     /// <summary>

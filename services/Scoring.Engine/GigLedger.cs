@@ -6,7 +6,7 @@ namespace Marketplace.Scoring.Engine;
 /// against Redis: keep each order's latest facts and the contribution currently counted, replace
 /// that contribution when facts change, drop orders that leave the evaluation window, and
 /// rebuild the sums when the landmark moves. The result depends only on the set of latest facts,
-/// never on the order in which they arrived.
+/// never on the order in which they arrived (see docs/scoring.md).
 /// </summary>
 public sealed class GigLedger
 {
@@ -14,6 +14,7 @@ public sealed class GigLedger
     private readonly Dictionary<string, OrderFacts> _facts;
     private readonly Dictionary<string, OrderContribution> _counted;
     private readonly SortedSet<(long Time, string OrderId)> _countedByTime;
+    private readonly SortedSet<(long Time, string OrderId)> _includedByTime;
 
     /// <summary>Creates an empty ledger for a Gig.</summary>
     public GigLedger(string gigId, ScoringPolicy policy)
@@ -24,6 +25,7 @@ public sealed class GigLedger
         _facts = new(StringComparer.Ordinal);
         _counted = new(StringComparer.Ordinal);
         _countedByTime = [];
+        _includedByTime = [];
         Aggregate = new GigAggregate();
     }
 
@@ -34,6 +36,7 @@ public sealed class GigLedger
         _facts = new(source._facts, StringComparer.Ordinal);
         _counted = new(source._counted, StringComparer.Ordinal);
         _countedByTime = new(source._countedByTime);
+        _includedByTime = new(source._includedByTime);
         Aggregate = source.Aggregate.Clone();
     }
 
@@ -54,7 +57,8 @@ public sealed class GigLedger
     /// <summary>
     /// Records the latest facts of an order and updates the sums: O(1) for the order itself, plus
     /// one subtraction per order that leaves the evaluation window, plus an O(n) rebuild in the
-    /// rare case the landmark moves (once per landmark step). Invalid facts throw and change nothing.
+    /// rare cases the landmark moves (once per landmark step) or the most recent counted order
+    /// stops counting. Invalid facts throw and change nothing.
     /// </summary>
     public void Upsert(OrderFacts facts)
     {
@@ -62,38 +66,39 @@ public sealed class GigLedger
         if (!string.Equals(facts.GigId, GigId, StringComparison.Ordinal))
             throw new ArgumentException($"GigId '{facts.GigId}' does not match the ledger's Gig '{GigId}'", nameof(facts));
 
+        if (_facts.TryGetValue(facts.OrderId, out var previous) && Included(previous) is { } oldTime)
+            _includedByTime.Remove((oldTime, facts.OrderId));
         _facts[facts.OrderId] = facts;
-        Uncount(facts.OrderId);
-        if (facts.OutcomeAt is not { } outcomeAt) return; // a running order counts nowhere yet
-        var t = outcomeAt.ToUnixTimeSeconds();
+        var time = Included(facts);
+        if (time is { } t) _includedByTime.Add((t, facts.OrderId));
 
-        if (!Aggregate.HasOrders) Aggregate.StartAt(ForwardDecay.LandmarkFor(t, _policy));
-        else if (Aggregate.RequiresRebuild(t, _policy))
+        var oldMax = Aggregate.MaxOutcomeSeconds;
+        var newMax = _includedByTime.Count > 0 ? _includedByTime.Max.Time : long.MinValue;
+        if (newMax < oldMax || (Aggregate.HasOrders && Aggregate.RequiresRebuild(newMax, _policy)))
         {
-            RebuildAll(Math.Max(t, Aggregate.MaxOutcomeSeconds));
+            RebuildAll(newMax);
             return;
         }
 
-        var drop = Aggregate.WindowDropAfter(t, _policy);
+        Uncount(facts.OrderId);
+        if (time is not { } at) return;
+        if (!Aggregate.HasOrders) Aggregate.StartAt(ForwardDecay.LandmarkFor(at, _policy));
+        if (Aggregate.WindowDropAfter(newMax, _policy) is { } drop) DropRange(drop.From, drop.To);
+        if (at < ForwardDecay.WindowStart(newMax, _policy)) return; // arrived already outside the window
         var contribution = OrderContribution.From(facts, _policy, Aggregate.LandmarkSeconds);
-        if (t < ForwardDecay.WindowStart(Math.Max(t, Aggregate.MaxOutcomeSeconds), _policy))
-            contribution = contribution.AsExcluded();
         Aggregate.Add(contribution);
-        if (contribution.Included) Count(facts.OrderId, contribution);
-        if (drop is { } range) DropRange(range.From, range.To);
+        _counted[facts.OrderId] = contribution;
+        _countedByTime.Add((at, facts.OrderId));
     }
+
+    private long? Included(OrderFacts facts) =>
+        AreaIndexer.IsIncluded(facts, _policy) ? facts.OutcomeAt!.Value.ToUnixTimeSeconds() : null;
 
     private void Uncount(string orderId)
     {
         if (!_counted.Remove(orderId, out var previous)) return;
         Aggregate.Subtract(previous);
         _countedByTime.Remove((previous.OutcomeSeconds, orderId));
-    }
-
-    private void Count(string orderId, OrderContribution contribution)
-    {
-        _counted[orderId] = contribution;
-        _countedByTime.Add((contribution.OutcomeSeconds, orderId));
     }
 
     private void DropRange(long from, long to)
@@ -105,15 +110,20 @@ public sealed class GigLedger
 
     private void RebuildAll(long maxOutcomeSeconds)
     {
-        var landmark = ForwardDecay.LandmarkFor(maxOutcomeSeconds, _policy);
-        var windowStart = ForwardDecay.WindowStart(maxOutcomeSeconds, _policy);
         _counted.Clear();
         _countedByTime.Clear();
-        foreach (var facts in _facts.Values)
+        if (maxOutcomeSeconds == long.MinValue)
         {
-            if (facts.OutcomeAt is not { } at || at.ToUnixTimeSeconds() < windowStart) continue;
-            var c = OrderContribution.From(facts, _policy, landmark);
-            if (c.Included) Count(facts.OrderId, c);
+            Aggregate.Rebuild(long.MinValue, long.MinValue, []);
+            return;
+        }
+        var landmark = ForwardDecay.LandmarkFor(maxOutcomeSeconds, _policy);
+        var windowStart = ForwardDecay.WindowStart(maxOutcomeSeconds, _policy);
+        foreach (var (time, orderId) in _includedByTime.GetViewBetween((windowStart, string.Empty), (long.MaxValue, string.Empty)))
+        {
+            var c = OrderContribution.From(_facts[orderId], _policy, landmark);
+            _counted[orderId] = c;
+            _countedByTime.Add((time, orderId));
         }
         Aggregate.Rebuild(landmark, maxOutcomeSeconds, _counted.Values);
     }

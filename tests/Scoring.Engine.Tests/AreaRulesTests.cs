@@ -124,7 +124,7 @@ public sealed class AreaRulesTests
         var expected = (0.75 * w.SatisfactionOverallRating + 0.5 * w.SatisfactionPrivateRating + 0 * w.SatisfactionNoNegativeEvents)
             / (w.SatisfactionOverallRating + w.SatisfactionPrivateRating + w.SatisfactionNoNegativeEvents);
         Assert.Equal(expected, Index(facts, Area.Satisfaction), 1e-12);
-        Assert.True(double.IsNaN(Index(Completed("b"), Area.Satisfaction))); // nothing said: not applicable
+        Assert.Equal(1.0, Index(Completed("b"), Area.Satisfaction)); // no rating, no incident: the absence of negative events speaks
         Assert.Equal(0.0, Index(Completed("c") with { DisputeOpened = true }, Area.Satisfaction)); // a dispute alone says a lot
     }
 
@@ -135,6 +135,7 @@ public sealed class AreaRulesTests
         Assert.Equal(1.0, Index(Completed("a") with { SellerResponseHours = 0.5 }, Area.Communication));
         Assert.Equal(0.5, Index(Completed("b") with { SellerResponseHours = 12.5 }, Area.Communication), 1e-12);
         Assert.Equal(0.0, Index(Completed("c") with { SellerResponseHours = 0.5, SellerUnresponsive = true }, Area.Communication));
+        Assert.Equal(1.0, Index(Completed("e"), Area.Communication)); // nothing went unanswered
         var w = Policy.AreaInputs;
         var rated = Completed("d") with { Review = new ReviewFacts(5, 3, 5, 5, true), SellerUnresponsive = true };
         Assert.Equal(0.5 * w.CommunicationRating / (w.CommunicationRating + w.CommunicationResponsiveness), Index(rated, Area.Communication), 1e-12);
