@@ -169,4 +169,51 @@ public sealed class AggregateTests
         var missing = entries.Where(e => e.Key != "w3").ToList();
         Assert.Contains("'w3'", Assert.Throws<FormatException>(() => GigAggregate.FromHashEntries(missing)).Message);
     }
+
+    [Fact]
+    public void An_excluded_newer_order_does_not_push_older_orders_out_of_the_window()
+    {
+        // SPEC 5.1: excluded orders are left out of every area — so they are not "the most recent order" of SPEC 5.2 either.
+        var ledger = Ledger([Completed("old", 0), Completed("mid", 100)]);
+        ledger.Upsert(Completed("newest", 800) with { BuyerUnresponsive = true });
+        Assert.Equal(Ledger([Completed("old", 0), Completed("mid", 100)]).Aggregate, ledger.Aggregate);
+    }
+
+    [Fact]
+    public void When_the_most_recent_order_stops_counting_the_orders_it_pushed_out_come_back()
+    {
+        // SPEC 5.2 evaluation period + SPEC 3: a buyer-unresponsive mark arriving late removes the newest order,
+        // and the window is again measured from the most recent counted order.
+        var ledger = Ledger([Completed("old", 0), Completed("mid", 100), Completed("newest", 800)]);
+        Assert.False(ledger.Counted.ContainsKey("old"));
+        ledger.Upsert(Completed("newest", 800) with { BuyerUnresponsive = true });
+        Assert.True(ledger.Counted.ContainsKey("old"));
+        Assert.Equal(Ledger([Completed("old", 0), Completed("mid", 100)]).Aggregate, ledger.Aggregate);
+    }
+
+    [Fact]
+    public void The_bound_on_one_bad_order_is_nearly_reached_by_the_worst_case()
+    {
+        // SPEC 5.2 "few orders must not swing a score", invariant (4): 50 perfect small orders, then one
+        // large bad order 729 days later. The quality drop stays within the stated bound and comes close to it.
+        var perfect = Enumerable.Range(0, 50).Select(i => Completed($"o{i}", 0, amount: 10m) with
+        {
+            Review = FiveStars,
+            PrivateRating = 10,
+        }).ToList();
+        var ledger = Ledger(perfect);
+        var peers = PeerMeans.Uniform(1.0);
+        var before = GigScorer.Quality(ledger.Aggregate, peers, Policy).Quality;
+        ledger.Upsert(Bad("bad", 729) with
+        {
+            AmountUsd = 5000m,
+            FirstDeliveryAt = null,
+            CompletedAt = null,
+            Cancellation = new CancellationFacts(T0.AddDays(729 + 5), CancellationInitiator.Seller, CancellationReason.SellerUnableToDeliver),
+        });
+        Assert.Equal(51, ledger.Aggregate.ScoredOrders);
+        var drop = before - GigScorer.Quality(ledger.Aggregate, peers, Policy).Quality;
+        var bound = PropertyTests.WorstCaseQualityBound50;
+        Assert.InRange(drop, 0.95 * bound, bound);
+    }
 }
