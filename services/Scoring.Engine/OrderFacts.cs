@@ -81,7 +81,7 @@ public sealed record OrderFacts
     /// <summary>Problems with these facts, each naming the field; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
-        var problems = new List<string>();
+        var problems = new List<string>(0);
         if (string.IsNullOrWhiteSpace(OrderId)) problems.Add("OrderId must not be empty");
         if (string.IsNullOrWhiteSpace(GigId)) problems.Add("GigId must not be empty");
         if (AmountUsd < 0) problems.Add("AmountUsd must be >= 0");
@@ -105,10 +105,20 @@ public sealed record OrderFacts
     /// <summary>Throws <see cref="ArgumentException"/> listing every problem when the facts are invalid.</summary>
     public void EnsureValid()
     {
+        if (IsValid) return; // hot path: no allocation for valid facts
         var problems = Validate();
         if (problems.Count > 0)
             throw new ArgumentException($"Invalid order facts for '{OrderId}': {string.Join("; ", problems)}");
     }
+
+    private bool IsValid =>
+        !string.IsNullOrWhiteSpace(OrderId) && !string.IsNullOrWhiteSpace(GigId) && AmountUsd >= 0
+        && DueAt >= CreatedAt && !(FirstDeliveryAt < CreatedAt) && !(CompletedAt is not null && Cancellation is not null)
+        && !(CompletedAt < CreatedAt) && !(Cancellation is not null && Cancellation.At < CreatedAt)
+        && (SellerResponseHours is null or >= 0) && (PrivateRating is null or (>= 0 and <= 10))
+        && (Review is null || (Stars(Review.Overall) && Stars(Review.Communication) && Stars(Review.ServiceAsDescribed) && Stars(Review.ValueForMoney)));
+
+    private static bool Stars(int value) => value is >= 1 and <= 5;
 
     private static void CheckStars(List<string> problems, string field, int value)
     {

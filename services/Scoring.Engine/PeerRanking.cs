@@ -3,14 +3,14 @@ namespace Marketplace.Scoring.Engine;
 /// <summary>
 /// Counts over the qualities of a peer group's scored Gigs. The service implements it on a
 /// Redis sorted set per group (member = Gig id, score = quality): <see cref="Count"/> = ZCARD,
-/// <see cref="CountBelow"/> = ZCOUNT key -inf (q, <see cref="CountEqual"/> = ZCOUNT key q q,
+/// <see cref="CountBelow"/> = ZCOUNT key -inf (q, <see cref="CountAtOrBelow"/> = ZCOUNT key -inf q,
 /// each O(log n). <see cref="PeerRanking"/> is the in-memory implementation.
 /// </summary>
 public interface IPeerRanking
 {
     long Count { get; }
     long CountBelow(double quality);
-    long CountEqual(double quality);
+    long CountAtOrBelow(double quality);
 }
 
 /// <summary>
@@ -38,7 +38,7 @@ public static class Percentile
     public static double Of(IPeerRanking ranking, double quality, double? qualityInRanking)
     {
         var below = ranking.CountBelow(quality);
-        var equal = ranking.CountEqual(quality);
+        var equal = ranking.CountAtOrBelow(quality) - below;
         var count = ranking.Count;
         if (qualityInRanking is { } old)
         {
@@ -47,6 +47,35 @@ public static class Percentile
             count--;
         }
         return From(below, equal + 1, count + 1);
+    }
+
+    /// <summary>
+    /// Percentiles of every Gig of a group at once, index-aligned with <paramref name="qualities"/>:
+    /// one sort and one linear pass over runs of equal qualities, O(n log n) in all. The daily
+    /// evaluation uses this; single Gigs between evaluations use <see cref="Of"/>.
+    /// </summary>
+    public static double[] OfAll(IReadOnlyList<double> qualities)
+    {
+        var n = qualities.Count;
+        var keys = new double[n];
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(qualities[i])) throw new ArgumentException("qualities must be finite numbers", nameof(qualities));
+            keys[i] = qualities[i];
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
+        var result = new double[n];
+        for (var start = 0; start < n;)
+        {
+            var end = start + 1;
+            while (end < n && keys[end] == keys[start]) end++;
+            var p = From(start, end - start, n);
+            for (var j = start; j < end; j++) result[order[j]] = p;
+            start = end;
+        }
+        return result;
     }
 
     /// <summary>The success score shown: 1 + 9 × percentile, one decimal (half away from zero).</summary>
@@ -82,7 +111,7 @@ public sealed class PeerRanking : IPeerRanking
 
     public long CountBelow(double quality) => LowerBound(quality);
 
-    public long CountEqual(double quality) => UpperBound(quality) - LowerBound(quality);
+    public long CountAtOrBelow(double quality) => UpperBound(quality);
 
     /// <summary>A new snapshot with one Gig's quality changed (null = absent before / after).</summary>
     public PeerRanking With(double? removed, double? added)

@@ -194,8 +194,8 @@ public sealed record ScoringPolicy
     public double ValueWeight(decimal amountUsd)
     {
         var weight = ValueWeightBands[0].Weight;
-        foreach (var band in ValueWeightBands)
-            if (amountUsd >= band.FromUsd) weight = band.Weight;
+        for (var i = 1; i < ValueWeightBands.Count && amountUsd >= ValueWeightBands[i].FromUsd; i++)
+            weight = ValueWeightBands[i].Weight;
         return weight;
     }
 

@@ -168,4 +168,33 @@ public sealed class AreaRulesTests
             Cancellation = new CancellationFacts(T0, CancellationInitiator.Buyer, CancellationReason.Other),
         })).Message);
     }
+
+    public static TheoryData<string, OrderFacts> InvalidFacts => new()
+    {
+        { "OrderId", Completed("a") with { OrderId = " " } },
+        { "GigId", Completed("a") with { GigId = "" } },
+        { "AmountUsd", Completed("a") with { AmountUsd = -1m } },
+        { "DueAt", Completed("a") with { DueAt = T0.AddDays(-1) } },
+        { "FirstDeliveryAt", Completed("a") with { FirstDeliveryAt = T0.AddDays(-1) } },
+        { "CompletedAt must not", Completed("a") with { CompletedAt = T0.AddDays(-1) } },
+        { "Cancellation.At", Cancelled("a", CancellationInitiator.Buyer, CancellationReason.Other) with
+            {
+                Cancellation = new CancellationFacts(T0.AddDays(-1), CancellationInitiator.Buyer, CancellationReason.Other),
+            } },
+        { "SellerResponseHours", Completed("a") with { SellerResponseHours = -2 } },
+        { "SellerResponseHours", Completed("a") with { SellerResponseHours = double.NaN } },
+        { "PrivateRating", Completed("a") with { PrivateRating = -1 } },
+        { "Review.Communication", Completed("a") with { Review = FiveStars with { Communication = 0 } } },
+        { "Review.ServiceAsDescribed", Completed("a") with { Review = FiveStars with { ServiceAsDescribed = 6 } } },
+        { "Review.ValueForMoney", Completed("a") with { Review = FiveStars with { ValueForMoney = 9 } } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidFacts))]
+    public void Each_invalid_field_is_refused_by_name(string field, OrderFacts facts)
+    {
+        // SPEC 7: every request is validated; the error names the field.
+        Assert.Contains(facts.Validate(), p => p.Contains(field, StringComparison.Ordinal));
+        Assert.Contains(field, Assert.Throws<ArgumentException>(() => OrderContribution.From(facts, Policy, 0)).Message);
+    }
 }

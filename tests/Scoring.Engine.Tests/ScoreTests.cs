@@ -146,4 +146,16 @@ public sealed class ScoreTests
         Assert.Contains(q.ByImpact[0].Area, new[] { Area.ConflictFree, Area.OnTimeDelivery, Area.Communication });
         Assert.Equal(q.Quality - q.PeerMeanQuality, q.Areas.Sum(a => a.Impact), 1e-12);
     }
+
+    [Fact]
+    public void Ranking_a_whole_group_at_once_gives_every_gig_the_same_percentile_as_asking_one_by_one()
+    {
+        // SPEC 5.2 percentile: the daily batch ranking and the per-Gig O(log n) query agree, ties included.
+        var random = new Random(3);
+        var qualities = Enumerable.Range(0, 2000).Select(_ => Math.Round(random.NextDouble(), 2)).ToArray();
+        var ranking = PeerRanking.Of(qualities);
+        var all = Percentile.OfAll(qualities);
+        for (var i = 0; i < qualities.Length; i++) Assert.Equal(Percentile.Of(ranking, qualities[i], qualities[i]), all[i]);
+        Assert.Equal([0.5], Percentile.OfAll([0.3]));
+    }
 }
