@@ -33,6 +33,15 @@ public static class ForwardDecay
         maxOutcomeSeconds - policy.EvaluationPeriodDays * 86_400L;
 
     /// <summary>Fixed-point weight of an order: value weight × exp(λ·(t − L)), in units of 2^-32.</summary>
-    public static long WeightUnits(double valueWeight, long outcomeSeconds, long landmarkSeconds, ScoringPolicy policy) =>
-        (long)Math.Round(valueWeight * Math.Exp(policy.DecayPerSecond * (outcomeSeconds - landmarkSeconds)) * Scale);
+    public static long WeightUnits(double valueWeight, long outcomeSeconds, long landmarkSeconds, ScoringPolicy policy)
+    {
+        var units = Math.Round(valueWeight * Math.Exp(policy.DecayPerSecond * ((double)outcomeSeconds - landmarkSeconds)) * Scale);
+        if (!(units is >= 0 and <= MaxUnits))
+            throw new ArgumentOutOfRangeException(nameof(outcomeSeconds),
+                $"an order at {outcomeSeconds} is too far after the landmark {landmarkSeconds} for fixed-point weights; move the landmark first");
+        return (long)units;
+    }
+
+    /// <summary>Largest weight of one order (2^50): far above what a landmark step allows, far below overflow.</summary>
+    private const double MaxUnits = 1_125_899_906_842_624.0;
 }

@@ -130,17 +130,24 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
                 nameof(c));
         if (sign < 0 && ScoredOrders == 0) throw new InvalidOperationException("Subtracted a contribution that was never added.");
         if (sign > 0 && c.OutcomeSeconds > MaxOutcomeSeconds) MaxOutcomeSeconds = c.OutcomeSeconds;
+        // Compute into copies first: if a sum would overflow, the aggregate stays as it was.
+        var count = _count;
+        var weight = _weight;
+        var weighted = _weighted;
         checked
         {
-            ScoredOrders += sign;
             for (var a = 0; a < Areas.Count; a++)
             {
                 if ((c.ApplicableMask & (1 << a)) == 0) continue;
-                _count[a] += sign;
-                _weight[a] += sign * c.Weight((Area)a);
-                _weighted[a] += sign * c.Weighted((Area)a);
+                count[a] += sign;
+                weight[a] += sign * c.Weight((Area)a);
+                weighted[a] += sign * c.Weighted((Area)a);
             }
         }
+        _count = count;
+        _weight = weight;
+        _weighted = weighted;
+        ScoredOrders += sign;
     }
 
     /// <summary>

@@ -151,9 +151,10 @@ public sealed class AggregateTests
     public void A_contribution_from_another_landmark_is_refused()
     {
         // SPEC 5.2 forward decay: sums are only meaningful against one landmark.
+        var landmark = ForwardDecay.LandmarkFor(T0.ToUnixTimeSeconds(), Policy);
         var agg = new GigAggregate();
-        agg.StartAt(0);
-        var c = OrderContribution.From(Completed("a"), Policy, 86_400);
+        agg.StartAt(landmark);
+        var c = OrderContribution.From(Completed("a"), Policy, landmark + 86_400);
         Assert.Throws<ArgumentException>(() => agg.Add(c));
         Assert.Equal(new GigAggregate().ScoredOrders, agg.ScoredOrders);
     }
@@ -215,5 +216,14 @@ public sealed class AggregateTests
         var drop = before - GigScorer.Quality(ledger.Aggregate, peers, Policy).Quality;
         var bound = PropertyTests.WorstCaseQualityBound50;
         Assert.InRange(drop, 0.95 * bound, bound);
+    }
+
+    [Fact]
+    public void An_order_too_far_from_the_landmark_is_refused_instead_of_overflowing()
+    {
+        // SPEC 5.2 "Rescale if magnitudes ever approach overflow": the engine refuses rather than wraps.
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => OrderContribution.From(Completed("a", 40 * 365), Policy, T0.ToUnixTimeSeconds()));
+        Assert.Contains("move the landmark", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderContribution.From(Completed("a"), Policy, long.MinValue));
     }
 }
