@@ -73,10 +73,6 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
         return (ForwardDecay.WindowStart(MaxOutcomeSeconds, policy), ForwardDecay.WindowStart(outcomeSeconds, policy));
     }
 
-    /// <summary>Start of the current evaluation window; orders ending before it are not counted.</summary>
-    public long WindowStart(ScoringPolicy policy) =>
-        HasOrders ? ForwardDecay.WindowStart(MaxOutcomeSeconds, policy) : long.MinValue;
-
     /// <summary>Fixes the landmark of an empty aggregate (the first order's landmark).</summary>
     public void StartAt(long landmarkSeconds)
     {

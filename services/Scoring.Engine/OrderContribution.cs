@@ -65,13 +65,6 @@ public readonly struct OrderContribution : IEquatable<OrderContribution>
         return new OrderContribution(outcome, landmarkSeconds, true, mask, weight, weighted);
     }
 
-    /// <summary>The contribution of an order that is not (or no longer) counted: it only carries its time.</summary>
-    public static OrderContribution Excluded(long outcomeSeconds, long landmarkSeconds) =>
-        new(outcomeSeconds, landmarkSeconds, false, 0, default, default);
-
-    /// <summary>This contribution as an excluded one (same time), e.g. when the order left the evaluation window.</summary>
-    public OrderContribution AsExcluded() => Excluded(OutcomeSeconds, LandmarkSeconds);
-
     /// <summary>Exact equality of time, landmark and every fixed-point sum.</summary>
     public bool Equals(OrderContribution other)
     {

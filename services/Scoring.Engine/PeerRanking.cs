@@ -113,24 +113,6 @@ public sealed class PeerRanking : IPeerRanking
 
     public long CountAtOrBelow(double quality) => UpperBound(quality);
 
-    /// <summary>A new snapshot with one Gig's quality changed (null = absent before / after).</summary>
-    public PeerRanking With(double? removed, double? added)
-    {
-        var list = new List<double>(_sorted);
-        if (removed is { } r)
-        {
-            var i = list.BinarySearch(r);
-            if (i < 0) throw new ArgumentException("the removed quality is not in the ranking", nameof(removed));
-            list.RemoveAt(i);
-        }
-        if (added is { } a)
-        {
-            var i = list.BinarySearch(a);
-            list.Insert(i < 0 ? ~i : i, a);
-        }
-        return new PeerRanking([.. list]);
-    }
-
     private int LowerBound(double q)
     {
         int lo = 0, hi = _sorted.Length;

@@ -68,8 +68,9 @@ public sealed class ScoreTests
     {
         // SPEC 5.2 percentile among the group's scored Gigs: the Gig itself counts once, at its current quality.
         var ranking = PeerRanking.Of([0.2, 0.4, 0.6]);
-        Assert.Equal(Percentile.Of(ranking.With(null, 0.5), 0.5, 0.5), Percentile.Of(ranking, 0.5, null));
-        Assert.Equal(Percentile.Of(ranking.With(0.2, 0.7), 0.7, 0.7), Percentile.Of(ranking, 0.7, 0.2));
+        Assert.Equal(Percentile.Of(PeerRanking.Of([0.2, 0.4, 0.5, 0.6]), 0.5, 0.5), Percentile.Of(ranking, 0.5, null));
+        Assert.Equal(Percentile.Of(PeerRanking.Of([0.4, 0.6, 0.7]), 0.7, 0.7), Percentile.Of(ranking, 0.7, 0.2));
+        Assert.Equal(Percentile.Of(PeerRanking.Of([0.2, 0.4, 0.6]), 0.4, 0.4), Percentile.Of(ranking, 0.4, 0.4));
         Assert.Equal(1.0, Percentile.Of(ranking, 0.7, 0.2));
     }
 
