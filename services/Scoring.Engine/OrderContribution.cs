@@ -65,6 +65,48 @@ public readonly struct OrderContribution : IEquatable<OrderContribution>
         return new OrderContribution(outcome, landmarkSeconds, true, mask, weight, weighted);
     }
 
+    /// <summary>Number of integers in <see cref="ToFields"/>.</summary>
+    public const int FieldCount = 4 + 2 * Areas.Count;
+
+    /// <summary>
+    /// The contribution as 16 integers (outcome, landmark, included, mask, 6 weights, 6 weighted),
+    /// so the service can store what it added next to the order and subtract exactly that later,
+    /// even after a policy change.
+    /// </summary>
+    public long[] ToFields()
+    {
+        var fields = new long[FieldCount];
+        fields[0] = OutcomeSeconds;
+        fields[1] = LandmarkSeconds;
+        fields[2] = Included ? 1 : 0;
+        fields[3] = ApplicableMask;
+        for (var a = 0; a < Areas.Count; a++)
+        {
+            fields[4 + a] = _weight[a];
+            fields[4 + Areas.Count + a] = _weighted[a];
+        }
+        return fields;
+    }
+
+    /// <summary>Reads <see cref="ToFields"/>; inconsistent fields throw <see cref="FormatException"/> naming the problem.</summary>
+    public static OrderContribution FromFields(IReadOnlyList<long> fields)
+    {
+        if (fields.Count != FieldCount) throw new FormatException($"an order contribution has {FieldCount} fields, got {fields.Count}");
+        if (fields[2] is not (0 or 1)) throw new FormatException("order contribution field 'included' must be 0 or 1");
+        if (fields[3] is < 0 or >= 1 << Areas.Count) throw new FormatException("order contribution field 'mask' is out of range");
+        var weight = new PerArea<long>();
+        var weighted = new PerArea<long>();
+        for (var a = 0; a < Areas.Count; a++)
+        {
+            weight[a] = fields[4 + a];
+            weighted[a] = fields[4 + Areas.Count + a];
+            var applies = (fields[3] & (1 << a)) != 0;
+            if (weight[a] < 0 || weighted[a] < 0 || weighted[a] > weight[a] || (!applies && weight[a] != 0))
+                throw new FormatException($"order contribution fields of area {(Area)a} are inconsistent");
+        }
+        return new OrderContribution(fields[0], fields[1], fields[2] == 1, (byte)fields[3], weight, weighted);
+    }
+
     /// <summary>Exact equality of time, landmark and every fixed-point sum.</summary>
     public bool Equals(OrderContribution other)
     {

@@ -226,4 +226,18 @@ public sealed class AggregateTests
         Assert.Contains("move the landmark", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => OrderContribution.From(Completed("a"), Policy, long.MinValue));
     }
+
+    [Fact]
+    public void An_order_contribution_round_trips_through_its_stored_fields()
+    {
+        // SPEC 5.2 corrections: the service stores what it added with the order, to subtract exactly that later.
+        var landmark = ForwardDecay.LandmarkFor(T0.ToUnixTimeSeconds(), Policy);
+        var c = OrderContribution.From(Bad("a", 3) with { Review = FiveStars }, Policy, landmark);
+        var fields = c.ToFields();
+        Assert.Equal(16, fields.Length);
+        Assert.Equal(c, OrderContribution.FromFields(fields));
+        fields[4 + 6 + 2] = fields[4 + 2] + 1; // weighted > weight in ConflictFree
+        Assert.Contains("ConflictFree", Assert.Throws<FormatException>(() => OrderContribution.FromFields(fields)).Message);
+        Assert.Throws<FormatException>(() => OrderContribution.FromFields(fields[..5]));
+    }
 }
