@@ -1,0 +1,151 @@
+namespace Marketplace.Scoring.Engine.Tests;
+
+/// <summary>SPEC 5.4: levels with every criterion, demotion grace and Top Rated approval.</summary>
+public sealed class LevelTests
+{
+    private static readonly ScoringPolicy Policy = ScoringPolicy.Default;
+    private static readonly DateTimeOffset Day0 = new(2026, 1, 10, 3, 0, 0, TimeSpan.Zero);
+
+    private static readonly LevelMetrics Level1Metrics = new(7.0, 4.4, 0.90, 5, 3, 400m);
+    private static readonly LevelMetrics Level2Metrics = new(8.0, 4.6, 0.95, 25, 10, 5_000m);
+    private static readonly LevelMetrics TopMetrics = new(9.2, 4.9, 1.0, 60, 40, 20_000m);
+    private static readonly LevelMetrics Nothing = new(null, null, null, 0, 0, 0m);
+
+    private static LevelDecision Daily(LevelState s, LevelMetrics m, int day = 0) =>
+        LevelEvaluator.Evaluate(s, m, EvaluationKind.Daily, Day0.AddDays(day), Policy);
+
+    [Fact]
+    public void A_seller_meeting_every_level_1_criterion_is_promoted()
+    {
+        // SPEC 5.4 table: Level 1 = score ≥ 7, rating ≥ 4.4, response ≥ 90 %, ≥ 5 orders, ≥ 3 clients, ≥ 400 USD.
+        var d = Daily(LevelState.New, Level1Metrics);
+        Assert.Equal(SellerLevel.Level1, d.After.Level);
+        Assert.True(d.LevelChanged);
+        Assert.Equal(SellerLevel.Level2, Daily(LevelState.New, Level2Metrics).After.Level);
+    }
+
+    public static TheoryData<string, LevelMetrics> OneCriterionShort => new()
+    {
+        { "success score", Level1Metrics with { SuccessScore = 6.9 } },
+        { "rating", Level1Metrics with { Rating = 4.39 } },
+        { "response rate", Level1Metrics with { ResponseRate = 0.89 } },
+        { "completed orders", Level1Metrics with { CompletedOrders = 4 } },
+        { "unique clients", Level1Metrics with { UniqueClients = 2 } },
+        { "earnings (USD)", Level1Metrics with { EarningsUsd = 399.99m } },
+    };
+
+    [Theory]
+    [MemberData(nameof(OneCriterionShort))]
+    public void Every_criterion_must_hold_and_the_failing_one_is_named_with_actual_and_required(string criterion, LevelMetrics metrics)
+    {
+        // SPEC 5.4: "every criterion of the level holds"; reasons name the failing criterion (actual vs required).
+        var d = Daily(LevelState.New, metrics);
+        Assert.Equal(SellerLevel.NewSeller, d.After.Level);
+        var failure = Assert.Single(d.FailingNext);
+        Assert.Equal(criterion, failure.Criterion);
+        Assert.StartsWith("≥", failure.Required);
+        Assert.Contains(criterion, d.Reason);
+    }
+
+    [Fact]
+    public void Meeting_the_success_score_alone_is_never_enough()
+    {
+        // SPEC 5.4: "Meeting a success score alone is never enough".
+        var d = Daily(LevelState.New, Nothing with { SuccessScore = 10 });
+        Assert.Equal(SellerLevel.NewSeller, d.After.Level);
+        Assert.Equal(5, d.FailingNext.Count);
+    }
+
+    [Fact]
+    public void A_demotion_needs_two_consecutive_failing_daily_evaluations()
+    {
+        // SPEC 5.4: a demotion needs the criteria to fail on 2 (policy) consecutive evaluations.
+        var level2 = new LevelState(SellerLevel.Level2, 0, TopRatedReview.None, null);
+        var bad = Level2Metrics with { Rating = 4.5 };
+        var first = Daily(level2, bad, 1);
+        Assert.Equal(SellerLevel.Level2, first.After.Level);
+        Assert.Equal(1, first.After.ConsecutiveFailures);
+        Assert.Contains("rating", first.Reason);
+        var second = Daily(first.After, bad, 2);
+        Assert.Equal(SellerLevel.Level1, second.After.Level);
+        Assert.True(second.LevelChanged);
+        Assert.Equal("rating", Assert.Single(second.FailingCurrent).Criterion);
+    }
+
+    [Fact]
+    public void A_good_evaluation_in_between_resets_the_grace()
+    {
+        // SPEC 5.4: "so a single bad day does not demote" — the failures must be consecutive.
+        var level2 = new LevelState(SellerLevel.Level2, 0, TopRatedReview.None, null);
+        var bad = Level2Metrics with { CompletedOrders = 20 };
+        var s = Daily(level2, bad, 1).After;
+        s = Daily(s, Level2Metrics, 2).After;
+        s = Daily(s, bad, 3).After;
+        Assert.Equal(SellerLevel.Level2, s.Level);
+        Assert.Equal(1, s.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public void On_demand_evaluations_promote_but_do_not_count_toward_demotion()
+    {
+        // SPEC 5.4: evaluated daily (policy) and on demand; the grace counts daily evaluations (docs/scoring.md).
+        var level2 = new LevelState(SellerLevel.Level2, 1, TopRatedReview.None, null);
+        var onDemand = LevelEvaluator.Evaluate(level2, Level1Metrics, EvaluationKind.OnDemand, Day0, Policy);
+        Assert.Equal(level2, onDemand.After);
+        var promoted = LevelEvaluator.Evaluate(LevelState.New, Level1Metrics, EvaluationKind.OnDemand, Day0, Policy);
+        Assert.Equal(SellerLevel.Level1, promoted.After.Level);
+    }
+
+    [Fact]
+    public void A_top_rated_candidate_stays_level_2_until_support_approves()
+    {
+        // SPEC 5.4: Top Rated also needs a manual approval; a pending candidate stays Level 2.
+        var d = Daily(LevelState.New, TopMetrics);
+        Assert.Equal(SellerLevel.TopRated, d.Eligible);
+        Assert.Equal(SellerLevel.Level2, d.After.Level);
+        Assert.Equal(TopRatedReview.Pending, d.After.TopRatedReview);
+        Assert.Contains("awaiting approval", d.Reason);
+        var again = Daily(d.After, TopMetrics, 1);
+        Assert.Equal(SellerLevel.Level2, again.After.Level);
+        var approved = LevelEvaluator.ApproveTopRated(again.After, Day0.AddDays(2));
+        Assert.Equal(SellerLevel.TopRated, approved.Level);
+        Assert.Equal(SellerLevel.TopRated, Daily(approved, TopMetrics, 3).After.Level);
+    }
+
+    [Fact]
+    public void A_rejected_candidate_can_be_proposed_again_after_six_months()
+    {
+        // SPEC 5.4: "a rejection can be retried after 6 months" (policy).
+        var pending = Daily(LevelState.New, TopMetrics).After;
+        var rejected = LevelEvaluator.RejectTopRated(pending, Day0);
+        var within = Daily(rejected, TopMetrics, 150);
+        Assert.Equal(SellerLevel.Level2, within.After.Level);
+        Assert.Equal(TopRatedReview.Rejected, within.After.TopRatedReview);
+        Assert.Contains("can be proposed again", within.Reason);
+        var after = LevelEvaluator.Evaluate(rejected, TopMetrics, EvaluationKind.Daily, Day0.AddMonths(6), Policy);
+        Assert.Equal(TopRatedReview.Pending, after.After.TopRatedReview);
+    }
+
+    [Fact]
+    public void Approving_without_a_pending_candidate_is_refused()
+    {
+        // SPEC 7: the wrong state for the command gets a clear error and changes nothing.
+        var ex = Assert.Throws<InvalidOperationException>(() => LevelEvaluator.ApproveTopRated(LevelState.New, Day0));
+        Assert.Contains("TopRatedReview is None", ex.Message);
+        Assert.Throws<InvalidOperationException>(() => LevelEvaluator.RejectTopRated(LevelState.New, Day0));
+    }
+
+    [Fact]
+    public void A_demoted_top_rated_seller_needs_a_new_approval()
+    {
+        // SPEC 5.4: Top Rated needs approval; after a demotion (2 failing evaluations) the approval no longer applies.
+        var top = new LevelState(SellerLevel.TopRated, 0, TopRatedReview.Approved, Day0);
+        var bad = TopMetrics with { SuccessScore = 8.5 };
+        var s = Daily(Daily(top, bad, 1).After, bad, 2).After;
+        Assert.Equal(SellerLevel.Level2, s.Level);
+        Assert.Equal(TopRatedReview.None, s.TopRatedReview);
+        var back = Daily(s, TopMetrics, 3);
+        Assert.Equal(SellerLevel.Level2, back.After.Level);
+        Assert.Equal(TopRatedReview.Pending, back.After.TopRatedReview);
+    }
+}
