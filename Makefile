@@ -10,12 +10,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean
+.PHONY: help setup build test run token clean bench-scoring
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
+	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make clean  remove build output and local run data"
 
 ## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
@@ -33,6 +34,9 @@ run: build
 
 token: build
 	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll token "$(SUB)" "$(ROLES)"
+
+bench-scoring: setup
+	cd bench/Scoring.Benchmarks && dotnet run -c Release -- --filter '*'
 
 clean:
 	dotnet clean platform.sln -c $(CONFIGURATION) -v quiet
