@@ -1,0 +1,81 @@
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Reviews.V1;
+using ReviewMessage = Marketplace.Contracts.Reviews.V1.Review;
+
+namespace Marketplace.Reviews.Domain;
+
+/// <summary>
+/// Maps a <see cref="ReviewRecord"/> to the protobuf <c>Review</c>: in full for events and
+/// internal callers, or without the private rating for sellers and the public (SPEC 4).
+/// </summary>
+public static class ReviewSnapshot
+{
+    public static ReviewMessage ToMessage(ReviewRecord record)
+    {
+        var message = new ReviewMessage
+        {
+            OrderId = record.OrderId,
+            Version = record.Version,
+            GigId = record.GigId,
+            SellerId = record.SellerId,
+            BuyerId = record.BuyerId,
+            Category = record.Category,
+            OrderOutcome = record.Outcome,
+            Status = record.Status,
+            WindowEndsAt = ToTimestamp(record.WindowEndsAt),
+            PublishedAt = ToTimestamp(record.PublishedAt),
+        };
+        if (record.BuyerReview is { } review)
+        {
+            message.Ratings = review.Ratings.ToMessage();
+            message.Text = review.Text;
+            message.SubmittedAt = Timestamp.FromDateTimeOffset(review.SubmittedAt);
+        }
+
+        if (record.SellerReview is { } sellerReview)
+        {
+            message.SellerReview = new SellerReviewOfBuyer
+            {
+                Rating = sellerReview.Rating,
+                Text = sellerReview.Text,
+                SubmittedAt = Timestamp.FromDateTimeOffset(sellerReview.SubmittedAt),
+            };
+        }
+
+        if (record.SellerResponse is { } response)
+        {
+            message.SellerResponse = new Contracts.Reviews.V1.SellerResponse
+            {
+                Text = response.Text,
+                PostedAt = Timestamp.FromDateTimeOffset(response.PostedAt),
+            };
+        }
+
+        if (record.Removal is { } removal)
+        {
+            message.Removal = new Contracts.Reviews.V1.Removal
+            {
+                Reason = removal.Reason,
+                RemovedBy = removal.RemovedBy,
+                RemovedAt = Timestamp.FromDateTimeOffset(removal.RemovedAt),
+            };
+        }
+
+        return message;
+    }
+
+    /// <summary>The review as sellers and the public may see it: never the private rating.</summary>
+    public static ReviewMessage ToPublicMessage(ReviewRecord record)
+    {
+        var message = ToMessage(record);
+        if (message.Ratings is not null)
+        {
+            message.Ratings.PrivateRating = 0;
+        }
+
+        return message;
+    }
+
+    private static Timestamp? ToTimestamp(DateTimeOffset? value) =>
+        value is { } v ? Timestamp.FromDateTimeOffset(v) : null;
+}
