@@ -80,7 +80,7 @@ public sealed record ReviewRecord
             return Rejection.AlreadyExists($"order {order.OrderId} already has a buyer review");
         }
 
-        var record = existing ?? New(order);
+        var record = existing ?? For(order);
         DateTimeOffset windowEndsAt;
         switch (order.State)
         {
@@ -244,7 +244,7 @@ public sealed record ReviewRecord
             return Rejection.FailedPrecondition($"order {order.OrderId} has already been reviewed; remove the review instead");
         }
 
-        var revoked = (existing ?? New(order)) with
+        var revoked = (existing ?? For(order)) with
         {
             Version = (existing?.Version ?? 0) + 1,
             EligibilityRevocation = new Revocation(reason.Trim(), caller.Id, now),
@@ -281,7 +281,8 @@ public sealed record ReviewRecord
         _ => "not_reviewed",
     };
 
-    private static ReviewRecord New(ReviewableOrder order) => new()
+    /// <summary>The empty record of an order nobody has reviewed yet (version 0, no events).</summary>
+    public static ReviewRecord For(ReviewableOrder order) => new()
     {
         OrderId = order.OrderId,
         Version = 0,
