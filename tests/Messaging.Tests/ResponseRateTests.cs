@@ -56,7 +56,7 @@ public sealed class ResponseRateTests
     {
         var gen = Gen.ListOf(Gen.Zip(Gen.Choose(2, 89), Gen.Choose(0, 60)), 30);
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200), Prop.ForAll(Arb.From(gen), cases =>
+        Check.One(PropertyConfig.Fixed(200), Prop.ForAll(Arb.From(gen), cases =>
         {
             var conversations = cases.Select(c => Opened(Now.AddDays(-c.Item1), c.Item2 == 0 ? null : TimeSpan.FromHours(c.Item2))).ToList();
             var expectedAnswered = cases.Count(c => c.Item2 is > 0 and <= 24);

@@ -135,6 +135,18 @@ public sealed class ResolutionCenterTests
     }
 
     [Fact]
+    public void Spec1_a_rejected_request_cannot_be_escalated_while_another_is_pending()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+        order = Open(order, Seller, Extension(TimeSpan.FromDays(1)), id: "res-2");
+
+        var rejection = Rejected(order.EscalateResolution(Buyer, "res-1", T1), RejectionKind.FailedPrecondition);
+
+        Assert.Equal("order ord-1 already has resolution res-2 in state 'open'; it must be decided before another is escalated", rejection.Message);
+    }
+
+    [Fact]
     public void Spec1_escalating_an_open_request_is_a_dispute()
     {
         var order = Open(InProgress(), Buyer, Refund(1000));

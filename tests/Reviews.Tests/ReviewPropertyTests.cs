@@ -10,7 +10,7 @@ namespace Marketplace.Reviews.Tests;
 /// <summary>SPEC 4 and 7 over many generated inputs: ranges and windows decide exactly.</summary>
 public sealed class ReviewPropertyTests
 {
-    private static Config Config => Config.QuickThrowOnFailure.WithMaxTest(500);
+    private static Config Config => PropertyConfig.Fixed(500);
 
     [Fact]
     public void Spec4_a_review_is_accepted_exactly_when_every_rating_is_in_range()

@@ -121,6 +121,13 @@ public sealed partial record Order
             return problem;
         }
 
+        if (PendingResolution is { } other && other.ResolutionId != resolutionId)
+        {
+            return Rejection.FailedPrecondition(
+                $"order {OrderId} already has resolution {other.ResolutionId} in state '{Names.Of(other.Status)}'; "
+                + "it must be decided before another is escalated");
+        }
+
         // A rejected request already counted as a dispute; escalating it does not add another.
         var newDispute = resolution.Status == ResolutionStatus.Open ? 1 : 0;
         var escalated = resolution with { Status = ResolutionStatus.Escalated, AnsweredAt = resolution.AnsweredAt ?? now };
