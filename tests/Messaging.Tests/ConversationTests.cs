@@ -150,6 +150,18 @@ public sealed class ConversationTests
     }
 
     [Fact]
+    public void Spec5_6_the_conversation_is_read_by_its_parties_support_and_internal_callers()
+    {
+        var c = BuyerOpened();
+
+        Assert.Null(c.AllowRead(Buyer));
+        Assert.Null(c.AllowRead(Seller));
+        Assert.Null(c.AllowRead(Caller.Support("sup-1")));
+        Assert.Null(c.AllowRead(Caller.Internal("scoring")));
+        Assert.Equal(RejectionKind.PermissionDenied, c.AllowRead(Caller.Buyer("b-2"))!.Kind);
+    }
+
+    [Fact]
     public void Spec7_empty_messages_and_bad_starts_are_invalid_argument()
     {
         Assert.Equal("text must not be empty (or send an attachment)",

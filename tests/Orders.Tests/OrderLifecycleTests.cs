@@ -300,6 +300,18 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
+    public void Spec5_6_the_order_is_read_by_its_parties_support_and_internal_callers_only()
+    {
+        var order = Placed();
+
+        Assert.Null(order.AllowRead(Buyer));
+        Assert.Null(order.AllowRead(Seller));
+        Assert.Null(order.AllowRead(Support));
+        Assert.Null(order.AllowRead(Payments));
+        Assert.Equal(new Rejection(RejectionKind.PermissionDenied, "caller b-2 is not the buyer of order ord-1"), order.AllowRead(Caller.Buyer("b-2")));
+    }
+
+    [Fact]
     public void Spec5_6_get_parties_are_recorded_from_the_callers()
     {
         var order = Placed();

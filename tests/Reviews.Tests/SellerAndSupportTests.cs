@@ -105,6 +105,29 @@ public sealed class SellerAndSupportTests
     }
 
     [Fact]
+    public void Spec4_the_private_rating_is_shown_to_support_and_internal_callers_only()
+    {
+        var record = Published();
+
+        Assert.Equal(9, ReviewSnapshot.ForCaller(record, Support).Ratings.PrivateRating);
+        Assert.Equal(9, ReviewSnapshot.ForCaller(record, Caller.Internal("scoring")).Ratings.PrivateRating);
+        Assert.Equal(0, ReviewSnapshot.ForCaller(record, Seller).Ratings.PrivateRating);
+        Assert.Equal(0, ReviewSnapshot.ForCaller(record, Buyer).Ratings.PrivateRating);
+    }
+
+    [Fact]
+    public void Spec5_6_the_record_is_read_by_the_orders_parties_support_and_internal_callers()
+    {
+        var record = Published();
+
+        Assert.Null(record.AllowRead(Buyer));
+        Assert.Null(record.AllowRead(Seller));
+        Assert.Null(record.AllowRead(Support));
+        Assert.Equal("caller buyer b-2 may not read the review record of order ord-1", record.AllowRead(Caller.Buyer("b-2"))!.Message);
+        Assert.Equal(RejectionKind.PermissionDenied, record.AllowRead(Caller.Seller("s-2"))!.Kind);
+    }
+
+    [Fact]
     public void Spec4_versions_rise_by_one_per_event()
     {
         var pending = Pending();

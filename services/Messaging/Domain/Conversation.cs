@@ -59,6 +59,10 @@ public sealed record Conversation
 
     public bool IsAboutOrder => OrderId.Length > 0;
 
+    /// <summary>Who may read the conversation: its buyer and seller, support and internal callers.</summary>
+    public Rejection? AllowRead(Caller caller) =>
+        caller.Role is PartyRole.Support or PartyRole.Internal ? null : RequireParty(caller);
+
     /// <summary>A buyer or seller opens a conversation with the other party and a first message.</summary>
     public static Decision<Conversation> Start(
         string conversationId, string messageId, Caller caller, string counterpartId, string orderId, string text,

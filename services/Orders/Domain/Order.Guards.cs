@@ -9,6 +9,12 @@ namespace Marketplace.Orders.Domain;
 public sealed partial record Order
 {
     /// <summary>
+    /// Who may read the order (GetOrder): its buyer, its seller, support and internal callers.
+    /// </summary>
+    public Rejection? AllowRead(Caller caller) =>
+        Allow(caller, "get_order", PartyRole.Buyer, PartyRole.Seller, PartyRole.Support, PartyRole.Internal);
+
+    /// <summary>
     /// The caller must hold one of <paramref name="roles"/>, and a buyer or seller must be
     /// this order's buyer or seller (SPEC 5.6).
     /// </summary>

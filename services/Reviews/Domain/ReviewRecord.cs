@@ -50,6 +50,19 @@ public sealed record ReviewRecord
     public bool IsPublic => Status == ReviewStatus.Published;
 
     /// <summary>
+    /// Who may read the whole record (GetReview): the order's buyer and seller, support and
+    /// internal callers. The private rating is for support and internal callers only
+    /// (<see cref="ReviewSnapshot.ForCaller"/>).
+    /// </summary>
+    public Rejection? AllowRead(Caller caller) => caller.Role switch
+    {
+        PartyRole.Support or PartyRole.Internal => null,
+        PartyRole.Buyer when caller.Id == BuyerId => null,
+        PartyRole.Seller when caller.Id == SellerId => null,
+        _ => Rejection.PermissionDenied($"caller {Names.Of(caller.Role)} {caller.Id} may not read the review record of order {OrderId}"),
+    };
+
+    /// <summary>
     /// The order's buyer reviews it: a completed order within the category's window, or an
     /// eligible cancelled order (SPEC 4). Cancelled-order reviews are published at once, since
     /// the seller cannot review the buyer there; others wait for the seller or the window.

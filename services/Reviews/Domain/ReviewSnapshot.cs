@@ -64,6 +64,12 @@ public static class ReviewSnapshot
         return message;
     }
 
+    /// <summary>The record as <paramref name="caller"/> may see it: the private rating only for support and internal callers.</summary>
+    public static ReviewMessage ForCaller(ReviewRecord record, Caller caller) =>
+        caller.Role is Contracts.Common.V1.PartyRole.Support or Contracts.Common.V1.PartyRole.Internal
+            ? ToMessage(record)
+            : ToPublicMessage(record);
+
     /// <summary>The review as sellers and the public may see it: never the private rating.</summary>
     public static ReviewMessage ToPublicMessage(ReviewRecord record)
     {
