@@ -52,6 +52,7 @@ public sealed class ResponseTimePropertyTests
                 }
 
                 published += sent.SellerResponseTime?.ToTimeSpan() ?? TimeSpan.Zero;
+                Assert.Equal(c, ConversationFields.FromFields(ConversationFields.ToFields(c)));
             }
 
             Assert.Equal(expectedReplies, c.SellerReplyCount);
