@@ -17,6 +17,7 @@ public sealed class ReviewFieldsTests
             { "pending", Pending() },
             { "published", published },
             { "removed after response", Accepted(responded.Remove(Support, "terms", T0.AddDays(10))) },
+            { "response removed", Accepted(responded.RemoveSellerResponse(Support, "hostile", T0.AddDays(10))) },
             { "revoked", Accepted(ReviewRecord.RevokeEligibility(null, Cancelled(), Support, "threats", T0.AddDays(9))) },
             { "cancelled order review", Accepted(Submit(Cancelled(), T0.AddDays(9))) },
         };

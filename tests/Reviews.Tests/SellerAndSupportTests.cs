@@ -61,6 +61,35 @@ public sealed class SellerAndSupportTests
     }
 
     [Fact]
+    public void Spec4_support_removes_a_response_which_then_stays_gone()
+    {
+        var responded = Accepted(Published().PostSellerResponse(Seller, "You are wrong!", T0.AddDays(9)));
+
+        var decision = responded.RemoveSellerResponse(Support, "hostile", T0.AddDays(10));
+
+        var removed = Accepted(decision);
+        Assert.Equal(new Marketplace.Reviews.Domain.Removal("hostile", "sup-1", T0.AddDays(10)), removed.SellerResponse!.Removal);
+        Assert.IsType<SellerResponseRemoved>(Assert.Single(decision.Events));
+        Assert.Equal("", ReviewSnapshot.ToPublicMessage(removed).SellerResponse.Text);
+        Assert.Equal("You are wrong!", ReviewSnapshot.ToMessage(removed).SellerResponse.Text);
+        Assert.Equal(ReviewStatus.Published, removed.Status);
+        Rejected(removed.PostSellerResponse(Seller, "Second try", T0.AddDays(11)), RejectionKind.AlreadyExists);
+        Assert.Equal("the seller response to the review of order ord-1 is already removed",
+            Rejected(removed.RemoveSellerResponse(Support, "again", T0.AddDays(11)), RejectionKind.FailedPrecondition).Message);
+    }
+
+    [Fact]
+    public void Spec5_6_only_support_removes_responses_and_only_existing_ones()
+    {
+        var responded = Accepted(Published().PostSellerResponse(Seller, "Thanks", T0.AddDays(9)));
+
+        Assert.Equal("only support may remove seller responses; caller is buyer b-1",
+            Rejected(responded.RemoveSellerResponse(Buyer, "dislike", T0.AddDays(10)), RejectionKind.PermissionDenied).Message);
+        Assert.Equal("the review of order ord-1 has no seller response to remove",
+            Rejected(Published().RemoveSellerResponse(Support, "terms", T0.AddDays(10)), RejectionKind.FailedPrecondition).Message);
+    }
+
+    [Fact]
     public void Spec4_response_needs_a_published_review_and_the_orders_seller()
     {
         var pending = Rejected(Pending().PostSellerResponse(Seller, "Thanks", T0.AddDays(8)), RejectionKind.FailedPrecondition);

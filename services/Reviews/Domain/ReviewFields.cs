@@ -49,6 +49,12 @@ public static class ReviewFields
         {
             f["seller_response.text"] = response.Text;
             f["seller_response.posted_at"] = Time(response.PostedAt);
+            if (response.Removal is { } responseRemoval)
+            {
+                f["seller_response.removal.reason"] = responseRemoval.Reason;
+                f["seller_response.removal.by"] = responseRemoval.RemovedBy;
+                f["seller_response.removal.at"] = Time(responseRemoval.RemovedAt);
+            }
         }
 
         if (r.Removal is { } removal)
@@ -100,7 +106,12 @@ public static class ReviewFields
                 ? new SellerReview((int)f.Long("seller_review.rating"), f.String("seller_review.text"), f.Time("seller_review.submitted_at"))
                 : null,
             SellerResponse = f.Has("seller_response.text")
-                ? new SellerResponse(f.String("seller_response.text"), f.Time("seller_response.posted_at"))
+                ? new SellerResponse(
+                    f.String("seller_response.text"),
+                    f.Time("seller_response.posted_at"),
+                    f.Has("seller_response.removal.reason")
+                        ? new Removal(f.String("seller_response.removal.reason"), f.String("seller_response.removal.by"), f.Time("seller_response.removal.at"))
+                        : null)
                 : null,
             Removal = f.Has("removal.reason")
                 ? new Removal(f.String("removal.reason"), f.String("removal.by"), f.Time("removal.at"))

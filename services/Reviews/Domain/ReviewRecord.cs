@@ -196,6 +196,38 @@ public sealed record ReviewRecord
             .Decide();
     }
 
+    /// <summary>
+    /// Support removes the seller's response (SPEC 4: a response changes only this way). The
+    /// response slot stays used: no new response can be posted.
+    /// </summary>
+    public Decision<ReviewRecord> RemoveSellerResponse(Caller caller, string reason, DateTimeOffset now)
+    {
+        if (caller.Role != PartyRole.Support)
+        {
+            return Rejection.PermissionDenied($"only support may remove seller responses; caller is {Names.Of(caller.Role)} {caller.Id}");
+        }
+
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return Rejection.InvalidArgument("reason must not be empty");
+        }
+
+        if (SellerResponse is not { } response)
+        {
+            return Rejection.FailedPrecondition($"the review of order {OrderId} has no seller response to remove");
+        }
+
+        if (response.Removal is not null)
+        {
+            return Rejection.FailedPrecondition($"the seller response to the review of order {OrderId} is already removed");
+        }
+
+        return new Changes(this)
+            .Then(r => r with { SellerResponse = response with { Removal = new Removal(reason.Trim(), caller.Id, now) } },
+                r => new SellerResponseRemoved { Review = r })
+            .Decide();
+    }
+
     /// <summary>Support removes a review that breaks the terms; it stops counting everywhere.</summary>
     public Decision<ReviewRecord> Remove(Caller caller, string reason, DateTimeOffset now)
     {
@@ -336,8 +368,8 @@ public sealed record BuyerReview(Ratings Ratings, string Text, DateTimeOffset Su
 /// <summary>The seller's review of the buyer (completed orders only).</summary>
 public sealed record SellerReview(int Rating, string Text, DateTimeOffset SubmittedAt);
 
-/// <summary>The seller's one public response.</summary>
-public sealed record SellerResponse(string Text, DateTimeOffset PostedAt);
+/// <summary>The seller's one public response, and its removal by support if any.</summary>
+public sealed record SellerResponse(string Text, DateTimeOffset PostedAt, Removal? Removal = null);
 
 /// <summary>Support's removal of a review, with its reason.</summary>
 public sealed record Removal(string Reason, string RemovedBy, DateTimeOffset RemovedAt);

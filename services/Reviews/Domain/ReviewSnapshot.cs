@@ -48,17 +48,13 @@ public static class ReviewSnapshot
             {
                 Text = response.Text,
                 PostedAt = Timestamp.FromDateTimeOffset(response.PostedAt),
+                Removal = response.Removal is { } responseRemoval ? ToMessage(responseRemoval) : null,
             };
         }
 
         if (record.Removal is { } removal)
         {
-            message.Removal = new Contracts.Reviews.V1.Removal
-            {
-                Reason = removal.Reason,
-                RemovedBy = removal.RemovedBy,
-                RemovedAt = Timestamp.FromDateTimeOffset(removal.RemovedAt),
-            };
+            message.Removal = ToMessage(removal);
         }
 
         return message;
@@ -70,7 +66,10 @@ public static class ReviewSnapshot
             ? ToMessage(record)
             : ToPublicMessage(record);
 
-    /// <summary>The review as sellers and the public may see it: never the private rating.</summary>
+    /// <summary>
+    /// The review as sellers and the public may see it: never the private rating, and no text
+    /// of a removed seller response.
+    /// </summary>
     public static ReviewMessage ToPublicMessage(ReviewRecord record)
     {
         var message = ToMessage(record);
@@ -79,8 +78,20 @@ public static class ReviewSnapshot
             message.Ratings.PrivateRating = 0;
         }
 
+        if (message.SellerResponse?.Removal is not null)
+        {
+            message.SellerResponse.Text = "";
+        }
+
         return message;
     }
+
+    private static Contracts.Reviews.V1.Removal ToMessage(Removal removal) => new()
+    {
+        Reason = removal.Reason,
+        RemovedBy = removal.RemovedBy,
+        RemovedAt = Timestamp.FromDateTimeOffset(removal.RemovedAt),
+    };
 
     private static Timestamp? ToTimestamp(DateTimeOffset? value) =>
         value is { } v ? Timestamp.FromDateTimeOffset(v) : null;
