@@ -1,0 +1,237 @@
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+
+namespace Marketplace.Orders.Domain;
+
+/// <summary>
+/// The main path of SPEC 2: placed -> requirements_submitted -> in_progress -> delivered ->
+/// completed, the revision loop, and automatic completion.
+/// </summary>
+public sealed partial record Order
+{
+    /// <summary>A buyer places an order of a seller's Gig; the buyer is the caller.</summary>
+    public static Decision<Order> Place(string orderId, Caller caller, PlaceOrderRequest request, DateTimeOffset now)
+    {
+        if (caller.Role != PartyRole.Buyer)
+        {
+            return Rejection.PermissionDenied(
+                $"'place_order' may be issued by buyer only, not by {Names.Of(caller.Role)} {caller.Id}");
+        }
+
+        var problem = Validate.NotEmpty("order_id", orderId)
+            ?? Validate.NotEmpty("gig_id", request.GigId)
+            ?? Validate.NotEmpty("seller_id", request.SellerId)
+            ?? Validate.NotEmpty("category", request.Category)
+            ?? Money.ValidatePositive("amount", request.Amount)
+            ?? Validate.Timestamp("due_at", request.DueAt)
+            ?? (request.RevisionsIncluded < 0
+                ? Rejection.InvalidArgument($"revisions_included must be >= 0 (was {request.RevisionsIncluded})")
+                : null)
+            ?? (request.SellerId == caller.Id
+                ? Rejection.InvalidArgument($"seller_id: buyer {caller.Id} cannot order their own Gig")
+                : null);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var dueAt = request.DueAt.ToDateTimeOffset();
+        if (dueAt <= now)
+        {
+            return Rejection.InvalidArgument($"due_at {dueAt:O} must be after the order's creation time {now:O}");
+        }
+
+        var order = new Order
+        {
+            OrderId = orderId,
+            Version = 1,
+            State = OrderState.Placed,
+            GigId = request.GigId,
+            SellerId = request.SellerId,
+            BuyerId = caller.Id,
+            Category = request.Category,
+            Amount = Money.FromMessage(request.Amount),
+            RevisionsIncluded = request.RevisionsIncluded,
+            CreatedAt = now,
+            OriginalDueAt = dueAt,
+            DueAt = dueAt,
+            UpdatedAt = now,
+        };
+        return Decision<Order>.Accept(order, [new OrderPlaced { Order = OrderSnapshot.ToMessage(order) }]);
+    }
+
+    /// <summary>The buyer sends the requirements: placed -> requirements_submitted.</summary>
+    public Decision<Order> SubmitRequirements(Caller caller, string requirements, DateTimeOffset now)
+    {
+        const string command = "submit_requirements";
+        var problem = Allow(caller, command, PartyRole.Buyer)
+            ?? Validate.NotEmpty("requirements", requirements)
+            ?? RequireState(command, OrderState.Placed);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return new Changes(this, now)
+            .Then(o => o with { State = OrderState.RequirementsSubmitted, RequirementsSubmittedAt = now },
+                o => new RequirementsSubmitted { Order = o })
+            .Decide();
+    }
+
+    /// <summary>
+    /// The seller starts work, or resumes it after a revision request (which is the seller's
+    /// consent to a revision beyond the included ones): -> in_progress.
+    /// </summary>
+    public Decision<Order> StartWork(Caller caller, DateTimeOffset now)
+    {
+        const string command = "start_work";
+        var problem = Allow(caller, command, PartyRole.Seller)
+            ?? RequireState(command, OrderState.RequirementsSubmitted, OrderState.RevisionRequested);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var afterRevision = State == OrderState.RevisionRequested;
+        return new Changes(this, now)
+            .Then(o => o with { State = OrderState.InProgress, StartedAt = o.StartedAt ?? now },
+                o => new WorkStarted { Order = o, AfterRevision = afterRevision })
+            .Decide();
+    }
+
+    /// <summary>
+    /// The seller delivers: in_progress -> delivered. The first delivery fixes the lateness
+    /// (SPEC 2); every delivery restarts the auto-complete clock.
+    /// </summary>
+    public Decision<Order> Deliver(Caller caller, DateTimeOffset now, OrderPolicy policy)
+    {
+        const string command = "deliver";
+        var problem = Allow(caller, command, PartyRole.Seller) ?? RequireState(command, OrderState.InProgress);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var number = DeliveryCount + 1;
+        var late = now > DueAt;
+        return new Changes(this, now)
+            .Then(o => o with
+                {
+                    State = OrderState.Delivered,
+                    DeliveryCount = number,
+                    FirstDeliveredAt = o.FirstDeliveredAt ?? now,
+                    LastDeliveredAt = now,
+                    AutoCompleteAt = now + policy.AutoCompleteAfter,
+                },
+                o => new OrderDelivered { Order = o, DeliveryNumber = number, Late = late })
+            .Decide();
+    }
+
+    /// <summary>
+    /// The buyer asks for changes: delivered -> revision_requested. Revisions beyond the
+    /// included number are counted (SPEC 2).
+    /// </summary>
+    public Decision<Order> RequestRevision(Caller caller, string details, DateTimeOffset now)
+    {
+        const string command = "request_revision";
+        var problem = Allow(caller, command, PartyRole.Buyer)
+            ?? Validate.NotEmpty("details", details)
+            ?? RequireState(command, OrderState.Delivered);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var number = RevisionCount + 1;
+        var beyond = number > RevisionsIncluded;
+        return new Changes(this, now)
+            .Then(o => o with
+                {
+                    State = OrderState.RevisionRequested,
+                    RevisionCount = number,
+                    RevisionsBeyondIncluded = o.RevisionsBeyondIncluded + (beyond ? 1 : 0),
+                    AutoCompleteAt = null,
+                },
+                o => new RevisionRequested { Order = o, RevisionNumber = number, BeyondIncluded = beyond })
+            .Decide();
+    }
+
+    /// <summary>
+    /// The seller refuses a revision beyond the included ones (SPEC 2: they need the seller's
+    /// consent): revision_requested -> delivered, auto-complete clock restarted. Included
+    /// revisions cannot be declined.
+    /// </summary>
+    public Decision<Order> DeclineRevision(Caller caller, DateTimeOffset now, OrderPolicy policy)
+    {
+        const string command = "decline_revision";
+        var problem = Allow(caller, command, PartyRole.Seller) ?? RequireState(command, OrderState.RevisionRequested);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (RevisionCount <= RevisionsIncluded)
+        {
+            return Rejection.FailedPrecondition(
+                $"revision {RevisionCount} of order {OrderId} is within the {RevisionsIncluded} included; only revisions beyond them can be declined");
+        }
+
+        var number = RevisionCount;
+        return new Changes(this, now)
+            .Then(o => o with
+                {
+                    State = OrderState.Delivered,
+                    RevisionsDeclined = o.RevisionsDeclined + 1,
+                    AutoCompleteAt = now + policy.AutoCompleteAfter,
+                },
+                o => new RevisionDeclined { Order = o, RevisionNumber = number })
+            .Decide();
+    }
+
+    /// <summary>The buyer accepts the delivery: delivered -> completed.</summary>
+    public Decision<Order> AcceptDelivery(Caller caller, DateTimeOffset now)
+    {
+        const string command = "accept_delivery";
+        var problem = Allow(caller, command, PartyRole.Buyer) ?? RequireState(command, OrderState.Delivered);
+        return problem ?? Complete(now, automatically: false);
+    }
+
+    /// <summary>
+    /// Applies the policy timers due at <paramref name="now"/>: a seller's unanswered
+    /// extension request is accepted, and a delivered order with no buyer answer completes
+    /// (SPEC 2). Accepted with no events when nothing is due.
+    /// </summary>
+    public Decision<Order> OnTimer(DateTimeOffset now)
+    {
+        var order = this;
+        var events = new List<Google.Protobuf.IMessage>();
+        if (order.PendingResolution is { Status: ResolutionStatus.Open, AutoAcceptAt: { } acceptAt } pending
+            && acceptAt <= now && !order.IsClosed)
+        {
+            var accepted = order.ApplyResolution(pending, ResolutionStatus.Accepted, now, automatically: true);
+            order = accepted.State!;
+            events.AddRange(accepted.Events);
+        }
+
+        if (order.State == OrderState.Delivered && order.AutoCompleteAt is { } completeAt && completeAt <= now)
+        {
+            var completed = order.Complete(now, automatically: true);
+            order = completed.State!;
+            events.AddRange(completed.Events);
+        }
+
+        return Decision<Order>.Accept(order, events);
+    }
+
+    private Decision<Order> Complete(DateTimeOffset now, bool automatically) =>
+        new Changes(this, now)
+            .Then(o => o with
+                {
+                    State = OrderState.Completed,
+                    CompletedAt = now,
+                    AutoCompleted = automatically,
+                    AutoCompleteAt = null,
+                },
+                o => new OrderCompleted { Order = o, Automatically = automatically })
+            .Decide();
+}

@@ -1,0 +1,285 @@
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+
+namespace Marketplace.Orders.Domain;
+
+/// <summary>
+/// The Resolution Center (SPEC 1): a party asks the other for an extension, a cancellation
+/// or a partial refund; a rejected or escalated request is a dispute, which support decides.
+/// Extensions, refunds and disputes are recorded as facts, not penalties (SPEC 5.1).
+/// </summary>
+public sealed partial record Order
+{
+    /// <summary>Buyer or seller opens a request; at most one is pending per order.</summary>
+    public Decision<Order> OpenResolution(
+        Caller caller, string resolutionId, OpenResolutionRequest request, DateTimeOffset now, OrderPolicy policy)
+    {
+        const string command = "open_resolution";
+        var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller)
+            ?? Validate.NotEmpty("resolution_id", resolutionId)
+            ?? CheckResolutionRequest(caller, request)
+            ?? RequireOpen(command);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (PendingResolution is { } pending)
+        {
+            return Rejection.FailedPrecondition(
+                $"order {OrderId} already has resolution {pending.ResolutionId} in state '{Names.Of(pending.Status)}'; "
+                + "it must be decided before another is opened");
+        }
+
+        if (request.Kind == ResolutionKind.PartialRefund
+            && RefundedMinor + request.Refund.AmountMinor >= Amount.AmountMinor)
+        {
+            return Rejection.FailedPrecondition(
+                $"refund: {RefundedMinor + request.Refund.AmountMinor} minor units in total would reach the order amount "
+                + $"{Amount.AmountMinor}; a full refund is a cancellation");
+        }
+
+        var isExtension = request.Kind == ResolutionKind.Extension;
+        var resolution = new Resolution
+        {
+            ResolutionId = resolutionId,
+            Kind = request.Kind,
+            Status = ResolutionStatus.Open,
+            RequestedBy = caller.Role,
+            OpenedAt = now,
+            ExtendBy = isExtension ? request.ExtendBy.ToTimeSpan() : null,
+            Refund = request.Kind == ResolutionKind.PartialRefund ? Money.FromMessage(request.Refund) : null,
+            CancellationReason = request.Kind == ResolutionKind.Cancellation ? request.CancellationReason : CancellationReason.Unspecified,
+            Message = request.Message,
+            AutoAcceptAt = isExtension ? now + policy.ExtensionAutoAcceptAfter : null,
+        };
+        return new Changes(this, now)
+            .Then(o => o with { Resolutions = o.Resolutions.Add(resolution) },
+                o => new ResolutionOpened { Order = o, Request = OrderSnapshot.ToMessage(resolution) })
+            .Decide();
+    }
+
+    /// <summary>
+    /// The other party accepts (the request is applied) or rejects it (a dispute is opened).
+    /// </summary>
+    public Decision<Order> RespondToResolution(Caller caller, string resolutionId, bool accept, DateTimeOffset now)
+    {
+        const string command = "respond_to_resolution";
+        var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (FindResolution(resolutionId) is not { } resolution)
+        {
+            return ResolutionNotFound(resolutionId);
+        }
+
+        if (resolution.RequestedBy == caller.Role)
+        {
+            return Rejection.PermissionDenied(
+                $"resolution {resolutionId} was requested by the {Names.Of(resolution.RequestedBy)}; only the other party may answer it");
+        }
+
+        problem = RequireResolutionStatus(resolution, command, ResolutionStatus.Open) ?? RequireOpen(command);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (accept)
+        {
+            return ApplyResolution(resolution, ResolutionStatus.Accepted, now, automatically: false);
+        }
+
+        var rejected = resolution with { Status = ResolutionStatus.Rejected, AnsweredAt = now };
+        return new Changes(this, now)
+            .Then(o => o.Replace(rejected) with { DisputeCount = o.DisputeCount + 1 },
+                o => new DisputeOpened { Order = o, Request = OrderSnapshot.ToMessage(rejected), EscalatedToSupport = false })
+            .Decide();
+    }
+
+    /// <summary>Either party sends an open or rejected request to support.</summary>
+    public Decision<Order> EscalateResolution(Caller caller, string resolutionId, DateTimeOffset now)
+    {
+        const string command = "escalate_resolution";
+        var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (FindResolution(resolutionId) is not { } resolution)
+        {
+            return ResolutionNotFound(resolutionId);
+        }
+
+        problem = RequireOpen(command) ?? RequireResolutionStatus(resolution, command, ResolutionStatus.Open, ResolutionStatus.Rejected);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (PendingResolution is { } other && other.ResolutionId != resolutionId)
+        {
+            return Rejection.FailedPrecondition(
+                $"order {OrderId} already has resolution {other.ResolutionId} in state '{Names.Of(other.Status)}'; "
+                + "it must be decided before another is escalated");
+        }
+
+        // A rejected request already counted as a dispute; escalating it does not add another.
+        var newDispute = resolution.Status == ResolutionStatus.Open ? 1 : 0;
+        var escalated = resolution with { Status = ResolutionStatus.Escalated, AnsweredAt = resolution.AnsweredAt ?? now };
+        return new Changes(this, now)
+            .Then(o => o.Replace(escalated) with
+                {
+                    DisputeCount = o.DisputeCount + newDispute,
+                    SupportContactCount = o.SupportContactCount + 1,
+                },
+                o => new DisputeOpened { Order = o, Request = OrderSnapshot.ToMessage(escalated), EscalatedToSupport = true })
+            .Decide();
+    }
+
+    /// <summary>
+    /// Support grants (applies) or declines an escalated request. A granted cancellation is
+    /// recorded as a support cancellation in the seller's or the buyer's favour.
+    /// </summary>
+    public Decision<Order> ResolveDispute(
+        Caller caller, string resolutionId, bool grant, bool inSellersFavour, DateTimeOffset now)
+    {
+        const string command = "resolve_dispute";
+        var problem = Allow(caller, command, PartyRole.Support);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (FindResolution(resolutionId) is not { } resolution)
+        {
+            return ResolutionNotFound(resolutionId);
+        }
+
+        problem = RequireOpen(command) ?? RequireResolutionStatus(resolution, command, ResolutionStatus.Escalated);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (grant)
+        {
+            var reason = inSellersFavour ? CancellationReason.SupportInSellersFavour : CancellationReason.SupportInBuyersFavour;
+            return ApplyResolution(resolution, ResolutionStatus.GrantedBySupport, now, automatically: false, reason);
+        }
+
+        var declined = resolution with { Status = ResolutionStatus.DeclinedBySupport };
+        return new Changes(this, now)
+            .Then(o => o.Replace(declined), o => new DisputeResolved { Order = o, Request = OrderSnapshot.ToMessage(declined) })
+            .Decide();
+    }
+
+    /// <summary>Support records a contact about the order (any state; SPEC 5.1 negative event).</summary>
+    public Decision<Order> RecordSupportContact(Caller caller, DateTimeOffset now)
+    {
+        var problem = Allow(caller, "record_support_contact", PartyRole.Support);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return new Changes(this, now)
+            .Then(o => o with { SupportContactCount = o.SupportContactCount + 1 }, o => new SupportContacted { Order = o })
+            .Decide();
+    }
+
+    /// <summary>
+    /// Applies an accepted or granted request: moves the due time, adds the refund, or
+    /// cancels (MUTUAL when the other party accepted, SUPPORT when support granted it).
+    /// </summary>
+    private Decision<Order> ApplyResolution(
+        Resolution resolution,
+        ResolutionStatus status,
+        DateTimeOffset now,
+        bool automatically,
+        CancellationReason supportReason = CancellationReason.Unspecified)
+    {
+        var decided = resolution with { Status = status, AnsweredAt = resolution.AnsweredAt ?? now };
+        var bySupport = status == ResolutionStatus.GrantedBySupport;
+        var changes = new Changes(this, now).Then(
+            o => decided.Kind switch
+            {
+                ResolutionKind.Extension => o.Replace(decided) with
+                {
+                    DueAt = o.DueAt + decided.ExtendBy!.Value,
+                    ExtensionCount = o.ExtensionCount + 1,
+                },
+                ResolutionKind.PartialRefund => o.Replace(decided) with { RefundedMinor = o.RefundedMinor + decided.Refund!.AmountMinor },
+                _ => o.Replace(decided),
+            },
+            o => bySupport
+                ? new DisputeResolved { Order = o, Request = OrderSnapshot.ToMessage(decided) }
+                : new ResolutionAccepted { Order = o, Request = OrderSnapshot.ToMessage(decided), Automatically = automatically });
+
+        if (decided.Kind != ResolutionKind.Cancellation)
+        {
+            return changes.Decide();
+        }
+
+        var reason = bySupport ? supportReason : decided.CancellationReason;
+        var cancellation = new OrderCancellation(
+            bySupport ? CancellationInitiator.Support : CancellationInitiator.Mutual,
+            reason,
+            decided.CancellationReason == CancellationReason.BuyerUnresponsive,
+            decided.RequestedBy,
+            now,
+            decided.Message);
+        var cancelled = changes.Current.CancelWith(cancellation, now);
+        return Decision<Order>.Accept(cancelled.State!, [.. changes.Decide().Events, .. cancelled.Events]);
+    }
+
+    private Rejection? CheckResolutionRequest(Caller caller, OpenResolutionRequest request)
+    {
+        switch (request.Kind)
+        {
+            case ResolutionKind.Extension:
+                return caller.Role != PartyRole.Seller
+                    ? Rejection.PermissionDenied($"only the seller of order {OrderId} may request an extension")
+                    : Validate.PositiveDuration("extend_by", request.ExtendBy);
+            case ResolutionKind.PartialRefund:
+                var money = Money.ValidatePositive("refund", request.Refund);
+                if (money is not null)
+                {
+                    return money;
+                }
+
+                return request.Refund.CurrencyCode != Amount.CurrencyCode
+                    ? Rejection.InvalidArgument(
+                        $"refund.currency_code '{request.Refund.CurrencyCode}' must match the order's currency '{Amount.CurrencyCode}'")
+                    : null;
+            case ResolutionKind.Cancellation:
+                return CancellationRules.CheckRequested(caller.Role, request.CancellationReason);
+            default:
+                return Rejection.InvalidArgument(
+                    $"kind must be RESOLUTION_KIND_EXTENSION, RESOLUTION_KIND_CANCELLATION or RESOLUTION_KIND_PARTIAL_REFUND (was {(int)request.Kind})");
+        }
+    }
+
+    private Resolution? FindResolution(string resolutionId) =>
+        Resolutions.FirstOrDefault(r => r.ResolutionId == resolutionId);
+
+    private Rejection ResolutionNotFound(string resolutionId) =>
+        Rejection.NotFound($"order {OrderId} has no resolution '{resolutionId}'");
+
+    private static Rejection? RequireResolutionStatus(Resolution resolution, string command, params ResolutionStatus[] statuses) =>
+        statuses.Contains(resolution.Status)
+            ? null
+            : Rejection.FailedPrecondition(
+                $"resolution {resolution.ResolutionId} is '{Names.Of(resolution.Status)}'; '{command}' needs '{string.Join("' or '", statuses.Select(Names.Of))}'");
+
+    private Order Replace(Resolution resolution) =>
+        this with
+        {
+            Resolutions = Resolutions.Replace(
+                Resolutions.First(r => r.ResolutionId == resolution.ResolutionId), resolution),
+        };
+}

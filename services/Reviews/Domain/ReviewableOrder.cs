@@ -1,0 +1,61 @@
+using Marketplace.Contracts.Orders.V1;
+using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
+
+namespace Marketplace.Reviews.Domain;
+
+/// <summary>
+/// What Reviews knows about an order, taken from the latest order event, plus the Messaging
+/// fact "seller unresponsive" (SPEC 3, an input to cancelled-order eligibility).
+/// </summary>
+public sealed record ReviewableOrder
+{
+    public required string OrderId { get; init; }
+
+    public required string GigId { get; init; }
+
+    public required string SellerId { get; init; }
+
+    public required string BuyerId { get; init; }
+
+    public required string Category { get; init; }
+
+    public required OrderState State { get; init; }
+
+    public required DateTimeOffset DueAt { get; init; }
+
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    public DateTimeOffset? CancelledAt { get; init; }
+
+    public CancellationInitiator CancellationInitiator { get; init; }
+
+    public DateTimeOffset? FirstDeliveredAt { get; init; }
+
+    public bool RequirementsSubmitted { get; init; }
+
+    /// <summary>A buyer's question on the order went unanswered by the seller for more than 24 h.</summary>
+    public bool SellerUnresponsive { get; init; }
+
+    public static ReviewableOrder FromMessage(OrderMessage order, bool sellerUnresponsive) => new()
+    {
+        OrderId = order.OrderId,
+        GigId = order.GigId,
+        SellerId = order.SellerId,
+        BuyerId = order.BuyerId,
+        Category = order.Category,
+        State = order.State,
+        DueAt = order.DueAt.ToDateTimeOffset(),
+        CompletedAt = order.CompletedAt?.ToDateTimeOffset(),
+        CancelledAt = order.Cancellation?.CancelledAt?.ToDateTimeOffset(),
+        CancellationInitiator = order.Cancellation?.Initiator ?? CancellationInitiator.Unspecified,
+        FirstDeliveredAt = order.FirstDeliveredAt?.ToDateTimeOffset(),
+        RequirementsSubmitted = order.RequirementsSubmittedAt is not null,
+        SellerUnresponsive = sellerUnresponsive,
+    };
+}
+
+/// <summary>
+/// Facts about the buyer that cancelled-order eligibility needs (SPEC 4): earlier completed
+/// orders on the marketplace and whether the buyer holds an active seller account.
+/// </summary>
+public sealed record BuyerStanding(int CompletedOrdersBefore, bool HasActiveSellerAccount);

@@ -1,0 +1,44 @@
+using Marketplace.Messaging.Domain;
+using Xunit;
+
+namespace Marketplace.Messaging.Tests;
+
+/// <summary>Conversations built through real commands, and decision assertions.</summary>
+internal static class Scenario
+{
+    public static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    public static readonly Caller Buyer = Caller.Buyer("b-1");
+    public static readonly Caller Seller = Caller.Seller("s-1");
+    public static readonly MessagingPolicy Policy = MessagingPolicy.Default;
+
+    private static int messageIds;
+
+    public static string NextMessageId() => $"msg-{Interlocked.Increment(ref messageIds)}";
+
+    /// <summary>A buyer opens an order conversation at T0.</summary>
+    public static Conversation BuyerOpened(string orderId = "ord-1", DateTimeOffset? at = null) =>
+        Accepted(Conversation.Start("conv-1", NextMessageId(), Buyer, "s-1", orderId, "Can you add a logo variant?", [], at ?? T0));
+
+    public static Conversation SellerOpened(string orderId = "ord-1") =>
+        Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0));
+
+    public static Decision<Conversation> Say(Conversation c, Caller caller, DateTimeOffset at, string text = "hello there") =>
+        c.Send(caller, NextMessageId(), text, [], at);
+
+    public static T Accepted<T>(Decision<T> decision)
+        where T : class
+    {
+        Assert.True(decision.IsAccepted, decision.Rejection?.Message);
+        return decision.State!;
+    }
+
+    public static Rejection Rejected<T>(Decision<T> decision, RejectionKind kind)
+        where T : class
+    {
+        Assert.False(decision.IsAccepted, "expected a rejection");
+        Assert.Empty(decision.Events);
+        Assert.Null(decision.State);
+        Assert.Equal(kind, decision.Rejection!.Kind);
+        return decision.Rejection;
+    }
+}

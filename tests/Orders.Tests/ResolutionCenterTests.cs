@@ -1,0 +1,274 @@
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Orders.Domain;
+using Xunit;
+using static Marketplace.Orders.Tests.Scenario;
+using Order = Marketplace.Orders.Domain.Order;
+
+namespace Marketplace.Orders.Tests;
+
+/// <summary>SPEC 1: extensions, cancellations and partial refunds asked in the Resolution Center; disputes.</summary>
+public sealed class ResolutionCenterTests
+{
+    private static readonly DateTimeOffset T1 = T0.AddDays(1);
+
+    private static Order Open(Order order, Caller caller, OpenResolutionRequest request, string id = "res-1") =>
+        Accepted(order.OpenResolution(caller, id, request, T1, Policy));
+
+    [Fact]
+    public void Spec1_accepted_extension_moves_the_due_time_and_is_counted()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(2)));
+
+        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(1));
+
+        var extended = Accepted(decision);
+        Assert.Equal(T0.AddDays(7), extended.DueAt);
+        Assert.Equal(T0.AddDays(5), extended.OriginalDueAt);
+        Assert.Equal(1, extended.ExtensionCount);
+        var accepted = Assert.IsType<ResolutionAccepted>(Assert.Single(decision.Events));
+        Assert.Equal(ResolutionStatus.Accepted, accepted.Request.Status);
+        Assert.False(accepted.Automatically);
+    }
+
+    [Fact]
+    public void Spec2_lateness_is_measured_against_the_extended_due_time()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(2)));
+        order = Accepted(order.RespondToResolution(Buyer, "res-1", accept: true, T1));
+
+        order = Accepted(order.Deliver(Seller, T0.AddDays(6), Policy));
+
+        Assert.Equal(TimeSpan.Zero, order.Lateness);
+    }
+
+    [Fact]
+    public void Spec1_only_the_seller_requests_an_extension()
+    {
+        var rejection = Rejected(InProgress().OpenResolution(Buyer, "res-1", Extension(TimeSpan.FromDays(1)), T1, Policy), RejectionKind.PermissionDenied);
+
+        Assert.Equal("only the seller of order ord-1 may request an extension", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec7_extension_must_be_positive()
+    {
+        var rejection = Rejected(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.Zero), T1, Policy), RejectionKind.InvalidArgument);
+
+        Assert.Equal("extend_by must be > 0", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec7_unknown_kind_is_invalid_argument()
+    {
+        var rejection = Rejected(InProgress().OpenResolution(Seller, "res-1", new OpenResolutionRequest(), T1, Policy), RejectionKind.InvalidArgument);
+
+        Assert.StartsWith("kind must be RESOLUTION_KIND_EXTENSION", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_the_requester_cannot_answer_their_own_request()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(1)));
+
+        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1), RejectionKind.PermissionDenied);
+
+        Assert.Equal("resolution res-1 was requested by the seller; only the other party may answer it", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec7_unknown_resolution_is_not_found()
+    {
+        var rejection = Rejected(InProgress().RespondToResolution(Buyer, "res-404", accept: true, T1), RejectionKind.NotFound);
+
+        Assert.Equal("order ord-1 has no resolution 'res-404'", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_only_one_request_is_pending_at_a_time()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(1)));
+
+        var rejection = Rejected(order.OpenResolution(Buyer, "res-2", Refund(1000), T1, Policy), RejectionKind.FailedPrecondition);
+
+        Assert.Equal("order ord-1 already has resolution res-1 in state 'open'; it must be decided before another is opened", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_rejected_request_is_a_dispute()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+
+        var decision = order.RespondToResolution(Seller, "res-1", accept: false, T1);
+
+        var disputed = Accepted(decision);
+        Assert.Equal(1, disputed.DisputeCount);
+        Assert.Equal(0, disputed.RefundedMinor);
+        var opened = Assert.IsType<DisputeOpened>(Assert.Single(decision.Events));
+        Assert.False(opened.EscalatedToSupport);
+        Assert.Equal(ResolutionStatus.Rejected, opened.Request.Status);
+    }
+
+    [Fact]
+    public void Spec1_answering_twice_is_failed_precondition()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+
+        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1), RejectionKind.FailedPrecondition);
+
+        Assert.Equal("resolution res-1 is 'rejected'; 'respond_to_resolution' needs 'open'", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_escalating_a_rejected_request_contacts_support_without_a_second_dispute()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+
+        var decision = order.EscalateResolution(Buyer, "res-1", T1.AddHours(2));
+
+        var escalated = Accepted(decision);
+        Assert.Equal(1, escalated.DisputeCount);
+        Assert.Equal(1, escalated.SupportContactCount);
+        Assert.True(Assert.IsType<DisputeOpened>(Assert.Single(decision.Events)).EscalatedToSupport);
+    }
+
+    [Fact]
+    public void Spec1_a_rejected_request_cannot_be_escalated_while_another_is_pending()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+        order = Open(order, Seller, Extension(TimeSpan.FromDays(1)), id: "res-2");
+
+        var rejection = Rejected(order.EscalateResolution(Buyer, "res-1", T1), RejectionKind.FailedPrecondition);
+
+        Assert.Equal("order ord-1 already has resolution res-2 in state 'open'; it must be decided before another is escalated", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_escalating_an_open_request_is_a_dispute()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1000));
+
+        var escalated = Accepted(order.EscalateResolution(Seller, "res-1", T1));
+
+        Assert.Equal(1, escalated.DisputeCount);
+        Assert.Equal(ResolutionStatus.Escalated, escalated.PendingResolution!.Status);
+    }
+
+    [Fact]
+    public void Spec1_accepted_partial_refund_is_recorded_and_the_order_goes_on()
+    {
+        var order = Open(InProgress(), Buyer, Refund(1500));
+
+        var refunded = Accepted(order.RespondToResolution(Seller, "res-1", accept: true, T1));
+
+        Assert.Equal(1500, refunded.RefundedMinor);
+        Assert.Equal(OrderState.InProgress, refunded.State);
+        Assert.Equal(1500, OrderSnapshot.ToMessage(refunded).Refunded.AmountMinor);
+    }
+
+    [Fact]
+    public void Spec1_partial_refunds_must_stay_below_the_amount()
+    {
+        var rejection = Rejected(InProgress().OpenResolution(Buyer, "res-1", Refund(5000), T1, Policy), RejectionKind.FailedPrecondition);
+
+        Assert.Contains("would reach the order amount 5000; a full refund is a cancellation", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec7_refund_currency_must_match_the_order()
+    {
+        var rejection = Rejected(InProgress().OpenResolution(Buyer, "res-1", Refund(100, "EUR"), T1, Policy), RejectionKind.InvalidArgument);
+
+        Assert.Equal("refund.currency_code 'EUR' must match the order's currency 'USD'", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec2_accepted_cancellation_request_cancels_as_mutual_and_names_the_requester()
+    {
+        var order = Open(InProgress(), Seller, CancellationRequest(CancellationReason.MissingRequirements));
+
+        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(3));
+
+        var cancelled = Accepted(decision);
+        Assert.Equal(OrderState.Cancelled, cancelled.State);
+        Assert.Equal(CancellationInitiator.Mutual, cancelled.Cancellation!.Initiator);
+        Assert.Equal(PartyRole.Seller, cancelled.Cancellation.RequestedBy);
+        Assert.Equal(CancellationReason.MissingRequirements, cancelled.Cancellation.Reason);
+        Assert.Equal([typeof(ResolutionAccepted), typeof(OrderCancelled)], decision.Events.Select(e => e.GetType()));
+        Assert.Equal([order.Version + 1, order.Version + 2], decision.Events.Select(e => SnapshotOf(e).Version));
+    }
+
+    [Fact]
+    public void Spec2_parties_cannot_request_support_or_chargeback_reasons()
+    {
+        var rejection = Rejected(
+            InProgress().OpenResolution(Seller, "res-1", CancellationRequest(CancellationReason.SupportInSellersFavour), T1, Policy),
+            RejectionKind.InvalidArgument);
+
+        Assert.Equal(
+            "cancellation_reason CANCELLATION_REASON_SUPPORT_IN_SELLERS_FAVOUR cannot be requested by a party; it is recorded by support or payments",
+            rejection.Message);
+    }
+
+    [Fact]
+    public void Spec2_support_granting_a_cancellation_records_a_support_cancellation_in_the_sellers_favour()
+    {
+        var order = Open(InProgress(), Buyer, CancellationRequest(CancellationReason.NotAsDescribed));
+        order = Accepted(order.EscalateResolution(Seller, "res-1", T1));
+
+        var decision = order.ResolveDispute(Support, "res-1", grant: true, inSellersFavour: true, T1.AddDays(1));
+
+        var cancelled = Accepted(decision);
+        Assert.Equal(CancellationInitiator.Support, cancelled.Cancellation!.Initiator);
+        Assert.Equal(CancellationReason.SupportInSellersFavour, cancelled.Cancellation.Reason);
+        Assert.Equal([typeof(DisputeResolved), typeof(OrderCancelled)], decision.Events.Select(e => e.GetType()));
+        Assert.Equal(ResolutionStatus.GrantedBySupport, cancelled.Resolutions.Single().Status);
+    }
+
+    [Fact]
+    public void Spec1_support_declining_applies_nothing()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(3)));
+        order = Accepted(order.EscalateResolution(Seller, "res-1", T1));
+
+        var declined = Accepted(order.ResolveDispute(Support, "res-1", grant: false, inSellersFavour: false, T1));
+
+        Assert.Equal(T0.AddDays(5), declined.DueAt);
+        Assert.Equal(ResolutionStatus.DeclinedBySupport, declined.Resolutions.Single().Status);
+        Assert.Null(declined.PendingResolution);
+    }
+
+    [Fact]
+    public void Spec5_6_only_support_resolves_disputes()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(3)));
+        order = Accepted(order.EscalateResolution(Seller, "res-1", T1));
+
+        var rejection = Rejected(order.ResolveDispute(Buyer, "res-1", grant: true, inSellersFavour: false, T1), RejectionKind.PermissionDenied);
+
+        Assert.Contains("may be issued by support only", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec1_only_escalated_requests_are_resolved_by_support()
+    {
+        var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(3)));
+
+        var rejection = Rejected(order.ResolveDispute(Support, "res-1", grant: true, inSellersFavour: false, T1), RejectionKind.FailedPrecondition);
+
+        Assert.Equal("resolution res-1 is 'open'; 'resolve_dispute' needs 'escalated'", rejection.Message);
+    }
+
+    [Fact]
+    public void Spec5_1_support_contact_is_recorded_in_any_state()
+    {
+        var decision = Completed().RecordSupportContact(Support, T0.AddDays(10));
+
+        Assert.Equal(1, Accepted(decision).SupportContactCount);
+        Assert.IsType<SupportContacted>(Assert.Single(decision.Events));
+        Rejected(Completed().RecordSupportContact(Buyer, T0), RejectionKind.PermissionDenied);
+    }
+}
