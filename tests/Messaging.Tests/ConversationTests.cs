@@ -142,11 +142,11 @@ public sealed class ConversationTests
         var c = BuyerOpened();
 
         Assert.Equal("caller seller s-2 is not a party of conversation conv-1",
-            Rejected(Say(c, Caller.Seller("s-2"), T0), RejectionKind.PermissionDenied).Message);
+            Rejected(Say(c, Actor.Seller("s-2"), T0), RejectionKind.PermissionDenied).Message);
         Assert.Equal("caller support sup-1 is not a party of conversation conv-1",
-            Rejected(Say(c, Caller.Support("sup-1"), T0), RejectionKind.PermissionDenied).Message);
+            Rejected(Say(c, Actor.Support("sup-1"), T0), RejectionKind.PermissionDenied).Message);
         Assert.Equal("caller seller b-1 is not a party of conversation conv-1",
-            Rejected(Say(c, Caller.Seller("b-1"), T0), RejectionKind.PermissionDenied).Message);
+            Rejected(Say(c, Actor.Seller("b-1"), T0), RejectionKind.PermissionDenied).Message);
     }
 
     [Fact]
@@ -156,9 +156,9 @@ public sealed class ConversationTests
 
         Assert.Null(c.AllowRead(Buyer));
         Assert.Null(c.AllowRead(Seller));
-        Assert.Null(c.AllowRead(Caller.Support("sup-1")));
-        Assert.Null(c.AllowRead(Caller.Internal("scoring")));
-        Assert.Equal(RejectionKind.PermissionDenied, c.AllowRead(Caller.Buyer("b-2"))!.Kind);
+        Assert.Null(c.AllowRead(Actor.Support("sup-1")));
+        Assert.Null(c.AllowRead(Actor.Internal("scoring")));
+        Assert.Equal(RejectionKind.PermissionDenied, c.AllowRead(Actor.Buyer("b-2"))!.Kind);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class ConversationTests
         Assert.Equal("counterpart_id must name the other party, not the caller",
             Rejected(Conversation.Start("conv-1", "m", Buyer, "b-1", "", "hi", [], T0), RejectionKind.InvalidArgument).Message);
         Assert.StartsWith("only buyers and sellers start conversations",
-            Rejected(Conversation.Start("conv-1", "m", Caller.Support("sup"), "b-1", "", "hi", [], T0), RejectionKind.PermissionDenied).Message);
+            Rejected(Conversation.Start("conv-1", "m", Actor.Support("sup"), "b-1", "", "hi", [], T0), RejectionKind.PermissionDenied).Message);
     }
 
     [Fact]

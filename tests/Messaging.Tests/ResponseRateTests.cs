@@ -15,7 +15,7 @@ public sealed class ResponseRateTests
     private static Conversation Opened(DateTimeOffset at, TimeSpan? replyAfter, string seller = "s-1")
     {
         var c = Accepted(Conversation.Start("conv", NextMessageId(), Buyer, seller, "", "hi, a question", [], at));
-        return replyAfter is { } after ? Accepted(c.Send(Caller.Seller(seller), NextMessageId(), "answer", [], at + after)) : c;
+        return replyAfter is { } after ? Accepted(c.Send(Actor.Seller(seller), NextMessageId(), "answer", [], at + after)) : c;
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class ReviewRequestTests
     private static readonly OrderReviewFacts Reviewable = new("ord-1", CompletedAt, BuyerReviewed: false, CompletedAt.AddDays(14));
     private const string Polite = "Thanks for your order! If you have a moment, an honest review would help me.";
 
-    private static Decision<Conversation> Ask(Conversation c, string text = Polite, OrderReviewFacts? order = null, DateTimeOffset? at = null, Caller? caller = null) =>
+    private static Decision<Conversation> Ask(Conversation c, string text = Polite, OrderReviewFacts? order = null, DateTimeOffset? at = null, Actor? caller = null) =>
         c.RequestReview(caller ?? Seller, NextMessageId(), text, order ?? Reviewable, at ?? CompletedAt.AddDays(1), Policy);
 
     [Fact]

@@ -7,8 +7,8 @@ namespace Marketplace.Messaging.Tests;
 internal static class Scenario
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    public static readonly Caller Buyer = Caller.Buyer("b-1");
-    public static readonly Caller Seller = Caller.Seller("s-1");
+    public static readonly Actor Buyer = Actor.Buyer("b-1");
+    public static readonly Actor Seller = Actor.Seller("s-1");
     public static readonly MessagingPolicy Policy = MessagingPolicy.Default;
 
     private static int messageIds;
@@ -22,7 +22,7 @@ internal static class Scenario
     public static Conversation SellerOpened(string orderId = "ord-1") =>
         Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0));
 
-    public static Decision<Conversation> Say(Conversation c, Caller caller, DateTimeOffset at, string text = "hello there") =>
+    public static Decision<Conversation> Say(Conversation c, Actor caller, DateTimeOffset at, string text = "hello there") =>
         c.Send(caller, NextMessageId(), text, [], at);
 
     public static T Accepted<T>(Decision<T> decision)

@@ -140,7 +140,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec5_6_another_seller_cannot_cancel()
     {
-        var rejection = Rejected(InProgress().Cancel(Caller.Seller("s-9"), Request(CancellationReason.Other), T0), RejectionKind.PermissionDenied);
+        var rejection = Rejected(InProgress().Cancel(Actor.Seller("s-9"), Request(CancellationReason.Other), T0), RejectionKind.PermissionDenied);
 
         Assert.Equal("caller s-9 is not the seller of order ord-1", rejection.Message);
     }

@@ -164,7 +164,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void Spec5_6_another_buyer_cannot_act_on_the_order()
     {
-        var rejection = Rejected(Delivered().AcceptDelivery(Caller.Buyer("b-2"), T0.AddDays(3)), RejectionKind.PermissionDenied);
+        var rejection = Rejected(Delivered().AcceptDelivery(Actor.Buyer("b-2"), T0.AddDays(3)), RejectionKind.PermissionDenied);
 
         Assert.Equal("caller b-2 is not the buyer of order ord-1", rejection.Message);
     }
@@ -172,7 +172,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void Spec5_6_another_seller_cannot_deliver()
     {
-        var rejection = Rejected(InProgress().Deliver(Caller.Seller("s-2"), T0.AddDays(1), Policy), RejectionKind.PermissionDenied);
+        var rejection = Rejected(InProgress().Deliver(Actor.Seller("s-2"), T0.AddDays(1), Policy), RejectionKind.PermissionDenied);
 
         Assert.Equal("caller s-2 is not the seller of order ord-1", rejection.Message);
     }
@@ -308,7 +308,7 @@ public sealed class OrderLifecycleTests
         Assert.Null(order.AllowRead(Seller));
         Assert.Null(order.AllowRead(Support));
         Assert.Null(order.AllowRead(Payments));
-        Assert.Equal(new Rejection(RejectionKind.PermissionDenied, "caller b-2 is not the buyer of order ord-1"), order.AllowRead(Caller.Buyer("b-2")));
+        Assert.Equal(new Rejection(RejectionKind.PermissionDenied, "caller b-2 is not the buyer of order ord-1"), order.AllowRead(Actor.Buyer("b-2")));
     }
 
     [Fact]

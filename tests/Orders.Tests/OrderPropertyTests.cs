@@ -15,8 +15,8 @@ namespace Marketplace.Orders.Tests;
 /// </summary>
 public sealed class OrderPropertyTests
 {
-    private static readonly Caller[] Callers =
-        [Buyer, Seller, Caller.Buyer("b-other"), Support, Payments];
+    private static readonly Actor[] Callers =
+        [Buyer, Seller, Actor.Buyer("b-other"), Support, Payments];
 
     private static readonly CancellationReason[] Reasons = Enum.GetValues<CancellationReason>();
 
@@ -130,7 +130,7 @@ public sealed class OrderPropertyTests
         var pick = step / 4000;
         var pending = order.Resolutions.LastOrDefault()?.ResolutionId ?? "res-none";
         var requester = order.Resolutions.LastOrDefault()?.RequestedBy;
-        Caller By(Caller natural) => step / 40 % 10 < 8 ? natural : Callers[step / 400 % Callers.Length];
+        Actor By(Actor natural) => step / 40 % 10 < 8 ? natural : Callers[step / 400 % Callers.Length];
         switch (step / 7 % 22)
         {
             case 0 or 1: return order.SubmitRequirements(By(Buyer), "brief", now);

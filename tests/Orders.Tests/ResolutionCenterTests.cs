@@ -12,7 +12,7 @@ public sealed class ResolutionCenterTests
 {
     private static readonly DateTimeOffset T1 = T0.AddDays(1);
 
-    private static Order Open(Order order, Caller caller, OpenResolutionRequest request, string id = "res-1") =>
+    private static Order Open(Order order, Actor caller, OpenResolutionRequest request, string id = "res-1") =>
         Accepted(order.OpenResolution(caller, id, request, T1, Policy));
 
     [Fact]

@@ -13,10 +13,10 @@ namespace Marketplace.Orders.Tests;
 internal static class Scenario
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    public static readonly Caller Buyer = Caller.Buyer("b-1");
-    public static readonly Caller Seller = Caller.Seller("s-1");
-    public static readonly Caller Support = Caller.Support("sup-1");
-    public static readonly Caller Payments = Caller.Internal("payments");
+    public static readonly Actor Buyer = Actor.Buyer("b-1");
+    public static readonly Actor Seller = Actor.Seller("s-1");
+    public static readonly Actor Support = Actor.Support("sup-1");
+    public static readonly Actor Payments = Actor.Internal("payments");
     public static readonly OrderPolicy Policy = OrderPolicy.Default;
 
     public static PlaceOrderRequest PlaceRequest(int revisionsIncluded = 1, long amountMinor = 5000) => new()

@@ -98,7 +98,7 @@ public sealed class BuyerReviewTests
     public void Spec5_6_only_the_orders_buyer_reviews()
     {
         var other = Rejected(
-            ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Caller.Buyer("b-2"), Ratings(), Text, T0.AddDays(7), Policy),
+            ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Actor.Buyer("b-2"), Ratings(), Text, T0.AddDays(7), Policy),
             RejectionKind.PermissionDenied);
         var seller = Rejected(
             ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Seller, Ratings(), Text, T0.AddDays(7), Policy),

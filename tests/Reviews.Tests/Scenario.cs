@@ -9,9 +9,9 @@ namespace Marketplace.Reviews.Tests;
 internal static class Scenario
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    public static readonly Caller Buyer = Caller.Buyer("b-1");
-    public static readonly Caller Seller = Caller.Seller("s-1");
-    public static readonly Caller Support = Caller.Support("sup-1");
+    public static readonly Actor Buyer = Actor.Buyer("b-1");
+    public static readonly Actor Seller = Actor.Seller("s-1");
+    public static readonly Actor Support = Actor.Support("sup-1");
     public static readonly ReviewPolicy Policy = ReviewPolicy.Default;
     public static readonly BuyerStanding Regular = new(CompletedOrdersBefore: 3, HasActiveSellerAccount: false);
 

@@ -44,7 +44,7 @@ public sealed class SellerAndSupportTests
         Assert.Equal("rating must be 1-5 (was 0)",
             Rejected(Pending().SubmitSellerReview(Seller, 0, "text", T0.AddDays(8)), RejectionKind.InvalidArgument).Message);
         Assert.Equal("only the seller of order ord-1 may review the buyer of it; caller is seller s-2",
-            Rejected(Pending().SubmitSellerReview(Caller.Seller("s-2"), 5, "text", T0.AddDays(8)), RejectionKind.PermissionDenied).Message);
+            Rejected(Pending().SubmitSellerReview(Actor.Seller("s-2"), 5, "text", T0.AddDays(8)), RejectionKind.PermissionDenied).Message);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class SellerAndSupportTests
         var record = Published();
 
         Assert.Equal(9, ReviewSnapshot.ForCaller(record, Support).Ratings.PrivateRating);
-        Assert.Equal(9, ReviewSnapshot.ForCaller(record, Caller.Internal("scoring")).Ratings.PrivateRating);
+        Assert.Equal(9, ReviewSnapshot.ForCaller(record, Actor.Internal("scoring")).Ratings.PrivateRating);
         Assert.Equal(0, ReviewSnapshot.ForCaller(record, Seller).Ratings.PrivateRating);
         Assert.Equal(0, ReviewSnapshot.ForCaller(record, Buyer).Ratings.PrivateRating);
     }
@@ -152,8 +152,8 @@ public sealed class SellerAndSupportTests
         Assert.Null(record.AllowRead(Buyer));
         Assert.Null(record.AllowRead(Seller));
         Assert.Null(record.AllowRead(Support));
-        Assert.Equal("caller buyer b-2 may not read the review record of order ord-1", record.AllowRead(Caller.Buyer("b-2"))!.Message);
-        Assert.Equal(RejectionKind.PermissionDenied, record.AllowRead(Caller.Seller("s-2"))!.Kind);
+        Assert.Equal("caller buyer b-2 may not read the review record of order ord-1", record.AllowRead(Actor.Buyer("b-2"))!.Message);
+        Assert.Equal(RejectionKind.PermissionDenied, record.AllowRead(Actor.Seller("s-2"))!.Kind);
     }
 
     [Fact]

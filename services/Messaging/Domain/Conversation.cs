@@ -60,12 +60,12 @@ public sealed record Conversation
     public bool IsAboutOrder => OrderId.Length > 0;
 
     /// <summary>Who may read the conversation: its buyer and seller, support and internal callers.</summary>
-    public Rejection? AllowRead(Caller caller) =>
+    public Rejection? AllowRead(Actor caller) =>
         caller.Role is PartyRole.Support or PartyRole.Internal ? null : RequireParty(caller);
 
     /// <summary>A buyer or seller opens a conversation with the other party and a first message.</summary>
     public static Decision<Conversation> Start(
-        string conversationId, string messageId, Caller caller, string counterpartId, string orderId, string text,
+        string conversationId, string messageId, Actor caller, string counterpartId, string orderId, string text,
         IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
     {
         if (caller.Role is not (PartyRole.Buyer or PartyRole.Seller))
@@ -105,7 +105,7 @@ public sealed record Conversation
     /// seller's response time (buyer message -> seller's next message, SPEC 3).
     /// </summary>
     public Decision<Conversation> Send(
-        Caller caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
+        Actor caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
     {
         var problem = RequireParty(caller) ?? Content(text, attachmentRefs);
         if (problem is not null)
@@ -174,7 +174,7 @@ public sealed record Conversation
     /// never offering anything or asking for a particular rating.
     /// </summary>
     public Decision<Conversation> RequestReview(
-        Caller caller, string messageId, string text, OrderReviewFacts order, DateTimeOffset now, MessagingPolicy policy)
+        Actor caller, string messageId, string text, OrderReviewFacts order, DateTimeOffset now, MessagingPolicy policy)
     {
         if (caller.Role != PartyRole.Seller || caller.Id != SellerId)
         {
@@ -255,7 +255,7 @@ public sealed record Conversation
             : (next with { AwaitingReplyFrom = other, AwaitingSince = now, CurrentWaitMarked = false }, responseTime);
     }
 
-    private Rejection? RequireParty(Caller caller)
+    private Rejection? RequireParty(Actor caller)
     {
         var partyId = caller.Role switch
         {
@@ -283,7 +283,7 @@ public sealed record Conversation
             : null;
     }
 
-    private static ChatMessage NewMessage(string messageId, Caller caller, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
+    private static ChatMessage NewMessage(string messageId, Actor caller, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
     {
         var message = new ChatMessage
         {

@@ -15,7 +15,7 @@ public sealed partial record Order
     /// order is late; otherwise through the Resolution Center. Support: any state before
     /// completed. Internal callers record chargebacks only.
     /// </summary>
-    public Decision<Order> Cancel(Caller caller, CancelOrderRequest request, DateTimeOffset now)
+    public Decision<Order> Cancel(Actor caller, CancelOrderRequest request, DateTimeOffset now)
     {
         const string command = "cancel";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller, PartyRole.Support, PartyRole.Internal)

@@ -11,14 +11,14 @@ public sealed partial record Order
     /// <summary>
     /// Who may read the order (GetOrder): its buyer, its seller, support and internal callers.
     /// </summary>
-    public Rejection? AllowRead(Caller caller) =>
+    public Rejection? AllowRead(Actor caller) =>
         Allow(caller, "get_order", PartyRole.Buyer, PartyRole.Seller, PartyRole.Support, PartyRole.Internal);
 
     /// <summary>
     /// The caller must hold one of <paramref name="roles"/>, and a buyer or seller must be
     /// this order's buyer or seller (SPEC 5.6).
     /// </summary>
-    private Rejection? Allow(Caller caller, string command, params PartyRole[] roles)
+    private Rejection? Allow(Actor caller, string command, params PartyRole[] roles)
     {
         if (!roles.Contains(caller.Role))
         {

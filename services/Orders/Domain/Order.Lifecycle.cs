@@ -10,7 +10,7 @@ namespace Marketplace.Orders.Domain;
 public sealed partial record Order
 {
     /// <summary>A buyer places an order of a seller's Gig; the buyer is the caller.</summary>
-    public static Decision<Order> Place(string orderId, Caller caller, PlaceOrderRequest request, DateTimeOffset now)
+    public static Decision<Order> Place(string orderId, Actor caller, PlaceOrderRequest request, DateTimeOffset now)
     {
         if (caller.Role != PartyRole.Buyer)
         {
@@ -61,7 +61,7 @@ public sealed partial record Order
     }
 
     /// <summary>The buyer sends the requirements: placed -> requirements_submitted.</summary>
-    public Decision<Order> SubmitRequirements(Caller caller, string requirements, DateTimeOffset now)
+    public Decision<Order> SubmitRequirements(Actor caller, string requirements, DateTimeOffset now)
     {
         const string command = "submit_requirements";
         var problem = Allow(caller, command, PartyRole.Buyer)
@@ -82,7 +82,7 @@ public sealed partial record Order
     /// The seller starts work, or resumes it after a revision request (which is the seller's
     /// consent to a revision beyond the included ones): -> in_progress.
     /// </summary>
-    public Decision<Order> StartWork(Caller caller, DateTimeOffset now)
+    public Decision<Order> StartWork(Actor caller, DateTimeOffset now)
     {
         const string command = "start_work";
         var problem = Allow(caller, command, PartyRole.Seller)
@@ -103,7 +103,7 @@ public sealed partial record Order
     /// The seller delivers: in_progress -> delivered. The first delivery fixes the lateness
     /// (SPEC 2); every delivery restarts the auto-complete clock.
     /// </summary>
-    public Decision<Order> Deliver(Caller caller, DateTimeOffset now, OrderPolicy policy)
+    public Decision<Order> Deliver(Actor caller, DateTimeOffset now, OrderPolicy policy)
     {
         const string command = "deliver";
         var problem = Allow(caller, command, PartyRole.Seller) ?? RequireState(command, OrderState.InProgress);
@@ -131,7 +131,7 @@ public sealed partial record Order
     /// The buyer asks for changes: delivered -> revision_requested. Revisions beyond the
     /// included number are counted (SPEC 2).
     /// </summary>
-    public Decision<Order> RequestRevision(Caller caller, string details, DateTimeOffset now)
+    public Decision<Order> RequestRevision(Actor caller, string details, DateTimeOffset now)
     {
         const string command = "request_revision";
         var problem = Allow(caller, command, PartyRole.Buyer)
@@ -161,7 +161,7 @@ public sealed partial record Order
     /// consent): revision_requested -> delivered, auto-complete clock restarted. Included
     /// revisions cannot be declined.
     /// </summary>
-    public Decision<Order> DeclineRevision(Caller caller, DateTimeOffset now, OrderPolicy policy)
+    public Decision<Order> DeclineRevision(Actor caller, DateTimeOffset now, OrderPolicy policy)
     {
         const string command = "decline_revision";
         var problem = Allow(caller, command, PartyRole.Seller) ?? RequireState(command, OrderState.RevisionRequested);
@@ -189,7 +189,7 @@ public sealed partial record Order
     }
 
     /// <summary>The buyer accepts the delivery: delivered -> completed.</summary>
-    public Decision<Order> AcceptDelivery(Caller caller, DateTimeOffset now)
+    public Decision<Order> AcceptDelivery(Actor caller, DateTimeOffset now)
     {
         const string command = "accept_delivery";
         var problem = Allow(caller, command, PartyRole.Buyer) ?? RequireState(command, OrderState.Delivered);

@@ -12,7 +12,7 @@ public sealed partial record Order
 {
     /// <summary>Buyer or seller opens a request; at most one is pending per order.</summary>
     public Decision<Order> OpenResolution(
-        Caller caller, string resolutionId, OpenResolutionRequest request, DateTimeOffset now, OrderPolicy policy)
+        Actor caller, string resolutionId, OpenResolutionRequest request, DateTimeOffset now, OrderPolicy policy)
     {
         const string command = "open_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller)
@@ -62,7 +62,7 @@ public sealed partial record Order
     /// <summary>
     /// The other party accepts (the request is applied) or rejects it (a dispute is opened).
     /// </summary>
-    public Decision<Order> RespondToResolution(Caller caller, string resolutionId, bool accept, DateTimeOffset now)
+    public Decision<Order> RespondToResolution(Actor caller, string resolutionId, bool accept, DateTimeOffset now)
     {
         const string command = "respond_to_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller);
@@ -101,7 +101,7 @@ public sealed partial record Order
     }
 
     /// <summary>Either party sends an open or rejected request to support.</summary>
-    public Decision<Order> EscalateResolution(Caller caller, string resolutionId, DateTimeOffset now)
+    public Decision<Order> EscalateResolution(Actor caller, string resolutionId, DateTimeOffset now)
     {
         const string command = "escalate_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller);
@@ -146,7 +146,7 @@ public sealed partial record Order
     /// recorded as a support cancellation in the seller's or the buyer's favour.
     /// </summary>
     public Decision<Order> ResolveDispute(
-        Caller caller, string resolutionId, bool grant, bool inSellersFavour, DateTimeOffset now)
+        Actor caller, string resolutionId, bool grant, bool inSellersFavour, DateTimeOffset now)
     {
         const string command = "resolve_dispute";
         var problem = Allow(caller, command, PartyRole.Support);
@@ -179,7 +179,7 @@ public sealed partial record Order
     }
 
     /// <summary>Support records a contact about the order (any state; SPEC 5.1 negative event).</summary>
-    public Decision<Order> RecordSupportContact(Caller caller, DateTimeOffset now)
+    public Decision<Order> RecordSupportContact(Actor caller, DateTimeOffset now)
     {
         var problem = Allow(caller, "record_support_contact", PartyRole.Support);
         if (problem is not null)
@@ -237,7 +237,7 @@ public sealed partial record Order
         return Decision<Order>.Accept(cancelled.State!, [.. changes.Decide().Events, .. cancelled.Events]);
     }
 
-    private Rejection? CheckResolutionRequest(Caller caller, OpenResolutionRequest request)
+    private Rejection? CheckResolutionRequest(Actor caller, OpenResolutionRequest request)
     {
         switch (request.Kind)
         {

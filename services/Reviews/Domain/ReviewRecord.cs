@@ -54,7 +54,7 @@ public sealed record ReviewRecord
     /// internal callers. The private rating is for support and internal callers only
     /// (<see cref="ReviewSnapshot.ForCaller"/>).
     /// </summary>
-    public Rejection? AllowRead(Caller caller) => caller.Role switch
+    public Rejection? AllowRead(Actor caller) => caller.Role switch
     {
         PartyRole.Support or PartyRole.Internal => null,
         PartyRole.Buyer when caller.Id == BuyerId => null,
@@ -71,7 +71,7 @@ public sealed record ReviewRecord
         ReviewRecord? existing,
         ReviewableOrder order,
         BuyerStanding standing,
-        Caller caller,
+        Actor caller,
         BuyerRatings? ratings,
         string text,
         DateTimeOffset now,
@@ -134,7 +134,7 @@ public sealed record ReviewRecord
     /// The seller reviews the buyer: completed orders only, after the buyer's review, within
     /// the buyer's window. Both having reviewed, the buyer's review is published.
     /// </summary>
-    public Decision<ReviewRecord> SubmitSellerReview(Caller caller, int rating, string text, DateTimeOffset now)
+    public Decision<ReviewRecord> SubmitSellerReview(Actor caller, int rating, string text, DateTimeOffset now)
     {
         var problem = RequireSeller(caller, "review the buyer of")
             ?? Ratings.Stars("rating", rating)
@@ -171,7 +171,7 @@ public sealed record ReviewRecord
     }
 
     /// <summary>The seller's one public response to the published buyer review; never edited.</summary>
-    public Decision<ReviewRecord> PostSellerResponse(Caller caller, string text, DateTimeOffset now)
+    public Decision<ReviewRecord> PostSellerResponse(Actor caller, string text, DateTimeOffset now)
     {
         var problem = RequireSeller(caller, "respond to the review of")
             ?? (string.IsNullOrWhiteSpace(text) ? Rejection.InvalidArgument("text must not be empty") : null);
@@ -200,7 +200,7 @@ public sealed record ReviewRecord
     /// Support removes the seller's response (SPEC 4: a response changes only this way). The
     /// response slot stays used: no new response can be posted.
     /// </summary>
-    public Decision<ReviewRecord> RemoveSellerResponse(Caller caller, string reason, DateTimeOffset now)
+    public Decision<ReviewRecord> RemoveSellerResponse(Actor caller, string reason, DateTimeOffset now)
     {
         if (caller.Role != PartyRole.Support)
         {
@@ -229,7 +229,7 @@ public sealed record ReviewRecord
     }
 
     /// <summary>Support removes a review that breaks the terms; it stops counting everywhere.</summary>
-    public Decision<ReviewRecord> Remove(Caller caller, string reason, DateTimeOffset now)
+    public Decision<ReviewRecord> Remove(Actor caller, string reason, DateTimeOffset now)
     {
         if (caller.Role != PartyRole.Support)
         {
@@ -262,7 +262,7 @@ public sealed record ReviewRecord
     /// A review already written is removed instead.
     /// </summary>
     public static Decision<ReviewRecord> RevokeEligibility(
-        ReviewRecord? existing, ReviewableOrder order, Caller caller, string reason, DateTimeOffset now)
+        ReviewRecord? existing, ReviewableOrder order, Actor caller, string reason, DateTimeOffset now)
     {
         if (caller.Role != PartyRole.Support)
         {
@@ -340,7 +340,7 @@ public sealed record ReviewRecord
 
     private ReviewRecord Published(DateTimeOffset now) => this with { Status = ReviewStatus.Published, PublishedAt = now };
 
-    private Rejection? RequireSeller(Caller caller, string action) =>
+    private Rejection? RequireSeller(Actor caller, string action) =>
         caller.Role == PartyRole.Seller && caller.Id == SellerId
             ? null
             : Rejection.PermissionDenied($"only the seller of order {OrderId} may {action} it; caller is {Names.Of(caller.Role)} {caller.Id}");

@@ -61,7 +61,7 @@ public static class ReviewSnapshot
     }
 
     /// <summary>The record as <paramref name="caller"/> may see it: the private rating only for support and internal callers.</summary>
-    public static ReviewMessage ForCaller(ReviewRecord record, Caller caller) =>
+    public static ReviewMessage ForCaller(ReviewRecord record, Actor caller) =>
         caller.Role is Contracts.Common.V1.PartyRole.Support or Contracts.Common.V1.PartyRole.Internal
             ? ToMessage(record)
             : ToPublicMessage(record);

@@ -1,4 +1,4 @@
-namespace Marketplace.Orders.Domain;
+namespace Marketplace.Domain;
 
 /// <summary>
 /// The gRPC status category of a refused command. The domain decides the category so that

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 
-namespace Marketplace.Messaging.Domain;
+namespace Marketplace.Domain;
 
 /// <summary>
 /// The answer to a command: either the new state and the events to publish with it (written
