@@ -84,9 +84,17 @@ internal static class TestBus
         return entries;
     }
 
+    /// <summary>Entries delivered to <paramref name="group"/> and not acknowledged; -1 while the group does not exist yet.</summary>
     public static async Task<long> PendingCountAsync(IDatabase db, string stream, string group)
     {
-        var summary = (RedisResult[])(await db.ExecuteAsync("XPENDING", (RedisKey)stream, group))!;
-        return (long)summary[0];
+        try
+        {
+            var summary = (RedisResult[])(await db.ExecuteAsync("XPENDING", (RedisKey)stream, group))!;
+            return (long)summary[0];
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            return -1;
+        }
     }
 }
