@@ -26,7 +26,7 @@ public sealed class ConsumerCrashTests(RedisFixture redis) : IAsyncLifetime
     /// <summary>One batch holds every event and takes seconds, so the stop always lands mid-batch, before any ack.</summary>
     private static Dictionary<string, string?> SlowConsumer() => new()
     {
-        ["Child:DelayMs"] = "150",
+        ["Child:DelayMs"] = "250",
         ["EventBus:Workers"] = "2",
         ["EventBus:QueueDepth"] = Events.ToString(CultureInfo.InvariantCulture),
     };

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 
@@ -215,9 +214,3 @@ public sealed record CloudEvent
 
 /// <summary>An event that can never be handled (bad envelope or payload): it is dropped to the dead-letter topic, not retried.</summary>
 public sealed class MalformedEventException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Helper for UTF-8 text of stream fields.</summary>
-internal static class Utf8
-{
-    public static string Text(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
-}
