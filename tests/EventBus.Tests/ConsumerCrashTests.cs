@@ -104,7 +104,31 @@ public sealed class ConsumerCrashTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(Events * (Events + 1) / 2, (long)await Db.HashGetAsync(CountedHandler.CounterKey("crash"), "total"));
     }
 
-    private Process StartChild(Dictionary<string, string?> settings)
+    [Fact]
+    public async Task The_consumer_process_refuses_to_start_with_a_bad_event_bus_setting_and_names_the_key()
+    {
+        var output = new System.Text.StringBuilder();
+        using var child = StartChild(new Dictionary<string, string?> { ["EventBus:Transport"] = "Kafka" }, output);
+        try
+        {
+            await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill();
+            }
+        }
+
+        Assert.Equal(2, child.ExitCode);
+        lock (output)
+        {
+            Assert.Contains("EventBus:Transport must be Redis or Dapr (got 'Kafka')", output.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    private Process StartChild(Dictionary<string, string?> settings, System.Text.StringBuilder? output = null)
     {
         string dll = Path.Combine(RepoPaths.Root, "tests", "EventBus.ChildConsumer", "bin", RepoPaths.Configuration, "net10.0", "EventBus.ChildConsumer.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -126,8 +150,19 @@ public sealed class ConsumerCrashTests(RedisFixture redis) : IAsyncLifetime
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("the child consumer did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        void Append(string? line)
+        {
+            if (output is not null && line is not null)
+            {
+                lock (output)
+                {
+                    output.AppendLine(line);
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
