@@ -2,6 +2,7 @@ using Marketplace.EventBus.Outbox;
 using Marketplace.EventBus.Redis;
 using Marketplace.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace Marketplace.EventBus.Dapr;
@@ -34,6 +35,12 @@ public sealed class DaprOutboxTransport(DaprPublisher publisher, RedisConnection
             catch (DaprPublishException e)
             {
                 logger.LogError("Outbox entry {EntryId} was not published and stays in the outbox: {Error}", (string)entry.Id!, e.Message);
+            }
+            catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
+            {
+                // The sidecar is unreachable: keep the rest of the batch for the next attempt.
+                logger.LogWarning("The Dapr sidecar is unreachable ({Error}); outbox entries from {EntryId} on stay in the outbox", e.Message, (string)entry.Id!);
+                break;
             }
         }
 
