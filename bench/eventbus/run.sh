@@ -6,7 +6,15 @@ set -euo pipefail
 
 events="${1:-20000}"
 here="$(cd "$(dirname "$0")" && pwd)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() {
+  local candidate
+  while true; do
+    candidate=$(( 20000 + RANDOM % 40000 ))
+    # A refused connection means nothing listens there.
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
+  done
+}
+port="$(free_port)"
 data="$(mktemp -d)"
 
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" &
