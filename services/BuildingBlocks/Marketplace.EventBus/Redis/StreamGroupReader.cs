@@ -94,9 +94,10 @@ public sealed class StreamGroupReader(
                     logger.LogWarning("Consumer group {Group} is gone ({Error}); recreating it", group, e.Message);
                     groupsReady = false;
                 }
-                catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    logger.LogWarning("Reading {Streams} as {Group}/{Consumer} failed: {Error}; retrying", string.Join(",", streams), group, consumer, e.Message);
+                    // Unacknowledged entries stay pending and come back through the reclaim loop.
+                    logger.LogWarning(e, "Reading {Streams} as {Group}/{Consumer} failed; retrying", string.Join(",", streams), group, consumer);
                     groupsReady = false;
                     await Task.Delay(FailureBackoff, cancellationToken);
                 }
@@ -119,9 +120,9 @@ public sealed class StreamGroupReader(
                 {
                     await ReclaimAsync(stream, handle, cancellationToken);
                 }
-                catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    logger.LogWarning("Reclaiming pending entries of {Stream} failed: {Error}", stream, e.Message);
+                    logger.LogWarning(e, "Reclaiming pending entries of {Stream} failed; trying again next interval", stream);
                 }
             }
         }
