@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+using Marketplace.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Marketplace.EventBus.Redis;
+
+/// <summary>
+/// The Redis transport's receiving side: the app's consumer group (named after the app id) reads
+/// every subscribed topic stream; each entry's <c>data</c> goes through the
+/// <see cref="EventDispatcher"/>; success is acknowledged with XACK; a drop, or a failure on the
+/// last allowed attempt, moves the entry to the app's dead-letter topic with the error; other
+/// failures stay pending and are redelivered after the processing timeout.
+/// </summary>
+public sealed class RedisStreamsConsumer(
+    EventBusContext context,
+    EventHandlerTable handlers,
+    EventDispatcher dispatcher,
+    RedisConnection redis,
+    PlatformOptions platform,
+    ILogger<RedisStreamsConsumer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (handlers.Topics.Count == 0)
+        {
+            return;
+        }
+
+        // Yield so that host start-up is not held by the first connection attempt.
+        await Task.Yield();
+        var reader = new StreamGroupReader(
+            context.AppId,
+            context.ConsumerName,
+            handlers.Topics,
+            context.Options,
+            () => DedicatedConnection.Connect(platform.Redis, context.Options),
+            redis.Database,
+            logger);
+        logger.LogInformation("Consuming {Topics} as {Group}/{Consumer}", string.Join(",", handlers.Topics), context.AppId, context.ConsumerName);
+        try
+        {
+            await reader.RunAsync(HandleBatchAsync, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: unacknowledged entries stay pending and are redelivered.
+        }
+    }
+
+    /// <summary>Handles a batch with up to <see cref="EventBusOptions.Workers"/> entries at a time, then acks the successes together.</summary>
+    private async Task HandleBatchAsync(IReadOnlyList<StreamDelivery> batch, CancellationToken cancellationToken)
+    {
+        var succeeded = new List<StreamDelivery>(batch.Count);
+        await Parallel.ForEachAsync(
+            batch,
+            new ParallelOptions { MaxDegreeOfParallelism = context.Options.Workers, CancellationToken = cancellationToken },
+            async (delivery, ct) =>
+            {
+                var result = await HandleAsync(delivery, ct);
+                if (result.Status == DeliveryStatus.Success)
+                {
+                    lock (succeeded)
+                    {
+                        succeeded.Add(delivery);
+                    }
+                }
+                else if (result.Status == DeliveryStatus.Drop || delivery.Attempt >= context.Options.MaxAttempts)
+                {
+                    await DeadLetterAsync(delivery, result.Error ?? "unknown error");
+                }
+            });
+
+        var database = redis.Database;
+        foreach (var group in succeeded.GroupBy(d => d.Stream, StringComparer.Ordinal))
+        {
+            var args = new List<object> { (RedisKey)group.Key, context.AppId };
+            args.AddRange(group.Select(d => (object)d.Id));
+            await database.ExecuteAsync("XACK", [.. args]);
+        }
+    }
+
+    private async Task<DeliveryResult> HandleAsync(StreamDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.Attempt > context.Options.MaxAttempts)
+        {
+            return new DeliveryResult(DeliveryStatus.Drop,
+                $"delivered {delivery.Attempt - 1} times without being acknowledged (MaxAttempts {context.Options.MaxAttempts})");
+        }
+
+        var data = delivery.Field("data");
+        if (data.IsNull)
+        {
+            return new DeliveryResult(DeliveryStatus.Drop, "the stream entry has no 'data' field");
+        }
+
+        return await dispatcher.DispatchAsync(delivery.Stream, (byte[])data!, cancellationToken);
+    }
+
+    private async Task DeadLetterAsync(StreamDelivery delivery, string error)
+    {
+        string topic = Names.DeadLetterTopic(context.AppId);
+        var metadata = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["error"] = error,
+            ["topic"] = delivery.Stream,
+            ["entryId"] = (string)delivery.Id!,
+            ["consumer"] = context.AppId,
+            ["attempts"] = delivery.Attempt.ToString(CultureInfo.InvariantCulture),
+            ["metadata"] = (string?)delivery.Field("metadata") ?? "",
+        });
+        var data = delivery.Field("data");
+        var moved = (long)await redis.Database.ScriptEvaluateAsync(
+            DeadLetterScript.Text,
+            [delivery.Stream, topic],
+            [context.AppId, delivery.Id, context.Options.MaxLenApprox, data.IsNull ? RedisValue.EmptyString : data, metadata]);
+        if (moved == 1)
+        {
+            logger.LogError("Entry {EntryId} of {Topic} went to {DeadLetterTopic} after {Attempts} attempts: {Error}",
+                (string)delivery.Id!, delivery.Stream, topic, delivery.Attempt, error);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Marketplace.EventBus.Redis;
+
+/// <summary>
+/// Reads streams as one consumer of a consumer group the way Dapr's <c>pubsub.redis</c> does:
+/// <c>XGROUP CREATE … 0 MKSTREAM</c>, then <c>XREADGROUP … COUNT BLOCK … &gt;</c> on a dedicated
+/// connection (a blocking read would stall the shared multiplexer), and every redeliver interval
+/// <c>XPENDING … IDLE</c> + <c>XCLAIM</c> of entries idle past the processing timeout, which are
+/// handed over again with their delivery count. Acknowledging is the handler's job.
+/// </summary>
+public sealed class StreamGroupReader(
+    string group,
+    string consumer,
+    IReadOnlyList<string> streams,
+    EventBusOptions options,
+    Func<ConnectionMultiplexer> connectDedicated,
+    IDatabase shared,
+    ILogger logger)
+{
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reads and reclaims until <paramref name="cancellationToken"/> fires, calling <paramref name="handle"/> per batch.</summary>
+    public async Task RunAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        using var reclaimStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reclaim = Task.Run(() => ReclaimLoopAsync(handle, reclaimStop.Token), CancellationToken.None);
+        try
+        {
+            await ReadLoopAsync(handle, cancellationToken);
+        }
+        finally
+        {
+            await reclaimStop.CancelAsync();
+            try
+            {
+                await reclaim;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+    }
+
+    /// <summary>Creates the group on every stream (from the start of the stream), ignoring BUSYGROUP.</summary>
+    public async Task EnsureGroupsAsync()
+    {
+        foreach (string stream in streams)
+        {
+            try
+            {
+                await shared.ExecuteAsync("XGROUP", "CREATE", (RedisKey)stream, group, "0", "MKSTREAM");
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+            {
+                // The group exists: another instance or an earlier run created it.
+            }
+        }
+    }
+
+    private async Task ReadLoopAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        var args = new List<object> { "GROUP", group, consumer, "COUNT", options.QueueDepth, "BLOCK", (long)options.ReadTimeout.TotalMilliseconds, "STREAMS" };
+        args.AddRange(streams.Select(stream => (object)(RedisKey)stream));
+        args.AddRange(streams.Select(_ => (object)">"));
+        object[] command = [.. args];
+
+        ConnectionMultiplexer? connection = null;
+        try
+        {
+            bool groupsReady = false;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (!groupsReady)
+                    {
+                        await EnsureGroupsAsync();
+                        groupsReady = true;
+                    }
+
+                    connection ??= connectDedicated();
+                    var reply = await connection.GetDatabase().ExecuteAsync("XREADGROUP", command).WaitAsync(cancellationToken);
+                    var batch = ParseRead(reply);
+                    if (batch.Count > 0)
+                    {
+                        await handle(batch, cancellationToken);
+                    }
+                }
+                catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+                {
+                    logger.LogWarning("Consumer group {Group} is gone ({Error}); recreating it", group, e.Message);
+                    groupsReady = false;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Unacknowledged entries stay pending and come back through the reclaim loop.
+                    logger.LogWarning(e, "Reading {Streams} as {Group}/{Consumer} failed; retrying", string.Join(",", streams), group, consumer);
+                    groupsReady = false;
+                    await Task.Delay(FailureBackoff, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
+    }
+
+    private async Task ReclaimLoopAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.RedeliverInterval);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            foreach (string stream in streams)
+            {
+                try
+                {
+                    await ReclaimAsync(stream, handle, cancellationToken);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Reclaiming pending entries of {Stream} failed; trying again next interval", stream);
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims entries of <paramref name="stream"/> idle past the processing timeout and hands them over again.</summary>
+    public async Task ReclaimAsync(string stream, Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        long minIdle = (long)options.ProcessingTimeout.TotalMilliseconds;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // [[id, consumer, idle ms, deliveries], ...]
+            var pending = (RedisResult[])(await shared.ExecuteAsync("XPENDING", (RedisKey)stream, group, "IDLE", minIdle, "-", "+", options.QueueDepth))!;
+            if (pending is null || pending.Length == 0)
+            {
+                return;
+            }
+
+            var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var row in pending)
+            {
+                var fields = (RedisResult[])row!;
+                deliveries[(string)fields[0]!] = (int)(long)fields[3];
+            }
+
+            var claimArgs = new List<object> { (RedisKey)stream, group, consumer, minIdle };
+            claimArgs.AddRange(deliveries.Keys);
+            var claimed = (RedisResult[])(await shared.ExecuteAsync("XCLAIM", [.. claimArgs]))!;
+
+            var batch = new List<StreamDelivery>();
+            foreach (var entry in claimed ?? [])
+            {
+                // Someone else may have claimed an id in between; XCLAIM then leaves it out.
+                string id = (string)((RedisResult[])entry!)[0]!;
+                deliveries.Remove(id, out int count);
+                if (StreamDelivery.FromEntry(stream, entry, count + 1) is { } delivery)
+                {
+                    batch.Add(delivery);
+                }
+            }
+
+            await AcknowledgeTrimmedAsync(stream, deliveries.Keys);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            logger.LogInformation("Redelivering {Count} entries of {Stream} idle longer than {Timeout} ms", batch.Count, stream, minIdle);
+            await handle(batch, cancellationToken);
+            if (pending.Length < options.QueueDepth)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Acks pending ids whose entries were trimmed from the stream (as Dapr does), so they stop being claimed.</summary>
+    private async Task AcknowledgeTrimmedAsync(string stream, IEnumerable<string> unclaimed)
+    {
+        foreach (string id in unclaimed)
+        {
+            var range = (RedisResult[])(await shared.ExecuteAsync("XRANGE", (RedisKey)stream, id, id))!;
+            if (range is null || range.Length == 0)
+            {
+                await shared.ExecuteAsync("XACK", (RedisKey)stream, group, id);
+            }
+        }
+    }
+
+    private static List<StreamDelivery> ParseRead(RedisResult reply)
+    {
+        var batch = new List<StreamDelivery>();
+        if (reply.IsNull)
+        {
+            return batch;
+        }
+
+        // [[stream, [[id, [field, value, ...]], ...]], ...]
+        foreach (var streamReply in (RedisResult[])reply!)
+        {
+            var parts = (RedisResult[])streamReply!;
+            string stream = (string)parts[0]!;
+            foreach (var entry in (RedisResult[])parts[1]!)
+            {
+                if (StreamDelivery.FromEntry(stream, entry, 1) is { } delivery)
+                {
+                    batch.Add(delivery);
+                }
+            }
+        }
+
+        return batch;
+    }
+}

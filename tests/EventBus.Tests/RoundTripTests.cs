@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Marketplace.EventBus.ChildConsumer;
+using Marketplace.Testing;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Marketplace.EventBus.Tests;
+
+/// <summary>Publish → outbox → relay → topic stream (Dapr's layout) → consumer group → handler → XACK.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RoundTripTests(RedisFixture redis) : IAsyncLifetime
+{
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_published_event_is_stored_in_Dapr_layout_consumed_once_and_acknowledged()
+    {
+        var db = redis.Server.Admin.GetDatabase();
+        await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher", withHandlers: false);
+        await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer");
+
+        var sent = await TestBus.PublishCountedAsync(publisher, "round-trip", 7);
+
+        await TestBus.WaitUntilAsync(async () => (await db.HashGetAsync(CountedHandler.CounterKey("round-trip"), "total")) == 7, "the consumer counted the event");
+        await TestBus.WaitUntilAsync(async () => await TestBus.PendingCountAsync(db, TestCatalogue.CountersTopic, "consumer") == 0, "the entry was acknowledged");
+
+        var entry = Assert.Single(await TestBus.ReadStreamAsync(db, TestCatalogue.CountersTopic));
+        Assert.Equal(4, entry.Fields.Length);
+        Assert.Equal("data", (string?)entry.Fields[0]);
+        Assert.Equal("metadata", (string?)entry.Fields[2]);
+        Assert.Equal("{}", (string?)entry.Fields[3]);
+        Assert.Equal(sent.ToJsonBytes(), (byte[])entry.Fields[1]!);
+
+        using var json = JsonDocument.Parse((byte[])entry.Fields[1]!);
+        var root = json.RootElement;
+        Assert.Equal("1.0", root.GetProperty("specversion").GetString());
+        Assert.Equal(sent.Id, root.GetProperty("id").GetString());
+        Assert.Equal("publisher", root.GetProperty("source").GetString());
+        Assert.Equal(TestCatalogue.Counted, root.GetProperty("type").GetString());
+        Assert.Equal(TestCatalogue.CountersTopic, root.GetProperty("topic").GetString());
+        Assert.Equal("pubsub", root.GetProperty("pubsubname").GetString());
+        Assert.Equal("round-trip", root.GetProperty("subject").GetString());
+        Assert.Equal("application/json", root.GetProperty("datacontenttype").GetString());
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", root.GetProperty("traceparent").GetString());
+        Assert.True(DateTimeOffset.TryParse(root.GetProperty("time").GetString(), out _));
+        Assert.Equal("round-trip", root.GetProperty("data").GetProperty("key").GetString());
+        Assert.Equal("7", root.GetProperty("data").GetProperty("amount").GetString());
+
+        Assert.Equal(1, await TestBus.EffectsCountAsync(db));
+        Assert.Equal(0, await db.StreamLengthOrZeroAsync("publisher:outbox"));
+    }
+}
+
+internal static class DatabaseExtensions
+{
+    public static async Task<long> StreamLengthOrZeroAsync(this IDatabase db, string key) =>
+        (long)await db.ExecuteAsync("XLEN", (RedisKey)key);
+}

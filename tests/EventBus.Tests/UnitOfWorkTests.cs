@@ -1,0 +1,161 @@
+using Marketplace.EventBus.ChildConsumer;
+using Marketplace.EventBus.ChildConsumer.Contracts;
+using Marketplace.Hosting;
+using Marketplace.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Marketplace.EventBus.Tests;
+
+/// <summary>The unit of work alone (no relay running): atomic commit with outbox and marker, "already done", optimistic concurrency.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
+{
+    private const string AppId = "uow";
+    private RedisConnection? _connection;
+
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync()
+    {
+        _connection?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private UnitOfWorkExecutor Executor()
+    {
+        _connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        return new UnitOfWorkExecutor(_connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
+    }
+
+    private IDatabase Db => redis.Server.Admin.GetDatabase();
+
+    [Fact]
+    public async Task State_event_and_marker_are_committed_together_and_a_repeated_request_returns_the_stored_result()
+    {
+        var executor = Executor();
+        var first = await executor.ExecuteAsync("request:r-1", (work, _) =>
+        {
+            work.HashSet("order:{o-1}", "state", "placed");
+            work.Publish(TestCatalogue.Counted, "o-1", new Counted { Key = "orders", Amount = 1 });
+            work.SetResult("response-1");
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        bool ranAgain = false;
+        var second = await executor.ExecuteAsync("request:r-1", (work, _) =>
+        {
+            ranAgain = true;
+            work.HashSet("order:{o-1}", "state", "cancelled");
+            work.Publish(TestCatalogue.Counted, "o-1", new Counted { Key = "orders", Amount = 1 });
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.False(first.AlreadyDone);
+        Assert.Single(first.Events);
+        Assert.True(second.AlreadyDone);
+        Assert.Equal("response-1", (string?)second.Result);
+        Assert.Empty(second.Events);
+        Assert.False(ranAgain);
+        Assert.Equal("placed", (string?)await Db.HashGetAsync("order:{o-1}", "state"));
+        var outbox = Assert.Single(await TestBus.ReadStreamAsync(Db, "uow:outbox"));
+        Assert.Equal<string>(
+            ["topic", TestCatalogue.CountersTopic, "data", System.Text.Encoding.UTF8.GetString(first.Events[0].ToJsonBytes()), "metadata", "{}"],
+            outbox.Fields.Select(field => (string)field!).ToArray());
+        Assert.Equal("response-1", (string?)await executor.GetResultAsync("request:r-1"));
+    }
+
+    [Fact]
+    public async Task Concurrent_read_modify_write_units_all_count_because_a_changed_read_retries_the_work()
+    {
+        var executor = Executor();
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(() => executor.ExecuteAsync($"request:inc-{i}", async (work, _) =>
+        {
+            var current = await work.ReadHashFieldAsync("gig:{g-1}", "orders");
+            await Task.Yield();
+            work.HashSet("gig:{g-1}", "orders", (current.IsNull ? 0 : (long)current) + 1);
+            work.SortedSetAdd("gigs:by-orders", "g-1", (current.IsNull ? 0 : (long)current) + 1);
+        }, CancellationToken.None))));
+
+        Assert.Equal(24, (long)await Db.HashGetAsync("gig:{g-1}", "orders"));
+        Assert.Equal(24, await Db.SortedSetScoreAsync("gigs:by-orders", "g-1"));
+    }
+
+    [Fact]
+    public async Task A_whole_hash_read_conflicts_when_any_field_changes()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("gig:{g-2}", [new HashEntry("a", 1), new HashEntry("b", 2)]);
+        int runs = 0;
+        var outcome = await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            var gig = await work.ReadHashAsync("gig:{g-2}");
+            if (++runs == 1)
+            {
+                // Another writer changes one field between this read and the commit.
+                await Db.HashSetAsync("gig:{g-2}", "b", 3);
+            }
+
+            work.HashSet("gig:{g-2}", "sum", (long)gig["a"] + (long)gig["b"]);
+        }, CancellationToken.None);
+
+        Assert.False(outcome.AlreadyDone);
+        Assert.Equal(2, runs);
+        Assert.Equal(4, (long)await Db.HashGetAsync("gig:{g-2}", "sum"));
+    }
+
+    [Fact]
+    public async Task A_write_to_a_key_of_the_wrong_type_applies_nothing_and_names_the_key()
+    {
+        var executor = Executor();
+        await Db.StringSetAsync("not-a-hash", "text");
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => executor.ExecuteAsync("request:bad", (work, _) =>
+        {
+            work.HashSet("fine:{x}", "field", "value");
+            work.HashSet("not-a-hash", "field", "value");
+            work.Publish(TestCatalogue.Counted, "x", new Counted { Key = "x", Amount = 1 });
+            return Task.CompletedTask;
+        }, CancellationToken.None));
+
+        Assert.Contains("not-a-hash", error.Message, StringComparison.Ordinal);
+        Assert.False(await Db.KeyExistsAsync("fine:{x}"));
+        Assert.False(await Db.KeyExistsAsync("uow:outbox"));
+        Assert.True((await executor.GetResultAsync("request:bad")).IsNull);
+    }
+
+    [Fact]
+    public async Task Work_that_throws_commits_nothing_and_the_request_can_run_again()
+    {
+        var executor = Executor();
+        await Assert.ThrowsAsync<ArgumentException>(() => executor.ExecuteAsync("request:r-2", (work, _) =>
+        {
+            work.HashSet("order:{o-2}", "state", "placed");
+            throw new ArgumentException("amount must be positive");
+        }, CancellationToken.None));
+
+        Assert.False(await Db.KeyExistsAsync("order:{o-2}"));
+        var retry = await executor.ExecuteAsync("request:r-2", (work, _) =>
+        {
+            work.HashSet("order:{o-2}", "state", "placed");
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        Assert.False(retry.AlreadyDone);
+        Assert.Equal("placed", (string?)await Db.HashGetAsync("order:{o-2}", "state"));
+    }
+
+    [Fact]
+    public async Task Publishing_a_payload_that_is_not_the_types_message_is_refused()
+    {
+        var executor = Executor();
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => executor.ExecuteAsync(null, (work, _) =>
+        {
+            work.Publish(TestCatalogue.Counted, "x", new ItemRenamed { ItemId = "x" });
+            return Task.CompletedTask;
+        }, CancellationToken.None));
+
+        Assert.Contains("testing.counted.v1", error.Message, StringComparison.Ordinal);
+        Assert.False(await Db.KeyExistsAsync("uow:outbox"));
+    }
+}
