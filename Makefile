@@ -10,13 +10,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring
+.PHONY: help setup build test run token clean bench-scoring bench-eventbus
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
+	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
 	@echo "make clean  remove build output and local run data"
 
 ## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
@@ -37,6 +38,10 @@ token: build
 
 bench-scoring: setup
 	cd bench/Scoring.Benchmarks && dotnet run -c Release -- --filter '*'
+
+EVENTS ?= 20000
+bench-eventbus: setup
+	bench/eventbus/run.sh $(EVENTS)
 
 clean:
 	dotnet clean platform.sln -c $(CONFIGURATION) -v quiet

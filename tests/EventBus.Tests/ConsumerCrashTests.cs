@@ -144,6 +144,7 @@ public sealed class ConsumerCrashTests(RedisFixture redis) : IAsyncLifetime
         start.Environment["Platform__GrpcPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         start.Environment["Platform__HttpPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         start.Environment["Platform__Redis"] = redis.ConnectionString;
+        start.Environment["Identity__SigningKey"] = TestIdentity.SigningKey;
         foreach (var (key, value) in TestBus.FastSettings().Concat(settings))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
