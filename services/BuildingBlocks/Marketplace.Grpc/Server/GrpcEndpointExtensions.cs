@@ -91,7 +91,7 @@ public static class GrpcEndpointExtensions
     {
         if (ServerCall.Validate(http, runtime))
         {
-            ServerCall.WriteTrailersOnly(http, new Status(StatusCode.Unimplemented, $"Method {http.Request.Path.Value} is unimplemented."), null);
+            ServerCall.WriteUnimplemented(http);
         }
 
         return Task.CompletedTask;

@@ -241,6 +241,9 @@ internal static class ServerCall
         }
     }
 
+    public static void WriteUnimplemented(HttpContext http) =>
+        WriteTrailersOnly(http, new Status(StatusCode.Unimplemented, $"Method {http.Request.Path.Value} is unimplemented."), null);
+
     public static void WriteTrailersOnly(HttpContext http, Status status, Metadata? metadata)
     {
         var headers = http.Response.Headers;

@@ -44,6 +44,13 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
             return;
         }
 
+        if (!string.Equals(http.Request.Path.Value, Path, StringComparison.Ordinal))
+        {
+            // Routing ignores case; gRPC method names do not.
+            ServerCall.WriteUnimplemented(http);
+            return;
+        }
+
         ServerCall.StartResponse(http);
         CancellationTokenSource? deadlineSource = null;
         var deadline = DateTime.MaxValue;
