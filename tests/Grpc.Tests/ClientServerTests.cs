@@ -112,7 +112,8 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
             await Client.UnaryAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.True(await fixture.Server.Observations.WaitForAsync("deadline:deadline-ours"), "the server never saw its deadline pass");
+        Assert.True(fixture.Server.Observations.Seen("deadline-set:deadline-ours"), "grpc-timeout did not reach the server");
+        Assert.True(await fixture.Server.Observations.WaitForAsync("ended:deadline-ours"), "the handler was not cancelled");
     }
 
     [Fact]
@@ -134,7 +135,8 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
-        Assert.True(await fixture.Server.Observations.WaitForAsync("cancelled:cancel-ours"), "the handler was not cancelled");
+        Assert.True(await fixture.Server.Observations.WaitForAsync("ended:cancel-ours"), "the handler was not cancelled");
+        Assert.False(fixture.Server.Observations.Seen("deadline-set:cancel-ours"));
     }
 
     [Fact]

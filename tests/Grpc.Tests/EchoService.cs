@@ -6,12 +6,17 @@ using Marketplace.Testing.Echo.V1;
 
 namespace Marketplace.Grpc.Tests;
 
-/// <summary>What the echo service saw of calls that ended early (cancelled or past their deadline).</summary>
+/// <summary>
+/// What the echo service saw: <c>deadline-set:&lt;message&gt;</c> when a delayed call carried a
+/// deadline, <c>ended:&lt;message&gt;</c> when its cancellation token fired (client cancel or deadline).
+/// </summary>
 public sealed class EchoObservations
 {
     private readonly ConcurrentQueue<string> _events = new();
 
     public void Record(string entry) => _events.Enqueue(entry);
+
+    public bool Seen(string entry) => _events.Contains(entry);
 
     /// <summary>Waits (generously) until an event was recorded; the wait bounds the test, it does not measure anything.</summary>
     public async Task<bool> WaitForAsync(string entry, TimeSpan? within = null)
@@ -138,14 +143,18 @@ public sealed class EchoService(EchoObservations observations)
     {
         if (request.DelayMs > 0)
         {
+            if (context.Deadline != DateTime.MaxValue)
+            {
+                observations.Record($"deadline-set:{request.Message}");
+            }
+
             try
             {
                 await Task.Delay(request.DelayMs, context.CancellationToken);
             }
             catch (OperationCanceledException)
             {
-                bool deadline = context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline.AddMilliseconds(-50);
-                observations.Record($"{(deadline ? "deadline" : "cancelled")}:{request.Message}");
+                observations.Record($"ended:{request.Message}");
                 throw;
             }
         }

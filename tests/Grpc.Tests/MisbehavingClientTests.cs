@@ -205,7 +205,7 @@ public sealed class MisbehavingClientTests(EchoServerFixture fixture) : IClassFi
         var response = await _raw.PostAsync(fixture.Server.Address, UnaryPath, [frame], headers: new Dictionary<string, string> { ["grpc-timeout"] = "200m" });
 
         Assert.Equal("4", response.GrpcStatus);
-        Assert.True(await fixture.Server.Observations.WaitForAsync("deadline:deadline-raw"));
+        Assert.True(await fixture.Server.Observations.WaitForAsync("ended:deadline-raw"));
     }
 
     [Fact]
