@@ -66,6 +66,42 @@ internal static class ServerCall
 
     public static void StartResponse(HttpContext http) => http.Response.Headers.ContentType = GrpcProtocol.ContentTypeValue;
 
+    /// <summary>
+    /// The fast path of a unary request: when the whole request body (one valid frame and the end
+    /// of the stream) is already buffered, parses it without awaiting. Otherwise consumes nothing
+    /// and returns false; <see cref="ReadSingleMessageAsync"/> then reads (and reports any error).
+    /// </summary>
+    public static bool TryReadBufferedSingleMessage<T>(HttpContext http, MessageParser<T> parser, int maxSize, out T message)
+        where T : IMessage<T>
+    {
+        message = default!;
+        var reader = http.Request.BodyReader;
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var buffer = result.Buffer;
+        if (result.IsCompleted
+            && MessageFraming.TryRead(ref buffer, maxSize, out var payload, out _) == FrameResult.Message
+            && buffer.IsEmpty)
+        {
+            try
+            {
+                message = parser.ParseFrom(payload);
+                reader.AdvanceTo(buffer.End);
+                return true;
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // Reported by the slow path.
+            }
+        }
+
+        reader.AdvanceTo(result.Buffer.Start);
+        return false;
+    }
+
     /// <summary>Reads the single request message of a unary or server-streaming call, and the end of the stream.</summary>
     public static async ValueTask<T> ReadSingleMessageAsync<T>(HttpContext http, MessageParser<T> parser, int maxSize, CancellationToken cancellationToken)
         where T : IMessage<T>
@@ -75,7 +111,16 @@ internal static class ServerCall
         bool haveMessage = false;
         while (true)
         {
-            var result = await ReadAsync(reader, cancellationToken);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or ConnectionAbortedException && !cancellationToken.IsCancellationRequested)
+            {
+                throw RequestAborted();
+            }
+
             var buffer = result.Buffer;
             if (!haveMessage)
             {
@@ -127,7 +172,16 @@ internal static class ServerCall
         var reader = http.Request.BodyReader;
         while (true)
         {
-            var result = await ReadAsync(reader, cancellationToken);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or ConnectionAbortedException && !cancellationToken.IsCancellationRequested)
+            {
+                throw RequestAborted();
+            }
+
             var buffer = result.Buffer;
             var frame = MessageFraming.TryRead(ref buffer, maxSize, out var payload, out uint length);
             if (frame == FrameResult.Message)
@@ -314,17 +368,7 @@ internal static class ServerCall
         WriteTrailersOnly(http, new Status(StatusCode.Internal, detail), null);
     }
 
-    private static async ValueTask<ReadResult> ReadAsync(PipeReader reader, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.ReadAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or ConnectionAbortedException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new RpcException(new Status(StatusCode.Cancelled, "The request stream was aborted."));
-        }
-    }
+    private static RpcException RequestAborted() => new(new Status(StatusCode.Cancelled, "The request stream was aborted."));
 
     private static T Parse<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload)
         where T : IMessage<T>

@@ -37,18 +37,22 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
 
     protected TService Service => _service.Value;
 
-    public async Task HandleAsync(HttpContext http)
+    /// <summary>
+    /// Serves one call. Synchronous when the method completes synchronously and the request
+    /// was already buffered (the common unary case): no async state machine on that path.
+    /// </summary>
+    public Task HandleAsync(HttpContext http)
     {
         if (!ServerCall.Validate(http, _runtime) || !ServerCall.TryGetTimeout(http, out var timeout))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         if (!string.Equals(http.Request.Path.Value, Path, StringComparison.Ordinal))
         {
             // Routing ignores case; gRPC method names do not.
             ServerCall.WriteUnimplemented(http);
-            return;
+            return Task.CompletedTask;
         }
 
         ServerCall.StartResponse(http);
@@ -69,9 +73,31 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
         }
 
         var context = new ServerCallContext(http, Path, deadline, cancellationToken);
+        Task invocation;
         try
         {
-            await InvokeAsync(http, context);
+            invocation = InvokeAsync(http, context);
+        }
+        catch (Exception e)
+        {
+            invocation = Task.FromException(e);
+        }
+
+        if (invocation.IsCompletedSuccessfully)
+        {
+            ServerCall.Complete(http, context);
+            deadlineSource?.Dispose();
+            return Task.CompletedTask;
+        }
+
+        return FinishAsync(http, context, invocation, deadlineSource);
+    }
+
+    private async Task FinishAsync(HttpContext http, ServerCallContext context, Task invocation, CancellationTokenSource? deadlineSource)
+    {
+        try
+        {
+            await invocation;
             ServerCall.Complete(http, context);
         }
         catch (Exception e)
@@ -102,12 +128,32 @@ internal sealed class UnaryHandler<TService, TRequest, TResponse>(
     private readonly Func<TService, TRequest, ServerCallContext, Task<TResponse>> _invoke =
         CreateDelegate<Func<TService, TRequest, ServerCallContext, Task<TResponse>>>(method);
 
-    protected override async Task InvokeAsync(HttpContext http, ServerCallContext context)
+    protected override Task InvokeAsync(HttpContext http, ServerCallContext context)
+    {
+        if (!ServerCall.TryReadBufferedSingleMessage(http, Parser, MaxReceiveSize, out var request))
+        {
+            return InvokeAfterReadingAsync(http, context);
+        }
+
+        var response = _invoke(Service, request, context);
+        if (!response.IsCompletedSuccessfully)
+        {
+            return WriteWhenDoneAsync(http, context, response);
+        }
+
+        ServerCall.WriteMessage(http, context, response.Result, MaxSendSize);
+        return Task.CompletedTask;
+    }
+
+    private async Task InvokeAfterReadingAsync(HttpContext http, ServerCallContext context)
     {
         var request = await ServerCall.ReadSingleMessageAsync(http, Parser, MaxReceiveSize, context.CancellationToken);
         var response = await _invoke(Service, request, context);
         ServerCall.WriteMessage(http, context, response, MaxSendSize);
     }
+
+    private async Task WriteWhenDoneAsync(HttpContext http, ServerCallContext context, Task<TResponse> response) =>
+        ServerCall.WriteMessage(http, context, await response, MaxSendSize);
 }
 
 /// <summary><c>Task M(TRequest, IServerStreamWriter&lt;TResponse&gt;, ServerCallContext)</c>.</summary>
