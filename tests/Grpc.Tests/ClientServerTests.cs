@@ -109,7 +109,7 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
     {
         var request = new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 };
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await Client.UnaryAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300))));
+            await Client.UnaryAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(1))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.True(fixture.Server.Observations.Seen("deadline-set:deadline-ours"), "grpc-timeout did not reach the server");
@@ -129,8 +129,11 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
     public async Task Cancelling_a_call_reports_CANCELLED_and_cancels_the_handler()
     {
         using var cancel = new CancellationTokenSource();
-        var call = Client.UnaryAsync(new EchoRequest { Message = "cancel-ours", DelayMs = 30_000 }, new CallOptions(cancellationToken: cancel.Token));
-        await Task.Delay(200);
+        // x-meta-* makes the server send its headers first: once they arrive, the handler is running.
+        var call = Client.UnaryAsync(
+            new EchoRequest { Message = "cancel-ours", DelayMs = 30_000 },
+            new CallOptions(new Metadata().Add("x-meta-sync", "1"), cancellationToken: cancel.Token));
+        await call.ResponseHeadersAsync;
         cancel.Cancel();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await call);

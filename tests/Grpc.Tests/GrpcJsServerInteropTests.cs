@@ -104,7 +104,7 @@ public sealed class GrpcJsServerInteropTests(GrpcJsServerFixture fixture) : ICla
     public async Task Deadline_is_sent_and_enforced()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await Client.UnaryAsync(new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 }, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300))));
+            await Client.UnaryAsync(new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(1))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         await fixture.Node.WaitForLineAsync("EVENT deadline-set:deadline-ours", TimeSpan.FromSeconds(15));
@@ -115,8 +115,11 @@ public sealed class GrpcJsServerInteropTests(GrpcJsServerFixture fixture) : ICla
     public async Task Cancellation_reaches_the_server()
     {
         using var cancel = new CancellationTokenSource();
-        var call = Client.UnaryAsync(new EchoRequest { Message = "cancel-ours", DelayMs = 30_000 }, new CallOptions(cancellationToken: cancel.Token));
-        await Task.Delay(200);
+        // x-meta-* makes the server send its headers first: once they arrive, the handler is running.
+        var call = Client.UnaryAsync(
+            new EchoRequest { Message = "cancel-ours", DelayMs = 30_000 },
+            new CallOptions(new Metadata().Add("x-meta-sync", "1"), cancellationToken: cancel.Token));
+        await call.ResponseHeadersAsync;
         cancel.Cancel();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await call);

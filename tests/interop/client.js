@@ -24,7 +24,8 @@ function unary(request, options = {}, metadata = new grpc.Metadata()) {
       status = s;
       if (result) resolve({ ...result, headers, status, call });
     });
-    if (options.cancelAfter) setTimeout(() => call.cancel(), options.cancelAfter);
+    // Cancel once the server's headers arrive: the handler is then running.
+    if (options.cancelOnHeaders) call.on('metadata', () => call.cancel());
   });
 }
 
@@ -91,12 +92,14 @@ const scenarios = {
   },
 
   async deadline() {
-    const { error } = await unary({ message: 'deadline-node', delayMs: 30000 }, { deadline: Date.now() + 300 });
+    const { error } = await unary({ message: 'deadline-node', delayMs: 30000 }, { deadline: Date.now() + 1000 });
     check(error && error.code === grpc.status.DEADLINE_EXCEEDED, `code ${error && error.code}`);
   },
 
   async cancel() {
-    const { error } = await unary({ message: 'cancel-node', delayMs: 30000 }, { cancelAfter: 200 });
+    const metadata = new grpc.Metadata();
+    metadata.set('x-meta-sync', '1');
+    const { error } = await unary({ message: 'cancel-node', delayMs: 30000 }, { cancelOnHeaders: true }, metadata);
     check(error && error.code === grpc.status.CANCELLED, `code ${error && error.code}`);
   },
 

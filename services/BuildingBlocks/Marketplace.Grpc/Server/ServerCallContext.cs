@@ -77,7 +77,14 @@ public sealed class ServerCallContext
             headers.Append(entry.Key, entry.WireValue);
         }
 
-        return _http.Response.StartAsync(CancellationToken);
+        return SendHeadersAsync();
+    }
+
+    private async Task SendHeadersAsync()
+    {
+        // Kestrel holds HTTP/2 headers until the first flush: flush now so the client sees them.
+        await _http.Response.StartAsync(CancellationToken);
+        await _http.Response.BodyWriter.FlushAsync(CancellationToken);
     }
 
     /// <summary>The underlying ASP.NET Core request, as grpc-dotnet's <c>GetHttpContext()</c>.</summary>
