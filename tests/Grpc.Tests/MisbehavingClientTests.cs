@@ -217,6 +217,14 @@ public sealed class MisbehavingClientTests(EchoServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Metadata_that_is_not_valid_base64_is_left_out_and_the_call_succeeds()
+    {
+        var response = await _raw.PostAsync(fixture.Server.Address, UnaryPath, [ValidFrame], headers: new Dictionary<string, string> { ["x-meta-broken-bin"] = "a" });
+
+        Assert.Equal("0", response.TrailerStatus);
+    }
+
+    [Fact]
     public async Task Successful_unary_call_sends_headers_message_and_grpc_status_0_in_trailers()
     {
         var response = await _raw.PostAsync(fixture.Server.Address, UnaryPath, [ValidFrame]);

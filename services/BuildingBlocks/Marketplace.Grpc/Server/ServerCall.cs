@@ -291,7 +291,14 @@ internal static class ServerCall
                 return;
             }
 
-            http.Features.Get<IHttpResetFeature>()?.Reset(8); // CANCEL
+            try
+            {
+                http.Features.Get<IHttpResetFeature>()?.Reset(8); // CANCEL
+            }
+            catch (InvalidOperationException)
+            {
+                // The stream had already finished in both directions: nothing left to reset.
+            }
         }
     }
 

@@ -108,16 +108,23 @@ public sealed class ServerCallContext
                     continue;
                 }
 
-                if (!binary)
+                try
                 {
-                    metadata.Add(new Metadata.Entry(name, value));
-                    continue;
-                }
+                    if (!binary)
+                    {
+                        metadata.Add(new Metadata.Entry(name, value));
+                        continue;
+                    }
 
-                // Repeated binary values may arrive joined by ','.
-                foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    // Repeated binary values may arrive joined by ','.
+                    foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        metadata.Add(new Metadata.Entry(name, Metadata.DecodeBinary(part)));
+                    }
+                }
+                catch (Exception e) when (e is FormatException or ArgumentException)
                 {
-                    metadata.Add(new Metadata.Entry(name, Metadata.DecodeBinary(part)));
+                    // A header that is not valid metadata (bad base64, non-ASCII) is left out rather than failing the call.
                 }
             }
         }
