@@ -143,6 +143,21 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Disposing_a_streaming_call_cancels_it_on_both_sides()
+    {
+        var call = Client.Duplex(new CallOptions(new Metadata().Add("x-meta-sync", "1")));
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "dispose-ours", DelayMs = 30_000 });
+        await call.ResponseHeadersAsync;
+
+        call.Dispose();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync(new EchoRequest()));
+        Assert.True(await fixture.Server.Observations.WaitForAsync("ended:dispose-ours"), "the handler was not cancelled");
+    }
+
+    [Fact]
     public async Task Messages_just_under_the_4_MiB_limit_pass_both_ways()
     {
         int size = (4 * 1024 * 1024) - 64;

@@ -100,6 +100,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
             return finished.StatusCode == StatusCode.OK ? (false, default) : throw new RpcException(finished, _trailers!);
         }
 
+        if (_disposed)
+        {
+            throw Fail(new OperationCanceledException("The call was disposed."));
+        }
+
         try
         {
             var body = _body!;
@@ -209,7 +214,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         var trailers = e is RpcException { Trailers: var t } ? t : _trailers ?? new Metadata();
         Finish(status, trailers);
         _headers.TrySetException(new RpcException(status, trailers));
-        if (status.StatusCode != StatusCode.OK)
+        if (!_disposed)
         {
             // Stop the exchange (RST_STREAM) if the server is still sending.
             _cancellation.Cancel();
@@ -236,7 +241,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         _cancellation.Dispose();
     }
 
-    internal CancellationToken CallToken => Token;
+    /// <summary>The call's token (cancelled by the caller, the deadline or a failure); throws once the call is disposed.</summary>
+    internal CancellationToken CallToken => _disposed ? throw Fail(new OperationCanceledException("The call was disposed.")) : Token;
 
     internal bool IsFinished => _status is not null;
 
