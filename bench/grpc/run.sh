@@ -92,7 +92,13 @@ for name in "${SERVERS[@]}"; do
   if [ "$ok" != "$expected" ]; then
     echo "$name: only $ok of $expected responses ended with grpc-status 0"; exit 1
   fi
-  echo "  $name: grpc-status 0 on $ok/$expected responses"
+  alloc=$(awk '/^ALLOCATED_BYTES/ { print $2 }' "$WORK/$name.out")
+  cpu=$(awk '/^CPU_MS/ { print $2 }' "$WORK/$name.out")
+  if [ -n "$alloc" ]; then
+    echo "  $name: grpc-status 0 on $ok/$expected responses; $((alloc / expected)) bytes allocated and $((cpu * 1000 / expected)) us CPU per request (process total)"
+  else
+    echo "  $name: grpc-status 0 on $ok/$expected responses"
+  fi
 done
 
 python3 - "${RESULTS[ours]}" "${RESULTS[bare]}" "${RESULTS[grpcjs]}" <<'PY'

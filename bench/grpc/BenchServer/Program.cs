@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 //   Marketplace.Grpc.BenchServer bare <port>    same response bytes from a bare Kestrel endpoint
 //   Marketplace.Grpc.BenchServer frame <file>   writes the framed request h2load sends
 // Both servers count responses that ended with grpc-status 0 and print the count on stop,
-// because h2load counts any HTTP 200 as a success.
+// because h2load counts any HTTP 200 as a success; they also print the bytes they allocated
+// and the CPU time they used, for per-request figures.
 if (args is ["frame", string file])
 {
     File.WriteAllBytes(file, BenchMessages.Frame(BenchMessages.Request));
@@ -71,7 +72,12 @@ else
     });
 }
 
-app.Lifetime.ApplicationStopped.Register(() => Console.WriteLine($"OK_RESPONSES {Interlocked.Read(ref okResponses)}"));
+app.Lifetime.ApplicationStopped.Register(() =>
+{
+    Console.WriteLine($"OK_RESPONSES {Interlocked.Read(ref okResponses)}");
+    Console.WriteLine($"ALLOCATED_BYTES {GC.GetTotalAllocatedBytes(precise: true)}");
+    Console.WriteLine($"CPU_MS {Environment.CpuUsage.TotalTime.TotalMilliseconds:F0}");
+});
 await app.StartAsync();
 Console.WriteLine($"LISTENING {port}");
 await app.WaitForShutdownAsync();

@@ -55,11 +55,10 @@ public static class GrpcEndpointExtensions
             group.MapPost(method.Path, method.Handle).WithDisplayName($"gRPC {method.Path}");
         }
 
-        if (!runtime.UnimplementedRouteMapped)
+        if (!runtime.UnimplementedMapped)
         {
-            // Any other /{service}/{method} POST on the gRPC listener is an unknown RPC.
-            group.MapPost("/{service}/{method}", context => Unimplemented(context, runtime)).WithDisplayName("gRPC unimplemented");
-            runtime.UnimplementedRouteMapped = true;
+            MapUnimplemented(endpoints, runtime);
+            runtime.UnimplementedMapped = true;
         }
 
         return group;
@@ -85,6 +84,30 @@ public static class GrpcEndpointExtensions
         }
 
         return group;
+    }
+
+    /// <summary>
+    /// Any other gRPC request on the gRPC listener is an unknown service or method: UNIMPLEMENTED.
+    /// In a WebApplication this is a middleware after routing that acts only when no endpoint
+    /// matched, so known methods pay nothing for it (a catch-all route would make routing build
+    /// route values for every call).
+    /// </summary>
+    private static void MapUnimplemented(IEndpointRouteBuilder endpoints, GrpcServerRuntime runtime)
+    {
+        int? grpcPort = endpoints.ServiceProvider.GetService<PlatformOptions>()?.GrpcPort;
+        if (endpoints is IApplicationBuilder app)
+        {
+            app.Use((http, next) =>
+                http.GetEndpoint() is null
+                && HttpMethods.IsPost(http.Request.Method)
+                && GrpcProtocol.IsGrpcContentType(http.Request.ContentType)
+                && (grpcPort is null || http.Connection.LocalPort == grpcPort)
+                    ? Unimplemented(http, runtime)
+                    : next(http));
+            return;
+        }
+
+        GrpcGroup(endpoints).MapPost("/{service}/{method}", http => Unimplemented(http, runtime)).WithDisplayName("gRPC unimplemented");
     }
 
     private static Task Unimplemented(HttpContext http, GrpcServerRuntime runtime)

@@ -28,7 +28,7 @@ internal sealed class GrpcServerRuntime
     /// <summary>Cancelled when the host starts its graceful shutdown.</summary>
     public CancellationToken Stopping { get; }
 
-    public bool UnimplementedRouteMapped { get; set; }
+    public bool UnimplementedMapped { get; set; }
 
     public IReadOnlyList<ServiceDescriptor> Services
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -103,6 +104,7 @@ internal static class ServerCall
     }
 
     /// <summary>Reads the single request message of a unary or server-streaming call, and the end of the stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<T> ReadSingleMessageAsync<T>(HttpContext http, MessageParser<T> parser, int maxSize, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
@@ -166,6 +168,7 @@ internal static class ServerCall
     }
 
     /// <summary>Reads the next message of a request stream; default at its clean end.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(bool Ok, T? Message)> ReadNextMessageAsync<T>(HttpContext http, MessageParser<T> parser, int maxSize, CancellationToken cancellationToken)
         where T : IMessage<T>
     {

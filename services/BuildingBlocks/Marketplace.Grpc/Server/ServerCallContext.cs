@@ -15,12 +15,16 @@ public sealed class ServerCallContext
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
 
-    internal ServerCallContext(HttpContext http, string method, DateTime deadline, CancellationToken cancellationToken)
+    private readonly CancellationToken? _deadlineToken;
+
+    /// <param name="deadlineToken">The token of the call's deadline source, or null without a deadline
+    /// (then the request's own abort token is used, created by Kestrel only if someone asks for it).</param>
+    internal ServerCallContext(HttpContext http, string method, DateTime deadline, CancellationToken? deadlineToken)
     {
         _http = http;
         Method = method;
         Deadline = deadline;
-        CancellationToken = cancellationToken;
+        _deadlineToken = deadlineToken;
     }
 
     /// <summary>The full method name, <c>/package.Service/Method</c>.</summary>
@@ -48,7 +52,7 @@ public sealed class ServerCallContext
     public DateTime Deadline { get; }
 
     /// <summary>Cancelled when the client cancels, the connection drops or the deadline passes.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken => _deadlineToken ?? _http.RequestAborted;
 
     /// <summary>The request's custom metadata (built on first use).</summary>
     public Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders(_http.Request.Headers);

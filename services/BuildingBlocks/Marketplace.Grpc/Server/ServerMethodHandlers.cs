@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 
@@ -58,7 +59,7 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
         ServerCall.StartResponse(http);
         CancellationTokenSource? deadlineSource = null;
         var deadline = DateTime.MaxValue;
-        var cancellationToken = http.RequestAborted;
+        CancellationToken? deadlineToken = null;
         if (timeout is { } t)
         {
             var now = DateTime.UtcNow;
@@ -69,18 +70,18 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
                 deadlineSource.CancelAfter(t);
             }
 
-            cancellationToken = deadlineSource.Token;
+            deadlineToken = deadlineSource.Token;
         }
 
-        var context = new ServerCallContext(http, Path, deadline, cancellationToken);
-        Task invocation;
+        var context = new ServerCallContext(http, Path, deadline, deadlineToken);
+        ValueTask invocation;
         try
         {
             invocation = InvokeAsync(http, context);
         }
         catch (Exception e)
         {
-            invocation = Task.FromException(e);
+            invocation = ValueTask.FromException(e);
         }
 
         if (invocation.IsCompletedSuccessfully)
@@ -93,7 +94,7 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
         return FinishAsync(http, context, invocation, deadlineSource);
     }
 
-    private async Task FinishAsync(HttpContext http, ServerCallContext context, Task invocation, CancellationTokenSource? deadlineSource)
+    private async Task FinishAsync(HttpContext http, ServerCallContext context, ValueTask invocation, CancellationTokenSource? deadlineSource)
     {
         try
         {
@@ -111,7 +112,8 @@ internal abstract class ServerMethodHandler<TService, TRequest, TResponse>
         }
     }
 
-    protected abstract Task InvokeAsync(HttpContext http, ServerCallContext context);
+    /// <summary>Reads the request(s), calls the service method, writes the response(s); the status is written by the caller.</summary>
+    protected abstract ValueTask InvokeAsync(HttpContext http, ServerCallContext context);
 
     protected static TDelegate CreateDelegate<TDelegate>(MethodInfo method)
         where TDelegate : Delegate => (TDelegate)Delegate.CreateDelegate(typeof(TDelegate), method);
@@ -128,7 +130,7 @@ internal sealed class UnaryHandler<TService, TRequest, TResponse>(
     private readonly Func<TService, TRequest, ServerCallContext, Task<TResponse>> _invoke =
         CreateDelegate<Func<TService, TRequest, ServerCallContext, Task<TResponse>>>(method);
 
-    protected override Task InvokeAsync(HttpContext http, ServerCallContext context)
+    protected override ValueTask InvokeAsync(HttpContext http, ServerCallContext context)
     {
         if (!ServerCall.TryReadBufferedSingleMessage(http, Parser, MaxReceiveSize, out var request))
         {
@@ -142,17 +144,20 @@ internal sealed class UnaryHandler<TService, TRequest, TResponse>(
         }
 
         ServerCall.WriteMessage(http, context, response.Result, MaxSendSize);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    private async Task InvokeAfterReadingAsync(HttpContext http, ServerCallContext context)
+    // Pooled builders: a call that has to wait allocates no state machine box per await chain.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask InvokeAfterReadingAsync(HttpContext http, ServerCallContext context)
     {
         var request = await ServerCall.ReadSingleMessageAsync(http, Parser, MaxReceiveSize, context.CancellationToken);
         var response = await _invoke(Service, request, context);
         ServerCall.WriteMessage(http, context, response, MaxSendSize);
     }
 
-    private async Task WriteWhenDoneAsync(HttpContext http, ServerCallContext context, Task<TResponse> response) =>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteWhenDoneAsync(HttpContext http, ServerCallContext context, Task<TResponse> response) =>
         ServerCall.WriteMessage(http, context, await response, MaxSendSize);
 }
 
@@ -167,7 +172,7 @@ internal sealed class ServerStreamingHandler<TService, TRequest, TResponse>(
     private readonly Func<TService, TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> _invoke =
         CreateDelegate<Func<TService, TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task>>(method);
 
-    protected override async Task InvokeAsync(HttpContext http, ServerCallContext context)
+    protected override async ValueTask InvokeAsync(HttpContext http, ServerCallContext context)
     {
         var request = await ServerCall.ReadSingleMessageAsync(http, Parser, MaxReceiveSize, context.CancellationToken);
         await _invoke(Service, request, new ResponseStreamWriter<TResponse>(http, context, MaxSendSize), context);
@@ -185,7 +190,7 @@ internal sealed class ClientStreamingHandler<TService, TRequest, TResponse>(
     private readonly Func<TService, IAsyncStreamReader<TRequest>, ServerCallContext, Task<TResponse>> _invoke =
         CreateDelegate<Func<TService, IAsyncStreamReader<TRequest>, ServerCallContext, Task<TResponse>>>(method);
 
-    protected override async Task InvokeAsync(HttpContext http, ServerCallContext context)
+    protected override async ValueTask InvokeAsync(HttpContext http, ServerCallContext context)
     {
         var requests = new RequestStreamReader<TRequest>(http, context, Parser, MaxReceiveSize);
         var response = await _invoke(Service, requests, context);
@@ -204,12 +209,12 @@ internal sealed class DuplexStreamingHandler<TService, TRequest, TResponse>(
     private readonly Func<TService, IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>, ServerCallContext, Task> _invoke =
         CreateDelegate<Func<TService, IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>, ServerCallContext, Task>>(method);
 
-    protected override Task InvokeAsync(HttpContext http, ServerCallContext context) =>
-        _invoke(
+    protected override ValueTask InvokeAsync(HttpContext http, ServerCallContext context) =>
+        new(_invoke(
             Service,
             new RequestStreamReader<TRequest>(http, context, Parser, MaxReceiveSize),
             new ResponseStreamWriter<TResponse>(http, context, MaxSendSize),
-            context);
+            context));
 }
 
 /// <summary>The request stream of a client-streaming or bidirectional call, framed from the request PipeReader.</summary>
