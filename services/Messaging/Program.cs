@@ -1,5 +1,6 @@
 using Marketplace.Hosting;
+using Marketplace.Messaging;
 
 return await MarketplaceService.RunAsync(args, appId: "messaging",
-    configure: _ => { },
-    map: _ => { });
+    configure: builder => builder.AddMessaging(),
+    map: app => app.MapMessaging());

@@ -1,5 +1,6 @@
 using Marketplace.Hosting;
+using Marketplace.Orders;
 
 return await MarketplaceService.RunAsync(args, appId: "orders",
-    configure: _ => { },
-    map: _ => { });
+    configure: builder => builder.AddOrders(),
+    map: app => app.MapOrders());

@@ -1,5 +1,6 @@
 using Marketplace.Hosting;
+using Marketplace.Reviews;
 
 return await MarketplaceService.RunAsync(args, appId: "reviews",
-    configure: _ => { },
-    map: _ => { });
+    configure: builder => builder.AddReviews(),
+    map: app => app.MapReviews());

@@ -1,5 +1,6 @@
 using Marketplace.Hosting;
+using Marketplace.Scoring;
 
 return await MarketplaceService.RunAsync(args, appId: "scoring",
-    configure: _ => { },
-    map: _ => { });
+    configure: builder => builder.AddScoring(),
+    map: app => app.MapScoring());

@@ -21,6 +21,14 @@ public sealed class EventCatalogue
         where TPayload : IMessage<TPayload>
     {
         ArgumentNullException.ThrowIfNull(parser);
+        return Add(topic, type, parser.ParseFrom(ByteString.Empty).Descriptor);
+    }
+
+    /// <summary>Registers <paramref name="type"/> on <paramref name="topic"/> with its payload's descriptor.</summary>
+    /// <exception cref="ArgumentException">A malformed name or a type registered twice.</exception>
+    public EventCatalogue Add(string topic, string type, MessageDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
         if (!Names.IsValidName(topic))
         {
             throw new ArgumentException($"Topic '{topic}' must be lowercase letters, digits, '-', '.' or '_'.", nameof(topic));
@@ -36,7 +44,6 @@ public sealed class EventCatalogue
             throw new ArgumentException($"Event type '{type}' is registered twice.", nameof(type));
         }
 
-        var descriptor = parser.ParseFrom(ByteString.Empty).Descriptor;
         _types.Add(type, new EventTypeInfo(type, topic, descriptor));
         return this;
     }
