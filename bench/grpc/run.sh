@@ -14,7 +14,7 @@ REQUESTS=${REQUESTS:-200000}
 CLIENTS=${CLIENTS:-16}
 STREAMS=${STREAMS:-32}
 THREADS=${THREADS:-1}
-WARMUP=${WARMUP:-20000}
+WARMUP=${WARMUP:-50000}
 ROUNDS=${ROUNDS:-3}
 WORK=$(mktemp -d)
 PIDS=()
@@ -65,11 +65,14 @@ start_server ours $SERVER ours
 start_server bare $SERVER bare
 start_server grpcjs node bench/grpc/grpcjs-server.js
 
-# The machine may be shared: rounds alternate the servers and the median round is reported.
+# The machine may be shared: rounds alternate the servers (rotating which goes first) and the
+# median round is reported, with the median of the within-round ratios.
 declare -A RESULTS
 echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds (each after $WARMUP warm-up requests), unary echo, $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
-  for name in "${SERVERS[@]}"; do
+  # Each round starts with a different server, so none is always measured first.
+  order=("${SERVERS[@]:$(( (round - 1) % 3 ))}" "${SERVERS[@]:0:$(( (round - 1) % 3 ))}")
+  for name in "${order[@]}"; do
     url="http://127.0.0.1:${PORT[$name]}$PATH_URL"
     h2load -n "$WARMUP" "${H2LOAD_ARGS[@]}" "$url" >/dev/null
     rm -f "$WORK/$name.log"

@@ -109,10 +109,10 @@ public sealed class ClientServerTests(EchoServerFixture fixture) : IClassFixture
     {
         var request = new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 };
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await Client.UnaryAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(1))));
+            await Client.UnaryAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.True(fixture.Server.Observations.Seen("deadline-set:deadline-ours"), "grpc-timeout did not reach the server");
+        Assert.True(await fixture.Server.Observations.WaitForAsync("deadline-set:deadline-ours"), "grpc-timeout did not reach the server");
         Assert.True(await fixture.Server.Observations.WaitForAsync("ended:deadline-ours"), "the handler was not cancelled");
     }
 

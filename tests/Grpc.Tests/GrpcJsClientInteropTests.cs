@@ -57,7 +57,7 @@ public sealed class GrpcJsClientInteropTests(GrpcJsClientFixture fixture) : ICla
     [Fact]
     public async Task Our_server_saw_the_grpc_js_deadline_and_cancellation()
     {
-        Assert.True(fixture.Server.Observations.Seen("deadline-set:deadline-node"), "grpc-js's grpc-timeout did not reach the handler");
+        Assert.True(await fixture.Server.Observations.WaitForAsync("deadline-set:deadline-node"), "grpc-js's grpc-timeout did not reach the handler");
         Assert.True(await fixture.Server.Observations.WaitForAsync("ended:deadline-node"), "deadline not seen by the handler");
         Assert.True(await fixture.Server.Observations.WaitForAsync("ended:cancel-node"), "cancellation not seen by the handler");
         Assert.False(fixture.Server.Observations.Seen("deadline-set:cancel-node"));

@@ -104,7 +104,7 @@ public sealed class GrpcJsServerInteropTests(GrpcJsServerFixture fixture) : ICla
     public async Task Deadline_is_sent_and_enforced()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await Client.UnaryAsync(new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(1))));
+            await Client.UnaryAsync(new EchoRequest { Message = "deadline-ours", DelayMs = 30_000 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         await fixture.Node.WaitForLineAsync("EVENT deadline-set:deadline-ours", TimeSpan.FromSeconds(15));

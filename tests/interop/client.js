@@ -92,7 +92,7 @@ const scenarios = {
   },
 
   async deadline() {
-    const { error } = await unary({ message: 'deadline-node', delayMs: 30000 }, { deadline: Date.now() + 1000 });
+    const { error } = await unary({ message: 'deadline-node', delayMs: 30000 }, { deadline: Date.now() + 2000 });
     check(error && error.code === grpc.status.DEADLINE_EXCEEDED, `code ${error && error.code}`);
   },
 
