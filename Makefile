@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring bench-eventbus
+.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
@@ -18,6 +18,7 @@ help:
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
+	@echo "make bench-grpc      h2load: our gRPC server vs bare Kestrel vs grpc-js (req/s, p99, ratios)"
 	@echo "make clean  remove build output and local run data"
 
 ## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
@@ -42,6 +43,9 @@ bench-scoring: setup
 EVENTS ?= 20000
 bench-eventbus: setup
 	bench/eventbus/run.sh $(EVENTS)
+
+bench-grpc: build
+	bash bench/grpc/run.sh
 
 clean:
 	dotnet clean platform.sln -c $(CONFIGURATION) -v quiet
