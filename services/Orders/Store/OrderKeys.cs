@@ -1,0 +1,17 @@
+namespace Marketplace.Orders.Store;
+
+/// <summary>
+/// The Orders service's Redis keys. Each order's key carries its id as a hash tag so that one
+/// entity's keys share a cluster slot; see README.md for the layout.
+/// </summary>
+public static class OrderKeys
+{
+    /// <summary>The order hash, fields as written by <see cref="Domain.OrderFields"/>.</summary>
+    public static string Order(string orderId) => $"orders:{{{orderId}}}";
+
+    /// <summary>Sorted set of the order ids of one account (as buyer or seller), scored by creation time (ms).</summary>
+    public static string AccountOrders(string accountId) => $"orders:{{account:{accountId}}}:orders";
+
+    /// <summary>Sorted set of order ids scored by the time (ms, rounded up) their next policy timer is due.</summary>
+    public const string Timers = "orders:timers";
+}

@@ -1,0 +1,107 @@
+using Google.Protobuf;
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Orders.Domain;
+using Marketplace.Platform;
+using StackExchange.Redis;
+using Order = Marketplace.Orders.Domain.Order;
+using ResolutionStatus = Marketplace.Contracts.Orders.V1.ResolutionStatus;
+
+namespace Marketplace.Orders.Store;
+
+/// <summary>
+/// Reads orders from Redis and stages their changes in a <see cref="UnitOfWork"/>: the order
+/// hash, the account index, the timer entry and the order's events are committed together
+/// (outbox), so state and published events never disagree.
+/// </summary>
+public sealed class OrderStore(RedisConnection redis)
+{
+    /// <summary>The order as the unit of work reads it (a commit condition), or null when unknown.</summary>
+    public static async Task<Order?> ReadAsync(UnitOfWork work, string orderId)
+    {
+        var fields = await work.ReadHashAsync(OrderKeys.Order(orderId));
+        return fields.Count == 0 ? null : OrderFields.FromFields(fields.ToDictionary(f => f.Key, f => (string)f.Value!));
+    }
+
+    /// <summary>The current order outside any unit of work (reads), or null when unknown.</summary>
+    public async Task<Order?> GetAsync(string orderId)
+    {
+        var entries = await redis.Database.HashGetAllAsync(OrderKeys.Order(orderId));
+        return entries.Length == 0 ? null : OrderFields.FromFields(entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!));
+    }
+
+    /// <summary>Order ids of an account, newest first.</summary>
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string accountId, long skip, int take)
+    {
+        var ids = await redis.Database.SortedSetRangeByRankAsync(
+            OrderKeys.AccountOrders(accountId), skip, skip + take - 1, StackExchange.Redis.Order.Descending);
+        return ids.Select(id => (string)id!).ToList();
+    }
+
+    /// <summary>Order ids whose next timer is due at or before <paramref name="now"/>, earliest first.</summary>
+    public async Task<IReadOnlyList<(string OrderId, long DueMs)>> DueTimersAsync(DateTimeOffset now, int take)
+    {
+        var entries = await redis.Database.SortedSetRangeByScoreWithScoresAsync(
+            OrderKeys.Timers, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: take);
+        return entries.Select(e => ((string)e.Element!, (long)e.Score)).ToList();
+    }
+
+    /// <summary>
+    /// Stages a newly placed order: its hash, both parties' order lists, and its events.
+    /// </summary>
+    public static void StagePlaced(UnitOfWork work, Order order, IReadOnlyList<IMessage> events)
+    {
+        var created = order.CreatedAt.ToUnixTimeMilliseconds();
+        work.SortedSetAdd(OrderKeys.AccountOrders(order.BuyerId), order.OrderId, created);
+        work.SortedSetAdd(OrderKeys.AccountOrders(order.SellerId), order.OrderId, created);
+        StageChanged(work, order, events);
+    }
+
+    /// <summary>
+    /// Stages a changed order: the whole hash is replaced (fields of facts that no longer hold,
+    /// such as a cleared auto-complete time, disappear), its timer entry follows the order, and
+    /// each event is published with the order id as CloudEvents subject.
+    /// </summary>
+    public static void StageChanged(UnitOfWork work, Order order, IReadOnlyList<IMessage> events)
+    {
+        var key = OrderKeys.Order(order.OrderId);
+        work.KeyDelete(key);
+        work.HashSet(key, OrderFields.ToFields(order).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        if (NextTimer(order) is { } due)
+        {
+            work.SortedSetAdd(OrderKeys.Timers, order.OrderId, CeilingMs(due));
+        }
+        else
+        {
+            work.SortedSetRemove(OrderKeys.Timers, order.OrderId);
+        }
+
+        foreach (var payload in events)
+        {
+            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), order.OrderId, payload);
+        }
+    }
+
+    /// <summary>When <see cref="Order.OnTimer"/> next has something to do: auto-complete or extension auto-accept.</summary>
+    public static DateTimeOffset? NextTimer(Order order)
+    {
+        if (order.IsClosed)
+        {
+            return null;
+        }
+
+        DateTimeOffset? autoAccept = order.PendingResolution is { Status: ResolutionStatus.Open, AutoAcceptAt: { } at } ? at : null;
+        DateTimeOffset? autoComplete = order.State == Contracts.Orders.V1.OrderState.Delivered ? order.AutoCompleteAt : null;
+        return (autoAccept, autoComplete) switch
+        {
+            ({ } a, { } c) => a < c ? a : c,
+            ({ } a, null) => a,
+            (null, { } c) => c,
+            _ => null,
+        };
+    }
+
+    /// <summary>Milliseconds rounded up, so a timer read as due in ms is also due to the tick.</summary>
+    private static long CeilingMs(DateTimeOffset time) =>
+        (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+}

@@ -1,0 +1,225 @@
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Grpc;
+using Marketplace.Orders.Store;
+using Marketplace.Testing;
+using Xunit;
+using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
+
+namespace Marketplace.Orders.Tests.Service;
+
+/// <summary>
+/// SPEC 7 on every first-flow RPC: bad fields, unknown order, wrong state, missing token and
+/// wrong caller each get their status with a message naming the field or rule, and the stored
+/// order is exactly as it was.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
+{
+    private OrdersHarness _orders = null!;
+
+    public async Task InitializeAsync() => _orders = await OrdersHarness.StartAsync(redis);
+
+    public async Task DisposeAsync() => await _orders.DisposeAsync();
+
+    /// <summary>One command RPC on an existing order: who may send it, in which state, and how to send it.</summary>
+    public sealed record Command(
+        string Rpc,
+        OrderState ValidState,
+        OrderState WrongState,
+        string WrongStateName,
+        Func<Parties, string> RightCaller,
+        Func<Parties, string>? OtherParty,
+        Func<OrdersHarness, string, string, string?, Task<OrderMessage>> Send,
+        string? CommandField = null,
+        Func<OrdersHarness, string, string, string?, Task<OrderMessage>>? SendWithoutField = null);
+
+    public static readonly IReadOnlyDictionary<string, Command> Commands = new[]
+    {
+        new Command("SubmitRequirements", OrderState.Placed, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
+            (h, id, req, token) => h.CallAsync("SubmitRequirements", new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = "r" }, token),
+            "requirements",
+            (h, id, req, token) => h.CallAsync("SubmitRequirements", new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = " " }, token)),
+        new Command("StartWork", OrderState.RequirementsSubmitted, OrderState.Placed, "placed", p => p.Seller, p => p.Buyer,
+            (h, id, req, token) => h.CallAsync("StartWork", new StartWorkRequest { RequestId = req, OrderId = id }, token)),
+        new Command("DeliverOrder", OrderState.InProgress, OrderState.Placed, "placed", p => p.Seller, p => p.Buyer,
+            (h, id, req, token) => h.CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = req, OrderId = id }, token)),
+        new Command("RequestRevision", OrderState.Delivered, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
+            (h, id, req, token) => h.CallAsync("RequestRevision", new RequestRevisionRequest { RequestId = req, OrderId = id, Details = "d" }, token),
+            "details",
+            (h, id, req, token) => h.CallAsync("RequestRevision", new RequestRevisionRequest { RequestId = req, OrderId = id }, token)),
+        new Command("AcceptDelivery", OrderState.Delivered, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
+            (h, id, req, token) => h.CallAsync("AcceptDelivery", new AcceptDeliveryRequest { RequestId = req, OrderId = id }, token)),
+        new Command("CancelOrder", OrderState.InProgress, OrderState.Completed, "completed", p => p.Seller, null,
+            (h, id, req, token) => h.CallAsync("CancelOrder",
+                new CancelOrderRequest { RequestId = req, OrderId = id, Reason = CancellationReason.SellerUnableToDeliver }, token),
+            "reason",
+            (h, id, req, token) => h.CallAsync("CancelOrder", new CancelOrderRequest { RequestId = req, OrderId = id }, token)),
+    }.ToDictionary(c => c.Rpc);
+
+    public static TheoryData<string> AllCommands => [.. Commands.Keys];
+
+    public static TheoryData<string> CommandsWithAField => [.. Commands.Values.Where(c => c.CommandField is not null).Select(c => c.Rpc)];
+
+    public static TheoryData<string> CommandsOfOneParty => [.. Commands.Values.Where(c => c.OtherParty is not null).Select(c => c.Rpc)];
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task An_empty_request_id_is_invalid_argument(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id",
+            () => command.Send(_orders, id, "", command.RightCaller(parties)));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task An_empty_order_id_is_invalid_argument(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id",
+            () => command.Send(_orders, "", OrdersHarness.NewRequestId(), command.RightCaller(parties)));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandsWithAField))]
+    public async Task A_missing_command_field_is_invalid_argument_naming_it(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.InvalidArgument, command.CommandField!,
+            () => command.SendWithoutField!(_orders, id, OrdersHarness.NewRequestId(), command.RightCaller(parties)));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task An_unknown_order_is_not_found_and_not_created(string rpc)
+    {
+        var command = Commands[rpc];
+        var parties = new Parties();
+        var unknown = "ord-unknown-" + Guid.NewGuid().ToString("N");
+        await AssertRefusedAsync(StatusCode.NotFound, unknown,
+            () => command.Send(_orders, unknown, OrdersHarness.NewRequestId(), command.RightCaller(parties)));
+        Assert.Empty(await _orders.StoredAsync(unknown));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task A_command_in_the_wrong_state_is_failed_precondition_naming_the_state(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: false);
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, $"'{command.WrongStateName}'",
+            () => command.Send(_orders, id, OrdersHarness.NewRequestId(), command.RightCaller(parties)));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task A_call_without_a_token_is_unauthenticated(string rpc)
+    {
+        var (command, _, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.Unauthenticated, "",
+            () => command.Send(_orders, id, OrdersHarness.NewRequestId(), null));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCommands))]
+    public async Task A_caller_who_is_not_a_party_is_permission_denied(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "may not act on order",
+            () => command.Send(_orders, id, OrdersHarness.NewRequestId(), parties.Stranger));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandsOfOneParty))]
+    public async Task The_other_party_is_permission_denied_naming_who_may(string rpc)
+    {
+        var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only",
+            () => command.Send(_orders, id, OrdersHarness.NewRequestId(), command.OtherParty!(parties)));
+        Assert.Equal(before, await _orders.StoredAsync(id));
+    }
+
+    [Theory]
+    [InlineData("request_id")]
+    [InlineData("gig_id")]
+    [InlineData("seller_id")]
+    [InlineData("category")]
+    [InlineData("amount")]
+    [InlineData("due_at")]
+    [InlineData("revisions_included")]
+    public async Task PlaceOrder_with_a_bad_field_is_invalid_argument_naming_it_and_stores_nothing(string field)
+    {
+        var parties = new Parties();
+        var request = OrdersHarness.ValidPlacement(parties);
+        switch (field)
+        {
+            case "request_id": request.RequestId = ""; break;
+            case "gig_id": request.GigId = ""; break;
+            case "seller_id": request.SellerId = ""; break;
+            case "category": request.Category = ""; break;
+            case "amount": request.Amount = new Money { CurrencyCode = "USD", AmountMinor = 0 }; break;
+            case "due_at": request.DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1)); break;
+            case "revisions_included": request.RevisionsIncluded = -1; break;
+        }
+
+        await AssertRefusedAsync(StatusCode.InvalidArgument, field, () => _orders.CallAsync("PlaceOrder", request, parties.Buyer));
+        await AssertNothingPlacedAsync(parties);
+    }
+
+    [Fact]
+    public async Task PlaceOrder_without_a_token_is_unauthenticated_and_without_the_buyer_role_permission_denied()
+    {
+        var parties = new Parties();
+        await AssertRefusedAsync(StatusCode.Unauthenticated, "",
+            () => _orders.CallAsync("PlaceOrder", OrdersHarness.ValidPlacement(parties), null));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "buyer role",
+            () => _orders.CallAsync("PlaceOrder", OrdersHarness.ValidPlacement(parties), parties.BuyerWithoutBuyerRole));
+        await AssertNothingPlacedAsync(parties);
+    }
+
+    [Fact]
+    public async Task GetOrder_refuses_strangers_unknown_orders_empty_ids_and_missing_tokens()
+    {
+        var parties = new Parties();
+        var order = await _orders.PlaceAsync(parties);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "may not act on order",
+            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = order.OrderId }, parties.Stranger));
+        await AssertRefusedAsync(StatusCode.NotFound, "ord-nope",
+            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = "ord-nope" }, parties.Support));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id",
+            () => _orders.CallAsync("GetOrder", new GetOrderRequest(), parties.Buyer));
+        await AssertRefusedAsync(StatusCode.Unauthenticated, "",
+            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = order.OrderId }, null));
+    }
+
+    private async Task<(Command Command, Parties Parties, string OrderId, IReadOnlyDictionary<string, string> Before)> ArrangeAsync(
+        string rpc, bool valid)
+    {
+        var command = Commands[rpc];
+        var parties = new Parties();
+        var order = await _orders.OrderInStateAsync(parties, valid ? command.ValidState : command.WrongState);
+        var before = await _orders.StoredAsync(order.OrderId);
+        Assert.NotEmpty(before);
+        return (command, parties, order.OrderId, before);
+    }
+
+    private async Task AssertNothingPlacedAsync(Parties parties)
+    {
+        Assert.False(await _orders.Redis.KeyExistsAsync(OrderKeys.AccountOrders(parties.BuyerId)));
+        Assert.False(await _orders.Redis.KeyExistsAsync(OrderKeys.AccountOrders(parties.SellerId)));
+    }
+
+    private static async Task AssertRefusedAsync(StatusCode expected, string mention, Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.True(expected == e.StatusCode, $"expected {expected}, got {e.StatusCode}: {e.Status.Detail}");
+        Assert.Contains(mention, e.Status.Detail, StringComparison.Ordinal);
+    }
+}

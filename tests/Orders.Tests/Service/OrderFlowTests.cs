@@ -1,0 +1,212 @@
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Platform;
+using Marketplace.Testing;
+using Xunit;
+
+namespace Marketplace.Orders.Tests.Service;
+
+/// <summary>The first flows over real gRPC against a real Redis: state, stored hash and published events.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
+{
+    private OrdersHarness _orders = null!;
+
+    public async Task InitializeAsync() => _orders = await OrdersHarness.StartAsync(redis);
+
+    public async Task DisposeAsync() => await _orders.DisposeAsync();
+
+    [Fact]
+    public async Task An_order_goes_from_placed_through_a_revision_to_completed_and_every_change_is_published_with_its_version()
+    {
+        var parties = new Parties();
+        var placed = await _orders.PlaceAsync(parties);
+        var id = placed.OrderId;
+        Assert.StartsWith("ord-", id, StringComparison.Ordinal);
+        Assert.Equal(parties.BuyerId, placed.BuyerId);
+        Assert.Equal(OrderState.Placed, placed.State);
+
+        var steps = new (string Rpc, Func<Task<Contracts.Orders.V1.Order>> Call, OrderState State)[]
+        {
+            ("SubmitRequirements", () => _orders.CallAsync("SubmitRequirements",
+                new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Requirements = "a blue logo" }, parties.Buyer),
+                OrderState.RequirementsSubmitted),
+            ("StartWork", () => _orders.CallAsync("StartWork",
+                new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Seller), OrderState.InProgress),
+            ("DeliverOrder", () => _orders.CallAsync("DeliverOrder",
+                new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v1" }, parties.Seller),
+                OrderState.Delivered),
+            ("RequestRevision", () => _orders.CallAsync("RequestRevision",
+                new RequestRevisionRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Details = "make it red" }, parties.Buyer),
+                OrderState.RevisionRequested),
+            ("StartWork", () => _orders.CallAsync("StartWork",
+                new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Seller), OrderState.InProgress),
+            ("DeliverOrder", () => _orders.CallAsync("DeliverOrder",
+                new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v2" }, parties.Seller),
+                OrderState.Delivered),
+            ("AcceptDelivery", () => _orders.CallAsync("AcceptDelivery",
+                new AcceptDeliveryRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Buyer),
+                OrderState.Completed),
+        };
+        long version = 1;
+        foreach (var (rpc, call, state) in steps)
+        {
+            var order = await call();
+            version++;
+            Assert.True(state == order.State, $"{rpc}: expected {state}, got {order.State}");
+            Assert.Equal(version, order.Version);
+        }
+
+        foreach (var reader in new[] { parties.Buyer, parties.Seller, parties.Support })
+        {
+            var read = await _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = id }, reader);
+            Assert.Equal(OrderState.Completed, read.State);
+            Assert.Equal(8, read.Version);
+            Assert.Equal(2, read.DeliveryCount);
+            Assert.Equal(1, read.RevisionCount);
+            Assert.Equal(0, read.RevisionsBeyondIncluded);
+            Assert.False(read.AutoCompleted);
+        }
+
+        var stored = await _orders.StoredAsync(id);
+        Assert.Equal("8", stored["version"]);
+        Assert.Equal(((int)OrderState.Completed).ToString(System.Globalization.CultureInfo.InvariantCulture), stored["state"]);
+        Assert.False(stored.ContainsKey("auto_complete_at"));
+        Assert.Null(await _orders.Redis.SortedSetScoreAsync(Store.OrderKeys.Timers, id));
+
+        var events = await _orders.WaitForEventsAsync(id, 8);
+        Assert.Equal(
+            ["orders.order_placed.v1", "orders.requirements_submitted.v1", "orders.work_started.v1", "orders.order_delivered.v1",
+             "orders.revision_requested.v1", "orders.work_started.v1", "orders.order_delivered.v1", "orders.order_completed.v1"],
+            events.Select(e => e.Event.Type));
+        Assert.All(events, e => Assert.Equal("orders", e.Event.Source));
+        Assert.Equal(Enumerable.Range(1, 8).Select(v => (long)v), events.Select(e => SnapshotOf(e.Payload).Version));
+        Assert.True(((WorkStarted)events[5].Payload).AfterRevision);
+        Assert.Equal(2, ((OrderDelivered)events[6].Payload).DeliveryNumber);
+        Assert.False(((OrderDelivered)events[6].Payload).Late);
+        Assert.False(((OrderCompleted)events[7].Payload).Automatically);
+    }
+
+    [Fact]
+    public async Task A_repeated_request_returns_the_first_answer_and_publishes_nothing_new()
+    {
+        var parties = new Parties();
+        var placement = OrdersHarness.ValidPlacement(parties);
+        var first = await _orders.CallAsync("PlaceOrder", placement, parties.Buyer);
+        var again = await _orders.CallAsync("PlaceOrder", placement, parties.Buyer);
+        Assert.Equal(first, again);
+
+        var submit = new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId, Requirements = "r" };
+        var submitted = await _orders.CallAsync("SubmitRequirements", submit, parties.Buyer);
+        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, parties.Seller);
+        var storedBefore = await _orders.StoredAsync(first.OrderId);
+
+        // The order has moved on; the repeat still answers what the first submission answered.
+        var submittedAgain = await _orders.CallAsync("SubmitRequirements", submit, parties.Buyer);
+        Assert.Equal(submitted, submittedAgain);
+        Assert.Equal(OrderState.RequirementsSubmitted, submittedAgain.State);
+        Assert.Equal(storedBefore, await _orders.StoredAsync(first.OrderId));
+        Assert.Single(await _orders.Redis.SortedSetRangeByRankAsync(Store.OrderKeys.AccountOrders(parties.BuyerId)));
+
+        // Events leave the outbox in commit order: once the later delivery is on the stream, any
+        // event the repeats had committed would be there too.
+        await _orders.CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, parties.Seller);
+        var events = await _orders.WaitForEventsAsync(first.OrderId, 4);
+        Assert.Equal(
+            ["orders.order_placed.v1", "orders.requirements_submitted.v1", "orders.work_started.v1", "orders.order_delivered.v1"],
+            events.Select(e => e.Event.Type));
+    }
+
+    [Fact]
+    public async Task A_request_id_reused_for_a_different_request_is_refused_and_changes_nothing()
+    {
+        var parties = new Parties();
+        var order = await _orders.OrderInStateAsync(parties, OrderState.RequirementsSubmitted);
+        var requestId = OrdersHarness.NewRequestId();
+        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = requestId, OrderId = order.OrderId }, parties.Seller);
+        var before = await _orders.StoredAsync(order.OrderId);
+
+        var e = await Assert.ThrowsAsync<Grpc.RpcException>(() => _orders.CallAsync("DeliverOrder",
+            new DeliverOrderRequest { RequestId = requestId, OrderId = order.OrderId }, parties.Seller));
+        Assert.Equal(Grpc.StatusCode.AlreadyExists, e.StatusCode);
+        Assert.Contains("request_id", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(before, await _orders.StoredAsync(order.OrderId));
+    }
+
+    [Fact]
+    public async Task An_order_delivered_after_its_due_time_is_late_and_the_delivery_event_says_so()
+    {
+        var parties = new Parties();
+        // Due soon, but far enough ahead that placement on a loaded machine still lands before it
+        // (PlaceOrder refuses a due time that is not after the creation time).
+        var placed = await _orders.PlaceAsync(parties, dueIn: TimeSpan.FromSeconds(5));
+        await _orders.CallAsync("SubmitRequirements",
+            new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "r" }, parties.Buyer);
+        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, parties.Seller);
+        var due = placed.DueAt.ToDateTimeOffset();
+        while (DateTimeOffset.UtcNow <= due)
+        {
+            await Task.Delay(100);
+        }
+
+        var delivered = await _orders.CallAsync("DeliverOrder",
+            new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, parties.Seller);
+        Assert.True(delivered.Lateness.ToTimeSpan() > TimeSpan.Zero);
+        Assert.Equal(delivered.FirstDeliveredAt.ToDateTimeOffset() - due, delivered.Lateness.ToTimeSpan());
+
+        var events = await _orders.WaitForEventsAsync(placed.OrderId, 4);
+        Assert.True(((OrderDelivered)events[3].Payload).Late);
+    }
+
+    [Fact]
+    public async Task Cancellations_record_the_initiator_from_the_callers_role_and_the_reason()
+    {
+        var parties = new Parties();
+        var placed = await _orders.PlaceAsync(parties);
+        var byBuyer = await _orders.CallAsync("CancelOrder", new CancelOrderRequest
+        {
+            RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Reason = CancellationReason.PlacedByMistake, Note = "oops",
+        }, parties.Buyer);
+        Assert.Equal(OrderState.Cancelled, byBuyer.State);
+        Assert.Equal(CancellationInitiator.Buyer, byBuyer.Cancellation.Initiator);
+        Assert.Equal(CancellationReason.PlacedByMistake, byBuyer.Cancellation.Reason);
+        Assert.Equal(PartyRole.Buyer, byBuyer.Cancellation.RequestedBy);
+
+        var working = await _orders.OrderInStateAsync(parties, OrderState.InProgress);
+        var bySeller = await _orders.CallAsync("CancelOrder", new CancelOrderRequest
+        {
+            RequestId = OrdersHarness.NewRequestId(), OrderId = working.OrderId, Reason = CancellationReason.BuyerUnresponsive,
+        }, parties.Seller);
+        Assert.Equal(CancellationInitiator.Seller, bySeller.Cancellation.Initiator);
+        Assert.True(bySeller.Cancellation.BuyerUnresponsive);
+
+        var events = await _orders.WaitForEventsAsync(working.OrderId, 4);
+        var cancelled = Assert.IsType<OrderCancelled>(events[^1].Payload);
+        Assert.Equal(CancellationInitiator.Seller, cancelled.Order.Cancellation.Initiator);
+        Assert.Equal(4, cancelled.Order.Version);
+    }
+
+    [Fact]
+    public async Task ListOrders_pages_through_the_callers_orders_newest_first()
+    {
+        var parties = new Parties();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await _orders.PlaceAsync(parties)).OrderId);
+        }
+
+        var first = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders", new ListOrdersRequest { PageSize = 2 }, parties.Seller);
+        var second = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders",
+            new ListOrdersRequest { PageSize = 2, PageToken = first.NextPageToken }, parties.Seller);
+        Assert.Equal([ids[2], ids[1], ids[0]], first.Orders.Concat(second.Orders).Select(o => o.OrderId));
+        Assert.Equal("", second.NextPageToken);
+
+        var stranger = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders", new ListOrdersRequest(), parties.Stranger);
+        Assert.Empty(stranger.Orders);
+    }
+
+    private static Contracts.Orders.V1.Order SnapshotOf(Google.Protobuf.IMessage payload) =>
+        (Contracts.Orders.V1.Order)payload.Descriptor.FindFieldByName("order").Accessor.GetValue(payload);
+}

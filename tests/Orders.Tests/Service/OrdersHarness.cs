@@ -1,0 +1,178 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.EventBus;
+using Marketplace.Grpc;
+using Marketplace.Orders.Store;
+using Marketplace.Platform;
+using Marketplace.Testing;
+using StackExchange.Redis;
+using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
+
+namespace Marketplace.Orders.Tests.Service;
+
+/// <summary>
+/// The Orders service in-process (ServiceHost, real Redis, real HTTP/2) with our gRPC client,
+/// plus direct reads of what it stored and published, for asserting effects and non-effects.
+/// </summary>
+public sealed class OrdersHarness : IAsyncDisposable
+{
+    private static readonly Google.Protobuf.Reflection.ServiceDescriptor Service = OrdersServiceReflection.Descriptor.Services[0];
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private readonly ServiceHost _host;
+    private readonly GrpcChannel _channel;
+    private readonly RedisServer _redis;
+
+    private OrdersHarness(ServiceHost host, RedisServer redis)
+    {
+        _host = host;
+        _redis = redis;
+        _channel = GrpcChannel.ForAddress(host.GrpcAddress);
+    }
+
+    public IDatabase Redis => _redis.Admin.GetDatabase();
+
+    public static async Task<OrdersHarness> StartAsync(RedisFixture redis, IDictionary<string, string?>? settings = null)
+    {
+        var host = await ServiceHost.StartAsync("orders", redis.ConnectionString, b => b.AddOrders(), a => a.MapOrders(), settings);
+        return new OrdersHarness(host, redis.Server);
+    }
+
+    public async Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        var headers = new Metadata();
+        if (bearer is not null)
+        {
+            headers.Add("authorization", bearer);
+        }
+
+        return await _channel.UnaryAsync<TRequest, TResponse>(
+            Service.FindMethodByName(rpc), request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(30)));
+    }
+
+    public Task<OrderMessage> CallAsync<TRequest>(string rpc, TRequest request, string? bearer)
+        where TRequest : IMessage<TRequest> => CallAsync<TRequest, OrderMessage>(rpc, request, bearer);
+
+    /// <summary>Places a valid order of the parties' Gig, due <paramref name="dueIn"/> from now (default 7 days).</summary>
+    public Task<OrderMessage> PlaceAsync(Parties parties, TimeSpan? dueIn = null, string? requestId = null) =>
+        CallAsync("PlaceOrder", ValidPlacement(parties, dueIn, requestId), parties.Buyer);
+
+    public static PlaceOrderRequest ValidPlacement(Parties parties, TimeSpan? dueIn = null, string? requestId = null) => new()
+    {
+        RequestId = requestId ?? NewRequestId(),
+        GigId = "gig-" + parties.SellerId,
+        SellerId = parties.SellerId,
+        Category = "graphics-design",
+        Amount = new Money { CurrencyCode = "USD", AmountMinor = 4_500 },
+        DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow + (dueIn ?? TimeSpan.FromDays(7))),
+        RevisionsIncluded = 1,
+    };
+
+    public static string NewRequestId() => "req-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Drives a new order to <paramref name="state"/> along the main path.</summary>
+    public async Task<OrderMessage> OrderInStateAsync(Parties parties, OrderState state)
+    {
+        var order = await PlaceAsync(parties);
+        var id = order.OrderId;
+        if (state == OrderState.Placed)
+        {
+            return order;
+        }
+
+        order = await CallAsync("SubmitRequirements",
+            new SubmitRequirementsRequest { RequestId = NewRequestId(), OrderId = id, Requirements = "a logo" }, parties.Buyer);
+        if (state == OrderState.RequirementsSubmitted)
+        {
+            return order;
+        }
+
+        order = await CallAsync("StartWork", new StartWorkRequest { RequestId = NewRequestId(), OrderId = id }, parties.Seller);
+        if (state == OrderState.InProgress)
+        {
+            return order;
+        }
+
+        order = await CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = NewRequestId(), OrderId = id }, parties.Seller);
+        if (state == OrderState.Delivered)
+        {
+            return order;
+        }
+
+        if (state == OrderState.Completed)
+        {
+            return await CallAsync("AcceptDelivery", new AcceptDeliveryRequest { RequestId = NewRequestId(), OrderId = id }, parties.Buyer);
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(state), state, "not on the main path");
+    }
+
+    /// <summary>The order hash exactly as stored (empty when absent).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> StoredAsync(string orderId)
+    {
+        var entries = await Redis.HashGetAllAsync(OrderKeys.Order(orderId));
+        return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+    }
+
+    /// <summary>The CloudEvents about <paramref name="orderId"/> on the <c>orders</c> topic stream, oldest first.</summary>
+    public async Task<IReadOnlyList<(CloudEvent Event, IMessage Payload)>> EventsOfAsync(string orderId)
+    {
+        // XRANGE by hand: this StackExchange.Redis version predates streams.
+        var entries = (RedisResult[])(await Redis.ExecuteAsync("XRANGE", PlatformEvents.Topics.Orders, "-", "+"))!;
+        var events = new List<(CloudEvent, IMessage)>();
+        foreach (var entry in entries)
+        {
+            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
+            var dataIndex = Array.FindIndex(fields, f => (string?)f == "data");
+            var cloudEvent = CloudEvent.Parse((byte[])fields[dataIndex + 1]!);
+            if (cloudEvent.Subject == orderId)
+            {
+                events.Add((cloudEvent, cloudEvent.ReadPayload(PlatformEvents.Catalogue.Get(cloudEvent.Type))));
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Waits (up to 30 s) until at least <paramref name="count"/> events about the order were relayed, and returns them all.</summary>
+    public async Task<IReadOnlyList<(CloudEvent Event, IMessage Payload)>> WaitForEventsAsync(string orderId, int count)
+    {
+        var deadline = DateTime.UtcNow + WaitLimit;
+        while (true)
+        {
+            var events = await EventsOfAsync(orderId);
+            if (events.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return events;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Polls GetOrder (as <paramref name="bearer"/>) until <paramref name="done"/> holds or 30 s pass; returns the last answer.</summary>
+    public async Task<OrderMessage> WaitForOrderAsync(string orderId, string bearer, Func<OrderMessage, bool> done)
+    {
+        var deadline = DateTime.UtcNow + WaitLimit;
+        while (true)
+        {
+            var order = await CallAsync("GetOrder", new GetOrderRequest { OrderId = orderId }, bearer);
+            if (done(order) || DateTime.UtcNow > deadline)
+            {
+                return order;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        await _host.DisposeAsync();
+    }
+}
