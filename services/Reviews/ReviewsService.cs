@@ -17,10 +17,13 @@ public static class ReviewsService
         builder.AddPlatform(handlers => handlers
             .AddOrderSnapshots()
             .Add<SellerUnresponsiveHandler>());
-        builder.Services.AddSingleton(ReviewPolicyOptions.Read(builder.Configuration));
+        var options = ReviewsOptions.Read(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Policy);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReviewStore>();
         builder.Services.AddSingleton<ReviewsApi>();
+        builder.Services.AddHostedService<PublicationSweep>();
         return builder;
     }
 

@@ -17,4 +17,7 @@ public static class ReviewKeys
 
     /// <summary>Sorted set: order ids of a Gig's published reviews, scored by publication time (Unix ms).</summary>
     public static string GigPublished(string gigId) => $"reviews:gig:{{{gigId}}}:published";
+
+    /// <summary>Sorted set: order ids of reviews pending publication, scored by the end of their window (Unix ms).</summary>
+    public const string PendingPublication = "reviews:{pending-publication}";
 }

@@ -38,7 +38,7 @@ public sealed class ReviewStore(RedisConnection redis)
         return Standing(entries.Select(e => new KeyValuePair<string, RedisValue>(e.Name!, e.Value)), order, hasActiveSellerAccount);
     }
 
-    /// <summary>Stages the record, its events (subject: the order id) and the Gig index change.</summary>
+    /// <summary>Stages the record, its events (subject: the order id), the Gig index and the publication schedule.</summary>
     public static void Write(UnitOfWork work, ReviewRecord record, IReadOnlyList<IMessage> events)
     {
         work.HashSet(ReviewKeys.Review(record.OrderId),
@@ -57,6 +57,22 @@ public sealed class ReviewStore(RedisConnection redis)
         {
             work.SortedSetRemove(index, record.OrderId);
         }
+
+        if (record.Status == ReviewStatus.PendingPublication && record.WindowEndsAt is { } windowEndsAt)
+        {
+            work.SortedSetAdd(ReviewKeys.PendingPublication, record.OrderId, windowEndsAt.ToUnixTimeMilliseconds());
+        }
+        else
+        {
+            work.SortedSetRemove(ReviewKeys.PendingPublication, record.OrderId);
+        }
+    }
+
+    /// <summary>Order ids whose pending review's window has ended at <paramref name="now"/>, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<string>> GetDuePublicationsAsync(DateTimeOffset now, int limit)
+    {
+        var ids = await redis.Database.SortedSetRangeByScoreAsync(ReviewKeys.PendingPublication, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);
+        return ids.Select(id => (string)id!).ToList();
     }
 
     public async Task<ReviewableOrder?> GetOrderAsync(string orderId) =>

@@ -4,6 +4,7 @@ using Marketplace.EventBus;
 using Marketplace.Grpc;
 using Marketplace.Platform;
 using Marketplace.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Order = Marketplace.Contracts.Orders.V1.Order;
@@ -23,7 +24,7 @@ public sealed class ReviewsServiceCollection : ICollectionFixture<ReviewsService
 /// real bus: published through the host's own unit-of-work executor on topic <c>orders</c>,
 /// relayed from the outbox to the stream, and consumed by the service's handlers.
 /// </summary>
-public sealed class ReviewsServiceFixture : IAsyncLifetime
+public class ReviewsServiceFixture : IAsyncLifetime
 {
     private RedisServer? _redis;
     private ServiceHost? _host;
@@ -38,13 +39,19 @@ public sealed class ReviewsServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        _host = await ServiceHost.StartAsync("reviews", _redis.ConnectionString, b => b.AddReviews(), a => a.MapReviews(), new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             // Short waits so the tests' polling sees events quickly; they never decide a pass or a fail.
             ["EventBus:ReadTimeoutMs"] = "200",
             ["EventBus:RedeliverIntervalMs"] = "500",
             ["EventBus:ProcessingTimeoutMs"] = "2000",
-        });
+            ["Reviews:SweepIntervalMs"] = "100",
+        };
+        _host = await ServiceHost.StartAsync("reviews", _redis.ConnectionString, b =>
+        {
+            b.AddReviews();
+            Configure(b);
+        }, a => a.MapReviews(), settings);
         _channel = GrpcChannel.ForAddress(_host.GrpcAddress);
     }
 
@@ -60,6 +67,11 @@ public sealed class ReviewsServiceFixture : IAsyncLifetime
         {
             await _redis.DisposeAsync();
         }
+    }
+
+    /// <summary>Changes to the service's registrations after <c>AddReviews</c> (e.g. its clock).</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
     }
 
     /// <summary>Publishes an orders event through the bus and waits until Reviews holds a version at least as new.</summary>

@@ -6,19 +6,20 @@ using Microsoft.Extensions.Configuration;
 namespace Marketplace.Reviews;
 
 /// <summary>
-/// Reads the <see cref="ReviewPolicy"/> from the <c>Reviews</c> section (SPEC 4 windows are
-/// policy), so operators change them without a code change; a bad value stops start-up with
-/// the key's name.
+/// The <see cref="ReviewPolicy"/> and the publication sweep interval, read from the <c>Reviews</c>
+/// section (SPEC 4 windows are policy), so operators change them without a code change; a bad
+/// value stops start-up with the key's name.
 /// </summary>
 /// <remarks>
 /// Keys: <c>Reviews:BuyerReviewWindowDays</c> (14), <c>Reviews:CategoryReviewWindowDays:&lt;category&gt;</c>,
-/// <c>Reviews:CancelledOrderReviewWindowDays</c> (5), <c>Reviews:PastDueThresholdHours</c> (24).
+/// <c>Reviews:CancelledOrderReviewWindowDays</c> (5), <c>Reviews:PastDueThresholdHours</c> (24),
+/// <c>Reviews:SweepIntervalMs</c> (10000: how often reviews whose window ended are published).
 /// </remarks>
-public static class ReviewPolicyOptions
+public sealed record ReviewsOptions(ReviewPolicy Policy, TimeSpan SweepInterval)
 {
     public const string Section = "Reviews";
 
-    public static ReviewPolicy Read(IConfiguration configuration)
+    public static ReviewsOptions Read(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
         var problems = new List<string>();
@@ -34,8 +35,14 @@ public static class ReviewPolicyOptions
             categories,
             Days(problems, $"{Section}:CancelledOrderReviewWindowDays", section["CancelledOrderReviewWindowDays"], defaults.CancelledOrderReviewWindow),
             Hours(problems, $"{Section}:PastDueThresholdHours", section["PastDueThresholdHours"], defaults.PastDueThreshold));
+        var sweep = Parse(problems, $"{Section}:SweepIntervalMs", section["SweepIntervalMs"], TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds);
+        if (sweep <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:SweepIntervalMs must be > 0 (was {sweep.TotalMilliseconds})");
+        }
+
         problems.AddRange(policy.Validate().Select(problem => $"{Section}: {problem}"));
-        return problems.Count == 0 ? policy : throw new InvalidConfigurationException(problems);
+        return problems.Count == 0 ? new ReviewsOptions(policy, sweep) : throw new InvalidConfigurationException(problems);
     }
 
     private static TimeSpan Days(List<string> problems, string key, string? value, TimeSpan fallback) =>
