@@ -11,10 +11,12 @@ namespace Marketplace.Messaging;
 /// </summary>
 /// <remarks>
 /// Keys: <c>UnresponsiveAfterHours</c> (24), <c>ResponseWindowHours</c> (24), <c>ResponseRatePeriodDays</c> (90),
-/// <c>ReviewRequestMaxOrderAgeDays</c> (90), <c>SweepIntervalMs</c> (10000: how often due waits are checked).
+/// <c>ReviewRequestMaxOrderAgeDays</c> (90), <c>SweepIntervalMs</c> (10000: how often due waits are checked),
+/// <c>ReviewWindowDays</c> (14: the buyer's review window after completion, as Reviews'
+/// <c>Reviews:BuyerReviewWindowDays</c>; used for review requests until Reviews reports the order's own window).
 /// The screening terms keep their defaults.
 /// </remarks>
-public sealed record MessagingPolicyOptions(MessagingPolicy Policy, TimeSpan SweepInterval)
+public sealed record MessagingPolicyOptions(MessagingPolicy Policy, TimeSpan SweepInterval, TimeSpan ReviewWindow)
 {
     public const string Section = "Messaging";
 
@@ -36,8 +38,14 @@ public sealed record MessagingPolicyOptions(MessagingPolicy Policy, TimeSpan Swe
             problems.Add($"{Section}:SweepIntervalMs must be > 0 (was {sweep.TotalMilliseconds})");
         }
 
+        var reviewWindow = Read(problems, section, "ReviewWindowDays", TimeSpan.FromDays(14), TimeSpan.FromDays);
+        if (reviewWindow <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:ReviewWindowDays must be > 0 (was {reviewWindow.TotalDays})");
+        }
+
         problems.AddRange(policy.Validate().Select(problem => $"{Section}: {problem}"));
-        return problems.Count == 0 ? new MessagingPolicyOptions(policy, sweep) : throw new InvalidConfigurationException(problems);
+        return problems.Count == 0 ? new MessagingPolicyOptions(policy, sweep, reviewWindow) : throw new InvalidConfigurationException(problems);
     }
 
     private static TimeSpan Read(List<string> problems, IConfigurationSection section, string name, TimeSpan fallback, Func<double, TimeSpan> unit)

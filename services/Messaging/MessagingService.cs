@@ -14,7 +14,9 @@ public static class MessagingService
 {
     public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
     {
-        builder.AddPlatform(handlers => handlers.AddOrderSnapshots());
+        builder.AddPlatform(handlers => handlers
+            .AddOrderSnapshots()
+            .Add<BuyerReviewSubmittedHandler>());
         var options = MessagingPolicyOptions.Read(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Policy);

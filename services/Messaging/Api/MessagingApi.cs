@@ -103,9 +103,29 @@ public sealed class MessagingApi(
         return response;
     }
 
-    public Task<SendMessageResponse> SendReviewRequest(SendReviewRequestRequest request, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "SendReviewRequest is not implemented yet (Messaging does not consume review events for the order's review window)"));
+    public async Task<SendMessageResponse> SendReviewRequest(SendReviewRequestRequest request, ServerCallContext context)
+    {
+        var caller = await authenticator.AuthenticateAsync(context);
+        Require("request_id", request.RequestId);
+        Require("conversation_id", request.ConversationId);
+        return await RunAsync(caller, request.RequestId, SendMessageResponse.Parser, async work =>
+        {
+            var conversation = await ConversationStore.ReadAsync(work, request.ConversationId) ?? throw UnknownConversation(request.ConversationId);
+            var actor = Actors.For(caller, conversation.BuyerId, conversation.SellerId);
+            var order = conversation.IsAboutOrder ? await ConversationStore.ReadOrderAsync(work, conversation.OrderId) : null;
+            var facts = new OrderReviewFacts(
+                order?.OrderId ?? "",
+                order?.CompletedAt,
+                order?.BuyerReviewed ?? false,
+                order?.ReviewWindowEndsAt ?? order?.CompletedAt + options.ReviewWindow);
+            var messageId = ConversationStore.MessageId(conversation.ConversationId, conversation.MessageCount + 1);
+            var decision = conversation.RequestReview(actor, messageId, request.Text, facts, clock.GetUtcNow(), options.Policy);
+            var next = decision.OrThrow();
+            store.Write(work, next, decision.Events);
+            var requested = (ReviewRequested)decision.Events[0];
+            return new SendMessageResponse { Conversation = requested.Conversation, Message = requested.Message };
+        }, context);
+    }
 
     /// <summary>
     /// The party role of the caller on an order conversation: only the order's buyer or seller, and

@@ -1,6 +1,7 @@
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
 using Xunit;
@@ -126,15 +127,54 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
     }
 
     [Fact]
-    public async Task Review_requests_answer_unimplemented_naming_the_rpc()
+    public async Task The_seller_requests_one_review_of_a_completed_order_within_the_rules()
     {
         var (o, conversation) = await ConversationAsync();
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+        SendReviewRequestRequest Ask(string requestId, string text = "Thanks for your order! Would you share your experience?") =>
+            new() { RequestId = requestId, ConversationId = conversation, Text = text };
 
-        var refused = await Assert.ThrowsAsync<RpcException>(() => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller)
-            .RequestReview(new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you review the order?" }));
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "is not completed", o.Order, conversation, () => seller.RequestReview(Ask("rr-1")));
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not offer anything", o.Order, conversation,
+            () => seller.RequestReview(Ask("rr-1", "A review gets you a discount on the next order.")));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not ask for a particular rating", o.Order, conversation,
+            () => seller.RequestReview(Ask("rr-1", "Please leave a 5 star review!")));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only the seller", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer).RequestReview(Ask("rr-1")));
 
-        Assert.Equal(StatusCode.Unimplemented, refused.StatusCode);
-        Assert.Contains("SendReviewRequest", refused.Status.Detail, StringComparison.Ordinal);
+        var requested = await seller.RequestReview(Ask("rr-1"));
+
+        Assert.NotNull(requested.Conversation.ReviewRequestedAt);
+        Assert.Equal("messaging.review_requested.v1", (await fx.EventsAsync(conversation, 2))[1].Type);
+        await AssertRefusedAsync(StatusCode.AlreadyExists, "one per order", o.Order, conversation, () => seller.RequestReview(Ask("rr-2")));
+    }
+
+    [Fact]
+    public async Task No_review_request_once_the_buyer_has_reviewed()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+        await fx.PublishAsync(new BuyerReviewSubmitted { Review = new Review { OrderId = o.Order, Version = 1, BuyerId = o.Buyer, SellerId = o.Seller } }, o.Order);
+        await Wait.UntilAsync(async () => await fx.Db.HashExistsAsync($"messaging:{{{o.Order}}}:order", "buyer_reviewed"), "Messaging saw the review");
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller)
+                .RequestReview(new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
+    }
+
+    [Fact]
+    public async Task No_review_request_after_the_review_window()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromDays(15));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller)
+                .RequestReview(new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
     }
 
     private async Task<(string Order, string Buyer, string Seller)> OrderAsync()

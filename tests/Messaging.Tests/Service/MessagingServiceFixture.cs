@@ -73,17 +73,23 @@ public class MessagingServiceFixture : IAsyncLifetime
     /// <summary>Publishes an orders event through the bus and waits until Messaging holds a version at least as new.</summary>
     public async Task DeliverAsync(IMessage payload, Order order)
     {
-        var executor = Host.Services.GetRequiredService<UnitOfWorkExecutor>();
-        await executor.ExecuteAsync(null, (work, _) =>
-        {
-            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), order.OrderId, payload);
-            return Task.CompletedTask;
-        }, CancellationToken.None);
+        await PublishAsync(payload, order.OrderId);
         await Wait.UntilAsync(async () =>
         {
             var version = await Db.HashGetAsync($"messaging:{{{order.OrderId}}}:order", "version");
             return !version.IsNull && (long)version >= order.Version;
         }, $"Messaging has order {order.OrderId} v{order.Version}");
+    }
+
+    /// <summary>Publishes an event of any topic through the host's own outbox, as the service that owns it would.</summary>
+    public async Task PublishAsync(IMessage payload, string subject)
+    {
+        var executor = Host.Services.GetRequiredService<UnitOfWorkExecutor>();
+        await executor.ExecuteAsync(null, (work, _) =>
+        {
+            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), subject, payload);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
     }
 
     /// <summary>The CloudEvents published on topic <c>messaging</c> about a conversation, in stream order.</summary>

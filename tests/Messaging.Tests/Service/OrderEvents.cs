@@ -36,4 +36,20 @@ public static class OrderEvents
             UpdatedAt = now,
         };
     }
+
+    /// <summary>Delivered and completed <paramref name="ago"/> before now.</summary>
+    public static Order Completed(Order placed, TimeSpan ago)
+    {
+        var completed = placed.Clone();
+        var at = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - ago);
+        completed.Version = 6;
+        completed.State = OrderState.Completed;
+        completed.RequirementsSubmittedAt = placed.CreatedAt;
+        completed.FirstDeliveredAt = at;
+        completed.LastDeliveredAt = at;
+        completed.DeliveryCount = 1;
+        completed.CompletedAt = at;
+        completed.UpdatedAt = at;
+        return completed;
+    }
 }
