@@ -1,0 +1,23 @@
+namespace Marketplace.Messaging.Store;
+
+/// <summary>
+/// The Messaging service's Redis keys (layout in services/Messaging/README.md). Each entity's id
+/// is the hash tag, so one conversation's keys share a cluster slot.
+/// </summary>
+public static class MessagingKeys
+{
+    /// <summary>Hash: the conversation's facts (<see cref="Domain.ConversationFields"/>).</summary>
+    public static string Conversation(string conversationId) => $"messaging:{{{conversationId}}}:conversation";
+
+    /// <summary>Hash: field = message sequence number (1, 2, ...), value = the serialized ChatMessage.</summary>
+    public static string Messages(string conversationId) => $"messaging:{{{conversationId}}}:messages";
+
+    /// <summary>Hash: what Messaging knows about an order (<see cref="OrderPartiesFields"/>) and its conversation id.</summary>
+    public static string Order(string orderId) => $"messaging:{{{orderId}}}:order";
+
+    /// <summary>Sorted set: a seller's conversation ids scored by start time (Unix ms), for response statistics.</summary>
+    public static string SellerConversations(string sellerId) => $"messaging:seller:{{{sellerId}}}:conversations";
+
+    /// <summary>Sorted set: order conversations with a running wait, scored by when the wait becomes unresponsive (Unix ms).</summary>
+    public const string Waits = "messaging:{waits}";
+}

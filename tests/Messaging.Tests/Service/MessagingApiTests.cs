@@ -1,0 +1,204 @@
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Messaging.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
+using Xunit;
+
+namespace Marketplace.Messaging.Tests.Service;
+
+/// <summary>The first flows of MessagingApi against the running service: real Redis, real bus, real HTTP/2.</summary>
+[Collection(MessagingServiceCollection.Name)]
+public sealed class MessagingApiTests(MessagingServiceFixture fx)
+{
+    [Fact]
+    public async Task The_seller_answer_to_a_buyer_message_records_the_response_time_and_publishes_it()
+    {
+        var o = await OrderAsync();
+        var buyer = MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer);
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+
+        var started = await buyer.Start(new StartConversationRequest { RequestId = "c-1", OrderId = o.Order, CounterpartId = o.Seller, Text = "Can you use blue?" });
+        Assert.Equal(o.Order, started.OrderId);
+        Assert.Equal(o.Buyer, started.BuyerId);
+        Assert.Equal(o.Seller, started.SellerId);
+        Assert.Equal(PartyRole.Buyer, started.OpenedBy);
+        Assert.Equal(PartyRole.Seller, started.AwaitingReplyFrom);
+
+        var answer = await seller.Send(started.ConversationId, "m-1", "Yes, of course.");
+        var followUp = await seller.Send(started.ConversationId, "m-2", "Anything else?");
+
+        Assert.Equal(PartyRole.Seller, answer.Message.SenderRole);
+        Assert.Equal(1, answer.Conversation.SellerReplyCount);
+        Assert.Equal(answer.Message.SentAt.ToDateTimeOffset() - started.StartedAt.ToDateTimeOffset(),
+            answer.Conversation.TotalSellerResponseTime.ToTimeSpan());
+        Assert.Equal(1, followUp.Conversation.SellerReplyCount);
+        Assert.Equal(PartyRole.Buyer, followUp.Conversation.AwaitingReplyFrom);
+
+        var events = await fx.EventsAsync(started.ConversationId, 3);
+        Assert.Equal(["messaging.conversation_started.v1", "messaging.message_sent.v1", "messaging.message_sent.v1"], events.Select(e => e.Type));
+        var sent = MessageSent.Parser.ParseJson(events[1].Data);
+        Assert.Equal(answer.Conversation.TotalSellerResponseTime, sent.SellerResponseTime);
+        Assert.Null(MessageSent.Parser.ParseJson(events[2].Data).SellerResponseTime);
+
+        var read = await MessagingClient.As(fx.Channel, "sup-1", CallerRole.Support).Get(started.ConversationId);
+        Assert.Equal(followUp.Conversation, read);
+        var stats = await MessagingClient.As(fx.Channel, "anyone", CallerRole.Buyer).Stats(o.Seller);
+        Assert.Equal(1, stats.BuyerOpenedConversations);
+        Assert.Equal(1.0, stats.ResponseRate);
+    }
+
+    [Fact]
+    public async Task A_repeated_request_returns_the_first_answer_and_changes_nothing()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+        var first = await seller.Send(conversation, "m-1", "Yes, of course.");
+        await fx.EventsAsync(conversation, 2);
+        var before = await fx.StateAsync(o.Order, conversation);
+
+        var again = await seller.Send(conversation, "m-1", "Yes, of course.");
+
+        Assert.Equal(first, again);
+        Assert.Equal(before, await fx.StateAsync(o.Order, conversation));
+        Assert.Equal(2, (await fx.MessagingEventsAsync(conversation)).Count);
+    }
+
+    [Fact]
+    public async Task Messages_are_listed_oldest_first_in_pages()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+        await seller.Send(conversation, "m-1", "second");
+        await seller.Send(conversation, "m-2", "third");
+        var buyer = MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer);
+
+        var page1 = await buyer.List(new ListMessagesRequest { ConversationId = conversation, PageSize = 2 });
+        var page2 = await buyer.List(new ListMessagesRequest { ConversationId = conversation, PageSize = 2, PageToken = page1.NextPageToken });
+
+        Assert.Equal(["Can you use blue?", "second"], page1.Messages.Select(m => m.Text));
+        Assert.Equal(["third"], page2.Messages.Select(m => m.Text));
+        Assert.Equal("", page2.NextPageToken);
+        var stranger = await Assert.ThrowsAsync<RpcException>(() =>
+            MessagingClient.As(fx.Channel, "someone", CallerRole.Buyer).List(new ListMessagesRequest { ConversationId = conversation }));
+        Assert.Equal(StatusCode.PermissionDenied, stranger.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bad_input_on_start_gets_the_status_naming_the_field_or_rule_and_changes_nothing()
+    {
+        var o = await OrderAsync();
+        var buyer = MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer);
+        StartConversationRequest Start(string requestId = "c-1", string? orderId = null, string? counterpart = null, string text = "Hello there") =>
+            new() { RequestId = requestId, OrderId = orderId ?? o.Order, CounterpartId = counterpart ?? o.Seller, Text = text };
+
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id", o.Order, "", () => buyer.Start(Start(requestId: "")));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "text", o.Order, "", () => buyer.Start(Start(text: "  ")));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "counterpart_id", o.Order, "", () => buyer.Start(Start(counterpart: "someone-else")));
+        await AssertRefusedAsync(StatusCode.NotFound, "ord-unknown", o.Order, "", () => buyer.Start(Start(orderId: "ord-unknown")));
+        await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, "", () => MessagingClient.Anonymous(fx.Channel).Start(Start()));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer or the seller", o.Order, "",
+            () => MessagingClient.As(fx.Channel, "another-buyer", CallerRole.Buyer).Start(Start()));
+
+        var existing = await buyer.Start(Start());
+        await AssertRefusedAsync(StatusCode.AlreadyExists, existing.ConversationId, o.Order, existing.ConversationId,
+            () => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller).Start(Start(counterpart: o.Buyer)));
+    }
+
+    [Fact]
+    public async Task Bad_input_on_send_gets_the_status_naming_the_field_or_rule_and_changes_nothing()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id", o.Order, conversation, () => seller.Send(conversation, "", "Hello"));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "conversation_id", o.Order, conversation, () => seller.Send("", "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "text", o.Order, conversation, () => seller.Send(conversation, "m-1", ""));
+        await AssertRefusedAsync(StatusCode.NotFound, "conv-unknown", o.Order, conversation, () => seller.Send("conv-unknown", "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, conversation,
+            () => MessagingClient.Anonymous(fx.Channel).Send(conversation, "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, "another-seller", CallerRole.Seller).Send(conversation, "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, "sup-1", CallerRole.Support).Send(conversation, "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.NotFound, "conv-unknown", o.Order, conversation,
+            () => seller.Get("conv-unknown"));
+    }
+
+    [Fact]
+    public async Task The_seller_requests_one_review_of_a_completed_order_within_the_rules()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var seller = MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller);
+        SendReviewRequestRequest Ask(string requestId, string text = "Thanks for your order! Would you share your experience?") =>
+            new() { RequestId = requestId, ConversationId = conversation, Text = text };
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "is not completed", o.Order, conversation, () => seller.RequestReview(Ask("rr-1")));
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not offer anything", o.Order, conversation,
+            () => seller.RequestReview(Ask("rr-1", "A review gets you a discount on the next order.")));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not ask for a particular rating", o.Order, conversation,
+            () => seller.RequestReview(Ask("rr-1", "Please leave a 5 star review!")));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only the seller", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer).RequestReview(Ask("rr-1")));
+
+        var requested = await seller.RequestReview(Ask("rr-1"));
+
+        Assert.NotNull(requested.Conversation.ReviewRequestedAt);
+        Assert.Equal("messaging.review_requested.v1", (await fx.EventsAsync(conversation, 2))[1].Type);
+        await AssertRefusedAsync(StatusCode.AlreadyExists, "one per order", o.Order, conversation, () => seller.RequestReview(Ask("rr-2")));
+    }
+
+    [Fact]
+    public async Task No_review_request_once_the_buyer_has_reviewed()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+        await fx.PublishAsync(new BuyerReviewSubmitted { Review = new Review { OrderId = o.Order, Version = 1, BuyerId = o.Buyer, SellerId = o.Seller } }, o.Order);
+        await Wait.UntilAsync(async () => await fx.Db.HashExistsAsync($"messaging:{{{o.Order}}}:order", "buyer_reviewed"), "Messaging saw the review");
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller)
+                .RequestReview(new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
+    }
+
+    [Fact]
+    public async Task No_review_request_after_the_review_window()
+    {
+        var (o, conversation) = await ConversationAsync();
+        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromDays(15));
+        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
+            () => MessagingClient.As(fx.Channel, o.Seller, CallerRole.Seller)
+                .RequestReview(new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
+    }
+
+    private async Task<(string Order, string Buyer, string Seller)> OrderAsync()
+    {
+        var ids = OrderEvents.NewIds();
+        var placed = OrderEvents.Placed(ids.Order, ids.Buyer, ids.Seller);
+        await fx.DeliverAsync(new OrderPlaced { Order = placed }, placed);
+        return ids;
+    }
+
+    private async Task<((string Order, string Buyer, string Seller) Ids, string ConversationId)> ConversationAsync()
+    {
+        var o = await OrderAsync();
+        var started = await MessagingClient.As(fx.Channel, o.Buyer, CallerRole.Buyer)
+            .Start(new StartConversationRequest { RequestId = "c-1", OrderId = o.Order, CounterpartId = o.Seller, Text = "Can you use blue?" });
+        return (o, started.ConversationId);
+    }
+
+    private async Task AssertRefusedAsync(StatusCode code, string fragment, string orderId, string conversationId, Func<Task> call)
+    {
+        var before = await fx.StateAsync(orderId, conversationId);
+        var refused = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(code, refused.StatusCode);
+        Assert.Contains(fragment, refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(before, await fx.StateAsync(orderId, conversationId));
+    }
+}

@@ -1,0 +1,158 @@
+using Google.Protobuf;
+using Marketplace.EventBus;
+using Marketplace.Grpc;
+using Marketplace.Platform;
+using Marketplace.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using Xunit;
+using Order = Marketplace.Contracts.Orders.V1.Order;
+
+namespace Marketplace.Messaging.Tests.Service;
+
+[CollectionDefinition(Name)]
+public sealed class MessagingServiceCollection : ICollectionFixture<MessagingServiceFixture>
+{
+    public const string Name = "messaging-service";
+}
+
+/// <summary>
+/// A real redis-server and the Messaging service in-process on free ports, shared by the service
+/// tests (each test uses its own ids). Order events reach the service through the real bus:
+/// published through the host's own unit-of-work executor on topic <c>orders</c>, relayed from
+/// the outbox to the stream, and consumed by the service's handlers. The default 24 h
+/// unresponsive window keeps the sweep from changing conversations under these tests.
+/// </summary>
+public class MessagingServiceFixture : IAsyncLifetime
+{
+    private RedisServer? _redis;
+    private ServiceHost? _host;
+    private GrpcChannel? _channel;
+
+    public ServiceHost Host => _host!;
+
+    public GrpcChannel Channel => _channel!;
+
+    public IDatabase Db => _redis!.Admin.GetDatabase();
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            // Short waits so the tests' polling sees events quickly; they never decide a pass or a fail.
+            ["EventBus:ReadTimeoutMs"] = "200",
+            ["EventBus:RedeliverIntervalMs"] = "500",
+            ["EventBus:ProcessingTimeoutMs"] = "2000",
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        _host = await ServiceHost.StartAsync("messaging", _redis.ConnectionString, b => b.AddMessaging(), a => a.MapMessaging(), settings);
+        _channel = GrpcChannel.ForAddress(_host.GrpcAddress);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    /// <summary>Publishes an orders event through the bus and waits until Messaging holds a version at least as new.</summary>
+    public async Task DeliverAsync(IMessage payload, Order order)
+    {
+        await PublishAsync(payload, order.OrderId);
+        await Wait.UntilAsync(async () =>
+        {
+            var version = await Db.HashGetAsync($"messaging:{{{order.OrderId}}}:order", "version");
+            return !version.IsNull && (long)version >= order.Version;
+        }, $"Messaging has order {order.OrderId} v{order.Version}");
+    }
+
+    /// <summary>Publishes an event of any topic through the host's own outbox, as the service that owns it would.</summary>
+    public async Task PublishAsync(IMessage payload, string subject)
+    {
+        var executor = Host.Services.GetRequiredService<UnitOfWorkExecutor>();
+        await executor.ExecuteAsync(null, (work, _) =>
+        {
+            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), subject, payload);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+    }
+
+    /// <summary>The CloudEvents published on topic <c>messaging</c> about a conversation, in stream order.</summary>
+    public async Task<IReadOnlyList<CloudEvent>> MessagingEventsAsync(string conversationId)
+    {
+        // StackExchange.Redis 1.2.6 has no stream API: raw XRANGE, entries [id, [field, value, ...]].
+        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", PlatformEvents.Topics.Messaging, "-", "+"))!;
+        var events = new List<CloudEvent>();
+        foreach (var entry in entries)
+        {
+            var fields = (RedisValue[])((RedisResult[])entry!)[1]!;
+            for (var i = 0; i + 1 < fields.Length; i += 2)
+            {
+                if ((string)fields[i]! == "data")
+                {
+                    events.Add(CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan()));
+                }
+            }
+        }
+
+        return events.Where(e => e.Subject == conversationId).ToList();
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> events of the conversation reached the topic, and returns them.</summary>
+    public async Task<IReadOnlyList<CloudEvent>> EventsAsync(string conversationId, int count)
+    {
+        await Wait.UntilAsync(async () => (await MessagingEventsAsync(conversationId)).Count >= count, $"{count} events of {conversationId}");
+        return await MessagingEventsAsync(conversationId);
+    }
+
+    /// <summary>
+    /// Everything a refused command must leave unchanged: the order's hash, the conversation and
+    /// its messages, and the number of messaging events (once the outbox is relayed).
+    /// </summary>
+    public async Task<string> StateAsync(string orderId, string conversationId)
+    {
+        await Wait.UntilAsync(async () => (long)await Db.ExecuteAsync("XLEN", "messaging:outbox") == 0, "the outbox is relayed");
+        var parts = new List<string>();
+        foreach (var key in new[] { $"messaging:{{{orderId}}}:order", $"messaging:{{{conversationId}}}:conversation", $"messaging:{{{conversationId}}}:messages" })
+        {
+            var entries = await Db.HashGetAllAsync(key);
+            parts.Add(string.Join(";", entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => $"{e.Name}={Convert.ToBase64String((byte[])e.Value!)}")));
+        }
+
+        parts.Add("events=" + (long)await Db.ExecuteAsync("XLEN", PlatformEvents.Topics.Messaging));
+        return string.Join("|", parts);
+    }
+}
+
+/// <summary>Polling with a generous timeout, for effects of asynchronous delivery; never a timing assertion.</summary>
+public static class Wait
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Timed out waiting until " + what);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
