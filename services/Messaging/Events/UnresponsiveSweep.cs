@@ -34,7 +34,7 @@ public sealed class UnresponsiveSweep(
     }
 
     /// <summary>Handles every wait due now, in batches.</summary>
-    public async Task SweepAsync(CancellationToken cancellationToken)
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<string> due;
         do

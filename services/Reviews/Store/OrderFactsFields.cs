@@ -68,9 +68,6 @@ public static class OrderFactsFields
         };
     }
 
-    public static long VersionOf(IReadOnlyDictionary<string, string> fields) =>
-        fields.TryGetValue(Version, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : 0;
-
     private static string Time(Google.Protobuf.WellKnownTypes.Timestamp? value) =>
         value is null ? "" : value.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture);
 }
