@@ -29,6 +29,12 @@ public enum CancellationReason
     SupportInBuyerFavour,
     Chargeback,
     Other,
+
+    /// <summary>Both parties agreed to cancel (a Resolution Center request accepted).</summary>
+    MutualAgreement,
+
+    /// <summary>Support cancelled because a party broke the terms of service.</summary>
+    TermsViolation,
 }
 
 /// <summary>How an order was cancelled: the facts the rule table needs.</summary>

@@ -40,6 +40,25 @@ public sealed class PeerStats
     /// <summary>Fixed-point (2^32) sum of those Gigs' raw indices.</summary>
     public long Sum(Area area) => _sum[(int)area];
 
+    /// <summary>
+    /// Sums as the service stores them (per area: count, fixed-point sum), e.g. read back from a
+    /// Redis hash; negative counts, or a sum without a count, throw <see cref="FormatException"/>.
+    /// </summary>
+    public static PeerStats FromSums(IReadOnlyList<long> counts, IReadOnlyList<long> sums)
+    {
+        if (counts.Count != Areas.Count || sums.Count != Areas.Count)
+            throw new FormatException($"peer stats need {Areas.Count} counts and sums, got {counts.Count} and {sums.Count}");
+        var s = new PeerStats();
+        for (var a = 0; a < Areas.Count; a++)
+        {
+            if (counts[a] < 0 || sums[a] < 0 || (counts[a] == 0 && sums[a] != 0))
+                throw new FormatException($"peer stats of area {(Area)a} are inconsistent (count {counts[a]}, sum {sums[a]})");
+            s._count[a] = counts[a];
+            s._sum[a] = sums[a];
+        }
+        return s;
+    }
+
     /// <summary>A Gig counts in its peer group once it has the minimum of scored orders.</summary>
     public static bool Counts(GigAggregate? gig, ScoringPolicy policy) => gig is not null && gig.ScoredOrders >= policy.MinScoredOrders;
 

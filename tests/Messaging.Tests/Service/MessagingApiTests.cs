@@ -1,3 +1,4 @@
+using Marketplace.Testing;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;

@@ -1,3 +1,4 @@
+using Marketplace.Testing;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting.Identity;

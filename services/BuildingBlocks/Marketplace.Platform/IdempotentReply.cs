@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Marketplace.Grpc;
 
-namespace Marketplace.Orders.Store;
+namespace Marketplace.Platform;
 
 /// <summary>
 /// What is stored with a command's "done" marker: a SHA-256 digest of the RPC name and the

@@ -1,0 +1,56 @@
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Marketplace.Scoring.Evaluation;
+
+/// <summary>
+/// SPEC 5.5 "at once for a seller whose own events change the score": event handlers mark the
+/// seller dirty in the same commit as the change (<see cref="SellerStore.StageDirty"/>), and this
+/// loop evaluates every dirty seller in its own unit of work, which clears the mark only if no
+/// new change came in meanwhile. A crash between the two loses nothing: the mark stays until an
+/// evaluation commits. Several replicas may run it; racing evaluations commit once.
+/// </summary>
+public sealed class SellerEvaluationLoop(
+    UnitOfWorkExecutor executor, RedisConnection redis, SellerEvaluator evaluator, ScoringOptions options, TimeProvider clock,
+    ILogger<SellerEvaluationLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SellerEvaluationPoll);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await EvaluateDirtyAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Seller evaluation failed; retrying at the next tick");
+            }
+        }
+    }
+
+    /// <summary>Evaluates every seller marked dirty now.</summary>
+    public async Task EvaluateDirtyAsync(CancellationToken cancellationToken)
+    {
+        var dirty = await redis.Database.HashKeysAsync(ScoringKeys.DirtySellers);
+        foreach (string sellerId in dirty.Select(v => (string)v!))
+        {
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                var mark = await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, sellerId);
+                if (mark.IsNull)
+                {
+                    return; // another replica evaluated it
+                }
+
+                await evaluator.StageAsync(work, sellerId, EvaluationKind.OnDemand, clock.GetUtcNow());
+                work.HashDelete(ScoringKeys.DirtySellers, sellerId);
+            }, cancellationToken);
+        }
+    }
+}

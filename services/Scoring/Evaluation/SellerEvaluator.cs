@@ -1,0 +1,108 @@
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Scoring.V1;
+using Marketplace.EventBus;
+using Marketplace.Platform;
+using Marketplace.Scoring.Api;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Logging;
+using LevelMetrics = Marketplace.Scoring.Engine.LevelMetrics;
+using EngineLevel = Marketplace.Scoring.Engine.SellerLevel;
+
+namespace Marketplace.Scoring.Evaluation;
+
+/// <summary>The outcome of one seller evaluation.</summary>
+public sealed record SellerEvaluation(SellerRecord Record, LevelDecision Level, LowPerformanceDecision Flag, LevelMetrics Metrics);
+
+/// <summary>
+/// Evaluates one seller's level and low-performance flag (SPEC 5.4, 5.5) inside a unit of work
+/// and stages the new state with the events search ranking consumes, so the state and its
+/// events commit together. Daily evaluations count toward a demotion at most once per UTC day;
+/// every other evaluation is on demand (it may promote, never demote).
+/// </summary>
+public sealed class SellerEvaluator(SellerStore sellers, ScoringOptions options, ILogger<SellerEvaluator> logger)
+{
+    private ScoringPolicy Policy => options.Policy;
+
+    public async Task<SellerEvaluation> StageAsync(UnitOfWork work, string sellerId, EvaluationKind requested, DateTimeOffset now)
+    {
+        var record = await sellers.ReadRecordAsync(work, sellerId);
+        var gigs = (await sellers.ScoreGigsAsync(sellerId)).Select(g => g.Score).ToList();
+        var metrics = await sellers.MetricsAsync(sellerId, Engine.SellerScore.Of(gigs).Score, now);
+
+        string today = now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var kind = requested == EvaluationKind.Daily && record.LastDailyEvaluation != today ? EvaluationKind.Daily : EvaluationKind.OnDemand;
+        var level = LevelEvaluator.Evaluate(record.Level, metrics, kind, now, Policy);
+        var flag = LowPerformance.Decide(record.LowPerformance, gigs, Policy);
+        var reasons = ScoringMessages.Reasons(LowPerformance.SellerImpacts(gigs)).ToList();
+
+        long version = record.Version;
+        if (level.LevelChanged)
+        {
+            version++;
+            work.Publish(PlatformEvents.TypeOf(SellerLevelChanged.Descriptor), sellerId, LevelChanged(sellerId, version, level.Before.Level, level.After.Level, reasons, now));
+            logger.LogInformation("Seller {SellerId}: level {Old} -> {New} ({Reason})", sellerId, level.Before.Level, level.After.Level, level.Reason);
+        }
+
+        if (flag.Changed)
+        {
+            version++;
+            var changed = new LowPerformanceChanged
+            {
+                SellerId = sellerId,
+                Version = version,
+                OldFlagged = flag.Before,
+                NewFlagged = flag.After,
+                SuccessScore = flag.Score ?? 0,
+                ChangedAt = Timestamp.FromDateTimeOffset(now),
+            };
+            changed.Reasons.AddRange(ScoringMessages.Reasons(flag.HurtingAreas));
+            work.Publish(PlatformEvents.TypeOf(LowPerformanceChanged.Descriptor), sellerId, changed);
+            logger.LogInformation("Seller {SellerId}: low performance {Old} -> {New} ({Reason})", sellerId, flag.Before, flag.After, flag.Reason);
+        }
+
+        var next = record with
+        {
+            Level = level.After,
+            LowPerformance = flag.After,
+            Version = version,
+            EvaluatedAt = now,
+            LastDailyEvaluation = kind == EvaluationKind.Daily ? today : record.LastDailyEvaluation,
+        };
+        work.HashSet(ScoringKeys.Seller(sellerId), next.ToHash());
+        return new SellerEvaluation(next, level, flag, metrics);
+    }
+
+    /// <summary>Support's Top Rated decision (SPEC 5.4); without a pending candidate the engine refuses and nothing changes.</summary>
+    public async Task<SellerRecord> StageTopRatedDecisionAsync(UnitOfWork work, string sellerId, bool approve, DateTimeOffset now)
+    {
+        var record = await sellers.ReadRecordAsync(work, sellerId);
+        var after = approve ? LevelEvaluator.ApproveTopRated(record.Level, now) : LevelEvaluator.RejectTopRated(record.Level, now);
+        long version = record.Version;
+        if (after.Level != record.Level.Level)
+        {
+            version++;
+            var gigs = (await sellers.ScoreGigsAsync(sellerId)).Select(g => g.Score).ToList();
+            var reasons = ScoringMessages.Reasons(LowPerformance.SellerImpacts(gigs)).ToList();
+            work.Publish(PlatformEvents.TypeOf(SellerLevelChanged.Descriptor), sellerId, LevelChanged(sellerId, version, record.Level.Level, after.Level, reasons, now));
+        }
+
+        var next = record with { Level = after, Version = version };
+        work.HashSet(ScoringKeys.Seller(sellerId), next.ToHash());
+        return next;
+    }
+
+    private static SellerLevelChanged LevelChanged(string sellerId, long version, EngineLevel from, EngineLevel to, IEnumerable<Contracts.Scoring.V1.AreaImpact> reasons, DateTimeOffset now)
+    {
+        var changed = new SellerLevelChanged
+        {
+            SellerId = sellerId,
+            Version = version,
+            OldLevel = ScoringMessages.ToProto(from),
+            NewLevel = ScoringMessages.ToProto(to),
+            ChangedAt = Timestamp.FromDateTimeOffset(now),
+        };
+        changed.Reasons.AddRange(reasons);
+        return changed;
+    }
+}

@@ -1,0 +1,62 @@
+using Google.Protobuf;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.EventBus;
+using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Logging;
+using Order = Marketplace.Contracts.Orders.V1.Order;
+
+namespace Marketplace.Scoring.Events;
+
+/// <summary>
+/// Any orders event: keeps the order snapshot with the highest version, re-scores its Gig, and
+/// on the order's completion adds to the seller's level totals (completed orders, unique
+/// clients, earnings). Marks the seller for re-evaluation.
+/// </summary>
+public sealed class OrderHandler<TPayload>(GigProjection projection, ScoringOptions options, ILogger<OrderHandler<TPayload>> logger)
+    : SnapshotHandler<TPayload, Order>("order")
+    where TPayload : class, IMessage<TPayload>, new()
+{
+    protected override async Task HandleAsync(CloudEvent envelope, Order order, UnitOfWork work)
+    {
+        if (string.IsNullOrEmpty(order.OrderId) || string.IsNullOrEmpty(order.GigId) || string.IsNullOrEmpty(order.SellerId))
+        {
+            throw new MalformedEventException($"{EventType} event {envelope.Id}: the order snapshot lacks order_id, gig_id or seller_id");
+        }
+
+        var change = await ChangeOrderAsync(work, projection, order.OrderId,
+            record => record.OrderVersion >= order.Version ? null : record.WithOrder(order));
+        if (change is not var (before, after))
+        {
+            logger.LogDebug("Event {EventId}: order {OrderId} v{Version} is not newer; ignored", envelope.Id, order.OrderId, order.Version);
+            return;
+        }
+
+        if (before.State != OrderState.Completed && after.State == OrderState.Completed)
+        {
+            var earned = options.ToUsd(after.Currency, after.AmountMinor - after.RefundedMinor) ?? 0;
+            SellerStore.StageCompleted(work, after.SellerId, after.BuyerId, (long)decimal.Round(earned * 100m));
+        }
+
+        SellerStore.StageDirty(work, after.SellerId);
+        logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
+    }
+}
+
+/// <summary>The orders events Scoring follows: all of them, since each carries the order snapshot.</summary>
+public static class OrderHandlerRegistrations
+{
+    public static EventHandlerRegistrations AddOrderHandlers(this EventHandlerRegistrations handlers) => handlers
+        .Add<OrderHandler<OrderPlaced>>()
+        .Add<OrderHandler<RequirementsSubmitted>>()
+        .Add<OrderHandler<WorkStarted>>()
+        .Add<OrderHandler<OrderDelivered>>()
+        .Add<OrderHandler<RevisionRequested>>()
+        .Add<OrderHandler<RevisionDeclined>>()
+        .Add<OrderHandler<OrderCompleted>>()
+        .Add<OrderHandler<OrderCancelled>>()
+        .Add<OrderHandler<ResolutionOpened>>()
+        .Add<OrderHandler<ResolutionAccepted>>()
+        .Add<OrderHandler<DisputeOpened>>()
+        .Add<OrderHandler<DisputeResolved>>()
+        .Add<OrderHandler<SupportContacted>>();
+}

@@ -1,0 +1,178 @@
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using StackExchange.Redis;
+
+namespace Marketplace.Scoring.Store;
+
+/// <summary>
+/// Applies the new facts of one order to its Gig inside an event's unit of work: what
+/// <see cref="GigLedger.Upsert"/> does in memory, against Redis (docs/scoring.md "Evaluation
+/// period"). The Gig's sums then depend only on the set of latest facts of its orders, never
+/// on the order in which events arrived, and the peer groups follow in the same commit.
+/// </summary>
+public sealed class GigProjection(RedisConnection redis, ScoringOptions options, PeerGroupStore peers)
+{
+    private ScoringPolicy Policy => options.Policy;
+
+    /// <summary>
+    /// Stages the Gig's change for an order whose record goes from <paramref name="before"/> to
+    /// <paramref name="after"/> (the record itself is written by the caller). Nothing is staged
+    /// while the order is unknown, or when nothing the score depends on changed.
+    /// </summary>
+    public async Task StageAsync(UnitOfWork work, string orderId, OrderRecord before, OrderRecord after)
+    {
+        var facts = after.ToFacts(orderId, options.ToUsd);
+        if (facts is null)
+        {
+            return;
+        }
+
+        if (before.HasOrder && (before.GigId != after.GigId || before.SellerId != after.SellerId))
+        {
+            throw new MalformedEventException($"order {orderId} moved from Gig {before.GigId} of {before.SellerId} to Gig {after.GigId} of {after.SellerId}");
+        }
+
+        if (facts.Validate() is { Count: > 0 } problems)
+        {
+            throw new MalformedEventException($"order {orderId} has invalid facts: {string.Join("; ", problems)}");
+        }
+
+        var previous = before.ToFacts(orderId, options.ToUsd);
+        if (facts == previous)
+        {
+            return;
+        }
+
+        var gigKey = ScoringKeys.Gig(after.GigId);
+        var gig = GigRecord.FromHash(after.GigId, await work.ReadHashAsync(gigKey));
+        if (gig.Exists && gig.SellerId != after.SellerId)
+        {
+            throw new MalformedEventException($"order {orderId} names seller {after.SellerId} for Gig {gig.GigId}, which belongs to {gig.SellerId}");
+        }
+
+        var prior = gig.Clone();
+        gig.SellerId = after.SellerId;
+        gig.TakePriceFrom(orderId, after.CreatedMs, facts.AmountUsd, after.Category, Policy);
+        await UpdateSumsAsync(work, gig, orderId, before.Counted, facts);
+        gig.Revision++;
+
+        work.HashSet(gigKey, gig.ToHash());
+        work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);
+        work.SetAdd(ScoringKeys.SellerGigs(gig.SellerId), gig.GigId);
+        await peers.StageMoveAsync(work, prior, gig);
+    }
+
+    private async Task UpdateSumsAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? counted, OrderFacts facts)
+    {
+        var aggregate = gig.Aggregate;
+        var includedKey = ScoringKeys.GigIncluded(gig.GigId);
+        long? time = AreaIndexer.IsIncluded(facts, Policy) ? facts.OutcomeAt!.Value.ToUnixTimeSeconds() : null;
+        if (time is { } t)
+        {
+            work.SortedSetAdd(includedKey, orderId, t);
+        }
+        else
+        {
+            work.SortedSetRemove(includedKey, orderId);
+        }
+
+        // The most recent included order once this one has its new time.
+        var top = await redis.Database.SortedSetRangeByRankWithScoresAsync(includedKey, 0, 1, Order.Descending);
+        long newMax = top.Where(e => (string?)e.Element != orderId).Select(e => (long)e.Score).DefaultIfEmpty(long.MinValue).First();
+        if (time > newMax)
+        {
+            newMax = time.Value;
+        }
+
+        if (newMax < aggregate.MaxOutcomeSeconds || (aggregate.HasOrders && aggregate.RequiresRebuild(newMax, Policy)))
+        {
+            await RebuildAsync(work, gig, orderId, time, facts, newMax);
+            return;
+        }
+
+        if (counted is { } previous)
+        {
+            aggregate.Subtract(previous);
+            work.HashDelete(ScoringKeys.Order(orderId), "c");
+        }
+
+        if (time is not { } at)
+        {
+            return;
+        }
+
+        if (!aggregate.HasOrders)
+        {
+            aggregate.StartAt(ForwardDecay.LandmarkFor(at, Policy));
+        }
+
+        if (aggregate.WindowDropAfter(newMax, Policy) is { } drop)
+        {
+            var leaving = await redis.Database.SortedSetRangeByScoreAsync(includedKey, drop.From, drop.To, Exclude.Stop);
+            foreach (var id in leaving.Select(v => (string)v!).Where(id => id != orderId))
+            {
+                if (await redis.Database.HashGetAsync(ScoringKeys.Order(id), "c") is { IsNullOrEmpty: false } stored)
+                {
+                    aggregate.Subtract(OrderRecord.ParseContribution(stored!));
+                    work.HashDelete(ScoringKeys.Order(id), "c");
+                }
+            }
+        }
+
+        if (at < ForwardDecay.WindowStart(newMax, Policy))
+        {
+            return; // arrived already outside the evaluation window
+        }
+
+        Count(work, aggregate, orderId, OrderContribution.From(facts, Policy, aggregate.LandmarkSeconds));
+    }
+
+    /// <summary>
+    /// Recomputes the Gig's sums from its stored facts: when the landmark moves, or when the most
+    /// recent counted order stopped counting (the window then reaches further back). O(orders in window).
+    /// </summary>
+    private async Task RebuildAsync(UnitOfWork work, GigRecord gig, string orderId, long? time, OrderFacts facts, long newMax)
+    {
+        var aggregate = gig.Aggregate;
+        var includedKey = ScoringKeys.GigIncluded(gig.GigId);
+        long oldStart = aggregate.HasOrders ? ForwardDecay.WindowStart(aggregate.MaxOutcomeSeconds, Policy) : long.MaxValue;
+        long windowStart = newMax == long.MinValue ? long.MaxValue : ForwardDecay.WindowStart(newMax, Policy);
+        long landmark = newMax == long.MinValue ? long.MinValue : ForwardDecay.LandmarkFor(newMax, Policy);
+
+        var counted = new List<OrderContribution>();
+        var candidates = await redis.Database.SortedSetRangeByScoreWithScoresAsync(includedKey, Math.Min(oldStart, windowStart));
+        foreach (var entry in candidates.Where(e => (string?)e.Element != orderId))
+        {
+            string id = entry.Element!;
+            var record = OrderRecord.FromHash((await redis.Database.HashGetAllAsync(ScoringKeys.Order(id)))
+                .ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal));
+            if ((long)entry.Score >= windowStart && record.ToFacts(id, options.ToUsd) is { } other)
+            {
+                counted.Add(Count(work, null, id, OrderContribution.From(other, Policy, landmark)));
+            }
+            else if (record.Counted is not null)
+            {
+                work.HashDelete(ScoringKeys.Order(id), "c");
+            }
+        }
+
+        if (time >= windowStart)
+        {
+            counted.Add(Count(work, null, orderId, OrderContribution.From(facts, Policy, landmark)));
+        }
+        else
+        {
+            work.HashDelete(ScoringKeys.Order(orderId), "c");
+        }
+
+        aggregate.Rebuild(landmark, newMax, counted);
+    }
+
+    private static OrderContribution Count(UnitOfWork work, GigAggregate? aggregate, string orderId, OrderContribution contribution)
+    {
+        aggregate?.Add(contribution);
+        work.HashSet(ScoringKeys.Order(orderId), "c", OrderRecord.FormatContribution(contribution));
+        return contribution;
+    }
+}

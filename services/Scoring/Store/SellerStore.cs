@@ -1,0 +1,174 @@
+using System.Globalization;
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using StackExchange.Redis;
+
+namespace Marketplace.Scoring.Store;
+
+/// <summary>One Gig scored now: the engine's score, the group it was ranked in and that group's size.</summary>
+public sealed record ScoredGig(GigRecord Gig, GigScore Score, PeerGroupKey? Group, long GroupSize, PeerMeans Means);
+
+/// <summary>
+/// Reads a seller's scores and level metrics from Redis and stages the per-seller facts that
+/// events bring (published ratings, completed orders, buyer-opened conversations). Gig scores
+/// are computed when asked, from each Gig's aggregate and its group's ranking, so they are always
+/// those of the current state.
+/// </summary>
+public sealed class SellerStore(RedisConnection redis, ScoringOptions options, PeerGroupStore peers)
+{
+    private ScoringPolicy Policy => options.Policy;
+
+    private IDatabase Db => redis.Database;
+
+    public async Task<bool> IsKnownAsync(string sellerId) => await Db.SetContainsAsync(ScoringKeys.Sellers, sellerId);
+
+    public async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
+        SellerRecord.FromHash(await work.ReadHashAsync(ScoringKeys.Seller(sellerId)));
+
+    public async Task<SellerRecord> GetRecordAsync(string sellerId) =>
+        SellerRecord.FromHash(Fields(await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
+
+    public async Task<GigRecord?> GetGigAsync(string gigId)
+    {
+        var gig = GigRecord.FromHash(gigId, Fields(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
+        return gig.Exists ? gig : null;
+    }
+
+    /// <summary>A Gig's score now: quality at its group's snapshot, percentile from the group's ranking.</summary>
+    public async Task<ScoredGig> ScoreAsync(GigRecord gig)
+    {
+        var group = await peers.ActiveGroupAsync(gig);
+        var means = group is null ? PeerMeans.Uniform(Policy.PriorAreaMean) : await peers.GetMeansAsync(group);
+        var quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+        if (group is null || gig.Aggregate.ScoredOrders < Policy.MinScoredOrders)
+        {
+            var unranked = GigScorer.Score(gig.Aggregate, means, PeerRanking.Empty, null, Policy);
+            return new ScoredGig(gig, unranked, group, group is null ? 0 : (await peers.CountsAsync(group, quality)).Count, means);
+        }
+
+        var counts = await peers.CountsAsync(group, quality);
+        var ranked = await peers.RankedQualityAsync(group, gig.GigId);
+        return new ScoredGig(gig, GigScorer.Score(gig.Aggregate, means, counts, ranked, Policy), group, counts.Count, means);
+    }
+
+    /// <summary>Every Gig of the seller, scored now, in Gig id order.</summary>
+    public async Task<IReadOnlyList<ScoredGig>> ScoreGigsAsync(string sellerId)
+    {
+        var ids = (await Db.SetMembersAsync(ScoringKeys.SellerGigs(sellerId))).Select(v => (string)v!).Order(StringComparer.Ordinal);
+        var scored = new List<ScoredGig>();
+        foreach (var id in ids)
+        {
+            if (await GetGigAsync(id) is { } gig)
+            {
+                scored.Add(await ScoreAsync(gig));
+            }
+        }
+
+        return scored;
+    }
+
+    /// <summary>The level metrics of SPEC 5.4 now (rating and response rate over their windows).</summary>
+    public async Task<LevelMetrics> MetricsAsync(string sellerId, double? successScore, DateTimeOffset now)
+    {
+        var ratingsFrom = now.AddDays(-Policy.RatingWindowDays).ToUnixTimeSeconds();
+        var ratings = (await Db.HashValuesAsync(ScoringKeys.SellerRatings(sellerId)))
+            .Select(v => ((string)v!).Split(' '))
+            .Where(p => long.Parse(p[0], CultureInfo.InvariantCulture) >= ratingsFrom)
+            .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
+            .ToList();
+
+        var totals = Fields(await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
+        long Total(string name) => totals.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? (long)v : 0;
+        var clients = await Db.SetLengthAsync(ScoringKeys.SellerClients(sellerId));
+
+        return new LevelMetrics(
+            successScore,
+            ratings.Count > 0 ? ratings.Average() : null,
+            await ResponseRateAsync(sellerId, now),
+            (int)Total("completed"),
+            (int)clients,
+            Total("earned_cents") / 100m);
+    }
+
+    /// <summary>
+    /// SPEC 3: share of buyer-opened conversations started in the period that the seller answered
+    /// within the response window; one still inside its window without an answer is not counted
+    /// yet. A seller with no such conversation has left nothing unanswered: 100 %.
+    /// </summary>
+    public async Task<double> ResponseRateAsync(string sellerId, DateTimeOffset now)
+    {
+        long nowMs = now.ToUnixTimeMilliseconds();
+        long fromMs = (now - options.ResponseRatePeriod).ToUnixTimeMilliseconds();
+        long windowMs = (long)options.ResponseWindow.TotalMilliseconds;
+        int opened = 0, answered = 0;
+        foreach (var value in await Db.HashValuesAsync(ScoringKeys.SellerConversations(sellerId)))
+        {
+            var conversation = BuyerConversation.Parse(value!);
+            if (conversation.StartedMs < fromMs || conversation.StartedMs > nowMs)
+            {
+                continue;
+            }
+
+            bool inTime = conversation.FirstReplyMs is { } reply && reply - conversation.StartedMs <= windowMs;
+            bool stillOpen = conversation.FirstReplyMs is null && nowMs - conversation.StartedMs <= windowMs;
+            if (!stillOpen)
+            {
+                opened++;
+                answered += inTime ? 1 : 0;
+            }
+        }
+
+        return opened == 0 ? 1.0 : (double)answered / opened;
+    }
+
+    // ---- facts events bring ----
+
+    /// <summary>A completed order: one more completed order, its buyer a client, its amount (less refunds) earned.</summary>
+    public static void StageCompleted(UnitOfWork work, string sellerId, string buyerId, long earnedCents)
+    {
+        work.HashIncrement(ScoringKeys.SellerTotals(sellerId), "completed", 1);
+        work.HashIncrement(ScoringKeys.SellerTotals(sellerId), "earned_cents", earnedCents);
+        work.SetAdd(ScoringKeys.SellerClients(sellerId), buyerId);
+    }
+
+    /// <summary>The public overall rating of an order while its review is published; removed otherwise.</summary>
+    public static void StageRating(UnitOfWork work, string sellerId, string orderId, long? publishedSeconds, int overall)
+    {
+        var key = ScoringKeys.SellerRatings(sellerId);
+        if (publishedSeconds is { } at)
+        {
+            work.HashSet(key, orderId, string.Create(CultureInfo.InvariantCulture, $"{at} {overall}"));
+        }
+        else
+        {
+            work.HashDelete(key, orderId);
+        }
+    }
+
+    /// <summary>Marks the seller for re-evaluation (level and flag) by <see cref="Evaluation.SellerEvaluationLoop"/>.</summary>
+    public static void StageDirty(UnitOfWork work, string sellerId)
+    {
+        work.SetAdd(ScoringKeys.Sellers, sellerId);
+        work.HashIncrement(ScoringKeys.DirtySellers, sellerId, 1);
+    }
+
+    public static Dictionary<string, RedisValue> Fields(HashEntry[] entries) =>
+        entries.ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal);
+}
+
+/// <summary>A buyer-opened conversation as the response rate needs it: "version started-ms first-reply-ms|-".</summary>
+public sealed record BuyerConversation(long Version, long StartedMs, long? FirstReplyMs)
+{
+    public static BuyerConversation Parse(string value)
+    {
+        var parts = value.Split(' ');
+        return new BuyerConversation(
+            long.Parse(parts[0], CultureInfo.InvariantCulture),
+            long.Parse(parts[1], CultureInfo.InvariantCulture),
+            parts[2] == "-" ? null : long.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Version} {StartedMs} {(FirstReplyMs is { } r ? r.ToString(CultureInfo.InvariantCulture) : "-")}");
+}
