@@ -38,7 +38,7 @@ public sealed class ScoringHarness : IAsyncDisposable
 
     public Engine.ScoringPolicy Policy => _host.Services.GetRequiredService<ScoringOptions>().Policy;
 
-    public static async Task<ScoringHarness> StartAsync(IDictionary<string, string?>? extra = null)
+    public static async Task<ScoringHarness> StartAsync(IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
     {
         var redis = await RedisServer.StartAsync();
         var settings = new Dictionary<string, string?>
@@ -55,7 +55,14 @@ public sealed class ScoringHarness : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = await ServiceHost.StartAsync("scoring", redis.ConnectionString, b => b.AddScoring(), a => a.MapScoring(), settings);
+        var host = await ServiceHost.StartAsync("scoring", redis.ConnectionString, b =>
+        {
+            b.AddScoring();
+            if (clock is not null)
+            {
+                b.Services.AddSingleton(clock);
+            }
+        }, a => a.MapScoring(), settings);
         return new ScoringHarness(redis, host);
     }
 
@@ -108,6 +115,14 @@ public sealed class ScoringHarness : IAsyncDisposable
         CallAsync<RunEvaluationRequest, EvaluationSummary>("RunEvaluation",
             new RunEvaluationRequest { RequestId = Guid.NewGuid().ToString("N") }, Bearer("ops", CallerRole.Internal));
 
+    /// <summary>The <c>data</c> payload of the CloudEvents on topic <c>scoring</c> about a seller, parsed.</summary>
+    public async Task<IReadOnlyList<T>> ScoringPayloadsAsync<T>(string sellerId, MessageParser<T> parser)
+        where T : IMessage<T> =>
+        (await ScoringEventsAsync())
+            .Where(e => e.Subject == sellerId && e.Type == PlatformEvents.TypeOf(parser.ParseFrom([]).Descriptor))
+            .Select(e => parser.ParseJson(e.Data))
+            .ToList();
+
     public static string Bearer(string subject, params CallerRole[] roles) => TestIdentity.Bearer(subject, roles);
 
     /// <summary>The Gig's aggregate as Scoring stores it.</summary>
@@ -147,10 +162,10 @@ public sealed class ScoringHarness : IAsyncDisposable
         return lines;
     }
 
-    /// <summary>The CloudEvents on topic <c>scoring</c>, in stream order.</summary>
-    public async Task<IReadOnlyList<CloudEvent>> ScoringEventsAsync()
+    /// <summary>The CloudEvents on a stream (default: topic <c>scoring</c>), in stream order.</summary>
+    public async Task<IReadOnlyList<CloudEvent>> ScoringEventsAsync(string stream = PlatformEvents.Topics.Scoring)
     {
-        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", PlatformEvents.Topics.Scoring, "-", "+"))!;
+        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", stream, "-", "+"))!;
         var events = new List<CloudEvent>();
         foreach (var entry in entries)
         {

@@ -1,0 +1,148 @@
+using Marketplace.Contracts.Scoring.V1;
+using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
+using Xunit;
+
+namespace Marketplace.Scoring.Tests;
+
+/// <summary>
+/// Levels and the low-performance flag through the service (SPEC 5.4, 5.5): evaluated at once
+/// for a seller whose own events changed the score, published as events with old and new
+/// values and the areas that hurt most, and visible as SPEC 5.6 says.
+/// </summary>
+public sealed class SellerEvaluationTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TestReview Five = new(5, 5, 5, 5, true, 10, T0.AddDays(30));
+
+    private static TestOrder Order(string id, string gig, string seller, int day, string buyer = "buyer-1", long cents = 12_000) =>
+        new() { OrderId = id, GigId = gig, SellerId = seller, BuyerId = buyer, AmountCents = cents, CreatedAt = T0.AddDays(day), DeliveredAfter = TimeSpan.FromDays(5) };
+
+    /// <summary>Three reasonable Gigs of other sellers, three orders each (their sellers stay below the flag's minimum of 5 orders).</summary>
+    private static IEnumerable<TestOrder> Peers(long cents = 12_000) =>
+        from g in Enumerable.Range(1, 3)
+        from n in Enumerable.Range(1, 3)
+        select Order($"peer{g}-{n}", $"peer{g}", $"peer-seller-{g}", n, cents: cents) with
+        {
+            DeliveredAfter = TimeSpan.FromDays(4 + g),
+            Review = new TestReview(3 + (g % 3), 4, 4, 4, g != 2, 7, T0.AddDays(30)),
+        };
+
+    [Fact]
+    public async Task The_flag_is_set_at_3_or_below_with_5_orders_and_cleared_only_at_4_or_above()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        var bad = Enumerable.Range(1, 5).Select(n => Order($"low-{n}", "low-gig", "seller-low", n) with
+        {
+            DeliveredAfter = TimeSpan.FromDays(12),
+            Disputes = 1,
+            Review = new TestReview(1, 1, 1, 1, false, 0, T0.AddDays(30)),
+        });
+        await scoring.PublishAsync(Peers().Concat(bad).SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        var flagged = Assert.Single(await scoring.ScoringPayloadsAsync("seller-low", LowPerformanceChanged.Parser));
+        Assert.False(flagged.OldFlagged);
+        Assert.True(flagged.NewFlagged);
+        Assert.Equal(1.0, flagged.SuccessScore);
+        Assert.Equal(1, flagged.Version);
+        Assert.NotEmpty(flagged.Reasons);
+        Assert.All(flagged.Reasons, r => Assert.True(r.Impact < 0, $"{r.Area} is a reason but does not hurt"));
+        Assert.Equal(flagged.Reasons.OrderBy(r => r.Impact).Select(r => r.Area), flagged.Reasons.Select(r => r.Area));
+        Assert.True((await scoring.SellerScoreAsync("seller-low")).LowPerformance);
+        Assert.Empty(await scoring.ScoringPayloadsAsync("peer-seller-1", LowPerformanceChanged.Parser));
+
+        // A year of excellent work later the Gig is the best of its group: 10, the flag clears.
+        var good = Enumerable.Range(1, 20).Select(n => Order($"low-good-{n}", "low-gig", "seller-low", 360 + n) with
+        {
+            Review = Five with { PublishedAt = T0.AddDays(390) },
+        });
+        await scoring.PublishAsync(good.SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        var changes = await scoring.ScoringPayloadsAsync("seller-low", LowPerformanceChanged.Parser);
+        Assert.Equal(2, changes.Count);
+        Assert.True(changes[1].OldFlagged);
+        Assert.False(changes[1].NewFlagged);
+        Assert.True(changes[1].SuccessScore >= 4.0);
+        Assert.Equal(2, changes[1].Version);
+        Assert.False((await scoring.SellerScoreAsync("seller-low")).LowPerformance);
+    }
+
+    [Fact]
+    public async Task Level_one_needs_every_criterion_and_only_the_level_is_public()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        string[] buyers = ["buyer-1", "buyer-2", "buyer-3", "buyer-1", "buyer-2"];
+        var pro = buyers.Select((b, n) => Order($"pro-{n}", "pro-gig", "seller-pro", n, b) with { Review = Five });
+        // Same work, but only two clients: the success score alone is never enough (SPEC 5.4).
+        var almost = buyers.Select((b, n) => Order($"almost-{n}", "almost-gig", "seller-almost", n, b == "buyer-3" ? "buyer-1" : b) with { Review = Five });
+        await scoring.PublishAsync(Peers().Concat(pro).Concat(almost).SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        var promoted = Assert.Single(await scoring.ScoringPayloadsAsync("seller-pro", SellerLevelChanged.Parser));
+        Assert.Equal(SellerLevelKind.NewSeller, promoted.OldLevel);
+        Assert.Equal(SellerLevelKind.LevelOne, promoted.NewLevel);
+        Assert.Empty(await scoring.ScoringPayloadsAsync("seller-almost", SellerLevelChanged.Parser));
+
+        var asPublic = await scoring.SellerLevelAsync("seller-pro", "some-buyer", CallerRole.Buyer);
+        Assert.Equal(SellerLevelKind.LevelOne, asPublic.Level);
+        Assert.Null(asPublic.Metrics);
+        Assert.Empty(asPublic.UnmetCriteria);
+
+        var own = await scoring.SellerLevelAsync("seller-pro", "seller-pro", CallerRole.Seller);
+        Assert.Equal(5, own.Metrics.CompletedOrders);
+        Assert.Equal(3, own.Metrics.UniqueClients);
+        Assert.Equal(5 * 12_000, own.Metrics.Earnings.AmountMinor);
+        Assert.Equal(5.0, own.Metrics.Rating);
+        Assert.Equal(1.0, own.Metrics.ResponseRate);
+        Assert.True(own.Metrics.SuccessScore >= 7);
+        Assert.Contains(own.UnmetCriteria, c => c.StartsWith("Level2 completed orders: 5", StringComparison.Ordinal));
+
+        var almostLevel = await scoring.SellerLevelAsync("seller-almost", "support-1", CallerRole.Support);
+        Assert.Equal(SellerLevelKind.NewSeller, almostLevel.Level);
+        Assert.Equal(["Level1 unique clients: 2, needs ≥ 3"], almostLevel.UnmetCriteria);
+    }
+
+    [Fact]
+    public async Task Top_rated_waits_for_support_s_approval()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        var star = Enumerable.Range(0, 40).Select(n => Order($"star-{n}", "star-gig", "seller-star", n, $"buyer-{n % 20}", 30_000) with { Review = Five });
+        await scoring.PublishAsync(Peers(30_000).Concat(star).SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        var level = await scoring.SellerLevelAsync("seller-star", "seller-star", CallerRole.Seller);
+        Assert.Equal(SellerLevelKind.LevelTwo, level.Level);
+        Assert.True(level.TopRatedPendingApproval);
+        var before = await scoring.StateAsync();
+
+        var notSupport = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-1", approve: true, CallerRole.Internal));
+        Assert.Equal(StatusCode.PermissionDenied, notSupport.StatusCode);
+        Assert.Equal(before, await scoring.StateAsync());
+
+        var approved = await DecideAsync(scoring, "r-2", approve: true, CallerRole.Support);
+        Assert.Equal(SellerLevelKind.TopRated, approved.Level);
+        Assert.False(approved.TopRatedPendingApproval);
+        Assert.Equal(approved, await DecideAsync(scoring, "r-2", approve: true, CallerRole.Support)); // same request: same answer
+
+        var again = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-3", approve: true, CallerRole.Support));
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
+        Assert.Contains("not a Top Rated candidate", again.Status.Detail, StringComparison.Ordinal);
+
+        await scoring.CaughtUpAsync();
+        // As the orders arrive the seller may pass through Level 1; every change chains to the next,
+        // and only support's approval makes Top Rated.
+        var changes = await scoring.ScoringPayloadsAsync("seller-star", SellerLevelChanged.Parser);
+        Assert.Equal(SellerLevelKind.NewSeller, changes[0].OldLevel);
+        Assert.All(changes.Zip(changes.Skip(1)), p => Assert.Equal(p.First.NewLevel, p.Second.OldLevel));
+        Assert.Equal((SellerLevelKind.LevelTwo, SellerLevelKind.TopRated), (changes[^1].OldLevel, changes[^1].NewLevel));
+        Assert.DoesNotContain(changes.SkipLast(1), c => c.NewLevel == SellerLevelKind.TopRated);
+        Assert.Equal(Enumerable.Range(1, changes.Count).Select(v => (long)v), changes.Select(c => c.Version));
+    }
+
+    private static Task<SellerLevel> DecideAsync(ScoringHarness scoring, string requestId, bool approve, CallerRole role) =>
+        scoring.CallAsync<DecideTopRatedRequest, SellerLevel>("DecideTopRated",
+            new DecideTopRatedRequest { RequestId = requestId, SellerId = "seller-star", Approve = approve, Note = "checked" },
+            ScoringHarness.Bearer("staff-1", role));
+}
