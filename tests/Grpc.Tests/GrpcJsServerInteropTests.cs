@@ -1,5 +1,6 @@
 using System.Text;
 using Google.Protobuf;
+using Marketplace.Testing;
 using Marketplace.Testing.Echo.V1;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Marketplace.Testing;
 using Xunit;
 
 namespace Marketplace.Grpc.Tests;

@@ -49,10 +49,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public static ServiceProcess Start(string service, string redisConnectionString, IDictionary<string, string>? environment = null)
+    /// <summary>Starts a service; on free ports unless given (a restart on its old ports, like a restarted pod).</summary>
+    public static ServiceProcess Start(string service, string redisConnectionString, IDictionary<string, string>? environment = null,
+        int? grpcPort = null, int? httpPort = null)
     {
-        int grpcPort = FreePort.Next();
-        int httpPort = FreePort.Next();
+        int grpc = grpcPort ?? FreePort.Next();
+        int http = httpPort ?? FreePort.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -62,8 +64,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(RepoPaths.ServiceDll(service));
         start.Environment["Platform__BindAddress"] = "127.0.0.1";
-        start.Environment["Platform__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Platform__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["Platform__GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture);
+        start.Environment["Platform__HttpPort"] = http.ToString(CultureInfo.InvariantCulture);
         start.Environment["Platform__Redis"] = redisConnectionString;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Identity__SigningKey"] = TestIdentity.SigningKey;
@@ -73,7 +75,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {service}");
-        return new ServiceProcess(service, process, grpcPort, httpPort);
+        return new ServiceProcess(service, process, grpc, http);
     }
 
     /// <summary>Waits until <c>/readyz</c> answers 200, or fails with the process output.</summary>

@@ -32,7 +32,8 @@ public sealed class ReviewHandler<TPayload>(GigProjection projection, ILogger<Re
         }
 
         SellerStore.StageRating(work, review.SellerId, review.OrderId,
-            after.HasPublishedReview ? (after.ReviewPublishedMs ?? 0) / 1000 : null, after.Ratings?.Overall ?? 0);
+            after.HasPublishedReview && after.ReviewPublishedTicks is { } published ? new DateTimeOffset(published, TimeSpan.Zero).ToUnixTimeSeconds() : null,
+            after.Ratings?.Overall ?? 0);
         SellerStore.StageDirty(work, review.SellerId);
     }
 }

@@ -53,7 +53,7 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
 
         var prior = gig.Clone();
         gig.SellerId = after.SellerId;
-        gig.TakePriceFrom(orderId, after.CreatedMs, facts.AmountUsd, after.Category, Policy);
+        gig.TakePriceFrom(orderId, after.CreatedTicks, facts.AmountUsd, after.Category, Policy);
         await UpdateSumsAsync(work, gig, orderId, before.Counted, facts);
         gig.Revision++;
 

@@ -23,8 +23,8 @@ public sealed class GigRecord
 
     public int PriceBand { get; set; } = -1;
 
-    /// <summary>Creation time (unix ms) and id of the order the price band was taken from.</summary>
-    public long PriceFromCreatedMs { get; set; } = long.MinValue;
+    /// <summary>Creation time (UTC ticks) and id of the order the price band was taken from.</summary>
+    public long PriceFromCreatedTicks { get; set; } = long.MinValue;
 
     public string PriceFromOrder { get; set; } = "";
 
@@ -37,14 +37,14 @@ public sealed class GigRecord
         PriceBand < 0 ? [] : [new PeerGroupKey(PriceBand, Category), new PeerGroupKey(PriceBand, null)];
 
     /// <summary>Takes the Gig's price band and category from an order placed later than the one they came from.</summary>
-    public void TakePriceFrom(string orderId, long createdMs, decimal amountUsd, string category, ScoringPolicy policy)
+    public void TakePriceFrom(string orderId, long createdTicks, decimal amountUsd, string category, ScoringPolicy policy)
     {
-        if (createdMs < PriceFromCreatedMs || (createdMs == PriceFromCreatedMs && string.CompareOrdinal(orderId, PriceFromOrder) <= 0))
+        if (createdTicks < PriceFromCreatedTicks || (createdTicks == PriceFromCreatedTicks && string.CompareOrdinal(orderId, PriceFromOrder) <= 0))
         {
             return;
         }
 
-        PriceFromCreatedMs = createdMs;
+        PriceFromCreatedTicks = createdTicks;
         PriceFromOrder = orderId;
         PriceBand = policy.PriceBand(amountUsd);
         Category = category;
@@ -57,7 +57,7 @@ public sealed class GigRecord
         SellerId = SellerId,
         Category = Category,
         PriceBand = PriceBand,
-        PriceFromCreatedMs = PriceFromCreatedMs,
+        PriceFromCreatedTicks = PriceFromCreatedTicks,
         PriceFromOrder = PriceFromOrder,
         Aggregate = Aggregate.Clone(),
     };
@@ -80,7 +80,7 @@ public sealed class GigRecord
             SellerId = (string?)f.GetValueOrDefault("seller") ?? "",
             Category = (string?)f.GetValueOrDefault("cat") ?? "",
             PriceBand = (int)L("band"),
-            PriceFromCreatedMs = L("price_at"),
+            PriceFromCreatedTicks = L("price_at"),
             PriceFromOrder = (string?)f.GetValueOrDefault("price_order") ?? "",
             Aggregate = aggregate,
         };
@@ -97,7 +97,7 @@ public sealed class GigRecord
         yield return new("seller", SellerId);
         yield return new("cat", Category);
         yield return new("band", PriceBand);
-        yield return new("price_at", PriceFromCreatedMs);
+        yield return new("price_at", PriceFromCreatedTicks);
         yield return new("price_order", PriceFromOrder);
     }
 

@@ -11,7 +11,8 @@ namespace Marketplace.Scoring.Store;
 /// What Scoring knows of one order, merged from three event streams, each part guarded by the
 /// version of its own entity so late, repeated and out-of-order events change nothing:
 /// the order snapshot (Orders, <c>ov</c>), the buyer's review (Reviews, <c>rv</c>) and the order's
-/// conversation (Messaging, <c>cv</c>). Any part may arrive first. Times are unix milliseconds.
+/// conversation (Messaging, <c>cv</c>). Any part may arrive first. Times are UTC ticks
+/// (100 ns, the precision of the events' timestamps as .NET reads them), so nothing is rounded.
 /// The hash also holds <c>c</c>: the contribution the order currently adds to its Gig (16 integers),
 /// so a correction subtracts exactly what was added.
 /// </summary>
@@ -29,11 +30,11 @@ public sealed record OrderRecord
     public long AmountMinor { get; init; }
     public long RefundedMinor { get; init; }
     public Proto.OrderState State { get; init; }
-    public long CreatedMs { get; init; }
-    public long DueMs { get; init; }
-    public long? FirstDeliveredMs { get; init; }
-    public long? CompletedMs { get; init; }
-    public long? CancelledMs { get; init; }
+    public long CreatedTicks { get; init; }
+    public long DueTicks { get; init; }
+    public long? FirstDeliveredTicks { get; init; }
+    public long? CompletedTicks { get; init; }
+    public long? CancelledTicks { get; init; }
     public Proto.CancellationInitiator CancelledBy { get; init; }
     public Proto.CancellationReason CancelReason { get; init; }
     public bool CancelledBuyerUnresponsive { get; init; }
@@ -43,14 +44,14 @@ public sealed record OrderRecord
     // ---- review part (Reviews) ----
     public long ReviewVersion { get; init; }
     public ReviewStatus ReviewStatus { get; init; }
-    public long? ReviewPublishedMs { get; init; }
+    public long? ReviewPublishedTicks { get; init; }
     public BuyerRatings? Ratings { get; init; }
 
     // ---- conversation part (Messaging) ----
     public long ConversationVersion { get; init; }
     public int SellerUnresponsiveMarks { get; init; }
     public int BuyerUnresponsiveMarks { get; init; }
-    public long SellerResponseTotalMs { get; init; }
+    public long SellerResponseTotalTicks { get; init; }
     public int SellerReplies { get; init; }
 
     /// <summary>The contribution currently counted in the Gig's sums; null when the order is not counted.</summary>
@@ -74,11 +75,11 @@ public sealed record OrderRecord
         AmountMinor = o.Amount?.AmountMinor ?? 0,
         RefundedMinor = o.Refunded?.AmountMinor ?? 0,
         State = o.State,
-        CreatedMs = Ms(o.CreatedAt) ?? 0,
-        DueMs = Ms(o.DueAt) ?? 0,
-        FirstDeliveredMs = Ms(o.FirstDeliveredAt),
-        CompletedMs = o.State == Proto.OrderState.Completed ? Ms(o.CompletedAt) : null,
-        CancelledMs = o.State == Proto.OrderState.Cancelled ? Ms(o.Cancellation?.CancelledAt) : null,
+        CreatedTicks = Ticks(o.CreatedAt) ?? 0,
+        DueTicks = Ticks(o.DueAt) ?? 0,
+        FirstDeliveredTicks = Ticks(o.FirstDeliveredAt),
+        CompletedTicks = o.State == Proto.OrderState.Completed ? Ticks(o.CompletedAt) : null,
+        CancelledTicks = o.State == Proto.OrderState.Cancelled ? Ticks(o.Cancellation?.CancelledAt) : null,
         CancelledBy = o.State == Proto.OrderState.Cancelled ? o.Cancellation?.Initiator ?? default : default,
         CancelReason = o.State == Proto.OrderState.Cancelled ? o.Cancellation?.Reason ?? default : default,
         CancelledBuyerUnresponsive = o.State == Proto.OrderState.Cancelled && (o.Cancellation?.BuyerUnresponsive ?? false),
@@ -91,7 +92,7 @@ public sealed record OrderRecord
     {
         ReviewVersion = r.Version,
         ReviewStatus = r.Status,
-        ReviewPublishedMs = Ms(r.PublishedAt),
+        ReviewPublishedTicks = Ticks(r.PublishedAt),
         Ratings = r.Ratings?.Clone(),
     };
 
@@ -101,7 +102,7 @@ public sealed record OrderRecord
         ConversationVersion = c.Version,
         SellerUnresponsiveMarks = c.SellerUnresponsiveCount,
         BuyerUnresponsiveMarks = c.BuyerUnresponsiveCount,
-        SellerResponseTotalMs = (long)(c.TotalSellerResponseTime?.ToTimeSpan().TotalMilliseconds ?? 0),
+        SellerResponseTotalTicks = c.TotalSellerResponseTime?.ToTimeSpan().Ticks ?? 0,
         SellerReplies = c.SellerReplyCount,
     };
 
@@ -123,14 +124,14 @@ public sealed record OrderRecord
             OrderId = orderId,
             GigId = GigId,
             AmountUsd = usd,
-            CreatedAt = Time(CreatedMs),
-            DueAt = Time(DueMs),
-            FirstDeliveryAt = FirstDeliveredMs is { } d ? Time(d) : null,
-            CompletedAt = CompletedMs is { } c ? Time(c) : null,
-            Cancellation = CancelledMs is { } x ? new CancellationFacts(Time(x), Initiator(CancelledBy), Reason(CancelReason)) : null,
+            CreatedAt = Time(CreatedTicks),
+            DueAt = Time(DueTicks),
+            FirstDeliveryAt = FirstDeliveredTicks is { } d ? Time(d) : null,
+            CompletedAt = CompletedTicks is { } c ? Time(c) : null,
+            Cancellation = CancelledTicks is { } x ? new CancellationFacts(Time(x), Initiator(CancelledBy), Reason(CancelReason)) : null,
             BuyerUnresponsive = CancelledBuyerUnresponsive || BuyerUnresponsiveMarks > 0,
             SellerUnresponsive = SellerUnresponsiveMarks > 0,
-            SellerResponseHours = SellerReplies > 0 ? SellerResponseTotalMs / (double)SellerReplies / 3_600_000.0 : null,
+            SellerResponseHours = SellerReplies > 0 ? TimeSpan.FromTicks(SellerResponseTotalTicks).TotalHours / SellerReplies : null,
             DisputeOpened = Disputes > 0,
             EscalatedToSupport = SupportContacts > 0,
             Review = HasPublishedReview
@@ -164,11 +165,11 @@ public sealed record OrderRecord
             AmountMinor = L("amt"),
             RefundedMinor = L("refunded"),
             State = (Proto.OrderState)L("state"),
-            CreatedMs = L("created"),
-            DueMs = L("due"),
-            FirstDeliveredMs = N("delivered"),
-            CompletedMs = N("completed"),
-            CancelledMs = N("cx_at"),
+            CreatedTicks = L("created"),
+            DueTicks = L("due"),
+            FirstDeliveredTicks = N("delivered"),
+            CompletedTicks = N("completed"),
+            CancelledTicks = N("cx_at"),
             CancelledBy = (Proto.CancellationInitiator)L("cx_by"),
             CancelReason = (Proto.CancellationReason)L("cx_reason"),
             CancelledBuyerUnresponsive = L("cx_bu") == 1,
@@ -176,7 +177,7 @@ public sealed record OrderRecord
             SupportContacts = (int)L("support"),
             ReviewVersion = L("rv"),
             ReviewStatus = (ReviewStatus)L("r_status"),
-            ReviewPublishedMs = N("r_pub"),
+            ReviewPublishedTicks = N("r_pub"),
             Ratings = N("r_o") is { } overall
                 ? new BuyerRatings
                 {
@@ -191,7 +192,7 @@ public sealed record OrderRecord
             ConversationVersion = L("cv"),
             SellerUnresponsiveMarks = (int)L("su"),
             BuyerUnresponsiveMarks = (int)L("bu"),
-            SellerResponseTotalMs = L("rt_ms"),
+            SellerResponseTotalTicks = L("rt"),
             SellerReplies = (int)L("rn"),
             Counted = f.TryGetValue("c", out var c) && !c.IsNullOrEmpty ? ParseContribution((string)c!) : null,
         };
@@ -214,11 +215,11 @@ public sealed record OrderRecord
             yield return F("amt", AmountMinor);
             yield return F("refunded", RefundedMinor);
             yield return F("state", (long)State);
-            yield return F("created", CreatedMs);
-            yield return F("due", DueMs);
-            yield return O("delivered", FirstDeliveredMs);
-            yield return O("completed", CompletedMs);
-            yield return O("cx_at", CancelledMs);
+            yield return F("created", CreatedTicks);
+            yield return F("due", DueTicks);
+            yield return O("delivered", FirstDeliveredTicks);
+            yield return O("completed", CompletedTicks);
+            yield return O("cx_at", CancelledTicks);
             yield return F("cx_by", (long)CancelledBy);
             yield return F("cx_reason", (long)CancelReason);
             yield return F("cx_bu", CancelledBuyerUnresponsive ? 1 : 0);
@@ -230,7 +231,7 @@ public sealed record OrderRecord
         {
             yield return F("rv", ReviewVersion);
             yield return F("r_status", (long)ReviewStatus);
-            yield return O("r_pub", ReviewPublishedMs);
+            yield return O("r_pub", ReviewPublishedTicks);
             if (Ratings is { } r)
             {
                 yield return F("r_o", r.Overall);
@@ -247,7 +248,7 @@ public sealed record OrderRecord
             yield return F("cv", ConversationVersion);
             yield return F("su", SellerUnresponsiveMarks);
             yield return F("bu", BuyerUnresponsiveMarks);
-            yield return F("rt_ms", SellerResponseTotalMs);
+            yield return F("rt", SellerResponseTotalTicks);
             yield return F("rn", SellerReplies);
         }
     }
@@ -258,9 +259,9 @@ public sealed record OrderRecord
     public static OrderContribution ParseContribution(string text) =>
         OrderContribution.FromFields(text.Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray());
 
-    private static long? Ms(Timestamp? t) => t is null ? null : t.Seconds * 1000 + t.Nanos / 1_000_000;
+    private static long? Ticks(Timestamp? t) => t?.ToDateTimeOffset().UtcTicks;
 
-    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
     /// <summary>The Orders initiator in the engine's terms.</summary>
     public static Engine.CancellationInitiator Initiator(Proto.CancellationInitiator initiator) => initiator switch

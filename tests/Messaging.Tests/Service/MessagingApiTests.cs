@@ -1,10 +1,10 @@
-using Marketplace.Testing;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
+using Marketplace.Testing;
 using Xunit;
 
 namespace Marketplace.Messaging.Tests.Service;

@@ -1,7 +1,7 @@
-using Marketplace.Testing;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting.Identity;
+using Marketplace.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;

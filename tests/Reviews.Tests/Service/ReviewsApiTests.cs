@@ -1,8 +1,8 @@
-using Marketplace.Testing;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
+using Marketplace.Testing;
 using Xunit;
 
 namespace Marketplace.Reviews.Tests.Service;

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Marketplace.Testing;
 
-namespace Marketplace.Grpc.Tests;
+namespace Marketplace.Testing;
 
 /// <summary>
 /// A script of tests/interop run by node, the independent gRPC implementation (@grpc/grpc-js).

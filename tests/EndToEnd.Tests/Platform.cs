@@ -1,0 +1,94 @@
+using Marketplace.Scenario;
+using Marketplace.Testing;
+using StackExchange.Redis;
+
+namespace Marketplace.EndToEnd.Tests;
+
+/// <summary>
+/// redis-server and Orders, Reviews, Messaging and Scoring as separate OS processes on free
+/// loopback ports, as `make run` starts them, with short redelivery times so a killed consumer's
+/// entries are reclaimed within seconds. Everything is stopped on dispose.
+/// </summary>
+public sealed class Platform : IAsyncDisposable
+{
+    public static readonly IReadOnlyList<string> ServiceNames = ["Orders", "Reviews", "Messaging", "Scoring"];
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["EventBus__ReadTimeoutMs"] = "500",
+        ["EventBus__RedeliverIntervalMs"] = "1000",
+        ["EventBus__ProcessingTimeoutMs"] = "3000",
+        ["ScoringService__SellerEvaluationPollMs"] = "50",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private readonly Dictionary<string, ServiceProcess> _services = new(StringComparer.Ordinal);
+
+    private Platform(RedisServer redis)
+    {
+        Redis = redis;
+    }
+
+    public RedisServer Redis { get; }
+
+    public IDatabase Db => Redis.Admin.GetDatabase();
+
+    public ServiceProcess this[string service] => _services[service];
+
+    public PlatformTargets Targets => new(Grpc("Orders"), Grpc("Reviews"), Grpc("Messaging"), Grpc("Scoring"));
+
+    public PlatformClient Client() => new(Targets, TestIdentity.SigningKey);
+
+    public static async Task<Platform> StartAsync()
+    {
+        var platform = new Platform(await RedisServer.StartAsync(appendOnly: true));
+        try
+        {
+            foreach (var name in ServiceNames)
+            {
+                platform._services[name] = ServiceProcess.Start(name, platform.Redis.ConnectionString, Settings);
+            }
+
+            await Task.WhenAll(platform._services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills a service with SIGKILL (no shutdown of any kind) and waits until it is gone.</summary>
+    public async Task KillAsync(string service)
+    {
+        var process = _services[service];
+        process.Signal(Signals.SigKill);
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await process.DisposeAsync();
+    }
+
+    /// <summary>Starts a service again (a new process on the same ports), waiting until it is ready.</summary>
+    public async Task RestartAsync(string service)
+    {
+        var old = _services[service];
+        var process = ServiceProcess.Start(service, Redis.ConnectionString, Settings, old.GrpcPort, old.HttpPort);
+        _services[service] = process;
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Waits until every event so far is handled by every service, or fails naming the backlog.</summary>
+    public Task CaughtUpAsync() => new PlatformProbe(Db).WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(120));
+
+    private Uri Grpc(string service) => new($"http://127.0.0.1:{_services[service].GrpcPort}");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in _services.Values)
+        {
+            await service.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+    }
+}

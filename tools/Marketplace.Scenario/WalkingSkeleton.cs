@@ -1,0 +1,221 @@
+using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Messaging.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
+
+namespace Marketplace.Scenario;
+
+/// <summary>What happens to one order of the scenario.</summary>
+public enum OrderStory
+{
+    /// <summary>Delivered before the due time, accepted, reviewed by both sides (so the review is published).</summary>
+    OnTime,
+
+    /// <summary>Delivered after the due time, accepted, reviewed.</summary>
+    Late,
+
+    /// <summary>The seller cancels: unable to deliver (counts against the seller).</summary>
+    CancelledBySeller,
+
+    /// <summary>The seller cancels because the buyer stopped answering (never counts, SPEC 2).</summary>
+    BuyerUnresponsive,
+}
+
+/// <summary>One order of the scenario: its story, review stars (0 = no review) and whether the buyer asks a question first.</summary>
+/// <param name="Label">The script's name for the order; request ids derive from it, so a rerun repeats nothing.</param>
+public sealed record ScriptedOrder(string Label, string GigId, string SellerId, string BuyerId, string Category, long AmountCents, OrderStory Story, int Stars, bool Chat);
+
+/// <summary>
+/// The walking-skeleton scenario: three sellers, four Gigs, four buyers, sixteen orders driven
+/// through Orders, Messaging and Reviews over gRPC exactly as client back ends would (every
+/// command with its own request id, each party with its own token). Scoring learns everything
+/// from events. Orders run concurrently; late ones wait for their (short) due time to pass.
+/// </summary>
+public sealed class WalkingSkeleton(PlatformClient client, string runId)
+{
+    /// <summary>How long a late order's seller waits past the due time before delivering.</summary>
+    private static readonly TimeSpan LateDue = TimeSpan.FromSeconds(3);
+
+    private static readonly TimeSpan RetryLimit = TimeSpan.FromSeconds(60);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ScriptedOrder, string> _orderIds = new();
+
+    /// <summary>The scripted orders; names are unique per run id, so a scenario can run twice against one platform.</summary>
+    public IReadOnlyList<ScriptedOrder> Orders { get; } = Script(runId);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ScriptedOrder, string> _conversationIds = new();
+
+    /// <summary>The order id Orders gave each scripted order placed so far.</summary>
+    public IReadOnlyDictionary<ScriptedOrder, string> OrderIds => _orderIds;
+
+    /// <summary>The conversation Messaging opened for each scripted order with a chat.</summary>
+    public IReadOnlyDictionary<ScriptedOrder, string> ConversationIds => _conversationIds;
+
+    public static IReadOnlyList<ScriptedOrder> Script(string runId)
+    {
+        var orders = new List<ScriptedOrder>();
+        void Add(string gig, string seller, string buyer, OrderStory story, int stars, bool chat = false, string category = "logo-design", long cents = 12_000) =>
+            orders.Add(new($"{runId}-{gig}-{orders.Count(o => o.GigId.EndsWith(gig, StringComparison.Ordinal)) + 1}",
+                $"{runId}-{gig}", $"{runId}-{seller}", $"{runId}-{buyer}", category, cents, story, stars, chat));
+
+        // Ana: careful and quick to answer; her second Gig has too few orders for a score.
+        Add("ana-logo", "ana", "buyer-1", OrderStory.OnTime, 5, chat: true);
+        Add("ana-logo", "ana", "buyer-2", OrderStory.OnTime, 5, chat: true);
+        Add("ana-logo", "ana", "buyer-3", OrderStory.OnTime, 5);
+        Add("ana-logo", "ana", "buyer-4", OrderStory.OnTime, 4);
+        Add("ana-banner", "ana", "buyer-1", OrderStory.OnTime, 5, category: "banner-design");
+        Add("ana-banner", "ana", "buyer-3", OrderStory.OnTime, 5, category: "banner-design");
+        // Ben: late, cancels, unhappy buyers.
+        Add("ben-logo", "ben", "buyer-1", OrderStory.Late, 2, chat: true);
+        Add("ben-logo", "ben", "buyer-2", OrderStory.Late, 0);
+        Add("ben-logo", "ben", "buyer-3", OrderStory.CancelledBySeller, 0);
+        Add("ben-logo", "ben", "buyer-4", OrderStory.OnTime, 3);
+        Add("ben-logo", "ben", "buyer-2", OrderStory.Late, 1);
+        // Cy: in between; one buyer stopped answering (left out of every area).
+        Add("cy-logo", "cy", "buyer-2", OrderStory.OnTime, 4, cents: 15_000);
+        Add("cy-logo", "cy", "buyer-3", OrderStory.OnTime, 0, cents: 15_000);
+        Add("cy-logo", "cy", "buyer-4", OrderStory.BuyerUnresponsive, 0, cents: 15_000);
+        Add("cy-logo", "cy", "buyer-1", OrderStory.Late, 3, chat: true, cents: 15_000);
+        Add("cy-logo", "cy", "buyer-4", OrderStory.OnTime, 5, cents: 15_000);
+        return orders;
+    }
+
+    /// <summary>Runs every order's story; <paramref name="afterOrder"/> is called as each one finishes.</summary>
+    public async Task RunAsync(Func<ScriptedOrder, Task>? afterOrder = null, CancellationToken cancellationToken = default)
+    {
+        await Task.WhenAll(Orders.Select(async order =>
+        {
+            await RunAsync(order, cancellationToken);
+            if (afterOrder is not null)
+            {
+                await afterOrder(order);
+            }
+        }));
+    }
+
+    private async Task RunAsync(ScriptedOrder o, CancellationToken cancellationToken)
+    {
+        var buyer = client.Bearer(o.BuyerId, CallerRole.Buyer);
+        var seller = client.Bearer(o.SellerId, CallerRole.Seller);
+        var due = o.Story == OrderStory.Late ? LateDue : TimeSpan.FromDays(3);
+        var placed = await client.OrdersAsync<PlaceOrderRequest, Order>("PlaceOrder", new PlaceOrderRequest
+        {
+            RequestId = Id(o, "place"),
+            GigId = o.GigId,
+            SellerId = o.SellerId,
+            Category = o.Category,
+            Amount = new Money { CurrencyCode = "USD", AmountMinor = o.AmountCents },
+            DueAt = Timestamp.FromDateTime(DateTime.UtcNow + due),
+            RevisionsIncluded = 1,
+        }, buyer);
+        string id = placed.OrderId;
+        _orderIds[o] = id;
+        if (o.Story == OrderStory.BuyerUnresponsive)
+        {
+            await CancelAsync(o, id, CancellationReason.BuyerUnresponsive, seller);
+            return;
+        }
+
+        await client.OrdersAsync<SubmitRequirementsRequest, Order>("SubmitRequirements",
+            new SubmitRequirementsRequest { RequestId = Id(o, "requirements"), OrderId = id, Requirements = "Logo with our name, blue and white." }, buyer);
+        if (o.Chat)
+        {
+            await ChatAsync(o, id, buyer, seller, cancellationToken);
+        }
+
+        if (o.Story == OrderStory.CancelledBySeller)
+        {
+            await CancelAsync(o, id, CancellationReason.SellerUnableToDeliver, seller);
+            return;
+        }
+
+        await client.OrdersAsync<StartWorkRequest, Order>("StartWork", new StartWorkRequest { RequestId = Id(o, "start"), OrderId = id }, seller);
+        if (o.Story == OrderStory.Late)
+        {
+            var late = placed.DueAt.ToDateTime() - DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
+            if (late > TimeSpan.Zero)
+            {
+                await Task.Delay(late, cancellationToken);
+            }
+        }
+
+        await client.OrdersAsync<DeliverOrderRequest, Order>("DeliverOrder",
+            new DeliverOrderRequest { RequestId = Id(o, "deliver"), OrderId = id, Message = "Here is your logo." }, seller);
+        await client.OrdersAsync<AcceptDeliveryRequest, Order>("AcceptDelivery", new AcceptDeliveryRequest { RequestId = Id(o, "accept"), OrderId = id }, buyer);
+        if (o.Stars == 0)
+        {
+            return;
+        }
+
+        // Reviews learns of the completion from an event: retry until it has.
+        await RetryAsync(() => client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview", new SubmitBuyerReviewRequest
+        {
+            RequestId = Id(o, "review"),
+            OrderId = id,
+            Ratings = new BuyerRatings
+            {
+                Overall = o.Stars,
+                Communication = o.Stars,
+                Quality = o.Stars,
+                ValueForMoney = Math.Max(1, o.Stars - 1),
+                WouldRecommend = o.Stars >= 4,
+                PrivateRating = o.Stars * 2,
+            },
+            Text = o.Stars >= 4 ? "Great work, delivered as described." : "Not what we hoped for, sadly.",
+        }, buyer), cancellationToken);
+        // The seller reviews the buyer: both have reviewed, so the buyer's review is published (SPEC 4).
+        await client.ReviewsAsync<SubmitSellerReviewRequest, Review>("SubmitSellerReview",
+            new SubmitSellerReviewRequest { RequestId = Id(o, "seller-review"), OrderId = id, Rating = 5, Text = "Clear brief, quick answers." }, seller);
+    }
+
+    private async Task ChatAsync(ScriptedOrder o, string orderId, string buyer, string seller, CancellationToken cancellationToken)
+    {
+        // Messaging learns of the order from an event: retry until it has.
+        var conversation = await RetryAsync(() => client.MessagingAsync<StartConversationRequest, Conversation>("StartConversation", new StartConversationRequest
+        {
+            RequestId = Id(o, "chat"),
+            CounterpartId = o.SellerId,
+            OrderId = orderId,
+            Text = "Could you use a darker blue?",
+        }, buyer), cancellationToken);
+        _conversationIds[o] = conversation.ConversationId;
+        await client.MessagingAsync<SendMessageRequest, SendMessageResponse>("SendMessage", new SendMessageRequest
+        {
+            RequestId = Id(o, "reply"),
+            ConversationId = conversation.ConversationId,
+            Text = "Sure, I will send two shades.",
+        }, seller);
+    }
+
+    private Task<Order> CancelAsync(ScriptedOrder o, string orderId, CancellationReason reason, string seller) =>
+        client.OrdersAsync<CancelOrderRequest, Order>("CancelOrder", new CancelOrderRequest
+        {
+            RequestId = Id(o, "cancel"),
+            OrderId = orderId,
+            Reason = reason,
+            BuyerUnresponsive = reason == CancellationReason.BuyerUnresponsive,
+            Note = "Cancelled by the scenario.",
+        }, seller);
+
+    private static string Id(ScriptedOrder o, string step) => $"{o.Label}-{step}";
+
+    /// <summary>Retries a call answered NOT_FOUND or FAILED_PRECONDITION while the service has not yet seen an event it needs.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + RetryLimit;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+}
