@@ -8,8 +8,9 @@ namespace Marketplace.DevHost;
 internal sealed record LocalService(string Name, string AppId, int GrpcPort, int HttpPort);
 
 /// <summary>
-/// Redis and the four services as child processes of this one. Data and logs go to
-/// <c>.run/</c> in the checkout. Everything started here is stopped by <see cref="StopAsync"/>.
+/// Redis and the four services as child processes of this one. Data (fresh for each run, AOF on
+/// while it runs) and logs go to <c>.run/</c> in the checkout. Everything started here is stopped
+/// by <see cref="StopAsync"/>.
 /// </summary>
 internal sealed class LocalPlatform(string root, string configuration)
 {
@@ -33,6 +34,12 @@ internal sealed class LocalPlatform(string root, string configuration)
     {
         string redisDir = Path.Combine(RunDirectory, "redis");
         string logDir = Path.Combine(RunDirectory, "logs");
+        // Every run starts from empty data, so the main job's scenario tells the same story each time.
+        if (Directory.Exists(redisDir))
+        {
+            Directory.Delete(redisDir, recursive: true);
+        }
+
         Directory.CreateDirectory(redisDir);
         Directory.CreateDirectory(logDir);
 

@@ -9,13 +9,16 @@ namespace Marketplace.DevHost;
 /// </summary>
 internal static class LocalTokens
 {
-    public static TokenService Service(string root)
+    /// <summary>The development signing key the local services read from their appsettings.Development.json.</summary>
+    public static string SigningKey(string root)
     {
         string settings = Path.Combine(root, "services", "Orders", "appsettings.Development.json");
         using var json = JsonDocument.Parse(File.ReadAllText(settings));
-        string key = json.RootElement.GetProperty("Identity").GetProperty("SigningKey").GetString()!;
-        return new TokenService(new IdentityOptions { SigningKey = System.Text.Encoding.UTF8.GetBytes(key) });
+        return json.RootElement.GetProperty("Identity").GetProperty("SigningKey").GetString()!;
     }
+
+    public static TokenService Service(string root) =>
+        new(new IdentityOptions { SigningKey = System.Text.Encoding.UTF8.GetBytes(SigningKey(root)) });
 
     public static int Print(string root, string[] args)
     {

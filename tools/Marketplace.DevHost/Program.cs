@@ -33,7 +33,7 @@ try
     await platform.StartAsync(stopping.Token);
     Report.PrintEndpoints(platform);
 
-    exitCode = await MainJob.RunAsync(platform, stopping.Token);
+    exitCode = await MainJob.RunAsync(platform, root, stopping.Token);
 
     if (!once && !stopping.IsCancellationRequested)
     {

@@ -18,6 +18,9 @@ public sealed class SellerEvaluationLoop(
     UnitOfWorkExecutor executor, RedisConnection redis, SellerEvaluator evaluator, ScoringOptions options, TimeProvider clock,
     ILogger<SellerEvaluationLoop> logger) : BackgroundService
 {
+    /// <summary>Pause after a failed pass (e.g. Redis away), as the bus's readers do.</summary>
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.SellerEvaluationPoll);
@@ -29,7 +32,8 @@ public sealed class SellerEvaluationLoop(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Seller evaluation failed; retrying at the next tick");
+                logger.LogWarning(e, "Seller evaluation failed; retrying in {Backoff}", FailureBackoff);
+                await Task.Delay(FailureBackoff, stoppingToken);
             }
         }
     }
