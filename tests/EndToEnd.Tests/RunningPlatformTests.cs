@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using Google.Protobuf;
+using Marketplace.Contracts.Common.V1;
+using Marketplace.Contracts.Messaging.V1;
+using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Contracts.Scoring.V1;
+using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
+using Marketplace.Scenario;
+using Marketplace.Testing;
+using Xunit;
+
+namespace Marketplace.EndToEnd.Tests;
+
+/// <summary>The platform as processes after the scenario ran, shared by the tests of this class.</summary>
+public sealed class ScenarioPlatformFixture : IAsyncLifetime
+{
+    public Platform Platform { get; private set; } = null!;
+
+    public PlatformClient Client { get; private set; } = null!;
+
+    public WalkingSkeleton Scenario { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Platform = await Platform.StartAsync();
+        Client = Platform.Client();
+        Scenario = new WalkingSkeleton(Client, "bad");
+        await Scenario.RunAsync();
+        await Platform.CaughtUpAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Platform.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Against the running processes: bad input on the walking skeleton's RPCs gets the right status
+/// and a message naming the field or rule and changes nothing (SPEC 7); reflection answers on
+/// every service as grpcurl needs it.
+/// </summary>
+public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : IClassFixture<ScenarioPlatformFixture>
+{
+    private PlatformClient Client => fixture.Client;
+
+    [Fact]
+    public async Task Bad_input_on_each_first_flow_rpc_is_refused_with_its_status_and_changes_nothing()
+    {
+        var reviewed = Order(s => s is { Story: OrderStory.OnTime, Stars: 5, Chat: true });
+        var reviewedId = fixture.Scenario.OrderIds[reviewed];
+        var conversationId = fixture.Scenario.ConversationIds[reviewed];
+        var buyer = Client.Bearer(reviewed.BuyerId, CallerRole.Buyer);
+        var seller = Client.Bearer(reviewed.SellerId, CallerRole.Seller);
+        var stranger = Client.Bearer("someone-else", CallerRole.Buyer);
+        var placed = await Client.OrdersAsync<PlaceOrderRequest, Order>("PlaceOrder", new PlaceOrderRequest
+        {
+            RequestId = "bad-placed",
+            GigId = reviewed.GigId,
+            SellerId = reviewed.SellerId,
+            Category = reviewed.Category,
+            Amount = new Money { CurrencyCode = "USD", AmountMinor = 12_000 },
+            DueAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(3)),
+        }, buyer);
+        await fixture.Platform.CaughtUpAsync();
+
+        var cases = new (string What, Func<Task> Call, StatusCode Status, string Message)[]
+        {
+            ("rating out of range", () => Client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview",
+                new SubmitBuyerReviewRequest { RequestId = "bad-1", OrderId = reviewedId, Ratings = Ratings(6), Text = "Six stars, if I could." }, buyer),
+                StatusCode.InvalidArgument, "ratings.overall must be 1-5"),
+            ("unknown order", () => Client.OrdersAsync<AcceptDeliveryRequest, Order>("AcceptDelivery",
+                new AcceptDeliveryRequest { RequestId = "bad-2", OrderId = "no-such-order" }, buyer),
+                StatusCode.NotFound, "no-such-order"),
+            ("wrong state", () => Client.OrdersAsync<DeliverOrderRequest, Order>("DeliverOrder",
+                new DeliverOrderRequest { RequestId = "bad-3", OrderId = placed.OrderId, Message = "Too early." }, seller),
+                StatusCode.FailedPrecondition, "'placed'"),
+            ("duplicate review", () => Client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview",
+                new SubmitBuyerReviewRequest { RequestId = "bad-4", OrderId = reviewedId, Ratings = Ratings(1), Text = "Changed my mind entirely." }, buyer),
+                StatusCode.AlreadyExists, "already"),
+            ("missing token on Orders", () => Client.OrdersAsync<GetOrderRequest, Order>("GetOrder", new GetOrderRequest { OrderId = reviewedId }, null),
+                StatusCode.Unauthenticated, "authorization"),
+            ("missing token on Scoring", () => Client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel",
+                new GetSellerLevelRequest { SellerId = reviewed.SellerId }, null),
+                StatusCode.Unauthenticated, "authorization"),
+            ("another buyer accepts", () => Client.OrdersAsync<SubmitRequirementsRequest, Order>("SubmitRequirements",
+                new SubmitRequirementsRequest { RequestId = "bad-5", OrderId = placed.OrderId, Requirements = "Not my order." }, stranger),
+                StatusCode.PermissionDenied, ""),
+            ("a stranger writes in the conversation", () => Client.MessagingAsync<SendMessageRequest, SendMessageResponse>("SendMessage",
+                new SendMessageRequest { RequestId = "bad-6", ConversationId = conversationId, Text = "Hello there." }, stranger),
+                StatusCode.PermissionDenied, ""),
+            ("a buyer reads a seller's score", () => Client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore",
+                new GetSellerScoreRequest { SellerId = reviewed.SellerId }, buyer),
+                StatusCode.PermissionDenied, "visible only to seller"),
+            ("a seller reads another Gig's score", () => Client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore",
+                new GetGigScoreRequest { GigId = Order(s => s.SellerId != reviewed.SellerId).GigId }, seller),
+                StatusCode.PermissionDenied, "visible only to seller"),
+        };
+
+        var internalCaller = Client.Bearer("auditor", CallerRole.Internal);
+        async Task<string> StateAsync() => string.Join("\n",
+            await StreamsAsync(),
+            await Client.OrdersAsync<GetOrderRequest, Order>("GetOrder", new GetOrderRequest { OrderId = placed.OrderId }, internalCaller),
+            await Client.ReviewsAsync<GetReviewRequest, Review>("GetReview", new GetReviewRequest { OrderId = reviewedId }, internalCaller),
+            await Client.MessagingAsync<GetConversationRequest, Conversation>("GetConversation", new GetConversationRequest { ConversationId = conversationId }, internalCaller),
+            await Client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel", new GetSellerLevelRequest { SellerId = reviewed.SellerId }, internalCaller));
+
+        foreach (var (what, call, status, message) in cases)
+        {
+            var before = await StateAsync();
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(error.StatusCode == status, $"{what}: expected {status}, got {error.StatusCode} ({error.Status.Detail})");
+            Assert.True(error.Status.Detail.Contains(message, StringComparison.Ordinal), $"{what}: '{error.Status.Detail}' does not name '{message}'");
+            await fixture.Platform.CaughtUpAsync();
+            Assert.True(before == await StateAsync(), $"{what} changed something");
+        }
+    }
+
+    [Theory]
+    [InlineData("Orders", "marketplace.orders.v1.OrdersService", "PlaceOrder", "PlaceOrderRequest")]
+    [InlineData("Reviews", "marketplace.reviews.v1.ReviewsService", "SubmitBuyerReview", "SubmitBuyerReviewRequest")]
+    [InlineData("Messaging", "marketplace.messaging.v1.MessagingService", "SendMessage", "SendMessageRequest")]
+    [InlineData("Scoring", "marketplace.scoring.v1.ScoringService", "GetGigScore", "GetGigScoreRequest")]
+    public async Task Reflection_lists_the_service_and_resolves_a_method_like_grpcurl(string service, string fullName, string method, string requestType)
+    {
+        await using var node = NodeProcess.Start("reflect-service.js",
+            fixture.Platform[service].GrpcPort.ToString(CultureInfo.InvariantCulture), fullName, method);
+        int exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, $"reflect-service.js failed: {node.Stdout} {node.Stderr}");
+
+        var result = JsonDocument.Parse(node.Stdout.Split('\n').Last(l => l.TrimStart().StartsWith('{'))).RootElement;
+        var services = result.GetProperty("services").EnumerateArray().Select(s => s.GetString()).ToList();
+        Assert.Contains(fullName, services);
+        Assert.Contains("grpc.health.v1.Health", services);
+        Assert.Contains("grpc.reflection.v1.ServerReflection", services);
+        Assert.Contains(method, result.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal($"/{fullName}/{method}", result.GetProperty("path").GetString());
+        Assert.Equal(requestType, result.GetProperty("requestType").GetString());
+    }
+
+    private ScriptedOrder Order(Func<ScriptedOrder, bool> which) => fixture.Scenario.Orders.First(which);
+
+    private static BuyerRatings Ratings(int overall) => new()
+    {
+        Overall = overall,
+        Communication = 5,
+        Quality = 5,
+        ValueForMoney = 5,
+        WouldRecommend = true,
+        PrivateRating = 9,
+    };
+
+    /// <summary>The length of every topic and outbox and the number of keys: a refused call publishes and stores nothing.</summary>
+    private async Task<string> StreamsAsync()
+    {
+        var db = fixture.Platform.Db;
+        var parts = new List<string>();
+        foreach (var stream in new[] { "orders", "reviews", "messaging", "scoring", "orders:outbox", "reviews:outbox", "messaging:outbox", "scoring:outbox" })
+        {
+            parts.Add($"{stream}={(long)await db.ExecuteAsync("XLEN", stream)}");
+        }
+
+        parts.Add("keys=" + (long)await db.ExecuteAsync("DBSIZE"));
+        return string.Join(" ", parts);
+    }
+}
