@@ -34,6 +34,7 @@ var app = MarketplaceService.Build(
         ["Platform:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         ["Platform:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         ["Platform:Redis"] = redis,
+        ["Identity:SigningKey"] = "bench-only-signing-key-of-at-least-32-bytes",
         ["EventBus:QueueDepth"] = "500",
         ["EventBus:Workers"] = "64",
         ["EventBus:ReadTimeoutMs"] = "100",
