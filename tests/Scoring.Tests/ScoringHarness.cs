@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.EventBus;
+using Marketplace.EventBus.Redis;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
 using Marketplace.Platform;
@@ -163,24 +164,8 @@ public sealed class ScoringHarness : IAsyncDisposable
     }
 
     /// <summary>The CloudEvents on a stream (default: topic <c>scoring</c>), in stream order.</summary>
-    public async Task<IReadOnlyList<CloudEvent>> ScoringEventsAsync(string stream = PlatformEvents.Topics.Scoring)
-    {
-        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", stream, "-", "+"))!;
-        var events = new List<CloudEvent>();
-        foreach (var entry in entries)
-        {
-            var fields = (RedisValue[])((RedisResult[])entry!)[1]!;
-            for (var i = 0; i + 1 < fields.Length; i += 2)
-            {
-                if ((string)fields[i]! == "data")
-                {
-                    events.Add(CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan()));
-                }
-            }
-        }
-
-        return events;
-    }
+    public async Task<IReadOnlyList<CloudEvent>> ScoringEventsAsync(string stream = PlatformEvents.Topics.Scoring) =>
+        (await TopicHistory.ReadAsync(Db, stream)).Select(e => e.Event).ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Marketplace.Contracts.Scoring.V1;
-using Marketplace.EventBus;
+using Marketplace.EventBus.Redis;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scenario;
 using StackExchange.Redis;
@@ -99,26 +99,16 @@ internal static class MainJob
     private static async Task PrintRankingEventsAsync(IDatabase redis)
     {
         var rows = new List<string[]>();
-        foreach (var entry in (RedisResult[])(await redis.ExecuteAsync("XRANGE", "scoring", "-", "+"))!)
+        foreach (var (_, e) in await TopicHistory.ReadAsync(redis, "scoring"))
         {
-            var fields = (RedisValue[])((RedisResult[])entry!)[1]!;
-            for (int i = 0; i + 1 < fields.Length; i += 2)
+            string change = e.Type switch
             {
-                if ((string)fields[i]! != "data")
-                {
-                    continue;
-                }
-
-                var e = CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan());
-                string change = e.Type switch
-                {
-                    "scoring.seller_level_changed.v1" when SellerLevelChanged.Parser.ParseJson(e.Data) is var l => $"{LevelName(l.OldLevel)} -> {LevelName(l.NewLevel)}",
-                    "scoring.low_performance_changed.v1" when LowPerformanceChanged.Parser.ParseJson(e.Data) is var f =>
-                        $"low performance {(f.NewFlagged ? "set" : "cleared")} at {f.SuccessScore:0.0}; hurts most: {string.Join(", ", f.Reasons.Take(2).Select(r => AreaName(r.Area)))}",
-                    _ => e.Type,
-                };
-                rows.Add([e.Subject ?? "", e.Type, change]);
-            }
+                "scoring.seller_level_changed.v1" when SellerLevelChanged.Parser.ParseJson(e.Data) is var l => $"{LevelName(l.OldLevel)} -> {LevelName(l.NewLevel)}",
+                "scoring.low_performance_changed.v1" when LowPerformanceChanged.Parser.ParseJson(e.Data) is var f =>
+                    $"low performance {(f.NewFlagged ? "set" : "cleared")} at {f.SuccessScore:0.0}; hurts most: {string.Join(", ", f.Reasons.Take(2).Select(r => AreaName(r.Area)))}",
+                _ => e.Type,
+            };
+            rows.Add([e.Subject ?? "", e.Type, change]);
         }
 
         Console.WriteLine();

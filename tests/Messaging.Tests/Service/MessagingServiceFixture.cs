@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Marketplace.EventBus;
+using Marketplace.EventBus.Redis;
 using Marketplace.Grpc;
 using Marketplace.Platform;
 using Marketplace.Testing;
@@ -95,22 +96,7 @@ public class MessagingServiceFixture : IAsyncLifetime
     /// <summary>The CloudEvents published on topic <c>messaging</c> about a conversation, in stream order.</summary>
     public async Task<IReadOnlyList<CloudEvent>> MessagingEventsAsync(string conversationId)
     {
-        // StackExchange.Redis 1.2.6 has no stream API: raw XRANGE, entries [id, [field, value, ...]].
-        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", PlatformEvents.Topics.Messaging, "-", "+"))!;
-        var events = new List<CloudEvent>();
-        foreach (var entry in entries)
-        {
-            var fields = (RedisValue[])((RedisResult[])entry!)[1]!;
-            for (var i = 0; i + 1 < fields.Length; i += 2)
-            {
-                if ((string)fields[i]! == "data")
-                {
-                    events.Add(CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan()));
-                }
-            }
-        }
-
-        return events.Where(e => e.Subject == conversationId).ToList();
+        return (await TopicHistory.ReadAsync(Db, PlatformEvents.Topics.Messaging)).Select(e => e.Event).Where(e => e.Subject == conversationId).ToList();
     }
 
     /// <summary>Waits until at least <paramref name="count"/> events of the conversation reached the topic, and returns them.</summary>

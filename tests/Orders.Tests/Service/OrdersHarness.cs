@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
+using Marketplace.EventBus.Redis;
 using Marketplace.Grpc;
 using Marketplace.Orders.Store;
 using Marketplace.Platform;
@@ -121,21 +122,11 @@ public sealed class OrdersHarness : IAsyncDisposable
     /// <summary>The CloudEvents about <paramref name="orderId"/> on the <c>orders</c> topic stream, oldest first.</summary>
     public async Task<IReadOnlyList<(CloudEvent Event, IMessage Payload)>> EventsOfAsync(string orderId)
     {
-        // XRANGE by hand: this StackExchange.Redis version predates streams.
-        var entries = (RedisResult[])(await Redis.ExecuteAsync("XRANGE", PlatformEvents.Topics.Orders, "-", "+"))!;
-        var events = new List<(CloudEvent, IMessage)>();
-        foreach (var entry in entries)
-        {
-            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
-            var dataIndex = Array.FindIndex(fields, f => (string?)f == "data");
-            var cloudEvent = CloudEvent.Parse((byte[])fields[dataIndex + 1]!);
-            if (cloudEvent.Subject == orderId)
-            {
-                events.Add((cloudEvent, cloudEvent.ReadPayload(PlatformEvents.Catalogue.Get(cloudEvent.Type))));
-            }
-        }
-
-        return events;
+        return (await TopicHistory.ReadAsync(Redis, PlatformEvents.Topics.Orders))
+            .Select(e => e.Event)
+            .Where(e => e.Subject == orderId)
+            .Select(e => (e, e.ReadPayload(PlatformEvents.Catalogue.Get(e.Type))))
+            .ToList();
     }
 
     /// <summary>Waits (up to 30 s) until at least <paramref name="count"/> events about the order were relayed, and returns them all.</summary>

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
+using Marketplace.EventBus.Redis;
 using Marketplace.Grpc;
 using Marketplace.Platform;
 using Marketplace.Testing;
@@ -98,22 +99,7 @@ public class ReviewsServiceFixture : IAsyncLifetime
     /// <summary>The CloudEvents published on topic <c>reviews</c> about an order, in stream order.</summary>
     public async Task<IReadOnlyList<CloudEvent>> ReviewEventsAsync(string orderId)
     {
-        // StackExchange.Redis 1.2.6 has no stream API: raw XRANGE, entries [id, [field, value, ...]].
-        var entries = (RedisResult[])(await Db.ExecuteAsync("XRANGE", PlatformEvents.Topics.Reviews, "-", "+"))!;
-        var events = new List<CloudEvent>();
-        foreach (var entry in entries)
-        {
-            var fields = (RedisValue[])((RedisResult[])entry!)[1]!;
-            for (var i = 0; i + 1 < fields.Length; i += 2)
-            {
-                if ((string)fields[i]! == "data")
-                {
-                    events.Add(CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan()));
-                }
-            }
-        }
-
-        return events.Where(e => e.Subject == orderId).ToList();
+        return (await TopicHistory.ReadAsync(Db, PlatformEvents.Topics.Reviews)).Select(e => e.Event).Where(e => e.Subject == orderId).ToList();
     }
 
     /// <summary>Everything a refused command must leave unchanged: the review record, the Gig index, and the number of review events (once the outbox is relayed).</summary>
