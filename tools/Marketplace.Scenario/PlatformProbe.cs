@@ -56,8 +56,7 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
 
                 seen.Add((string)info["name"]!);
                 long pending = (long)info["pending"];
-                // lag is nil when Redis cannot tell (after trimming); then compare ids.
-                long lag = info.TryGetValue("lag", out var l) && !l.IsNull ? (long)l : -1;
+                long lag = info.TryGetValue("lag", out var l) && !l.IsNull ? (long)l : await LagFromIdsAsync(topic, (string)info["last-delivered-id"]!);
                 if (pending > 0 || lag != 0)
                 {
                     backlog.Add($"{topic} group {(string)info["name"]!}: pending {pending}, lag {(lag < 0 ? "unknown" : lag)}");
@@ -74,6 +73,24 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
         }
 
         return backlog;
+    }
+
+    /// <summary>
+    /// Redis leaves <c>lag</c> nil when it cannot count (entries deleted or trimmed in between):
+    /// then the group is behind exactly when it has not delivered the stream's last entry.
+    /// </summary>
+    private async Task<long> LagFromIdsAsync(string topic, string lastDelivered)
+    {
+        var fields = (RedisResult[])(await redis.ExecuteAsync("XINFO", "STREAM", topic))!;
+        for (int i = 0; i + 1 < fields.Length; i += 2)
+        {
+            if ((string?)fields[i] == "last-generated-id")
+            {
+                return (string?)fields[i + 1] == lastDelivered ? 0 : -1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>

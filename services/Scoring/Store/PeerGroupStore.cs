@@ -40,6 +40,10 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
         return MeansFrom(entries.ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal));
     }
 
+    /// <summary>Number of scored Gigs in the group's ranking (ZCARD).</summary>
+    public async Task<long> SizeAsync(PeerGroupKey group) =>
+        await redis.Database.SortedSetLengthAsync(ScoringKeys.PeerRanking(group.RedisKeySuffix));
+
     /// <summary>The ranking counts a percentile needs for one quality: ZCARD and two ZCOUNTs, O(log n) each.</summary>
     public async Task<RankingCounts> CountsAsync(PeerGroupKey group, double quality)
     {

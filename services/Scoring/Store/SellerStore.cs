@@ -40,14 +40,13 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
     {
         var group = await peers.ActiveGroupAsync(gig);
         var means = group is null ? PeerMeans.Uniform(Policy.PriorAreaMean) : await peers.GetMeansAsync(group);
-        var quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
         if (group is null || gig.Aggregate.ScoredOrders < Policy.MinScoredOrders)
         {
             var unranked = GigScorer.Score(gig.Aggregate, means, PeerRanking.Empty, null, Policy);
-            return new ScoredGig(gig, unranked, group, group is null ? 0 : (await peers.CountsAsync(group, quality)).Count, means);
+            return new ScoredGig(gig, unranked, group, group is null ? 0 : await peers.SizeAsync(group), means);
         }
 
-        var counts = await peers.CountsAsync(group, quality);
+        var counts = await peers.CountsAsync(group, GigScorer.Quality(gig.Aggregate, means, Policy).Quality);
         var ranked = await peers.RankedQualityAsync(group, gig.GigId);
         return new ScoredGig(gig, GigScorer.Score(gig.Aggregate, means, counts, ranked, Policy), group, counts.Count, means);
     }
