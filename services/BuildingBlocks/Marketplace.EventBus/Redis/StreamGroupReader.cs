@@ -105,6 +105,9 @@ public sealed class StreamGroupReader(
         }
         finally
         {
+            // Close without waiting for the blocked XREADGROUP to time out: on shutdown its
+            // entries stay unread (or pending, for a batch in flight) and come back later.
+            connection?.Close(allowCommandsToComplete: false);
             connection?.Dispose();
         }
     }
