@@ -142,6 +142,20 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
         Assert.Equal(requestType, result.GetProperty("requestType").GetString());
     }
 
+    [Theory]
+    [InlineData("Orders")]
+    [InlineData("Reviews")]
+    [InlineData("Messaging")]
+    [InlineData("Scoring")]
+    public async Task Grpc_health_of_every_running_service_is_serving(string service)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{fixture.Platform[service].GrpcPort}");
+        var check = global::Grpc.Health.V1.HealthReflection.Descriptor.Services[0].FindMethodByName("Check");
+        var response = await channel.UnaryAsync<global::Grpc.Health.V1.HealthCheckRequest, global::Grpc.Health.V1.HealthCheckResponse>(
+            check, new global::Grpc.Health.V1.HealthCheckRequest { Service = "" }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
     private ScriptedOrder Order(Func<ScriptedOrder, bool> which) => fixture.Scenario.Orders.First(which);
 
     private static BuyerRatings Ratings(int overall) => new()

@@ -38,6 +38,14 @@ public sealed class ClientStatusMappingTests : IAsyncLifetime
             context.Response.ContentType = "text/html";
             await context.Response.WriteAsync("<html>proxy error</html>");
         });
+        _app.MapPost("/marketplace.testing.v1.Echo/Duplex", async context =>
+        {
+            // Headers, then silence: a server that never enforces the call's deadline.
+            context.Response.ContentType = "application/grpc";
+            await context.Response.StartAsync();
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
         _app.MapPost("/marketplace.testing.v1.Echo/ClientStream", async context =>
         {
             // A message but no grpc-status at all.
@@ -77,10 +85,33 @@ public sealed class ClientStatusMappingTests : IAsyncLifetime
     [Fact]
     public async Task Path_the_server_does_not_know_is_UNIMPLEMENTED_from_HTTP_404()
     {
-        using var call = _client.Duplex();
-        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        // The plain server maps only the echo paths: health's Check is a 404 there.
+        var check = global::Grpc.Health.V1.HealthReflection.Descriptor.Services[0].FindMethodByName("Check");
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _channel.UnaryAsync<global::Grpc.Health.V1.HealthCheckRequest, global::Grpc.Health.V1.HealthCheckResponse>(
+                check, new global::Grpc.Health.V1.HealthCheckRequest()));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_client_enforces_the_deadline_itself_when_the_server_stays_silent()
+    {
+        using var call = _client.Duplex(new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Disposing_a_call_that_has_a_deadline_reports_CANCELLED_not_DEADLINE_EXCEEDED()
+    {
+        var call = _client.Duplex(new CallOptions(deadline: DateTime.UtcNow.AddMinutes(5)));
+        await call.ResponseHeadersAsync;
+
+        call.Dispose();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
     }
 
     [Fact]

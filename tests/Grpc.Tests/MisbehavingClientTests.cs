@@ -13,6 +13,7 @@ namespace Marketplace.Grpc.Tests;
 public sealed class MisbehavingClientTests(EchoServerFixture fixture) : IClassFixture<EchoServerFixture>, IDisposable
 {
     private const string UnaryPath = "/marketplace.testing.v1.Echo/Unary";
+    private const string ClientStreamPath = "/marketplace.testing.v1.Echo/ClientStream";
     private const string DuplexPath = "/marketplace.testing.v1.Echo/Duplex";
     private readonly RawHttp2 _raw = new();
 
@@ -112,6 +113,27 @@ public sealed class MisbehavingClientTests(EchoServerFixture fixture) : IClassFi
         var first = EchoReply.Parser.ParseFrom(response.Body.AsSpan(5, response.Body[4]).ToArray());
         var second = EchoReply.Parser.ParseFrom(response.Body.AsSpan(10 + response.Body[4]).ToArray());
         Assert.Equal(("one", "two"), (first.Message, second.Message));
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    [InlineData("oversize")]
+    public async Task A_bad_frame_on_a_streaming_call_ends_it_with_its_status_and_the_server_stays_up(string kind)
+    {
+        byte[] bad = kind switch
+        {
+            "truncated" => ValidFrame[..^2],
+            "garbage" => Encoding.ASCII.GetBytes("this is not a grpc frame at all"),
+            _ => [0, .. RawHttp2.BigEndian(64 * 1024 * 1024), 1, 2, 3],
+        };
+        foreach (var path in new[] { ClientStreamPath, DuplexPath })
+        {
+            var response = await _raw.PostAsync(fixture.Server.Address, path, [ValidFrame, bad]);
+
+            Assert.Equal(kind == "oversize" ? "8" : "13", response.GrpcStatus ?? response.TrailerStatus);
+            await AssertServerStillAnswersAsync();
+        }
     }
 
     [Fact]

@@ -43,6 +43,17 @@ public sealed class ReflectionTests(EchoServerFixture fixture) : IClassFixture<E
         Assert.Equal("Health", file.Service.Single().Name);
     }
 
+    [Fact]
+    public async Task File_by_filename_returns_the_file_with_its_transitive_dependencies()
+    {
+        var response = await AskAsync(new ServerReflectionRequest { FileByFilename = "echo.proto" });
+        var names = response.FileDescriptorResponse.FileDescriptorProto.Select(bytes => FileDescriptorProto.Parser.ParseFrom(bytes).Name).ToList();
+
+        Assert.Equal("echo.proto", names[0]);
+        Assert.Contains("google/protobuf/duration.proto", names);
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
     [Theory]
     [InlineData("marketplace.testing.v1.Nope")]
     [InlineData("")]

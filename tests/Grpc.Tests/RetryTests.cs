@@ -35,14 +35,17 @@ public sealed class RetryTests(EchoServerFixture fixture) : IClassFixture<EchoSe
     [Fact]
     public async Task Call_not_marked_idempotent_is_not_retried()
     {
-        int port = FreePort.Next();
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+        var counting = new CountingHandler(new SocketsHttpHandler());
+        using var channel = GrpcChannel.ForAddress(fixture.Server.Address, new GrpcChannelOptions
         {
-            UnavailableRetry = GrpcRetry.Unavailable(maxRetries: 50, firstDelay: TimeSpan.FromMilliseconds(50)),
+            UnavailableRetry = GrpcRetry.Unavailable(maxRetries: 5, firstDelay: TimeSpan.FromMilliseconds(10)),
+            HttpHandler = counting,
         });
 
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await new EchoClient(channel).UnaryAsync(new EchoRequest()));
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new EchoClient(channel).UnaryAsync(new EchoRequest { FailCode = (int)StatusCode.Unavailable }));
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(1, counting.Requests);
     }
 
     [Fact]

@@ -24,8 +24,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
     private readonly string _path;
     private readonly CallOptions _options;
     private readonly CancellationTokenSource _cancellation;
+    private readonly CancellationTokenSource? _deadline;
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly bool _hasDeadline;
     private HttpResponseMessage? _response;
     private PipeReader? _body;
     private Status? _status;
@@ -37,20 +37,25 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         _channel = channel;
         _path = path;
         _options = options;
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        // The deadline has its own source, so a failure says DEADLINE_EXCEEDED only when the
+        // deadline really passed (not when the call was disposed or cancelled for another reason).
         if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
         {
-            _hasDeadline = true;
+            _deadline = new CancellationTokenSource();
             var remaining = deadline.ToUniversalTime() - DateTime.UtcNow;
             if (remaining <= TimeSpan.Zero)
             {
-                _cancellation.Cancel();
+                _deadline.Cancel();
             }
             else if (remaining.TotalMilliseconds < int.MaxValue)
             {
-                _cancellation.CancelAfter(remaining);
+                _deadline.CancelAfter(remaining);
             }
         }
+
+        _cancellation = _deadline is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, _deadline.Token);
 
         // Observed so an unread failure is not reported as unobserved.
         _headers.Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
@@ -197,7 +202,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
 
         var status = e switch
         {
-            _ when _hasDeadline && _cancellation.IsCancellationRequested && !_options.CancellationToken.IsCancellationRequested
+            _ when _deadline is { IsCancellationRequested: true } && !_options.CancellationToken.IsCancellationRequested
                 => new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"),
             _ when _options.CancellationToken.IsCancellationRequested || (_disposed && e is OperationCanceledException)
                 => new Status(StatusCode.Cancelled, "Call canceled by the client."),
@@ -239,6 +244,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
 
         _response?.Dispose();
         _cancellation.Dispose();
+        _deadline?.Dispose();
     }
 
     /// <summary>The call's token (cancelled by the caller, the deadline or a failure); throws once the call is disposed.</summary>
@@ -267,7 +273,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         var headers = request.Headers;
         headers.TE.ParseAdd("trailers");
         headers.UserAgent.Add(UserAgent);
-        if (_hasDeadline)
+        if (_deadline is not null)
         {
             var remaining = _options.Deadline!.Value.ToUniversalTime() - DateTime.UtcNow;
             headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(remaining));
