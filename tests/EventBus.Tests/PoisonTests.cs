@@ -51,6 +51,28 @@ public sealed class PoisonTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_slower_than_the_processing_timeout_is_not_reclaimed_by_its_own_consumer()
+    {
+        // Each entry takes 2.5 s; after 1 s it is idle in Redis, but this consumer is still on it:
+        // reclaiming it here would count another delivery, and with one attempt allowed, dead-letter
+        // entries that succeed.
+        await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer",
+            new Dictionary<string, string?> { ["EventBus:MaxAttempts"] = "1", ["Child:DelayMs"] = "2500" });
+        await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher", withHandlers: false);
+        for (int i = 0; i < 3; i++)
+        {
+            await TestBus.PublishCountedAsync(publisher, "slow-" + i, 1);
+        }
+
+        await TestBus.WaitUntilAsync(async () => await TestBus.EffectsCountAsync(Db) == 3, "the three slow events were handled");
+        await TestBus.WaitUntilAsync(async () => await TestBus.PendingCountAsync(Db, TestCatalogue.CountersTopic, "consumer") == 0, "nothing is left pending");
+
+        Assert.Equal(0, await Db.StreamLengthOrZeroAsync("consumer.deadletter"));
+        var effects = await Db.HashGetAllAsync(CountedHandler.EffectsKey);
+        Assert.All(effects, e => Assert.Equal(1, (long)e.Value));
+    }
+
+    [Fact]
     public async Task A_duplicate_publish_of_the_same_event_has_its_effect_once()
     {
         await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -8,7 +9,9 @@ namespace Marketplace.EventBus.Redis;
 /// <c>XGROUP CREATE … 0 MKSTREAM</c>, then <c>XREADGROUP … COUNT BLOCK … &gt;</c> on a dedicated
 /// connection (a blocking read would stall the shared multiplexer), and every redeliver interval
 /// <c>XPENDING … IDLE</c> + <c>XCLAIM</c> of entries idle past the processing timeout, which are
-/// handed over again with their delivery count. Acknowledging is the handler's job.
+/// handed over again with their delivery count. Acknowledging is the handler's job. Entries this
+/// consumer is still handling are never reclaimed by it: a batch slower than the processing
+/// timeout is not handed over a second time, nor counted as another delivery.
 /// </summary>
 public sealed class StreamGroupReader(
     string group,
@@ -20,6 +23,9 @@ public sealed class StreamGroupReader(
     ILogger logger)
 {
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>(stream, entry id) of every entry handed to the handler and not yet returned.</summary>
+    private readonly ConcurrentDictionary<(string Stream, string Id), byte> _inFlight = new();
 
     /// <summary>Reads and reclaims until <paramref name="cancellationToken"/> fires, calling <paramref name="handle"/> per batch.</summary>
     public async Task RunAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
@@ -86,7 +92,7 @@ public sealed class StreamGroupReader(
                     var batch = ParseRead(reply);
                     if (batch.Count > 0)
                     {
-                        await handle(batch, cancellationToken);
+                        await HandleTrackedAsync(handle, batch, cancellationToken);
                     }
                 }
                 catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
@@ -148,7 +154,18 @@ public sealed class StreamGroupReader(
             foreach (var row in pending)
             {
                 var fields = (RedisResult[])row!;
-                deliveries[(string)fields[0]!] = (int)(long)fields[3];
+                string id = (string)fields[0]!;
+                if ((string?)fields[1] == consumer && _inFlight.ContainsKey((stream, id)))
+                {
+                    continue; // still being handled here: idle in Redis, not abandoned
+                }
+
+                deliveries[id] = (int)(long)fields[3];
+            }
+
+            if (deliveries.Count == 0)
+            {
+                return;
             }
 
             var claimArgs = new List<object> { (RedisKey)stream, group, consumer, minIdle };
@@ -174,10 +191,30 @@ public sealed class StreamGroupReader(
             }
 
             logger.LogInformation("Redelivering {Count} entries of {Stream} idle longer than {Timeout} ms", batch.Count, stream, minIdle);
-            await handle(batch, cancellationToken);
+            await HandleTrackedAsync(handle, batch, cancellationToken);
             if (pending.Length < options.QueueDepth)
             {
                 return;
+            }
+        }
+    }
+
+    private async Task HandleTrackedAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, IReadOnlyList<StreamDelivery> batch, CancellationToken cancellationToken)
+    {
+        foreach (var delivery in batch)
+        {
+            _inFlight.TryAdd((delivery.Stream, (string)delivery.Id!), 0);
+        }
+
+        try
+        {
+            await handle(batch, cancellationToken);
+        }
+        finally
+        {
+            foreach (var delivery in batch)
+            {
+                _inFlight.TryRemove((delivery.Stream, (string)delivery.Id!), out _);
             }
         }
     }
