@@ -51,6 +51,42 @@ public sealed class RoundTripTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(1, await TestBus.EffectsCountAsync(db));
         Assert.Equal(0, await db.StreamLengthOrZeroAsync("publisher:outbox"));
     }
+
+    [Fact]
+    public async Task A_consumer_group_deleted_under_a_running_consumer_is_recreated_and_nothing_is_done_twice()
+    {
+        var db = redis.Server.Admin.GetDatabase();
+        await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher", withHandlers: false);
+        await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer");
+        await TestBus.PublishCountedAsync(publisher, "before", 1);
+        await TestBus.WaitUntilAsync(async () => await TestBus.EffectsCountAsync(db) == 1, "the first event was handled");
+
+        await db.ExecuteAsync("XGROUP", "DESTROY", (RedisKey)TestCatalogue.CountersTopic, "consumer");
+        await TestBus.PublishCountedAsync(publisher, "after", 1);
+
+        // The group comes back from the start of the stream: the first entry is read again, and its
+        // "done" marker keeps its effect single.
+        await TestBus.WaitUntilAsync(async () => await TestBus.EffectsCountAsync(db) == 2, "the event after the deletion was handled");
+        await TestBus.WaitUntilAsync(async () => await TestBus.PendingCountAsync(db, TestCatalogue.CountersTopic, "consumer") == 0, "everything is acknowledged");
+        Assert.All(await db.HashGetAllAsync(CountedHandler.EffectsKey), e => Assert.Equal(1, (long)e.Value));
+        Assert.Equal(1, (long)await db.HashGetAsync(CountedHandler.CounterKey("before"), "total"));
+    }
+
+    [Fact]
+    public async Task Topic_streams_are_trimmed_to_about_MaxLenApprox_entries()
+    {
+        var db = redis.Server.Admin.GetDatabase();
+        await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher",
+            new Dictionary<string, string?> { ["EventBus:MaxLenApprox"] = "100" }, withHandlers: false);
+        for (int i = 0; i < 1000; i++)
+        {
+            await TestBus.PublishCountedAsync(publisher, "many", 1);
+        }
+
+        await TestBus.WaitUntilAsync(async () => (long)await db.ExecuteAsync("XLEN", "publisher:outbox") == 0, "the outbox was relayed");
+        long length = (long)await db.ExecuteAsync("XLEN", TestCatalogue.CountersTopic);
+        Assert.InRange(length, 100, 300); // of 1000 published; "~": Redis trims whole nodes of up to 100 entries
+    }
 }
 
 internal static class DatabaseExtensions
