@@ -51,8 +51,10 @@ internal sealed class LocalPlatform(string root, string configuration)
 
         RedisPort = FreeLoopbackPort();
         string port = RedisPort.ToString(CultureInfo.InvariantCulture);
-        var redis = ChildProcess.Start("redis", "redis-server",
-            ["--port", port, "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no"],
+        // In a session of its own (setsid), so the terminal's Ctrl-C reaches the services but not
+        // Redis: the services drain against a live Redis, and Redis is stopped last.
+        var redis = ChildProcess.Start("redis", "setsid",
+            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no"],
             new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
         _children.Add(redis);
         await WaitForRedisAsync(redis, RedisPort, cancellationToken);
