@@ -49,6 +49,27 @@ public sealed class PlatformServiceTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_call_in_flight_when_the_service_stops_finishes_and_new_calls_are_refused()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var service = await StartAsync(redis);
+        using var channel = GrpcChannel.ForAddress(service.GrpcAddress);
+        var client = new EchoClient(channel);
+        var inFlight = client.UnaryAsync(new EchoRequest { Message = "drained", DelayMs = 1500 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.True(await service.Services.GetRequiredService<EchoObservations>().WaitForAsync("deadline-set:drained"), "the call did not reach its handler");
+
+        // What SIGTERM does: the host stops, Kestrel stops accepting and waits for running requests
+        // (up to Platform:ShutdownTimeoutSeconds).
+        var stopping = service.App.StopAsync();
+        var reply = await inFlight;
+        await stopping;
+
+        Assert.Equal("drained", reply.Message);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new EchoRequest { Message = "too late" }));
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+    }
+
     private static Task<ServiceHost> StartAsync(RedisServer redis) => ServiceHost.StartAsync(
         "orders",
         redis.ConnectionString,
