@@ -66,6 +66,22 @@ public sealed class OrderRecordTests
     }
 
     [Fact]
+    public void Revisions_and_partial_refunds_are_not_penalties()
+    {
+        // SPEC 5.1: revisions, extensions and partial refunds count only through what the buyer says.
+        var order = new TestOrder { OrderId = "o-2", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero), DeliveredAfter = TimeSpan.FromDays(5) };
+        var plain = order.Snapshot(4, OrderState.Completed);
+        var revised = plain.Clone();
+        revised.RevisionCount = 3;
+        revised.RevisionsBeyondIncluded = 2;
+        revised.RevisionsDeclined = 1;
+        revised.DeliveryCount = 4;
+        revised.Refunded = new Money { CurrencyCode = "USD", AmountMinor = 5_000 };
+
+        Assert.Equal(OrderRecord.Empty.WithOrder(plain).ToFacts("o-2", Options.ToUsd), OrderRecord.Empty.WithOrder(revised).ToFacts("o-2", Options.ToUsd));
+    }
+
+    [Fact]
     public void An_amount_is_converted_with_the_configured_rate_and_minor_digits()
     {
         var options = ScoringOptions.Read(Settings(("ScoringService:Currencies:JPY:UsdPerUnit", "0.0067"), ("ScoringService:Currencies:JPY:MinorDigits", "0")));
