@@ -90,18 +90,10 @@ public sealed class ScoringHarness : IAsyncDisposable
             ["messaging"] = ["scoring"],
         }).WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(60));
 
-    public async Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
+    public Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
         where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse>
-    {
-        var headers = new Metadata();
-        if (bearer is not null)
-        {
-            headers.Add("authorization", bearer);
-        }
-
-        return await _channel.UnaryAsync<TRequest, TResponse>(Service.FindMethodByName(rpc), request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(30)));
-    }
+        where TResponse : IMessage<TResponse> =>
+        _channel.CallAsync<TRequest, TResponse>(Service.FindMethodByName(rpc), request, bearer);
 
     public Task<GigScore> GigScoreAsync(string gigId, string sellerId) =>
         CallAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = gigId }, Bearer(sellerId, CallerRole.Seller));

@@ -6,6 +6,7 @@ using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
+using Marketplace.Platform;
 
 namespace Marketplace.Scenario;
 
@@ -62,14 +63,7 @@ public sealed class PlatformClient : IDisposable
         where TResponse : IMessage<TResponse>
     {
         var method = service.FindMethodByName(rpc) ?? throw new ArgumentException($"{service.FullName} has no rpc {rpc}", nameof(rpc));
-        var headers = new Metadata();
-        if (bearer is not null)
-        {
-            headers.Add("authorization", bearer);
-        }
-
-        using var call = channel.UnaryAsync<TRequest, TResponse>(method, request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(30)));
-        return await call;
+        return await channel.CallAsync<TRequest, TResponse>(method, request, bearer);
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using Google.Protobuf.Reflection;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
+using Marketplace.Platform;
 using Marketplace.Testing;
 
 namespace Marketplace.Reviews.Tests.Service;
@@ -41,13 +42,6 @@ public sealed class ReviewsClient(GrpcChannel channel, string? bearer)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new()
     {
-        var headers = new Metadata();
-        if (bearer is not null)
-        {
-            headers.Add("authorization", bearer);
-        }
-
-        return await channel.UnaryAsync<TRequest, TResponse>(Service.FindMethodByName(method), request,
-            new CallOptions(headers, deadline: DateTime.UtcNow.AddSeconds(30)));
+        return await channel.CallAsync<TRequest, TResponse>(Service.FindMethodByName(method), request, bearer);
     }
 }

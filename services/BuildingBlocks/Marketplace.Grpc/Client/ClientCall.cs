@@ -204,7 +204,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState
         {
             _ when _deadline is { IsCancellationRequested: true } && !_options.CancellationToken.IsCancellationRequested
                 => new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"),
-            _ when _options.CancellationToken.IsCancellationRequested || (_disposed && e is OperationCanceledException)
+            // Whatever fails once the caller disposed the call (a read, the request pump) was cancelled by it.
+            _ when _options.CancellationToken.IsCancellationRequested || _disposed
                 => new Status(StatusCode.Cancelled, "Call canceled by the client."),
             RpcException rpc => rpc.Status,
             HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError } connect
