@@ -77,7 +77,7 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         foreach (var (gigId, ledger) in oracle.Ledgers)
         {
             var stored = await platform.Db.HashGetAllAsync($"scoring:gig:{{{gigId}}}");
-            var aggregate = Marketplace.Scoring.Store.GigRecord.FromHash(gigId, stored.ToDictionary(e => (string)e.Name!, e => e.Value)).Aggregate;
+            var aggregate = Marketplace.Scoring.Store.GigRecord.FromHash(gigId, Marketplace.Scoring.Store.HashFields.Of(stored)).Aggregate;
             Assert.Equal(ledger.Aggregate, aggregate);
         }
     }

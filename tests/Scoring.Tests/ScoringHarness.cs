@@ -120,7 +120,7 @@ public sealed class ScoringHarness : IAsyncDisposable
 
     /// <summary>The Gig's aggregate as Scoring stores it.</summary>
     public async Task<Engine.GigAggregate> AggregateAsync(string gigId) =>
-        GigRecord.FromHash(gigId, SellerStore.Fields(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId)))).Aggregate;
+        GigRecord.FromHash(gigId, HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId)))).Aggregate;
 
     /// <summary>
     /// Every scoring:* key with its content, one line per hash field, set or sorted-set member,

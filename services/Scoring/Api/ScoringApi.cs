@@ -59,8 +59,7 @@ public sealed class ScoringApi(
         LevelMetrics? metrics = null;
         if (caller.IsSelfOrPrivileged(request.SellerId))
         {
-            var score = Engine.SellerScore.Of((await sellers.ScoreGigsAsync(request.SellerId)).Select(g => g.Score)).Score;
-            metrics = await sellers.MetricsAsync(request.SellerId, score, clock.GetUtcNow());
+            metrics = await sellers.CurrentMetricsAsync(request.SellerId, clock.GetUtcNow());
         }
 
         return ScoringMessages.ToMessage(request.SellerId, record, metrics, Policy);
@@ -118,8 +117,7 @@ public sealed class ScoringApi(
 
             var now = clock.GetUtcNow();
             var record = await evaluator.StageTopRatedDecisionAsync(work, request.SellerId, request.Approve, now);
-            var score = Engine.SellerScore.Of((await sellers.ScoreGigsAsync(request.SellerId)).Select(g => g.Score)).Score;
-            var metrics = await sellers.MetricsAsync(request.SellerId, score, now);
+            var metrics = await sellers.CurrentMetricsAsync(request.SellerId, now);
             work.SetResult(IdempotentReply.Encode(digest, ScoringMessages.ToMessage(request.SellerId, record, metrics, Policy)));
         }, context.CancellationToken);
         return IdempotentReply.Decode((byte[])outcome.Result!, digest, ProtoSellerLevel.Parser, request.RequestId);

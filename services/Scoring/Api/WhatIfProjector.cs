@@ -26,7 +26,7 @@ public sealed class WhatIfProjector(RedisConnection redis, SellerStore sellers, 
         var ledger = new GigLedger(gig.GigId, Policy);
         foreach (var id in (await redis.Database.SetMembersAsync(ScoringKeys.GigOrders(gig.GigId))).Select(v => (string)v!).Order(StringComparer.Ordinal))
         {
-            var record = OrderRecord.FromHash(SellerStore.Fields(await redis.Database.HashGetAllAsync(ScoringKeys.Order(id))));
+            var record = OrderRecord.FromHash(HashFields.Of(await redis.Database.HashGetAllAsync(ScoringKeys.Order(id))));
             if (record.ToFacts(id, options.ToUsd) is { } facts)
             {
                 ledger.Upsert(facts);

@@ -145,8 +145,7 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
         foreach (var entry in candidates.Where(e => (string?)e.Element != orderId))
         {
             string id = entry.Element!;
-            var record = OrderRecord.FromHash((await redis.Database.HashGetAllAsync(ScoringKeys.Order(id)))
-                .ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal));
+            var record = OrderRecord.FromHash(HashFields.Of(await redis.Database.HashGetAllAsync(ScoringKeys.Order(id))));
             if ((long)entry.Score >= windowStart && record.ToFacts(id, options.ToUsd) is { } other)
             {
                 counted.Add(Count(work, null, id, OrderContribution.From(other, Policy, landmark)));

@@ -37,7 +37,7 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
     public async Task<PeerMeans> GetMeansAsync(PeerGroupKey group)
     {
         var entries = await redis.Database.HashGetAllAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix));
-        return MeansFrom(entries.ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal));
+        return MeansFrom(HashFields.Of(entries));
     }
 
     /// <summary>Number of scored Gigs in the group's ranking (ZCARD).</summary>

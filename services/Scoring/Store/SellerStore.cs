@@ -27,11 +27,11 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
         SellerRecord.FromHash(await work.ReadHashAsync(ScoringKeys.Seller(sellerId)));
 
     public async Task<SellerRecord> GetRecordAsync(string sellerId) =>
-        SellerRecord.FromHash(Fields(await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
+        SellerRecord.FromHash(HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
 
     public async Task<GigRecord?> GetGigAsync(string gigId)
     {
-        var gig = GigRecord.FromHash(gigId, Fields(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
+        var gig = GigRecord.FromHash(gigId, HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
         return gig.Exists ? gig : null;
     }
 
@@ -67,6 +67,10 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
         return scored;
     }
 
+    /// <summary>The level metrics of SPEC 5.4 now, with the seller's success score computed from their Gigs now.</summary>
+    public async Task<LevelMetrics> CurrentMetricsAsync(string sellerId, DateTimeOffset now) =>
+        await MetricsAsync(sellerId, SellerScore.Of((await ScoreGigsAsync(sellerId)).Select(g => g.Score)).Score, now);
+
     /// <summary>The level metrics of SPEC 5.4 now (rating and response rate over their windows).</summary>
     public async Task<LevelMetrics> MetricsAsync(string sellerId, double? successScore, DateTimeOffset now)
     {
@@ -77,7 +81,7 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
             .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
             .ToList();
 
-        var totals = Fields(await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
+        var totals = HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
         long Total(string name) => totals.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? (long)v : 0;
         var clients = await Db.SetLengthAsync(ScoringKeys.SellerClients(sellerId));
 
@@ -151,9 +155,6 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
         work.SetAdd(ScoringKeys.Sellers, sellerId);
         work.HashIncrement(ScoringKeys.DirtySellers, sellerId, 1);
     }
-
-    public static Dictionary<string, RedisValue> Fields(HashEntry[] entries) =>
-        entries.ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal);
 }
 
 /// <summary>A buyer-opened conversation as the response rate needs it: "version started-ms first-reply-ms|-".</summary>
