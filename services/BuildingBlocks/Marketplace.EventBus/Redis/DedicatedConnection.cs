@@ -13,6 +13,7 @@ internal static class DedicatedConnection
     {
         var config = ConfigurationOptions.Parse(configuration);
         config.AbortOnConnectFail = false;
+        config.Protocol = RedisProtocol.Resp2;
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.SyncTimeout = Math.Max(config.SyncTimeout, (int)options.ReadTimeout.TotalMilliseconds + 10_000);
         return ConnectionMultiplexer.Connect(config);
