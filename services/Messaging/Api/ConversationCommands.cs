@@ -32,6 +32,7 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
     /// </summary>
     public Task<ConversationMessage> StartAsync(ServerCallContext context, StartConversationRequest request)
     {
+        RequestFields.Id("counterpart_id", request.CounterpartId);
         bool aboutOrder = request.OrderId.Length > 0;
         if (aboutOrder)
         {
@@ -128,7 +129,7 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
             PartyRole.Seller => order.BuyerId,
             _ => throw Rejection.PermissionDenied($"only the buyer or the seller of order {shown} may start its conversation; caller is {caller}").ToException(),
         };
-        if (!string.IsNullOrEmpty(counterpartId) && counterpartId != other)
+        if (counterpartId != other)
         {
             throw Rejection.InvalidArgument($"counterpart_id must be the other party of order {shown} ({other})").ToException();
         }

@@ -132,6 +132,10 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id", o.Order, "", () => fx.StartAsync(buyer, Start(requestId: "")));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "text", o.Order, "", () => fx.StartAsync(buyer, Start(text: "  ")));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "counterpart_id", o.Order, "", () => fx.StartAsync(buyer, Start(counterpart: "someone-else")));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "counterpart_id must be at most 128 characters", o.Order, "",
+            () => fx.StartAsync(buyer, Start(counterpart: new string('s', 129))));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id must not contain control characters", o.Order, "",
+            () => fx.StartAsync(buyer, Start(orderId: o.Order + "\n")));
         await AssertRefusedAsync(StatusCode.NotFound, "ord-unknown", o.Order, "", () => fx.StartAsync(buyer, Start(orderId: "ord-unknown")));
         await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, "", () => fx.StartAsync(null, Start()));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer or the seller", o.Order, "",
@@ -152,6 +156,8 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await AssertRefusedAsync(StatusCode.InvalidArgument, "conversation_id", o.Order, conversation, () => fx.SendAsync(seller, "", "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "text", o.Order, conversation, () => fx.SendAsync(seller, conversation, "m-1", ""));
         await AssertRefusedAsync(StatusCode.NotFound, "conv-unknown", o.Order, conversation, () => fx.SendAsync(seller, "conv-unknown", "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, "conversation_id must be at most 128 characters", o.Order, conversation,
+            () => fx.SendAsync(seller, new string('c', 129), "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, conversation,
             () => fx.SendAsync(null, conversation, "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party", o.Order, conversation,
