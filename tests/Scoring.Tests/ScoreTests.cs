@@ -1,5 +1,7 @@
 using Marketplace.Contracts.Scoring.V1;
+using Marketplace.EventBus;
 using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
 using Xunit;
 using OrderCancellationInitiator = Marketplace.Contracts.Orders.V1.CancellationInitiator;
 using OrderCancellationReason = Marketplace.Contracts.Orders.V1.CancellationReason;
@@ -85,8 +87,8 @@ public sealed class ScoreTests
         static IEnumerable<string> Keep(IEnumerable<string> lines) => lines.Where(l =>
             !l.Contains(" evaluated=", StringComparison.Ordinal)
             && !l.Contains(" at=", StringComparison.Ordinal)
-            && !l.StartsWith("scoring:done:", StringComparison.Ordinal)
-            && !l.StartsWith("scoring:{evaluation}", StringComparison.Ordinal));
+            && !l.StartsWith(Names.DoneKey(ScoringHarness.AppId, ""), StringComparison.Ordinal)
+            && !l.StartsWith(ScoringKeys.Evaluation, StringComparison.Ordinal));
     }
 
     [Fact]
