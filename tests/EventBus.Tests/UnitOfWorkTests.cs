@@ -26,6 +26,9 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     private UnitOfWorkExecutor Executor()
     {
         _connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        // Connect now: RedisConnection connects synchronously on first use, which 24 units starting
+        // at once on a 2-core machine would wait for with every pool thread.
+        _ = _connection.Multiplexer;
         return new UnitOfWorkExecutor(_connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
     }
 
@@ -62,7 +65,7 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
         var outbox = Assert.Single(await TestBus.ReadStreamAsync(Db, "uow:outbox"));
         Assert.Equal<string>(
             ["topic", TestCatalogue.CountersTopic, "data", System.Text.Encoding.UTF8.GetString(first.Events[0].ToJsonBytes()), "metadata", "{}"],
-            outbox.Fields.Select(field => (string)field!).ToArray());
+            outbox.Values.SelectMany(field => new[] { (string)field.Name!, (string)field.Value! }).ToArray());
         Assert.Equal("response-1", (string?)await executor.GetResultAsync("request:r-1"));
     }
 
