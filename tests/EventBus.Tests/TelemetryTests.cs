@@ -3,6 +3,7 @@ using Marketplace.EventBus.ChildConsumer;
 using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.EventBus.Redis;
 using Marketplace.Testing;
+using Marketplace.Testing.Dapr;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -79,6 +80,34 @@ public sealed class TelemetryTests(RedisFixture redis) : IAsyncLifetime
             return Task.FromResult(Gauge(metrics, "marketplace.eventbus.consumer.pending", TestCatalogue.ItemsTopic, "renamer") == 0
                 && Gauge(metrics, "marketplace.eventbus.consumer.lag", TestCatalogue.ItemsTopic, "renamer") == 0);
         }, "the backlog gauges reported the consumer group's topic");
+    }
+
+    [Fact]
+    public async Task Through_the_sidecar_the_handler_span_continues_the_publishers_trace_from_the_traceparent_header()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(EventBusTelemetry.Name, Caller.Name).AddInMemoryExporter(spans).Build();
+        await using var sidecar = await DaprSidecarStandIn.StartAsync(new DaprSidecarOptions { Redis = redis.ConnectionString });
+        var daprMode = new Dictionary<string, string?>(sidecar.AppSettings) { ["EventBus:Transport"] = "Dapr" };
+        await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer", daprMode);
+        await sidecar.AttachAppAsync(consumer.HttpAddress);
+        await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher", daprMode, withHandlers: false);
+
+        CloudEvent published;
+        ActivitySpanId callSpan;
+        using (var call = Caller.StartActivity("CountSomething", ActivityKind.Server)!)
+        {
+            callSpan = call.SpanId;
+            published = await TestBus.PublishCountedAsync(publisher, "traced", 1);
+        }
+
+        await sidecar.WaitUntilAsync(s => s.Deliveries.Any(d => d.EventId == published.Id && d.AppStatus == "SUCCESS"), "the sidecar delivered the event");
+        tracing.ForceFlush();
+
+        var process = Assert.Single(spans, span => span.Source.Name == EventBusTelemetry.Name && span.TraceId == published.TraceParentTraceId());
+        Assert.Equal(callSpan, process.ParentSpanId);
+        Assert.Equal("dapr", process.GetTagItem("messaging.system"));
+        Assert.Equal(published.Id, process.GetTagItem("messaging.message.id"));
     }
 
     [Fact]
