@@ -109,6 +109,31 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sorted_set_score_read_is_a_condition_compared_as_a_number()
+    {
+        var executor = Executor();
+        await Db.SortedSetAddAsync("gigs:by-score", "g-3", 0.7);
+        int runs = 0;
+        var outcome = await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            double? score = await work.ReadSortedSetScoreAsync("gigs:by-score", "g-3");
+            double? missing = await work.ReadSortedSetScoreAsync("gigs:by-score", "g-none");
+            if (++runs == 1)
+            {
+                // Another writer moves the member between this read and the commit.
+                await Db.SortedSetAddAsync("gigs:by-score", "g-3", 0.1);
+            }
+
+            work.HashSet("gig:{g-3}", "seen", $"{score:R}/{missing?.ToString() ?? "none"}");
+        }, CancellationToken.None);
+
+        Assert.False(outcome.AlreadyDone);
+        // The change is caught; the second run commits although Redis answers ZSCORE "0.10000000000000001" for 0.1.
+        Assert.Equal(2, runs);
+        Assert.Equal("0.1/none", (string?)await Db.HashGetAsync("gig:{g-3}", "seen"));
+    }
+
+    [Fact]
     public async Task A_write_to_a_key_of_the_wrong_type_applies_nothing_and_names_the_key()
     {
         var executor = Executor();
