@@ -1,62 +1,40 @@
-using System.Globalization;
-using Marketplace.Hosting;
+using System.ComponentModel.DataAnnotations;
 using Marketplace.Orders.Domain;
-using Microsoft.Extensions.Configuration;
 
 namespace Marketplace.Orders;
 
 /// <summary>
-/// The Orders service's settings (section <c>Orders</c>): the lifecycle policy timings
-/// (SPEC 2, operator-tunable) and how often the timer sweeper looks for due orders. Read and
-/// validated once at start-up so a bad value stops the service with the key's name.
+/// The Orders service's settings (section <c>Orders</c>): the lifecycle policy timings of SPEC 2
+/// (operator-tunable, written as .NET time spans <c>d.hh:mm:ss</c>) and how often the timer loop
+/// looks for due orders. Bound and validated at start-up; a bad value stops the service naming the key.
 /// </summary>
-public sealed record OrdersOptions(OrderPolicy Policy, TimeSpan TimerSweepInterval)
+public sealed class OrdersOptions : IValidatableObject
 {
     public const string Section = "Orders";
 
-    /// <summary>Reads the section; throws <see cref="InvalidConfigurationException"/> naming each bad key.</summary>
-    public static OrdersOptions Read(IConfiguration configuration)
+    /// <summary>A delivered order the buyer neither accepts nor revises completes after this.</summary>
+    public TimeSpan AutoCompleteAfter { get; set; } = OrderPolicy.Default.AutoCompleteAfter;
+
+    /// <summary>A seller's extension request the buyer does not answer is accepted after this.</summary>
+    public TimeSpan ExtensionAutoAcceptAfter { get; set; } = OrderPolicy.Default.ExtensionAutoAcceptAfter;
+
+    [Range(10, 3_600_000, ErrorMessage = "must be a whole number of milliseconds from {1} to {2}")]
+    public int TimerSweepIntervalMs { get; set; } = 1000;
+
+    public OrderPolicy Policy => new(AutoCompleteAfter, ExtensionAutoAcceptAfter);
+
+    public TimeSpan TimerSweepInterval => TimeSpan.FromMilliseconds(TimerSweepIntervalMs);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var section = configuration.GetSection(Section);
-        var problems = new List<string>();
-        var autoComplete = ReadTimeSpan(section, "AutoCompleteAfter", OrderPolicy.Default.AutoCompleteAfter, problems);
-        var autoAccept = ReadTimeSpan(section, "ExtensionAutoAcceptAfter", OrderPolicy.Default.ExtensionAutoAcceptAfter, problems);
-        var sweep = TimeSpan.FromMilliseconds(1000);
-        if (section["TimerSweepIntervalMs"] is { Length: > 0 } sweepText)
+        if (AutoCompleteAfter <= TimeSpan.Zero || AutoCompleteAfter > TimeSpan.FromDays(365))
         {
-            if (int.TryParse(sweepText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms is >= 10 and <= 3_600_000)
-            {
-                sweep = TimeSpan.FromMilliseconds(ms);
-            }
-            else
-            {
-                problems.Add($"{Section}:TimerSweepIntervalMs must be a whole number of milliseconds from 10 to 3600000 (got '{sweepText}').");
-            }
+            yield return new ValidationResult("must be a time span from 00:00:00.001 to 365.00:00:00", [nameof(AutoCompleteAfter)]);
         }
 
-        var policy = new OrderPolicy(autoComplete, autoAccept);
-        problems.AddRange(policy.Validate().Select(p => $"{Section}:{p}"));
-        if (problems.Count > 0)
+        if (ExtensionAutoAcceptAfter <= TimeSpan.Zero || ExtensionAutoAcceptAfter > TimeSpan.FromDays(365))
         {
-            throw new InvalidConfigurationException(problems);
+            yield return new ValidationResult("must be a time span from 00:00:00.001 to 365.00:00:00", [nameof(ExtensionAutoAcceptAfter)]);
         }
-
-        return new OrdersOptions(policy, sweep);
-    }
-
-    private static TimeSpan ReadTimeSpan(IConfigurationSection section, string key, TimeSpan fallback, List<string> problems)
-    {
-        if (section[key] is not { Length: > 0 } text)
-        {
-            return fallback;
-        }
-
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        problems.Add($"{Section}:{key} must be a time span such as 3.00:00:00 (got '{text}').");
-        return fallback;
     }
 }

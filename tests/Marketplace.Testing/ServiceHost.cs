@@ -1,19 +1,31 @@
+using Grpc.Core;
+using Marketplace.Clients;
 using Marketplace.Hosting;
+using Marketplace.Platform;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 
 namespace Marketplace.Testing;
 
 /// <summary>
-/// One service running in-process on free loopback ports against a given Redis, built with
-/// the same <see cref="MarketplaceService.Build"/> as its Program. Stopped on dispose.
+/// One service running in-process on free loopback ports against a given Redis, put together
+/// as its Program.cs does (<c>AddServiceDefaults</c> + the service's parts, <c>MapServiceDefaults</c>
+/// + its gRPC service), with the test's settings applied last. Stopped on dispose.
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
+    private readonly Lazy<TypedClients> _clients;
+
     private ServiceHost(WebApplication app, int grpcPort, int httpPort)
     {
         App = app;
         GrpcPort = grpcPort;
         HttpPort = httpPort;
+        _clients = new Lazy<TypedClients>(() =>
+        {
+            var address = GrpcAddress;
+            return TypedClients.For(new PlatformTargets(address, address, address, address));
+        });
     }
 
     public WebApplication App { get; }
@@ -27,6 +39,10 @@ public sealed class ServiceHost : IAsyncDisposable
     public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
 
     public IServiceProvider Services => App.Services;
+
+    /// <summary>A typed client of this host (generated from protos/, built through the client factory).</summary>
+    public TClient Client<TClient>()
+        where TClient : ClientBase => _clients.Value.Get<TClient>();
 
     public static async Task<ServiceHost> StartAsync(
         string appId,
@@ -52,13 +68,24 @@ public sealed class ServiceHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = MarketplaceService.Build([], appId, configure ?? (_ => { }), map ?? (_ => { }), overrides);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.AddServiceDefaults(appId);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        map?.Invoke(app);
         await app.StartAsync();
         return new ServiceHost(app, grpcPort, httpPort);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_clients.IsValueCreated)
+        {
+            _clients.Value.Dispose();
+        }
+
         await App.StopAsync();
         await App.DisposeAsync();
     }

@@ -7,9 +7,8 @@ public static class TestIdentity
 {
     public const string SigningKey = "test-signing-key-of-at-least-thirty-two-bytes";
 
-    public static readonly TokenService Tokens = new(new IdentityOptions { SigningKey = System.Text.Encoding.UTF8.GetBytes(SigningKey) });
+    public static readonly TokenIssuer Tokens = new(SigningKey);
 
     /// <summary>A valid bearer value for <c>authorization</c> metadata.</summary>
-    public static string Bearer(string subject, params CallerRole[] roles) =>
-        "Bearer " + Tokens.Mint(subject, roles, TimeSpan.FromHours(1));
+    public static string Bearer(string subject, params CallerRole[] roles) => Tokens.Bearer(subject, roles);
 }

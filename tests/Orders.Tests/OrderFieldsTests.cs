@@ -1,4 +1,5 @@
 using Marketplace.Orders.Domain;
+using Marketplace.Orders.Store;
 using Xunit;
 using static Marketplace.Orders.Tests.Scenario;
 
@@ -13,7 +14,7 @@ public sealed class OrderFieldsTests
         var order = Accepted(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromHours(30)), T0.AddDays(1), Policy));
         order = Accepted(order.Cancel(Support, new() { Reason = Contracts.Orders.V1.CancellationReason.TermsViolation, Note = "spam" }, T0.AddDays(2)));
 
-        var fields = OrderFields.ToFields(order);
+        var fields = OrderFields.ToFields(order).Fields;
         var back = OrderFields.FromFields(fields);
 
         Assert.Equal("0", fields["cancellation.buyer_unresponsive"]);
@@ -25,7 +26,7 @@ public sealed class OrderFieldsTests
     [Fact]
     public void Missing_field_is_named()
     {
-        var fields = OrderFields.ToFields(Placed()).Where(f => f.Key != "due_at").ToDictionary();
+        var fields = OrderFields.ToFields(Placed()).Fields.Where(f => f.Key != "due_at").ToDictionary();
 
         var error = Assert.Throws<FormatException>(() => OrderFields.FromFields(fields));
 
@@ -35,7 +36,7 @@ public sealed class OrderFieldsTests
     [Fact]
     public void Bad_value_is_named()
     {
-        var fields = OrderFields.ToFields(Placed()).ToDictionary();
+        var fields = OrderFields.ToFields(Placed()).Fields.ToDictionary();
         fields["version"] = "seven";
 
         var error = Assert.Throws<FormatException>(() => OrderFields.FromFields(fields));

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Orders.Domain;
+using Marketplace.Orders.Store;
 using Xunit;
 using static Marketplace.Orders.Tests.Scenario;
 using Order = Marketplace.Orders.Domain.Order;
@@ -84,10 +85,10 @@ public sealed class OrderPropertyTests
             {
                 now = now.AddHours(step % 40);
                 order = Run(order, step, now, ref resolutionIds).State ?? order;
-                var fields = OrderFields.ToFields(order);
+                var fields = OrderFields.ToFields(order).Fields;
                 var back = OrderFields.FromFields(fields);
                 Assert.Equal(OrderSnapshot.ToMessage(order), OrderSnapshot.ToMessage(back));
-                Assert.Equal(fields, OrderFields.ToFields(back));
+                Assert.Equal(fields, OrderFields.ToFields(back).Fields);
             }
         }));
     }

@@ -12,6 +12,9 @@ public enum RejectionKind
     FailedPrecondition,
     PermissionDenied,
     AlreadyExists,
+
+    /// <summary>A dependency is away for now; the same request may succeed later.</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -29,4 +32,26 @@ public sealed record Rejection(RejectionKind Kind, string Message)
     public static Rejection PermissionDenied(string message) => new(RejectionKind.PermissionDenied, message);
 
     public static Rejection AlreadyExists(string message) => new(RejectionKind.AlreadyExists, message);
+
+    public static Rejection Unavailable(string message) => new(RejectionKind.Unavailable, message);
+}
+
+/// <summary>
+/// A <see cref="Domain.Rejection"/> thrown: how the API layer ends a call that the domain (or a
+/// request check) refused. The platform's gRPC status interceptor turns it into the status of
+/// its kind with its message, in one place.
+/// </summary>
+public sealed class RejectedException(Rejection rejection) : Exception(rejection.Message)
+{
+    public Rejection Rejection { get; } = rejection;
+}
+
+public static class RejectionExtensions
+{
+    public static RejectedException ToException(this Rejection rejection) => new(rejection);
+
+    /// <summary>The accepted state, or the rejection thrown.</summary>
+    public static T OrThrow<T>(this Decision<T> decision)
+        where T : class =>
+        decision.State ?? throw decision.Rejection!.ToException();
 }

@@ -1,116 +1,50 @@
-using System.Globalization;
+using System.ComponentModel.DataAnnotations;
 using System.Net;
-using Microsoft.Extensions.Configuration;
+using Marketplace.Hosting.Configuration;
 
 namespace Marketplace.Hosting;
 
 /// <summary>
-/// The settings every service reads from the <c>Platform</c> configuration section
-/// (appsettings.json, then environment variables such as <c>Platform__GrpcPort</c>).
+/// The settings every service reads from the <c>Platform</c> section (appsettings.json, then
+/// environment variables such as <c>Platform__GrpcPort</c>).
 /// </summary>
-public sealed record PlatformOptions
+public sealed class PlatformOptions : IValidatableObject
 {
     public const string Section = "Platform";
 
     /// <summary>The service's app id: Dapr app id, consumer group, event source, Redis key prefix.</summary>
-    public required string AppId { get; init; }
+    [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "must be 1-63 lowercase letters, digits and '-'")]
+    public string AppId { get; set; } = "";
 
     /// <summary>Address both listeners bind to. 0.0.0.0 in a pod; 127.0.0.1 for local runs and tests.</summary>
-    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+    [IpAddress]
+    public string BindAddress { get; set; } = "0.0.0.0";
 
-    /// <summary>HTTP/2-only listener (prior knowledge) for gRPC.</summary>
-    public int GrpcPort { get; init; }
+    /// <summary>HTTP/2-only listener (prior knowledge, h2c) for gRPC.</summary>
+    [Range(1, 65535, ErrorMessage = "must be a port number from {1} to {2}")]
+    public int GrpcPort { get; set; } = 5000;
 
     /// <summary>HTTP/1.1 listener for /healthz, /readyz and the Dapr endpoints.</summary>
-    public int HttpPort { get; init; }
+    [Range(1, 65535, ErrorMessage = "must be a port number from {1} to {2}")]
+    public int HttpPort { get; set; } = 8080;
 
-    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>.</summary>
-    public required string Redis { get; init; }
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or <c>redis:6379,password=…</c>.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "is required (a StackExchange.Redis configuration string such as '127.0.0.1:6379')")]
+    public string Redis { get; set; } = "";
 
     /// <summary>How long in-flight work may take to finish after SIGTERM.</summary>
-    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    [Range(1, 300, ErrorMessage = "must be a whole number of seconds from {1} to {2}")]
+    public int ShutdownTimeoutSeconds { get; set; } = 20;
 
-    /// <summary>
-    /// Reads and validates the section. Every problem is reported with the full key name, so
-    /// an operator can fix the deployment without reading code.
-    /// </summary>
-    public static PlatformOptions Read(IConfiguration configuration, string defaultAppId)
+    public IPAddress BindIpAddress => IPAddress.Parse(BindAddress);
+
+    public TimeSpan ShutdownTimeout => TimeSpan.FromSeconds(ShutdownTimeoutSeconds);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var section = configuration.GetSection(Section);
-        var errors = new List<string>();
-
-        string appId = section["AppId"] is { Length: > 0 } id ? id : defaultAppId;
-        if (!IsValidAppId(appId))
+        if (GrpcPort == HttpPort)
         {
-            errors.Add($"{Section}:AppId must be lowercase letters, digits and '-' (got '{appId}').");
+            yield return new ValidationResult($"must differ from {Section}:HttpPort (both are {GrpcPort})", [nameof(GrpcPort)]);
         }
-
-        var bind = IPAddress.Any;
-        if (section["BindAddress"] is { Length: > 0 } bindText && !IPAddress.TryParse(bindText, out bind!))
-        {
-            errors.Add($"{Section}:BindAddress must be an IP address (got '{bindText}').");
-            bind = IPAddress.Any;
-        }
-
-        int grpcPort = ReadPort(section, "GrpcPort", 5000, errors);
-        int httpPort = ReadPort(section, "HttpPort", 8080, errors);
-        if (grpcPort == httpPort && grpcPort != 0)
-        {
-            errors.Add($"{Section}:GrpcPort and {Section}:HttpPort must differ (both {grpcPort}).");
-        }
-
-        string redis = section["Redis"] ?? "";
-        if (string.IsNullOrWhiteSpace(redis))
-        {
-            errors.Add($"{Section}:Redis is required (a StackExchange.Redis configuration string such as '127.0.0.1:6379').");
-        }
-
-        var shutdown = TimeSpan.FromSeconds(20);
-        if (section["ShutdownTimeoutSeconds"] is { Length: > 0 } shutdownText)
-        {
-            if (!int.TryParse(shutdownText, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) || seconds is < 1 or > 300)
-            {
-                errors.Add($"{Section}:ShutdownTimeoutSeconds must be a whole number from 1 to 300 (got '{shutdownText}').");
-            }
-            else
-            {
-                shutdown = TimeSpan.FromSeconds(seconds);
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new InvalidConfigurationException(errors);
-        }
-
-        return new PlatformOptions
-        {
-            AppId = appId,
-            BindAddress = bind,
-            GrpcPort = grpcPort,
-            HttpPort = httpPort,
-            Redis = redis,
-            ShutdownTimeout = shutdown,
-        };
     }
-
-    private static int ReadPort(IConfigurationSection section, string key, int fallback, List<string> errors)
-    {
-        string? text = section[key];
-        if (string.IsNullOrEmpty(text))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-        {
-            errors.Add($"{Section}:{key} must be a port number from 1 to 65535 (got '{text}').");
-            return fallback;
-        }
-
-        return port;
-    }
-
-    private static bool IsValidAppId(string appId) =>
-        appId.Length is > 0 and <= 63 && appId.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 }

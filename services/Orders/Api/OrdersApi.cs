@@ -1,129 +1,115 @@
 using System.Globalization;
+using Grpc.Core;
 using Marketplace.Contracts.Orders.V1;
-using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
 using Marketplace.Orders.Domain;
 using Marketplace.Orders.Store;
 using Marketplace.Platform;
+using Marketplace.Platform.Grpc;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Orders.Api;
 
 /// <summary>
-/// The gRPC surface of marketplace.orders.v1.OrdersService. Each method authenticates the
-/// caller and hands the command to <see cref="OrderCommands"/> (idempotent unit of work) with
-/// the matching domain method; reads go straight to the store. Every RPC of the proto is
-/// implemented: the domain covers the whole designed surface.
+/// marketplace.orders.v1.OrdersService. Every RPC needs an authenticated caller (authorization
+/// runs before the method: UNAUTHENTICATED / PERMISSION_DENIED); each command hands the domain
+/// method to <see cref="OrderCommands"/> (idempotent unit of work), reads go to the store.
+/// Refusals are thrown as domain rejections and become statuses in the platform's interceptor.
 /// </summary>
-public sealed class OrdersApi(CallerAuthenticator authenticator, OrderCommands commands, OrderStore store, OrdersOptions options)
+[Authorize]
+public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions<OrdersOptions> options)
+    : OrdersService.OrdersServiceBase
 {
     private const int DefaultPageSize = 20;
     private const int MaxPageSize = 100;
 
-    private OrderPolicy Policy => options.Policy;
+    private Domain.OrderPolicy Policy => options.Value.Policy;
 
-    public async Task<OrderMessage> PlaceOrder(PlaceOrderRequest request, ServerCallContext context)
+    [Authorize(Policy = CallerIdentity.Buyer)]
+    public override Task<OrderMessage> PlaceOrder(PlaceOrderRequest request, ServerCallContext context) =>
+        commands.PlaceAsync(context, request);
+
+    public override Task<OrderMessage> SubmitRequirements(SubmitRequirementsRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.SubmitRequirements(actor, request.Requirements, now));
+
+    public override Task<OrderMessage> StartWork(StartWorkRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.StartWork(actor, now));
+
+    public override Task<OrderMessage> DeliverOrder(DeliverOrderRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.Deliver(actor, now, Policy));
+
+    public override Task<OrderMessage> RequestRevision(RequestRevisionRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.RequestRevision(actor, request.Details, now));
+
+    public override Task<OrderMessage> DeclineRevision(DeclineRevisionRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.DeclineRevision(actor, now, Policy));
+
+    public override Task<OrderMessage> AcceptDelivery(AcceptDeliveryRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.AcceptDelivery(actor, now));
+
+    public override Task<OrderMessage> CancelOrder(CancelOrderRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.Cancel(actor, request, now));
+
+    public override async Task<OrderMessage> GetOrder(GetOrderRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthenticateAsync(context);
-        return await commands.PlaceAsync(caller, request, context.CancellationToken);
-    }
-
-    public async Task<OrderMessage> SubmitRequirements(SubmitRequirementsRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(SubmitRequirements),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.SubmitRequirements(actor, request.Requirements, now), context.CancellationToken);
-
-    public async Task<OrderMessage> StartWork(StartWorkRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(StartWork),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.StartWork(actor, now), context.CancellationToken);
-
-    public async Task<OrderMessage> DeliverOrder(DeliverOrderRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(DeliverOrder),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.Deliver(actor, now, Policy), context.CancellationToken);
-
-    public async Task<OrderMessage> RequestRevision(RequestRevisionRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(RequestRevision),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.RequestRevision(actor, request.Details, now), context.CancellationToken);
-
-    public async Task<OrderMessage> DeclineRevision(DeclineRevisionRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(DeclineRevision),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.DeclineRevision(actor, now, Policy), context.CancellationToken);
-
-    public async Task<OrderMessage> AcceptDelivery(AcceptDeliveryRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(AcceptDelivery),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.AcceptDelivery(actor, now), context.CancellationToken);
-
-    public async Task<OrderMessage> CancelOrder(CancelOrderRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(CancelOrder),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.Cancel(actor, request, now), context.CancellationToken);
-
-    public async Task<OrderMessage> GetOrder(GetOrderRequest request, ServerCallContext context)
-    {
-        var caller = await authenticator.AuthenticateAsync(context);
-        if (string.IsNullOrWhiteSpace(request.OrderId))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "order_id must not be empty"));
-        }
-
+        RequestFields.Id("order_id", request.OrderId);
+        var caller = context.Caller();
         var order = await store.GetAsync(request.OrderId)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"order {request.OrderId} not found"));
-        if (order.AllowRead(ActingParty.On(order, caller)) is { } refused)
+            ?? throw Rejection.NotFound($"order {RequestFields.Shown(request.OrderId)} not found").ToException();
+        if (order.AllowRead(ActingParty.On(caller, order.BuyerId, order.SellerId)) is { } refused)
         {
-            throw refused.ToRpcException();
+            throw refused.ToException();
         }
 
         return OrderSnapshot.ToMessage(order);
     }
 
-    public async Task<OrderMessage> OpenResolution(OpenResolutionRequest request, ServerCallContext context)
+    public override Task<OrderMessage> OpenResolution(OpenResolutionRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthenticateAsync(context);
         var resolutionId = "res-" + Guid.CreateVersion7().ToString("N");
-        return await commands.RunAsync(caller, nameof(OpenResolution), request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.OpenResolution(actor, resolutionId, request, now, Policy), context.CancellationToken);
+        return commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.OpenResolution(actor, resolutionId, request, now, Policy));
     }
 
-    public async Task<OrderMessage> RespondToResolution(RespondToResolutionRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(RespondToResolution),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.RespondToResolution(actor, request.ResolutionId, request.Accept, now), context.CancellationToken);
+    public override Task<OrderMessage> RespondToResolution(RespondToResolutionRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.RespondToResolution(actor, request.ResolutionId, request.Accept, now));
 
-    public async Task<OrderMessage> EscalateResolution(EscalateResolutionRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(EscalateResolution),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.EscalateResolution(actor, request.ResolutionId, now), context.CancellationToken);
+    public override Task<OrderMessage> EscalateResolution(EscalateResolutionRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.EscalateResolution(actor, request.ResolutionId, now));
 
-    public async Task<OrderMessage> ResolveDispute(ResolveDisputeRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(ResolveDispute),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.ResolveDispute(actor, request.ResolutionId, request.Grant, request.InSellersFavour, now),
-            context.CancellationToken);
+    public override Task<OrderMessage> ResolveDispute(ResolveDisputeRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.ResolveDispute(actor, request.ResolutionId, request.Grant, request.InSellersFavour, now));
 
-    public async Task<OrderMessage> RecordSupportContact(RecordSupportContactRequest request, ServerCallContext context) =>
-        await commands.RunAsync(await authenticator.AuthenticateAsync(context), nameof(RecordSupportContact),
-            request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.RecordSupportContact(actor, now), context.CancellationToken);
+    public override Task<OrderMessage> RecordSupportContact(RecordSupportContactRequest request, ServerCallContext context) =>
+        commands.RunAsync(context, request.RequestId, request.OrderId, request,
+            (order, actor, now) => order.RecordSupportContact(actor, now));
 
     /// <summary>The caller's own orders (as buyer or seller), newest first; page_token is an offset.</summary>
-    public async Task<ListOrdersResponse> ListOrders(ListOrdersRequest request, ServerCallContext context)
+    public override async Task<ListOrdersResponse> ListOrders(ListOrdersRequest request, ServerCallContext context)
     {
-        var caller = await authenticator.AuthenticateAsync(context);
+        var caller = context.Caller();
         if (request.PageSize is < 0 or > MaxPageSize)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"page_size must be from 0 (default {DefaultPageSize}) to {MaxPageSize} (was {request.PageSize})"));
+            throw Rejection.InvalidArgument($"page_size must be from 0 (default {DefaultPageSize}) to {MaxPageSize} (was {request.PageSize})").ToException();
         }
 
         long offset = 0;
         if (request.PageToken.Length > 0
-            && !long.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+            && (!long.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset > int.MaxValue))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "page_token is not a token returned by ListOrders"));
+            throw Rejection.InvalidArgument("page_token is not a token returned by ListOrders").ToException();
         }
 
         int size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;

@@ -84,17 +84,17 @@ public static class CancellationRules
             return ChargebackReasons.Contains(reason)
                 ? null
                 : Rejection.InvalidArgument(
-                    $"reason {Names.Of(reason)}: internal callers record chargebacks only (CANCELLATION_REASON_CHARGEBACK_FRAUD or CANCELLATION_REASON_CHARGEBACK_DISPUTE)");
+                    $"reason {Names.Proto(reason)}: internal callers record chargebacks only (CANCELLATION_REASON_CHARGEBACK_FRAUD or CANCELLATION_REASON_CHARGEBACK_DISPUTE)");
         }
 
         if (ChargebackReasons.Contains(reason))
         {
-            return Rejection.InvalidArgument($"reason {Names.Of(reason)}: chargebacks are recorded by the payment system only");
+            return Rejection.InvalidArgument($"reason {Names.Proto(reason)}: chargebacks are recorded by the payment system only");
         }
 
         if (role != PartyRole.Support && SupportOnlyReasons.Contains(reason))
         {
-            return Rejection.InvalidArgument($"reason {Names.Of(reason)} is a support decision; {Names.Of(role)} may not give it");
+            return Rejection.InvalidArgument($"reason {Names.Proto(reason)} is a support decision; {Names.Of(role)} may not give it");
         }
 
         if (role != PartyRole.Support && reason == CancellationReason.MutualAgreement)
@@ -118,7 +118,7 @@ public static class CancellationRules
         if (ChargebackReasons.Contains(reason) || SupportOnlyReasons.Contains(reason))
         {
             return Rejection.InvalidArgument(
-                $"cancellation_reason {Names.Of(reason)} cannot be requested by a party; it is recorded by support or payments");
+                $"cancellation_reason {Names.Proto(reason)} cannot be requested by a party; it is recorded by support or payments");
         }
 
         return CheckBuyerNotSelfUnresponsive(role, reason, buyerUnresponsive: false);

@@ -22,7 +22,7 @@ public sealed partial record Order
     {
         if (!roles.Contains(caller.Role))
         {
-            var allowed = string.Join(", ", roles.Select(Names.Of));
+            var allowed = string.Join(", ", roles.Select(Names.Of<PartyRole>));
             return Rejection.PermissionDenied(
                 $"'{command}' on order {OrderId} may be issued by {allowed} only, not by {Names.Of(caller.Role)} {caller.Id}");
         }
@@ -37,7 +37,7 @@ public sealed partial record Order
         states.Contains(State)
             ? null
             : Rejection.FailedPrecondition(
-                $"order {OrderId} is in state '{Names.Of(State)}'; '{command}' needs '{string.Join("' or '", states.Select(Names.Of))}'");
+                $"order {OrderId} is in state '{Names.Of(State)}'; '{command}' needs '{string.Join("' or '", states.Select(Names.Of<OrderState>))}'");
 
     private Rejection? RequireOpen(string command) =>
         IsClosed

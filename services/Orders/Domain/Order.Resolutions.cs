@@ -274,7 +274,7 @@ public sealed partial record Order
         statuses.Contains(resolution.Status)
             ? null
             : Rejection.FailedPrecondition(
-                $"resolution {resolution.ResolutionId} is '{Names.Of(resolution.Status)}'; '{command}' needs '{string.Join("' or '", statuses.Select(Names.Of))}'");
+                $"resolution {resolution.ResolutionId} is '{Names.Of(resolution.Status)}'; '{command}' needs '{string.Join("' or '", statuses.Select(Names.Of<ResolutionStatus>))}'");
 
     private Order Replace(Resolution resolution) =>
         this with

@@ -9,7 +9,7 @@ namespace Marketplace.Orders.Domain;
 /// value with <see cref="Version"/> increased once per published event, so the store can
 /// write it with its events atomically and consumers can order events by version.
 /// The fields are simple values so the store can keep the order as a flat hash
-/// (<see cref="OrderFields"/>).
+/// (<see cref="Store.OrderFields"/>).
 /// </summary>
 public sealed partial record Order
 {

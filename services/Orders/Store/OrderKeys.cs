@@ -6,7 +6,7 @@ namespace Marketplace.Orders.Store;
 /// </summary>
 public static class OrderKeys
 {
-    /// <summary>The order hash, fields as written by <see cref="Domain.OrderFields"/>.</summary>
+    /// <summary>The order hash, fields as written by <see cref="OrderFields"/>.</summary>
     public static string Order(string orderId) => $"orders:{{{orderId}}}";
 
     /// <summary>Sorted set of the order ids of one account (as buyer or seller), scored by creation time (ms).</summary>
@@ -14,4 +14,7 @@ public static class OrderKeys
 
     /// <summary>Sorted set of order ids scored by the time (ms, rounded up) their next policy timer is due.</summary>
     public const string Timers = "orders:timers";
+
+    /// <summary>Hash of order id → why its timer was parked (it failed repeatedly), for support.</summary>
+    public const string ParkedTimers = "orders:timers:parked";
 }

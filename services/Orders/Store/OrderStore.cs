@@ -9,6 +9,9 @@ using ResolutionStatus = Marketplace.Contracts.Orders.V1.ResolutionStatus;
 
 namespace Marketplace.Orders.Store;
 
+/// <summary>An order whose next policy timer is due: its id and the due time (Unix ms) it is scheduled at.</summary>
+public readonly record struct DueTimer(string OrderId, long DueMs);
+
 /// <summary>
 /// Reads orders from Redis and stages their changes in a <see cref="UnitOfWork"/>: the order
 /// hash, the account index, the timer entry and the order's events are committed together
@@ -20,14 +23,14 @@ public sealed class OrderStore(RedisConnection redis)
     public static async Task<Order?> ReadAsync(UnitOfWork work, string orderId)
     {
         var fields = await work.ReadHashAsync(OrderKeys.Order(orderId));
-        return fields.Count == 0 ? null : OrderFields.FromFields(fields.ToDictionary(f => f.Key, f => (string)f.Value!));
+        return fields.Count == 0 ? null : OrderFields.FromFields(fields.ToDictionary(f => f.Key, f => (string)f.Value!, StringComparer.Ordinal));
     }
 
     /// <summary>The current order outside any unit of work (reads), or null when unknown.</summary>
     public async Task<Order?> GetAsync(string orderId)
     {
         var entries = await redis.Database.HashGetAllAsync(OrderKeys.Order(orderId));
-        return entries.Length == 0 ? null : OrderFields.FromFields(entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!));
+        return entries.Length == 0 ? null : OrderFields.FromFields(entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
     }
 
     /// <summary>Order ids of an account, newest first.</summary>
@@ -39,11 +42,21 @@ public sealed class OrderStore(RedisConnection redis)
     }
 
     /// <summary>Order ids whose next timer is due at or before <paramref name="now"/>, earliest first.</summary>
-    public async Task<IReadOnlyList<(string OrderId, long DueMs)>> DueTimersAsync(DateTimeOffset now, int take)
+    public async Task<IReadOnlyList<DueTimer>> DueTimersAsync(DateTimeOffset now, int take)
     {
         var entries = await redis.Database.SortedSetRangeByScoreWithScoresAsync(
             OrderKeys.Timers, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: take);
-        return entries.Select(e => ((string)e.Element!, (long)e.Score)).ToList();
+        return entries.Select(e => new DueTimer((string)e.Element!, (long)e.Score)).ToList();
+    }
+
+    /// <summary>Takes a timer that keeps failing out of the schedule and records why, in one transaction.</summary>
+    public async Task ParkTimerAsync(DueTimer timer, string error, DateTimeOffset now)
+    {
+        var transaction = redis.Database.CreateTransaction();
+        _ = transaction.SortedSetRemoveAsync(OrderKeys.Timers, timer.OrderId);
+        _ = transaction.HashSetAsync(OrderKeys.ParkedTimers, timer.OrderId,
+            $"{now.ToUniversalTime():O} due {DateTimeOffset.FromUnixTimeMilliseconds(timer.DueMs):O}: {error}");
+        await transaction.ExecuteAsync();
     }
 
     /// <summary>
@@ -66,7 +79,7 @@ public sealed class OrderStore(RedisConnection redis)
     {
         var key = OrderKeys.Order(order.OrderId);
         work.KeyDelete(key);
-        work.HashSet(key, OrderFields.ToFields(order).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        work.HashSet(key, OrderFields.ToFields(order).Entries);
         if (NextTimer(order) is { } due)
         {
             work.SortedSetAdd(OrderKeys.Timers, order.OrderId, CeilingMs(due));

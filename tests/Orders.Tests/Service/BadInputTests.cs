@@ -1,9 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
-using Marketplace.Grpc;
+using Grpc.Core;
 using Marketplace.Orders.Store;
 using Marketplace.Testing;
+using static Marketplace.Clients.PlatformClients;
 using Xunit;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
@@ -38,24 +39,23 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
     public static readonly IReadOnlyDictionary<string, Command> Commands = new[]
     {
         new Command("SubmitRequirements", OrderState.Placed, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
-            (h, id, req, token) => h.CallAsync("SubmitRequirements", new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = "r" }, token),
+            (h, id, req, token) => h.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = "r" }, Authorization(token)).ResponseAsync,
             "requirements",
-            (h, id, req, token) => h.CallAsync("SubmitRequirements", new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = " " }, token)),
+            (h, id, req, token) => h.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = req, OrderId = id, Requirements = " " }, Authorization(token)).ResponseAsync),
         new Command("StartWork", OrderState.RequirementsSubmitted, OrderState.Placed, "placed", p => p.Seller, p => p.Buyer,
-            (h, id, req, token) => h.CallAsync("StartWork", new StartWorkRequest { RequestId = req, OrderId = id }, token)),
+            (h, id, req, token) => h.Client.StartWorkAsync(new StartWorkRequest { RequestId = req, OrderId = id }, Authorization(token)).ResponseAsync),
         new Command("DeliverOrder", OrderState.InProgress, OrderState.Placed, "placed", p => p.Seller, p => p.Buyer,
-            (h, id, req, token) => h.CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = req, OrderId = id }, token)),
+            (h, id, req, token) => h.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = req, OrderId = id }, Authorization(token)).ResponseAsync),
         new Command("RequestRevision", OrderState.Delivered, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
-            (h, id, req, token) => h.CallAsync("RequestRevision", new RequestRevisionRequest { RequestId = req, OrderId = id, Details = "d" }, token),
+            (h, id, req, token) => h.Client.RequestRevisionAsync(new RequestRevisionRequest { RequestId = req, OrderId = id, Details = "d" }, Authorization(token)).ResponseAsync,
             "details",
-            (h, id, req, token) => h.CallAsync("RequestRevision", new RequestRevisionRequest { RequestId = req, OrderId = id }, token)),
+            (h, id, req, token) => h.Client.RequestRevisionAsync(new RequestRevisionRequest { RequestId = req, OrderId = id }, Authorization(token)).ResponseAsync),
         new Command("AcceptDelivery", OrderState.Delivered, OrderState.InProgress, "in_progress", p => p.Buyer, p => p.Seller,
-            (h, id, req, token) => h.CallAsync("AcceptDelivery", new AcceptDeliveryRequest { RequestId = req, OrderId = id }, token)),
+            (h, id, req, token) => h.Client.AcceptDeliveryAsync(new AcceptDeliveryRequest { RequestId = req, OrderId = id }, Authorization(token)).ResponseAsync),
         new Command("CancelOrder", OrderState.InProgress, OrderState.Completed, "completed", p => p.Seller, null,
-            (h, id, req, token) => h.CallAsync("CancelOrder",
-                new CancelOrderRequest { RequestId = req, OrderId = id, Reason = CancellationReason.SellerUnableToDeliver }, token),
+            (h, id, req, token) => h.Client.CancelOrderAsync(new CancelOrderRequest { RequestId = req, OrderId = id, Reason = CancellationReason.SellerUnableToDeliver }, Authorization(token)).ResponseAsync,
             "reason",
-            (h, id, req, token) => h.CallAsync("CancelOrder", new CancelOrderRequest { RequestId = req, OrderId = id }, token)),
+            (h, id, req, token) => h.Client.CancelOrderAsync(new CancelOrderRequest { RequestId = req, OrderId = id }, Authorization(token)).ResponseAsync),
     }.ToDictionary(c => c.Rpc);
 
     public static TheoryData<string> AllCommands => [.. Commands.Keys];
@@ -131,7 +131,7 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_caller_who_is_not_a_party_is_permission_denied(string rpc)
     {
         var (command, parties, id, before) = await ArrangeAsync(rpc, valid: true);
-        await AssertRefusedAsync(StatusCode.PermissionDenied, "may not act on order",
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "may be issued by",
             () => command.Send(_orders, id, OrdersHarness.NewRequestId(), parties.Stranger));
         Assert.Equal(before, await _orders.StoredAsync(id));
     }
@@ -169,7 +169,7 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
             case "revisions_included": request.RevisionsIncluded = -1; break;
         }
 
-        await AssertRefusedAsync(StatusCode.InvalidArgument, field, () => _orders.CallAsync("PlaceOrder", request, parties.Buyer));
+        await AssertRefusedAsync(StatusCode.InvalidArgument, field, () => _orders.Client.PlaceOrderAsync(request, Authorization(parties.Buyer)).ResponseAsync);
         await AssertNothingPlacedAsync(parties);
     }
 
@@ -178,9 +178,9 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
     {
         var parties = new Parties();
         await AssertRefusedAsync(StatusCode.Unauthenticated, "",
-            () => _orders.CallAsync("PlaceOrder", OrdersHarness.ValidPlacement(parties), null));
-        await AssertRefusedAsync(StatusCode.PermissionDenied, "buyer role",
-            () => _orders.CallAsync("PlaceOrder", OrdersHarness.ValidPlacement(parties), parties.BuyerWithoutBuyerRole));
+            () => _orders.Client.PlaceOrderAsync(OrdersHarness.ValidPlacement(parties), Authorization(null)).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "needs the role buyer",
+            () => _orders.Client.PlaceOrderAsync(OrdersHarness.ValidPlacement(parties), Authorization(parties.BuyerWithoutBuyerRole)).ResponseAsync);
         await AssertNothingPlacedAsync(parties);
     }
 
@@ -189,14 +189,14 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
     {
         var parties = new Parties();
         var order = await _orders.PlaceAsync(parties);
-        await AssertRefusedAsync(StatusCode.PermissionDenied, "may not act on order",
-            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = order.OrderId }, parties.Stranger));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "may be issued by",
+            () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = order.OrderId }, Authorization(parties.Stranger)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.NotFound, "ord-nope",
-            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = "ord-nope" }, parties.Support));
+            () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = "ord-nope" }, Authorization(parties.Support)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id",
-            () => _orders.CallAsync("GetOrder", new GetOrderRequest(), parties.Buyer));
+            () => _orders.Client.GetOrderAsync(new GetOrderRequest(), Authorization(parties.Buyer)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.Unauthenticated, "",
-            () => _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = order.OrderId }, null));
+            () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = order.OrderId }, Authorization(null)).ResponseAsync);
     }
 
     private async Task<(Command Command, Parties Parties, string OrderId, IReadOnlyDictionary<string, string> Before)> ArrangeAsync(

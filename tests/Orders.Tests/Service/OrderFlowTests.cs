@@ -1,8 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
+using Grpc.Core;
 using Marketplace.Platform;
 using Marketplace.Testing;
+using static Marketplace.Clients.PlatformClients;
 using Xunit;
 
 namespace Marketplace.Orders.Tests.Service;
@@ -29,24 +31,17 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
 
         var steps = new (string Rpc, Func<Task<Contracts.Orders.V1.Order>> Call, OrderState State)[]
         {
-            ("SubmitRequirements", () => _orders.CallAsync("SubmitRequirements",
-                new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Requirements = "a blue logo" }, parties.Buyer),
+            ("SubmitRequirements", () => _orders.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Requirements = "a blue logo" }, Authorization(parties.Buyer)).ResponseAsync,
                 OrderState.RequirementsSubmitted),
-            ("StartWork", () => _orders.CallAsync("StartWork",
-                new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Seller), OrderState.InProgress),
-            ("DeliverOrder", () => _orders.CallAsync("DeliverOrder",
-                new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v1" }, parties.Seller),
+            ("StartWork", () => _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, Authorization(parties.Seller)).ResponseAsync, OrderState.InProgress),
+            ("DeliverOrder", () => _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v1" }, Authorization(parties.Seller)).ResponseAsync,
                 OrderState.Delivered),
-            ("RequestRevision", () => _orders.CallAsync("RequestRevision",
-                new RequestRevisionRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Details = "make it red" }, parties.Buyer),
+            ("RequestRevision", () => _orders.Client.RequestRevisionAsync(new RequestRevisionRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Details = "make it red" }, Authorization(parties.Buyer)).ResponseAsync,
                 OrderState.RevisionRequested),
-            ("StartWork", () => _orders.CallAsync("StartWork",
-                new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Seller), OrderState.InProgress),
-            ("DeliverOrder", () => _orders.CallAsync("DeliverOrder",
-                new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v2" }, parties.Seller),
+            ("StartWork", () => _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, Authorization(parties.Seller)).ResponseAsync, OrderState.InProgress),
+            ("DeliverOrder", () => _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id, Message = "v2" }, Authorization(parties.Seller)).ResponseAsync,
                 OrderState.Delivered),
-            ("AcceptDelivery", () => _orders.CallAsync("AcceptDelivery",
-                new AcceptDeliveryRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, parties.Buyer),
+            ("AcceptDelivery", () => _orders.Client.AcceptDeliveryAsync(new AcceptDeliveryRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = id }, Authorization(parties.Buyer)).ResponseAsync,
                 OrderState.Completed),
         };
         long version = 1;
@@ -60,7 +55,7 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
 
         foreach (var reader in new[] { parties.Buyer, parties.Seller, parties.Support })
         {
-            var read = await _orders.CallAsync("GetOrder", new GetOrderRequest { OrderId = id }, reader);
+            var read = await _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = id }, Authorization(reader)).ResponseAsync;
             Assert.Equal(OrderState.Completed, read.State);
             Assert.Equal(8, read.Version);
             Assert.Equal(2, read.DeliveryCount);
@@ -93,17 +88,17 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
     {
         var parties = new Parties();
         var placement = OrdersHarness.ValidPlacement(parties);
-        var first = await _orders.CallAsync("PlaceOrder", placement, parties.Buyer);
-        var again = await _orders.CallAsync("PlaceOrder", placement, parties.Buyer);
+        var first = await _orders.Client.PlaceOrderAsync(placement, Authorization(parties.Buyer)).ResponseAsync;
+        var again = await _orders.Client.PlaceOrderAsync(placement, Authorization(parties.Buyer)).ResponseAsync;
         Assert.Equal(first, again);
 
         var submit = new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId, Requirements = "r" };
-        var submitted = await _orders.CallAsync("SubmitRequirements", submit, parties.Buyer);
-        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, parties.Seller);
+        var submitted = await _orders.Client.SubmitRequirementsAsync(submit, Authorization(parties.Buyer)).ResponseAsync;
+        await _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         var storedBefore = await _orders.StoredAsync(first.OrderId);
 
         // The order has moved on; the repeat still answers what the first submission answered.
-        var submittedAgain = await _orders.CallAsync("SubmitRequirements", submit, parties.Buyer);
+        var submittedAgain = await _orders.Client.SubmitRequirementsAsync(submit, Authorization(parties.Buyer)).ResponseAsync;
         Assert.Equal(submitted, submittedAgain);
         Assert.Equal(OrderState.RequirementsSubmitted, submittedAgain.State);
         Assert.Equal(storedBefore, await _orders.StoredAsync(first.OrderId));
@@ -111,7 +106,7 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
 
         // Events leave the outbox in commit order: once the later delivery is on the stream, any
         // event the repeats had committed would be there too.
-        await _orders.CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, parties.Seller);
+        await _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = first.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         var events = await _orders.WaitForEventsAsync(first.OrderId, 4);
         Assert.Equal(
             ["orders.order_placed.v1", "orders.requirements_submitted.v1", "orders.work_started.v1", "orders.order_delivered.v1"],
@@ -124,12 +119,11 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
         var parties = new Parties();
         var order = await _orders.OrderInStateAsync(parties, OrderState.RequirementsSubmitted);
         var requestId = OrdersHarness.NewRequestId();
-        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = requestId, OrderId = order.OrderId }, parties.Seller);
+        await _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = requestId, OrderId = order.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         var before = await _orders.StoredAsync(order.OrderId);
 
-        var e = await Assert.ThrowsAsync<Grpc.RpcException>(() => _orders.CallAsync("DeliverOrder",
-            new DeliverOrderRequest { RequestId = requestId, OrderId = order.OrderId }, parties.Seller));
-        Assert.Equal(Grpc.StatusCode.AlreadyExists, e.StatusCode);
+        var e = await Assert.ThrowsAsync<RpcException>(() => _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = requestId, OrderId = order.OrderId }, Authorization(parties.Seller)).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
         Assert.Contains("request_id", e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(before, await _orders.StoredAsync(order.OrderId));
     }
@@ -141,17 +135,15 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
         // Due soon, but far enough ahead that placement on a loaded machine still lands before it
         // (PlaceOrder refuses a due time that is not after the creation time).
         var placed = await _orders.PlaceAsync(parties, dueIn: TimeSpan.FromSeconds(5));
-        await _orders.CallAsync("SubmitRequirements",
-            new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "r" }, parties.Buyer);
-        await _orders.CallAsync("StartWork", new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, parties.Seller);
+        await _orders.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "r" }, Authorization(parties.Buyer)).ResponseAsync;
+        await _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         var due = placed.DueAt.ToDateTimeOffset();
         while (DateTimeOffset.UtcNow <= due)
         {
             await Task.Delay(100);
         }
 
-        var delivered = await _orders.CallAsync("DeliverOrder",
-            new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, parties.Seller);
+        var delivered = await _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         Assert.True(delivered.Lateness.ToTimeSpan() > TimeSpan.Zero);
         Assert.Equal(delivered.FirstDeliveredAt.ToDateTimeOffset() - due, delivered.Lateness.ToTimeSpan());
 
@@ -164,20 +156,20 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
     {
         var parties = new Parties();
         var placed = await _orders.PlaceAsync(parties);
-        var byBuyer = await _orders.CallAsync("CancelOrder", new CancelOrderRequest
+        var byBuyer = await _orders.Client.CancelOrderAsync(new CancelOrderRequest
         {
             RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Reason = CancellationReason.PlacedByMistake, Note = "oops",
-        }, parties.Buyer);
+        }, Authorization(parties.Buyer)).ResponseAsync;
         Assert.Equal(OrderState.Cancelled, byBuyer.State);
         Assert.Equal(CancellationInitiator.Buyer, byBuyer.Cancellation.Initiator);
         Assert.Equal(CancellationReason.PlacedByMistake, byBuyer.Cancellation.Reason);
         Assert.Equal(PartyRole.Buyer, byBuyer.Cancellation.RequestedBy);
 
         var working = await _orders.OrderInStateAsync(parties, OrderState.InProgress);
-        var bySeller = await _orders.CallAsync("CancelOrder", new CancelOrderRequest
+        var bySeller = await _orders.Client.CancelOrderAsync(new CancelOrderRequest
         {
             RequestId = OrdersHarness.NewRequestId(), OrderId = working.OrderId, Reason = CancellationReason.BuyerUnresponsive,
-        }, parties.Seller);
+        }, Authorization(parties.Seller)).ResponseAsync;
         Assert.Equal(CancellationInitiator.Seller, bySeller.Cancellation.Initiator);
         Assert.True(bySeller.Cancellation.BuyerUnresponsive);
 
@@ -197,13 +189,12 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
             ids.Add((await _orders.PlaceAsync(parties)).OrderId);
         }
 
-        var first = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders", new ListOrdersRequest { PageSize = 2 }, parties.Seller);
-        var second = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders",
-            new ListOrdersRequest { PageSize = 2, PageToken = first.NextPageToken }, parties.Seller);
+        var first = await _orders.Client.ListOrdersAsync(new ListOrdersRequest { PageSize = 2 }, Authorization(parties.Seller)).ResponseAsync;
+        var second = await _orders.Client.ListOrdersAsync(new ListOrdersRequest { PageSize = 2, PageToken = first.NextPageToken }, Authorization(parties.Seller)).ResponseAsync;
         Assert.Equal([ids[2], ids[1], ids[0]], first.Orders.Concat(second.Orders).Select(o => o.OrderId));
         Assert.Equal("", second.NextPageToken);
 
-        var stranger = await _orders.CallAsync<ListOrdersRequest, ListOrdersResponse>("ListOrders", new ListOrdersRequest(), parties.Stranger);
+        var stranger = await _orders.Client.ListOrdersAsync(new ListOrdersRequest(), Authorization(parties.Stranger)).ResponseAsync;
         Assert.Empty(stranger.Orders);
     }
 

@@ -4,54 +4,48 @@ using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
 using Marketplace.EventBus.Redis;
-using Marketplace.Grpc;
+using Marketplace.Clients;
 using Marketplace.Orders.Store;
 using Marketplace.Platform;
 using Marketplace.Testing;
+using Microsoft.AspNetCore.Builder;
+using static Marketplace.Clients.PlatformClients;
 using StackExchange.Redis;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Orders.Tests.Service;
 
 /// <summary>
-/// The Orders service in-process (ServiceHost, real Redis, real HTTP/2) with our gRPC client,
+/// The Orders service in-process (ServiceHost, real Redis, real HTTP/2) with the generated typed client,
 /// plus direct reads of what it stored and published, for asserting effects and non-effects.
 /// </summary>
 public sealed class OrdersHarness : IAsyncDisposable
 {
-    private static readonly Google.Protobuf.Reflection.ServiceDescriptor Service = OrdersServiceReflection.Descriptor.Services[0];
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
     private readonly ServiceHost _host;
-    private readonly GrpcChannel _channel;
     private readonly RedisServer _redis;
 
     private OrdersHarness(ServiceHost host, RedisServer redis)
     {
         _host = host;
         _redis = redis;
-        _channel = GrpcChannel.ForAddress(host.GrpcAddress);
     }
+
+    /// <summary>The generated typed client of marketplace.orders.v1.OrdersService, talking to this host.</summary>
+    public OrdersService.OrdersServiceClient Client => _host.Client<OrdersService.OrdersServiceClient>();
 
     public IDatabase Redis => _redis.Admin.GetDatabase();
 
     public static async Task<OrdersHarness> StartAsync(RedisFixture redis, IDictionary<string, string?>? settings = null)
     {
-        var host = await ServiceHost.StartAsync("orders", redis.ConnectionString, b => b.AddOrders(), a => a.MapOrders(), settings);
+        var host = await ServiceHost.StartAsync("orders", redis.ConnectionString, b => b.AddOrders(), a => a.MapGrpcService<Api.OrdersApi>(), settings);
         return new OrdersHarness(host, redis.Server);
     }
 
-    public Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> =>
-        _channel.CallAsync<TRequest, TResponse>(Service.FindMethodByName(rpc), request, bearer);
-
-    public Task<OrderMessage> CallAsync<TRequest>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest> => CallAsync<TRequest, OrderMessage>(rpc, request, bearer);
-
     /// <summary>Places a valid order of the parties' Gig, due <paramref name="dueIn"/> from now (default 7 days).</summary>
     public Task<OrderMessage> PlaceAsync(Parties parties, TimeSpan? dueIn = null, string? requestId = null) =>
-        CallAsync("PlaceOrder", ValidPlacement(parties, dueIn, requestId), parties.Buyer);
+        Client.PlaceOrderAsync(ValidPlacement(parties, dueIn, requestId), Authorization(parties.Buyer)).ResponseAsync;
 
     public static PlaceOrderRequest ValidPlacement(Parties parties, TimeSpan? dueIn = null, string? requestId = null) => new()
     {
@@ -76,20 +70,20 @@ public sealed class OrdersHarness : IAsyncDisposable
             return order;
         }
 
-        order = await CallAsync("SubmitRequirements",
-            new SubmitRequirementsRequest { RequestId = NewRequestId(), OrderId = id, Requirements = "a logo" }, parties.Buyer);
+        order = await Client.SubmitRequirementsAsync(
+            new SubmitRequirementsRequest { RequestId = NewRequestId(), OrderId = id, Requirements = "a logo" }, Authorization(parties.Buyer));
         if (state == OrderState.RequirementsSubmitted)
         {
             return order;
         }
 
-        order = await CallAsync("StartWork", new StartWorkRequest { RequestId = NewRequestId(), OrderId = id }, parties.Seller);
+        order = await Client.StartWorkAsync(new StartWorkRequest { RequestId = NewRequestId(), OrderId = id }, Authorization(parties.Seller));
         if (state == OrderState.InProgress)
         {
             return order;
         }
 
-        order = await CallAsync("DeliverOrder", new DeliverOrderRequest { RequestId = NewRequestId(), OrderId = id }, parties.Seller);
+        order = await Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = NewRequestId(), OrderId = id }, Authorization(parties.Seller));
         if (state == OrderState.Delivered)
         {
             return order;
@@ -97,7 +91,7 @@ public sealed class OrdersHarness : IAsyncDisposable
 
         if (state == OrderState.Completed)
         {
-            return await CallAsync("AcceptDelivery", new AcceptDeliveryRequest { RequestId = NewRequestId(), OrderId = id }, parties.Buyer);
+            return await Client.AcceptDeliveryAsync(new AcceptDeliveryRequest { RequestId = NewRequestId(), OrderId = id }, Authorization(parties.Buyer));
         }
 
         throw new ArgumentOutOfRangeException(nameof(state), state, "not on the main path");
@@ -142,7 +136,7 @@ public sealed class OrdersHarness : IAsyncDisposable
         var deadline = DateTime.UtcNow + WaitLimit;
         while (true)
         {
-            var order = await CallAsync("GetOrder", new GetOrderRequest { OrderId = orderId }, bearer);
+            var order = await Client.GetOrderAsync(new GetOrderRequest { OrderId = orderId }, Authorization(bearer));
             if (done(order) || DateTime.UtcNow > deadline)
             {
                 return order;
@@ -154,7 +148,6 @@ public sealed class OrdersHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
         await _host.DisposeAsync();
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace Marketplace.Hosting.Identity;
 
 /// <summary>What a caller may act as. One account can hold several roles (a buyer with an active seller account).</summary>
@@ -20,7 +22,29 @@ public sealed record Caller(string Subject, IReadOnlySet<CallerRole> Roles)
     /// <summary>The account itself, or a privileged caller.</summary>
     public bool IsSelfOrPrivileged(string accountId) => IsPrivileged || string.Equals(Subject, accountId, StringComparison.Ordinal);
 
-    public override string ToString() => $"{Subject} ({string.Join(",", Roles.Select(CallerRoles.Name))})";
+    /// <summary>The caller of an authenticated request (the JwtBearer handler's principal), or null when it carries no account id.</summary>
+    public static Caller? From(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true || user.FindFirst(CallerIdentity.SubjectClaim)?.Value is not { Length: > 0 } subject)
+        {
+            return null;
+        }
+
+        var roles = new HashSet<CallerRole>();
+        foreach (var claim in user.FindAll(CallerIdentity.RoleClaim))
+        {
+            if (CallerRoles.TryParse(claim.Value, out var role))
+            {
+                roles.Add(role);
+            }
+        }
+
+        return new Caller(subject, roles);
+    }
+
+    public override string ToString() => Roles.Count == 0
+        ? $"{Subject} (no role)"
+        : $"{Subject} ({string.Join(",", Roles.Order().Select(CallerRoles.Name))})";
 }
 
 /// <summary>The role names used in tokens.</summary>

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Marketplace.Hosting.Background;
+
+/// <summary>
+/// A loop over items that come due (order timers, reviews to publish, waits to mark, sellers to
+/// evaluate), each handled on its own: an item that fails does not stop the others. It is tried
+/// again with a growing pause (<see cref="RetryDelay"/>) and, after <see cref="MaxAttempts"/>
+/// failures, handed to <see cref="ParkAsync"/>, which takes it out of the due set and keeps it
+/// where support can see it. Handling must be idempotent: several replicas sweep the same items,
+/// and a crash repeats the last one.
+/// </summary>
+public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger logger) : BackgroundLoop(clock, logger)
+    where TItem : notnull
+{
+    private readonly ConcurrentDictionary<TItem, Failure> _failures = new();
+
+    /// <summary>Items taken per read of the due set.</summary>
+    protected virtual int BatchSize => 100;
+
+    /// <summary>Failures of one item before it is parked.</summary>
+    protected virtual int MaxAttempts => 5;
+
+    /// <summary>Pause before the next try of an item that failed <paramref name="attempts"/> times.</summary>
+    protected virtual TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts)));
+
+    /// <summary>Up to <paramref name="take"/> items due at <paramref name="now"/>, earliest first.</summary>
+    protected abstract Task<IReadOnlyList<TItem>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
+
+    /// <summary>Does what <paramref name="item"/> is due for, and takes it out of the due set (or moves it to its next due time).</summary>
+    protected abstract Task HandleAsync(TItem item, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Takes an item that keeps failing out of the due set and records it, with its error, for support.</summary>
+    protected abstract Task ParkAsync(TItem item, string error, CancellationToken cancellationToken);
+
+    /// <summary>Handles every item due now, batch after batch, until none is left that is not waiting for a retry.</summary>
+    public override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = Clock.GetUtcNow();
+            var due = await DueAsync(now, BatchSize, cancellationToken);
+            int tried = 0;
+            foreach (var item in due)
+            {
+                if (_failures.TryGetValue(item, out var failure) && failure.NextTry > now)
+                {
+                    continue;
+                }
+
+                tried++;
+                await TryAsync(item, now, cancellationToken);
+            }
+
+            if (due.Count < BatchSize || tried == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task TryAsync(TItem item, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HandleAsync(item, now, cancellationToken);
+            _failures.TryRemove(item, out _);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException)
+        {
+            throw; // Redis away: not this item's fault; the pass ends and the loop tries again later
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            int attempts = (_failures.TryGetValue(item, out var earlier) ? earlier.Attempts : 0) + 1;
+            if (attempts < MaxAttempts)
+            {
+                _failures[item] = new Failure(attempts, now + RetryDelay(attempts));
+                LogItemFailed(Logger, e, GetType().Name, item, attempts, MaxAttempts);
+                return;
+            }
+
+            _failures.TryRemove(item, out _);
+            LogItemParked(Logger, e, GetType().Name, item, attempts);
+            await ParkAsync(item, $"{e.GetType().Name}: {e.Message}", cancellationToken);
+        }
+    }
+
+    private sealed record Failure(int Attempts, DateTimeOffset NextTry);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Loop}: {Item} failed (attempt {Attempts} of {MaxAttempts}); the others go on")]
+    private static partial void LogItemFailed(ILogger logger, Exception exception, string loop, object item, int attempts, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: {Item} failed {Attempts} times and is parked for support")]
+    private static partial void LogItemParked(ILogger logger, Exception exception, string loop, object item, int attempts);
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Marketplace.Hosting;
+
+/// <summary>
+/// Writes a record as a flat Redis hash, one field per fact, in the platform's one set of
+/// invariant formats: integers and enums as decimal numbers, booleans as 1/0, times as
+/// round-trip ISO 8601 UTC, durations as ticks. Optional facts that are unset are left out.
+/// Every service's <c>Store/</c> describes its hash layouts with this and <see cref="HashReader"/>.
+/// </summary>
+public sealed class HashWriter
+{
+    private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
+
+    public HashWriter Set(string name, string value)
+    {
+        _fields[name] = value;
+        return this;
+    }
+
+    public HashWriter Set(string name, long value) => Set(name, value.ToString(CultureInfo.InvariantCulture));
+
+    public HashWriter Set(string name, double value) => Set(name, value.ToString("R", CultureInfo.InvariantCulture));
+
+    public HashWriter Set(string name, bool value) => Set(name, value ? "1" : "0");
+
+    public HashWriter Set(string name, DateTimeOffset value) => Set(name, value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+
+    public HashWriter Set(string name, TimeSpan value) => Set(name, value.Ticks);
+
+    public HashWriter SetEnum<T>(string name, T value)
+        where T : struct, Enum => Set(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+
+    /// <summary>Writes the time when there is one; leaves the field out otherwise.</summary>
+    public HashWriter SetOptional(string name, DateTimeOffset? value) => value is { } v ? Set(name, v) : this;
+
+    public HashWriter SetOptional(string name, TimeSpan? value) => value is { } v ? Set(name, v) : this;
+
+    public HashWriter SetOptional(string name, long? value) => value is { } v ? Set(name, v) : this;
+
+    public HashWriter SetOptional(string name, string? value) => value is { } v ? Set(name, v) : this;
+
+    public IReadOnlyDictionary<string, string> Fields => _fields;
+
+    /// <summary>The fields as a unit of work or <c>HSET</c> takes them.</summary>
+    public IEnumerable<KeyValuePair<string, RedisValue>> Entries =>
+        _fields.Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value));
+}
+
+/// <summary>
+/// Reads a hash written by <see cref="HashWriter"/>. A missing required field or a value that
+/// does not parse throws <see cref="FormatException"/> naming the record and the field, so
+/// corrupt stored data is reported precisely instead of as a wrong value.
+/// </summary>
+public sealed class HashReader(string record, IReadOnlyDictionary<string, string> fields)
+{
+    public static HashReader From(string record, IReadOnlyDictionary<string, RedisValue> fields) =>
+        new(record, fields.ToDictionary(f => f.Key, f => (string)f.Value!, StringComparer.Ordinal));
+
+    public static HashReader From(string record, HashEntry[] entries) =>
+        new(record, entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
+
+    public bool IsEmpty => fields.Count == 0;
+
+    public bool Has(string name) => fields.ContainsKey(name);
+
+    public string String(string name) =>
+        fields.TryGetValue(name, out var value) ? value : throw new FormatException($"{record} field '{name}' is missing");
+
+    public string? OptionalString(string name) => fields.GetValueOrDefault(name);
+
+    public int Int(string name) =>
+        int.TryParse(String(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw Bad(name);
+
+    public long Long(string name) =>
+        long.TryParse(String(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw Bad(name);
+
+    public long? OptionalLong(string name) => Has(name) ? Long(name) : null;
+
+    public double Double(string name) =>
+        double.TryParse(String(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : throw Bad(name);
+
+    public bool Bool(string name) => String(name) switch
+    {
+        "1" => true,
+        "0" => false,
+        _ => throw Bad(name),
+    };
+
+    public T Enum<T>(string name)
+        where T : struct, Enum => (T)System.Enum.ToObject(typeof(T), Long(name));
+
+    public DateTimeOffset Time(string name) =>
+        DateTimeOffset.TryParseExact(String(name), "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var value)
+            ? value
+            : throw Bad(name);
+
+    public DateTimeOffset? OptionalTime(string name) => Has(name) ? Time(name) : null;
+
+    public TimeSpan Duration(string name) => TimeSpan.FromTicks(Long(name));
+
+    public TimeSpan? OptionalDuration(string name) => Has(name) ? Duration(name) : null;
+
+    private FormatException Bad(string name) => new($"{record} field '{name}' has a bad value '{fields[name]}'");
+}
