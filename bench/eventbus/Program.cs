@@ -6,6 +6,8 @@ using Marketplace.EventBus;
 using Marketplace.EventBus.Bench;
 using Marketplace.EventBus.Bench.Contracts;
 using Marketplace.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -27,24 +29,25 @@ bool latencyMode = args[1] == "latency";
 int events = latencyMode ? (args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50) : int.Parse(args[1], CultureInfo.InvariantCulture);
 int publishers = !latencyMode && args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
 
-var app = MarketplaceService.Build(
-    [],
-    "bench",
-    builder => builder.AddEventBus(BenchCatalogue.Create(), handlers => handlers.Add<TickHandler>()),
-    app => app.MapEventBus(),
-    new Dictionary<string, string?>
-    {
-        ["Platform:BindAddress"] = "127.0.0.1",
-        ["Platform:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-        ["Platform:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-        ["Platform:Redis"] = redis,
-        ["Identity:SigningKey"] = "bench-only-signing-key-of-at-least-32-bytes",
-        ["EventBus:QueueDepth"] = "500",
-        ["EventBus:Workers"] = "64",
-        // Throughput: short blocks; latency: the default, as a service runs.
-        ["EventBus:ReadTimeoutMs"] = latencyMode ? "2000" : "100",
-        ["Logging:LogLevel:Default"] = "Warning",
-    });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Platform:BindAddress"] = "127.0.0.1",
+    ["Platform:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+    ["Platform:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+    ["Platform:Redis"] = redis,
+    ["Identity:SigningKey"] = "bench-only-signing-key-of-at-least-32-bytes",
+    ["EventBus:QueueDepth"] = "500",
+    ["EventBus:Workers"] = "64",
+    // Throughput: short blocks; latency: the default, as a service runs.
+    ["EventBus:ReadTimeoutMs"] = latencyMode ? "2000" : "100",
+    ["Logging:LogLevel:Default"] = "Warning",
+});
+builder.AddHostingDefaults("bench");
+builder.AddEventBus(BenchCatalogue.Create(), handlers => handlers.Add<TickHandler>());
+var app = builder.Build();
+app.MapHostingDefaults(_ => false);
+app.MapEventBus();
 await app.StartAsync();
 
 var executor = app.Services.GetRequiredService<UnitOfWorkExecutor>();

@@ -1,26 +1,17 @@
 using Marketplace.EventBus;
 using Marketplace.EventBus.ChildConsumer;
 using Marketplace.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Builder;
 
-try
-{
-    return await MarketplaceService.RunAsync(
-        args,
-        "child-consumer",
-        builder => builder.AddEventBus(TestCatalogue.Create(), handlers => handlers
-            .Add<CountedHandler>()
-            .Add<ItemRenamedHandler>()),
-        app => app.MapEventBus());
-}
-catch (OptionsValidationException e)
-{
-    // What Marketplace.Hosting should do for every service once settings are validated on start.
-    await Console.Error.WriteLineAsync("child-consumer: refusing to start, the configuration is invalid:");
-    foreach (string failure in e.Failures)
-    {
-        await Console.Error.WriteLineAsync($"  - {failure}");
-    }
+// A small app with the event bus alone (the hosting defaults, not the platform's, whose bus has
+// the platform catalogue): EventBus.Tests runs it as a child process to SIGKILL it mid-batch.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddHostingDefaults("child-consumer");
+builder.AddEventBus(TestCatalogue.Create(), handlers => handlers
+    .Add<CountedHandler>()
+    .Add<ItemRenamedHandler>());
 
-    return 2;
-}
+var app = builder.Build();
+app.MapHostingDefaults(_ => false);
+app.MapEventBus();
+return await app.RunServiceAsync();

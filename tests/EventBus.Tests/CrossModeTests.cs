@@ -49,7 +49,7 @@ public sealed class CrossModeTests(RedisFixture redis) : IAsyncLifetime
     private Task<DaprSidecarStandIn> StartSidecarAsync(int maxAttempts = 3) =>
         DaprSidecarStandIn.StartAsync(new DaprSidecarOptions { Redis = redis.ConnectionString, MaxDeliveryAttempts = maxAttempts });
 
-    private async Task<(HttpStatusCode Code, string? Status)> DeliverAsync(ServiceHost host, string topic, byte[] body)
+    private async Task<(HttpStatusCode Code, string? Status)> DeliverAsync(BusHost host, string topic, byte[] body)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");

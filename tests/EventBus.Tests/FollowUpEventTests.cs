@@ -35,7 +35,7 @@ public sealed class FollowUpEventTests(RedisFixture redis) : IAsyncLifetime
         var settings = TestBus.FastSettings();
         settings["EventBus:Transport"] = "Dapr";
         settings["DAPR_GRPC_ENDPOINT"] = "http://127.0.0.1:1"; // No sidecar listens: the relay keeps the follow-up in the outbox.
-        await using var service = await ServiceHost.StartAsync(
+        await using var service = await BusHost.StartAsync(
             "renamer",
             redis.ConnectionString,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers => handlers.Add<RenameCounter>()),

@@ -3,6 +3,7 @@ using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.Hosting;
 using Marketplace.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit;
 
@@ -23,7 +24,7 @@ public sealed class OutboxCrashTests(RedisFixture redis) : IAsyncLifetime
     /// <summary>Commits state + event the way a command handler does, with no relay running (the service "died" right after).</summary>
     private async Task<CloudEvent> CommitWithoutRelayAsync()
     {
-        using var connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        using var connection = new RedisConnection(Options.Create(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }), NullLogger<RedisConnection>.Instance);
         var executor = new UnitOfWorkExecutor(connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
         var outcome = await executor.ExecuteAsync("request:r-1", (work, _) =>
         {

@@ -71,7 +71,7 @@ public sealed class SnapshotHandlerTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Every_snapshot_type_reaches_the_one_handler_through_the_bus_and_an_event_without_its_snapshot_is_dead_lettered()
     {
-        await using var consumer = await ServiceHost.StartAsync(
+        await using var consumer = await BusHost.StartAsync(
             "items",
             redis.ConnectionString,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers => handlers.Add<ItemSnapshotHandler>()),

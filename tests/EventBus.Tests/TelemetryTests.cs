@@ -32,7 +32,7 @@ public sealed class TelemetryTests(RedisFixture redis) : IAsyncLifetime
         var metrics = new List<Metric>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(EventBusTelemetry.Name, Caller.Name).AddInMemoryExporter(spans).Build();
         using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(EventBusTelemetry.Name).AddInMemoryExporter(metrics).Build();
-        await using var consumer = await ServiceHost.StartAsync(
+        await using var consumer = await BusHost.StartAsync(
             "renamer",
             redis.ConnectionString,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers => handlers.Add<FollowUpEventTests.RenameCounter>()),

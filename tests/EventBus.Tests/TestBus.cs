@@ -19,7 +19,7 @@ internal static class TestBus
         ["EventBus:MaxAttempts"] = "3",
     };
 
-    public static Task<ServiceHost> StartAsync(string redis, string appId, IDictionary<string, string?>? settings = null, bool withHandlers = true)
+    public static Task<BusHost> StartAsync(string redis, string appId, IDictionary<string, string?>? settings = null, bool withHandlers = true)
     {
         var all = FastSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -27,7 +27,7 @@ internal static class TestBus
             all[key] = value;
         }
 
-        return ServiceHost.StartAsync(
+        return BusHost.StartAsync(
             appId,
             redis,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers =>
@@ -42,7 +42,7 @@ internal static class TestBus
     }
 
     /// <summary>Publishes one Counted event through a unit of work (outbox, then relay).</summary>
-    public static async Task<CloudEvent> PublishCountedAsync(ServiceHost host, string key, long amount)
+    public static async Task<CloudEvent> PublishCountedAsync(BusHost host, string key, long amount)
     {
         var executor = host.Services.GetRequiredService<UnitOfWorkExecutor>();
         var outcome = await executor.ExecuteAsync(null, (work, _) =>

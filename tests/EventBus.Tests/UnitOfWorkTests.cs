@@ -3,6 +3,7 @@ using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.Hosting;
 using Marketplace.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit;
 
@@ -25,7 +26,7 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
 
     private UnitOfWorkExecutor Executor()
     {
-        _connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        _connection = new RedisConnection(Options.Create(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }), NullLogger<RedisConnection>.Instance);
         // Connect now: RedisConnection connects synchronously on first use, which 24 units starting
         // at once on a 2-core machine would wait for with every pool thread.
         _ = _connection.Multiplexer;

@@ -76,12 +76,25 @@ public static class EventBusHosting
 
     /// <summary>
     /// Adds Dapr's CloudEvents middleware and maps <c>GET /dapr/subscribe</c> and the delivery
-    /// routes, on the HTTP listener only. They are mapped with either transport, so a sidecar can
-    /// deliver to any instance.
+    /// routes, on the HTTP listener only (the host's listener routing enforces it). They are mapped
+    /// with either transport, so a sidecar can deliver to any instance. Building the routes needs
+    /// the settings and the handlers; when a setting is invalid nothing is mapped and the host's
+    /// start-up validation reports every problem (so the service exits 2 naming the keys instead
+    /// of failing here).
     /// </summary>
     public static WebApplication MapEventBus(this WebApplication app)
     {
         var platform = app.Services.GetRequiredService<PlatformOptions>();
+        try
+        {
+            _ = app.Services.GetRequiredService<EventBusContext>();
+            _ = app.Services.GetRequiredService<EventHandlerTable>();
+        }
+        catch (OptionsValidationException)
+        {
+            return app; // ValidateOnStart throws the same problems when the host starts.
+        }
+
         DaprEndpoints.Map(app, platform.HttpPort);
         return app;
     }

@@ -60,7 +60,13 @@ public sealed class DaprSidecarStandIn : IAsyncDisposable
     private readonly WebApplication _server;
     private readonly DaprSidecarOptions _options;
     private readonly ConnectionMultiplexer? _redis;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // No diagnostics handler (no client activity, no injected trace headers, also not by an
+    // OpenTelemetry HttpClient instrumentation a host in the test process registered): like daprd,
+    // deliveries carry the event's traceparent and nothing else.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ActivityHeadersPropagator = null })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private readonly List<SidecarPublish> _published = [];

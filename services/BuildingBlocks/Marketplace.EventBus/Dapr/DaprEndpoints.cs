@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapr;
+using Marketplace.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,8 @@ namespace Marketplace.EventBus.Dapr;
 /// <c>UseCloudEvents</c> unwraps deliveries and forwards the CloudEvent attributes as
 /// <c>Cloudevent.&lt;name&gt;</c> headers (id and source make the idempotency key); the sidecar
 /// sends the event's trace context as the <c>traceparent</c> header. Routes answer
-/// <c>{"status": "SUCCESS" | "RETRY" | "DROP"}</c>. Everything is bound to the HTTP listener.
+/// <c>{"status": "SUCCESS" | "RETRY" | "DROP"}</c>. Everything is bound to the HTTP listener
+/// (<see cref="Listener.Http"/>: the connection's local port, as the platform binds every endpoint).
 /// </summary>
 public static class DaprEndpoints
 {
@@ -29,7 +31,6 @@ public static class DaprEndpoints
     {
         var context = app.Services.GetRequiredService<EventBusContext>();
         var handlers = app.Services.GetRequiredService<EventHandlerTable>();
-        string host = $"*:{httpPort}";
         string deadLetterTopic = Names.DeadLetterTopic(context.AppId);
 
         app.UseWhen(
@@ -42,12 +43,12 @@ public static class DaprEndpoints
                     IncludedCloudEventPropertiesAsHeaders = ForwardedAttributes,
                 }));
 
-        app.MapSubscribeHandler().RequireHost(host);
+        app.MapSubscribeHandler().OnListener(Listener.Http);
 
         foreach (string topic in handlers.Topics)
         {
             var route = app.MapPost(Names.DeliveryPath(topic), (HttpContext http, EventDispatcher dispatcher, ILogger<EventDispatcher> logger) =>
-                DeliverAsync(topic, http, dispatcher, logger)).RequireHost(host);
+                DeliverAsync(topic, http, dispatcher, logger)).OnListener(Listener.Http);
             int priority = 0;
             foreach (string type in handlers.TypesByTopic[topic])
             {
