@@ -51,6 +51,7 @@ public static class HostingDefaults
         builder.AddTelemetry(appId);
 
         services.AddSingleton<RedisConnection>();
+        services.AddHostedService<RedisConnector>();
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnection>().Multiplexer);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
 
