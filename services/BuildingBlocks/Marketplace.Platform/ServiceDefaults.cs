@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.Platform;
 
@@ -72,7 +73,15 @@ public static class ServiceDefaults
         app.MapHostingDefaults(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapEventBus();
+
+        // The bus's routes are bound to the HTTP port, read here, before start-up validation. With
+        // an invalid Platform section the service never starts (validation reports it: exit code
+        // 2), so the routes are left out instead of failing here with an unhandled exception.
+        if (ServiceRunner.ValidOrNull(app.Services.GetRequiredService<IOptions<PlatformOptions>>()) is not null)
+        {
+            app.MapEventBus();
+        }
+
         return app;
     }
 }
