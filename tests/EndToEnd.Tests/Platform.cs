@@ -1,3 +1,4 @@
+using Marketplace.Clients;
 using Marketplace.Scenario;
 using Marketplace.Testing;
 using StackExchange.Redis;
@@ -18,7 +19,7 @@ public sealed class Platform : IAsyncDisposable
         ["EventBus__ReadTimeoutMs"] = "500",
         ["EventBus__RedeliverIntervalMs"] = "1000",
         ["EventBus__ProcessingTimeoutMs"] = "3000",
-        ["ScoringService__SellerEvaluationPollMs"] = "50",
+        ["Scoring__SellerEvaluationPollMs"] = "50",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
