@@ -26,7 +26,7 @@ public enum OrderStory
 }
 
 /// <summary>One order of the scenario: its story, review stars (0 = no review) and whether the buyer asks a question first.</summary>
-/// <param name="Label">The script's name for the order; request ids derive from it, so a rerun repeats nothing.</param>
+/// <param name="Label">The script's name for the order; request ids derive from it, so a retried call is the same request.</param>
 public sealed record ScriptedOrder(string Label, string GigId, string SellerId, string BuyerId, string Category, long AmountCents, OrderStory Story, int Stars, bool Chat);
 
 /// <summary>
@@ -101,17 +101,7 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
     {
         var buyer = client.Bearer(o.BuyerId, CallerRole.Buyer);
         var seller = client.Bearer(o.SellerId, CallerRole.Seller);
-        var due = o.Story == OrderStory.Late ? LateDue : TimeSpan.FromDays(3);
-        var placed = await client.Orders.PlaceOrderAsync(new PlaceOrderRequest
-        {
-            RequestId = Id(o, "place"),
-            GigId = o.GigId,
-            SellerId = o.SellerId,
-            Category = o.Category,
-            Amount = new Money { CurrencyCode = "USD", AmountMinor = o.AmountCents },
-            DueAt = Timestamp.FromDateTime(DateTime.UtcNow + due),
-            RevisionsIncluded = 1,
-        }, As(buyer));
+        var placed = await PlaceAsync(o, buyer);
         string id = placed.OrderId;
         _orderIds[o] = id;
         if (o.Story == OrderStory.BuyerUnresponsive)
@@ -170,6 +160,37 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
         // The seller reviews the buyer: both have reviewed, so the buyer's review is published (SPEC 4).
         await client.Reviews.SubmitSellerReviewAsync(
             new SubmitSellerReviewRequest { RequestId = Id(o, "seller-review"), OrderId = id, Rating = 5, Text = "Clear brief, quick answers." }, As(seller));
+    }
+
+    /// <summary>
+    /// Places the order, due in three days, or in <see cref="LateDue"/> for a late one. When the
+    /// machine is so busy that a late order's due time has passed before Orders took it, Orders
+    /// refuses it (INVALID_ARGUMENT, nothing stored) and it is placed again with a new due time.
+    /// </summary>
+    private async Task<Order> PlaceAsync(ScriptedOrder o, string buyer)
+    {
+        var retryUntil = DateTime.UtcNow + RetryLimit;
+        while (true)
+        {
+            var dueAt = DateTime.UtcNow + (o.Story == OrderStory.Late ? LateDue : TimeSpan.FromDays(3));
+            try
+            {
+                return await client.Orders.PlaceOrderAsync(new PlaceOrderRequest
+                {
+                    RequestId = Id(o, "place"),
+                    GigId = o.GigId,
+                    SellerId = o.SellerId,
+                    Category = o.Category,
+                    Amount = new Money { CurrencyCode = "USD", AmountMinor = o.AmountCents },
+                    DueAt = Timestamp.FromDateTime(dueAt),
+                    RevisionsIncluded = 1,
+                }, As(buyer));
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && DateTime.UtcNow >= dueAt && DateTime.UtcNow < retryUntil)
+            {
+                // Too late to be merely late: try again with a due time ahead of now.
+            }
+        }
     }
 
     private async Task ChatAsync(ScriptedOrder o, string orderId, string buyer, string seller, CancellationToken cancellationToken)
