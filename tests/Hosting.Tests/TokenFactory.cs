@@ -101,7 +101,7 @@ public static class TokenFactory
 
     /// <summary>An HS256 token signed with <paramref name="key"/>.</summary>
     public static string Hs256(string key, string subject, CallerRole[] roles, string issuer = IdentityOptions.DefaultIssuer, string audience = "marketplace") =>
-        Signed(new SigningCredentials(SigningKeys.Symmetric(key), SecurityAlgorithms.HmacSha256), subject, roles, issuer, audience);
+        new TokenIssuer(key, issuer, audience).Mint(subject, roles, TimeSpan.FromMinutes(10));
 
     /// <summary>
     /// An unsigned token (<c>alg: none</c>, empty signature) with otherwise valid claims, built by
