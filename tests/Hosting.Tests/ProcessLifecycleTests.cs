@@ -49,18 +49,21 @@ public sealed class ProcessLifecycleTests(RedisFixture redis)
         Assert.Contains("refusing to start, the configuration is invalid:", orders.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_value_the_binder_cannot_convert_stops_the_service_with_exit_code_2_naming_the_key()
+    [Theory]
+    [InlineData("Platform:GrpcPort", "abc")]
+    [InlineData("EventBus:ReadTimeoutMs", "soon")]
+    [InlineData("Orders:TimerSweepIntervalMs", "often")]
+    public async Task A_value_the_binder_cannot_convert_stops_the_service_with_exit_code_2_naming_the_key(string key, string value)
     {
         await using var orders = ServiceProcess.Start("Orders", redis.ConnectionString,
-            new Dictionary<string, string> { ["Platform__GrpcPort"] = "abc" });
+            new Dictionary<string, string> { [key.Replace(":", "__", StringComparison.Ordinal)] = value });
 
         int exitCode = await orders.WaitForExitAsync(ExitLimit);
 
         Assert.True(exitCode == 2, $"exit code {exitCode}:\n{orders.Output}");
         string line = Assert.Single(ProblemLines(orders.Output));
-        Assert.Contains("'Platform:GrpcPort'", line, StringComparison.Ordinal);
-        Assert.Contains("'abc'", line, StringComparison.Ordinal);
+        Assert.Contains(key, line, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace Marketplace.Platform;
 
@@ -74,14 +73,28 @@ public static class ServiceDefaults
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 
-        // The bus's routes are bound to the HTTP port, read here, before start-up validation. With
-        // an invalid Platform section the service never starts (validation reports it: exit code
-        // 2), so the routes are left out instead of failing here with an unhandled exception.
-        if (ServiceRunner.ValidOrNull(app.Services.GetRequiredService<IOptions<PlatformOptions>>()) is not null)
+        // Mapping the bus's routes reads its settings and the Platform ones, before start-up
+        // validation. When a setting is invalid the service does not start (RunServiceAsync lists
+        // every problem and exits with code 2), so the routes are left out instead of failing here
+        // with an unhandled exception.
+        if (SettingsAreValid(app))
         {
             app.MapEventBus();
         }
 
         return app;
+    }
+
+    private static bool SettingsAreValid(WebApplication app)
+    {
+        try
+        {
+            app.ValidateSettings();
+            return true;
+        }
+        catch (Exception e) when (ServiceRunner.ConfigurationProblems(e).Count > 0)
+        {
+            return false;
+        }
     }
 }
