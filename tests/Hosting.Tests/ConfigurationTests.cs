@@ -127,9 +127,20 @@ public sealed class ConfigurationTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task A_short_signing_key_is_refused_naming_the_key()
     {
-        var problems = await ProblemsAsync(new() { ["Identity:SigningKey"] = "short" });
+        var problems = await ProblemsAsync(new() { ["Identity:SigningKey"] = "short-secret-value" });
 
-        Assert.StartsWith("Identity:SigningKey must be at least 32 bytes (HS256)", Assert.Single(problems), StringComparison.Ordinal);
+        string problem = Assert.Single(problems);
+        Assert.StartsWith("Identity:SigningKey must be at least 32 bytes (HS256)", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("short-secret-value", problem, StringComparison.Ordinal); // a key is never echoed into logs
+    }
+
+    [Fact]
+    public async Task A_redis_setting_is_never_echoed_as_it_may_carry_a_password()
+    {
+        var problems = await ProblemsAsync(new() { ["Platform:Redis"] = "", ["Platform:GrpcPort"] = "0" });
+
+        Assert.Contains(problems, p => p.StartsWith("Platform:Redis is required", StringComparison.Ordinal) && !p.Contains("got", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Platform:GrpcPort must be a port number", StringComparison.Ordinal) && p.EndsWith("(got '0')", StringComparison.Ordinal));
     }
 
     [Fact]
