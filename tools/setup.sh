@@ -14,6 +14,8 @@ command -v h2load >/dev/null || need_apt+=(nghttp2-client)
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v mmdebstrap >/dev/null || need_apt+=(mmdebstrap)
 command -v unzip >/dev/null || need_apt+=(unzip)
+# The Tiltfile check runs the Tiltfile (Starlark) under Python.
+command -v python3 >/dev/null || need_apt+=(python3)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} ..."
