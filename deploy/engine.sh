@@ -33,7 +33,7 @@ case "${1:-}" in
     command -v dockerd >/dev/null || { echo "engine: dockerd is not installed (tools/setup.sh installs docker.io)" >&2; exit 3; }
     [ "$(id -u)" -eq 0 ] || { echo "engine: dockerd needs root here (rootless Docker is not set up)" >&2; exit 3; }
     mkdir -p "$data_root" "$run_dir"
-    log="$data_root/../dockerd.log"
+    log="$(dirname "$data_root")/dockerd.log"
     # setsid: the engine is not in the caller's process group, so a Ctrl-C reaches our stop first.
     setsid dockerd --data-root "$data_root" --exec-root "$run_dir/exec" --pidfile "$run_dir/dockerd.pid" \
       -H "$DOCKER_HOST" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \

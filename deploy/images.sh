@@ -84,6 +84,9 @@ for app in "${apps[@]}"; do
     --label io.marketplace.build-key="$key" -t "$tag" "$context" >/dev/null
 done
 
+# Images replaced by a rebuild are dangling now: drop them, so the engine's disk stays bounded.
+docker image prune --force >/dev/null
+
 cat > .artifacts/images.json <<JSON
 {
   "version": "$version",
