@@ -28,7 +28,8 @@ public sealed class ChartTests(ITestOutputHelper output)
     public async Task Every_rendered_object_is_valid_against_the_Kubernetes_and_Dapr_schemas(string valueSet)
     {
         var render = await Render.OfAsync(valueSet);
-        var result = await Tools.RunAsync("node", [Path.Combine(Tools.DeployTools, "validate.mjs"), render.File]);
+        await using var file = await TempFile.WriteAsync(render.Text);
+        var result = await Tools.RunAsync("node", [Path.Combine(Tools.DeployTools, "validate.mjs"), file.Path]);
         var reports = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         foreach (var report in reports)
         {

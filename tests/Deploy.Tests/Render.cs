@@ -6,9 +6,8 @@ namespace Marketplace.Deploy.Tests;
 /// <summary>The chart rendered by <c>helm template</c> with some values, as text and as objects.</summary>
 public sealed class Render
 {
-    private Render(string file, string text, IReadOnlyList<JsonObject> objects)
+    private Render(string text, IReadOnlyList<JsonObject> objects)
     {
-        File = file;
         Text = text;
         Objects = objects;
     }
@@ -22,9 +21,6 @@ public sealed class Render
     };
 
     public const string Release = "mkt";
-
-    /// <summary>A file holding the rendered manifests (for the validator).</summary>
-    public string File { get; }
 
     public string Text { get; }
 
@@ -46,10 +42,9 @@ public sealed class Render
     {
         var result = await HelmTemplateAsync(arguments);
         Assert.True(result.ExitCode == 0, $"helm template {string.Join(' ', arguments)} failed:\n{result.All}");
-        var file = Path.Combine(Path.GetTempPath(), $"marketplace-render-{Guid.NewGuid():N}.yaml");
-        await System.IO.File.WriteAllTextAsync(file, result.Output);
-        var objects = (await Tools.ReadYamlAsync(file)).Select(n => n!.AsObject()).ToList();
-        return new Render(file, result.Output, objects);
+        await using var file = await TempFile.WriteAsync(result.Output);
+        var objects = (await Tools.ReadYamlAsync(file.Path)).Select(n => n!.AsObject()).ToList();
+        return new Render(result.Output, objects);
     }
 
     public static Task<CommandResult> HelmTemplateAsync(params string[] arguments) =>
@@ -83,4 +78,25 @@ public sealed class Render
         (container["env"]?.AsArray() ?? []).Select(e => e!.AsObject()).ToDictionary(
             e => (string)e["name"]!,
             e => e["value"] is { } v ? (string)v! : $"secret:{e["valueFrom"]?["secretKeyRef"]?["name"]}/{e["valueFrom"]?["secretKeyRef"]?["key"]}");
+}
+
+/// <summary>A temporary file that is deleted on dispose.</summary>
+public sealed class TempFile : IAsyncDisposable
+{
+    private TempFile(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static async Task<TempFile> WriteAsync(string text)
+    {
+        var file = new TempFile(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"marketplace-deploy-tests-{Guid.NewGuid():N}.yaml"));
+        await File.WriteAllTextAsync(file.Path, text);
+        return file;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        File.Delete(Path);
+        return ValueTask.CompletedTask;
+    }
 }
