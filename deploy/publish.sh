@@ -16,8 +16,8 @@ for app in "${apps[@]}"; do
   out=".artifacts/publish/$app"
   dotnet publish "services/$service/Marketplace.$service.csproj" -c "$configuration" -r linux-x64 --self-contained \
     -o "$out" -v quiet -clp:ErrorsOnly -nologo
-  # The development signing key is for `make run` only; an image runs in Production.
-  rm -f "$out/appsettings.Development.json"
+  # appsettings.Development.json (the development signing key) is never published: the
+  # services' projects say CopyToPublishDirectory="Never" (ImageTests checks the image).
   # One entry point name for every image (exec-form ENTRYPOINT cannot take a build argument):
   # the app host finds its assembly from its real path.
   ln -sfn "Marketplace.$service" "$out/entrypoint"

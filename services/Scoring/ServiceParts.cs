@@ -19,8 +19,6 @@ public static class ServiceParts
     {
         var services = builder.Services;
         services.AddSectionOptions<ScoringOptions>(ScoringOptions.Section);
-        services.AddSingleton<IValidateOptions<ScoringOptions>>(sp =>
-            new UnboundSettings<ScoringOptions>(ScoringOptions.Section, sp.GetRequiredService<IConfiguration>()));
 
         builder.AddEventHandlers(handlers => handlers
             .Add<OrderHandler>()

@@ -3,6 +3,7 @@ using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
+using Marketplace.Clients;
 using Marketplace.Scenario;
 using Marketplace.Testing;
 using StackExchange.Redis;
@@ -81,7 +82,7 @@ public sealed class ContainerPlatform : IAsyncDisposable
             ["EventBus__ReadTimeoutMs"] = "500",
             ["EventBus__RedeliverIntervalMs"] = "1000",
             ["EventBus__ProcessingTimeoutMs"] = "3000",
-            ["ScoringService__SellerEvaluationPollMs"] = "50",
+            ["Scoring__SellerEvaluationPollMs"] = "50",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };

@@ -45,8 +45,8 @@ public sealed class ContainerSmokeTests(ContainerEngine engine, ITestOutputHelpe
         Assert.NotEmpty(expected);
         foreach (var (gigId, want) in expected)
         {
-            var got = await client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = gigId },
-                client.Bearer(oracle.SellerOf[gigId], CallerRole.Seller));
+            var got = await client.Scoring.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId },
+                PlatformClient.As(client.Bearer(oracle.SellerOf[gigId], CallerRole.Seller)));
             output.WriteLine($"{gigId}: {got.SuccessScore} (engine {want.Score}), quality {got.Quality:0.0000}, {got.ScoredOrders} orders");
             Assert.Equal(want.HasScore, got.HasScore);
             Assert.Equal(want.Score ?? 0, got.SuccessScore);
@@ -57,8 +57,8 @@ public sealed class ContainerSmokeTests(ContainerEngine engine, ITestOutputHelpe
         foreach (var sellerId in oracle.SellerOf.Values.Distinct())
         {
             var want = oracle.SellerScore(sellerId, means);
-            var got = await client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore",
-                new GetSellerScoreRequest { SellerId = sellerId }, client.Bearer(sellerId, CallerRole.Seller));
+            var got = await client.Scoring.GetSellerScoreAsync(
+                new GetSellerScoreRequest { SellerId = sellerId }, PlatformClient.As(client.Bearer(sellerId, CallerRole.Seller)));
             Assert.Equal(want.Score ?? 0, got.SuccessScore);
             Assert.Equal(want.ScoredOrders, got.ScoredOrders);
         }

@@ -69,6 +69,8 @@ public static class EventBusHosting
     {
         services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventBusOptions>, EventBusOptionsValidator>());
+        services.AddSingleton<IValidateOptions<EventBusOptions>>(sp =>
+            new Hosting.Configuration.UnboundSettings<EventBusOptions>(EventBusOptions.Section, sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
         services.AddSingleton<IOptionsFactory<EventBusOptions>, EventBusOptionsFactory>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EventBusOptions>>().Value);
         return services;

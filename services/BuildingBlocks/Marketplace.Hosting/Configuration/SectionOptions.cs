@@ -10,7 +10,9 @@ namespace Marketplace.Hosting.Configuration;
 /// the options pattern, checked with its data annotations (and <see cref="IValidatableObject"/>
 /// for rules across keys) when the host starts. Every failure names the full key and the value
 /// it got, e.g. <c>Platform:GrpcPort must be a port number from 1 to 65535 (got '0')</c>, so an
-/// operator can fix a deployment without reading code; the service then exits with code 2
+/// operator can fix a deployment without reading code. A key the options class does not have (a
+/// typo, a setting that was removed) is a problem too (<see cref="UnboundSettings{TOptions}"/>),
+/// so no misspelt setting silently keeps its default. The service then exits with code 2
 /// (<see cref="ServiceRunner.RunServiceAsync"/>).
 /// </summary>
 public static class SectionOptions
@@ -20,6 +22,7 @@ public static class SectionOptions
         where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(sp => new SectionValidator<T>(section, sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IValidateOptions<T>>(sp => new UnboundSettings<T>(section, sp.GetRequiredService<IConfiguration>()));
         return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
     }
 

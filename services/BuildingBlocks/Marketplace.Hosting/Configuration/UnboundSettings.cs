@@ -4,7 +4,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Marketplace.Scoring;
+namespace Marketplace.Hosting.Configuration;
 
 /// <summary>
 /// Finds the settings of a section that the standard configuration binder leaves out without a
