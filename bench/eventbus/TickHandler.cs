@@ -18,8 +18,12 @@ public sealed class TickHandler : EventHandler<Tick>
 
     public override string EventType => BenchCatalogue.Tick;
 
+    /// <summary>Publish-to-handler delays seen so far (the latency mode reads them).</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> Delays = new();
+
     protected override Task HandleAsync(CloudEvent envelope, Tick payload, UnitOfWork work, CancellationToken cancellationToken)
     {
+        Delays.Enqueue(DateTimeOffset.UtcNow - envelope.Time);
         work.HashIncrement("bench:gig:{" + payload.GigId + "}", "ticks", 1);
         work.HashIncrement(TotalsKey, "handled", 1);
         return Task.CompletedTask;

@@ -2,8 +2,11 @@
 # Event bus throughput: publish + consume + ack through the Redis transport, next to
 # redis-benchmark's XADD rate on the same redis-server in the same run, as a ratio.
 # Usage: bench/eventbus/run.sh [events]   (default 20000)
+#        bench/eventbus/run.sh latency [events]   idle Redis load and publish-to-handler delay (default 50)
 set -euo pipefail
 
+mode=throughput
+if [ "${1:-}" = latency ]; then mode=latency; shift; fi
 events="${1:-20000}"
 here="$(cd "$(dirname "$0")" && pwd)"
 free_port() {
@@ -24,6 +27,13 @@ trap cleanup EXIT
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 dotnet build "$here/EventBus.Bench.csproj" -c Release -v quiet -nologo >/dev/null
+
+if [ "$mode" = latency ]; then
+  [ "$events" = 20000 ] && events=50
+  echo "event bus idle load and wake-up delay (Redis transport, ReadTimeoutMs 2000), $(nproc) cores:"
+  dotnet "$here/bin/Release/net10.0/EventBus.Bench.dll" "127.0.0.1:$port" latency "$events"
+  exit 0
+fi
 
 # Baselines: raw XADD of a small entry, pipelined 16 deep (redis-benchmark's best case) and unpipelined.
 xadd_rate() { redis-benchmark -p "$port" -n "$events" -c 50 -P "$1" -q XADD bench '*' data x | tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($(i+1) == "requests") print $i }' | tail -1; }

@@ -1,69 +1,76 @@
-using System.Globalization;
-using Marketplace.Hosting;
+using System.ComponentModel.DataAnnotations;
 using Marketplace.Reviews.Domain;
-using Microsoft.Extensions.Configuration;
 
 namespace Marketplace.Reviews;
 
 /// <summary>
-/// The <see cref="ReviewPolicy"/> and the publication sweep interval, read from the <c>Reviews</c>
-/// section (SPEC 4 windows are policy), so operators change them without a code change; a bad
-/// value stops start-up with the key's name.
+/// The Reviews service's settings (section <c>Reviews</c>): the review windows of SPEC 4
+/// (operator-tunable <see cref="ReviewPolicy"/>, in days and hours) and how often the publication
+/// loop looks for reviews whose window ended. Bound and validated at start-up; a bad value stops
+/// the service naming the key.
 /// </summary>
 /// <remarks>
-/// Keys: <c>Reviews:BuyerReviewWindowDays</c> (14), <c>Reviews:CategoryReviewWindowDays:&lt;category&gt;</c>,
-/// <c>Reviews:CancelledOrderReviewWindowDays</c> (5), <c>Reviews:PastDueThresholdHours</c> (24),
-/// <c>Reviews:SweepIntervalMs</c> (10000: how often reviews whose window ended are published).
+/// Keys: <c>Reviews:BuyerReviewWindowDays</c> (14), <c>Reviews:CategoryReviewWindowDays:&lt;category&gt;</c>
+/// (none; a category's own window), <c>Reviews:CancelledOrderReviewWindowDays</c> (5),
+/// <c>Reviews:PastDueThresholdHours</c> (24), <c>Reviews:SweepIntervalMs</c> (10000).
 /// </remarks>
-public sealed record ReviewsOptions(ReviewPolicy Policy, TimeSpan SweepInterval)
+public sealed class ReviewsOptions : IValidatableObject
 {
     public const string Section = "Reviews";
 
-    public static ReviewsOptions Read(IConfiguration configuration)
+    /// <summary>The longest past-due threshold accepted (a year).</summary>
+    public const double MaxPastDueThresholdHours = 365 * 24;
+
+    /// <summary>Days after completion the buyer may review, where the category has no window of its own.</summary>
+    public double BuyerReviewWindowDays { get; set; } = ReviewPolicy.Default.BuyerReviewWindow.TotalDays;
+
+    /// <summary>Categories with their own buyer review window, in days (e.g. <c>video-editing: 30</c>).</summary>
+    public Dictionary<string, double> CategoryReviewWindowDays { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Days after a cancellation the buyer may review an eligible cancelled order.</summary>
+    public double CancelledOrderReviewWindowDays { get; set; } = ReviewPolicy.Default.CancelledOrderReviewWindow.TotalDays;
+
+    /// <summary>How far past its due time (hours) a cancelled order must have been to be reviewable.</summary>
+    public double PastDueThresholdHours { get; set; } = ReviewPolicy.Default.PastDueThreshold.TotalHours;
+
+    /// <summary>Pause between two passes of the publication loop.</summary>
+    [Range(1, 3_600_000, ErrorMessage = "must be a whole number of milliseconds from {1} to {2}")]
+    public int SweepIntervalMs { get; set; } = 10_000;
+
+    public TimeSpan SweepInterval => TimeSpan.FromMilliseconds(SweepIntervalMs);
+
+    /// <summary>The windows as the domain takes them (valid once the options passed validation).</summary>
+    public ReviewPolicy Policy => new(
+        TimeSpan.FromDays(BuyerReviewWindowDays),
+        CategoryReviewWindowDays.ToDictionary(c => c.Key, c => TimeSpan.FromDays(c.Value), StringComparer.Ordinal),
+        TimeSpan.FromDays(CancelledOrderReviewWindowDays),
+        TimeSpan.FromHours(PastDueThresholdHours));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var section = configuration.GetSection(Section);
-        var problems = new List<string>();
-        var defaults = ReviewPolicy.Default;
-        var categories = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
-        foreach (var child in section.GetSection("CategoryReviewWindowDays").GetChildren())
+        var windows = new List<(string Key, double Days)>
         {
-            categories[child.Key] = Days(problems, $"{Section}:CategoryReviewWindowDays:{child.Key}", child.Value, TimeSpan.Zero);
+            (nameof(BuyerReviewWindowDays), BuyerReviewWindowDays),
+            (nameof(CancelledOrderReviewWindowDays), CancelledOrderReviewWindowDays),
+        };
+        windows.AddRange(CategoryReviewWindowDays.Select(c => ($"{nameof(CategoryReviewWindowDays)}:{c.Key}", c.Value)));
+        foreach (var (key, days) in windows)
+        {
+            // Checked as numbers (NaN, infinities and huge values make no TimeSpan), by the domain's rule.
+            if (!double.IsFinite(days) || days <= 0 || days > ReviewPolicy.MaxReviewWindow.TotalDays)
+            {
+                yield return new ValidationResult(ReviewPolicy.WindowRule, [key]);
+            }
         }
 
-        var policy = new ReviewPolicy(
-            Days(problems, $"{Section}:BuyerReviewWindowDays", section["BuyerReviewWindowDays"], defaults.BuyerReviewWindow),
-            categories,
-            Days(problems, $"{Section}:CancelledOrderReviewWindowDays", section["CancelledOrderReviewWindowDays"], defaults.CancelledOrderReviewWindow),
-            Hours(problems, $"{Section}:PastDueThresholdHours", section["PastDueThresholdHours"], defaults.PastDueThreshold));
-        var sweep = Parse(problems, $"{Section}:SweepIntervalMs", section["SweepIntervalMs"], TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds);
-        if (sweep <= TimeSpan.Zero)
+        if (CategoryReviewWindowDays.Keys.Any(string.IsNullOrWhiteSpace))
         {
-            problems.Add($"{Section}:SweepIntervalMs must be > 0 (was {sweep.TotalMilliseconds})");
+            yield return new ValidationResult("has an empty category name", [nameof(CategoryReviewWindowDays)]);
         }
 
-        problems.AddRange(policy.Validate().Select(problem => $"{Section}: {problem}"));
-        return problems.Count == 0 ? new ReviewsOptions(policy, sweep) : throw new InvalidConfigurationException(problems);
-    }
-
-    private static TimeSpan Days(List<string> problems, string key, string? value, TimeSpan fallback) =>
-        Parse(problems, key, value, fallback, TimeSpan.FromDays);
-
-    private static TimeSpan Hours(List<string> problems, string key, string? value, TimeSpan fallback) =>
-        Parse(problems, key, value, fallback, TimeSpan.FromHours);
-
-    private static TimeSpan Parse(List<string> problems, string key, string? value, TimeSpan fallback, Func<double, TimeSpan> unit)
-    {
-        if (string.IsNullOrWhiteSpace(value))
+        if (!double.IsFinite(PastDueThresholdHours) || PastDueThresholdHours < 0 || PastDueThresholdHours > MaxPastDueThresholdHours)
         {
-            return fallback;
+            yield return new ValidationResult($"must be a number of hours from 0 to {MaxPastDueThresholdHours}", [nameof(PastDueThresholdHours)]);
         }
-
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
-        {
-            return unit(number);
-        }
-
-        problems.Add($"{key} must be a number (was '{value}')");
-        return fallback;
     }
 }

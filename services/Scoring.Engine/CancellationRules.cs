@@ -34,18 +34,19 @@ public sealed record CancellationRules
     /// <summary>How heavily a counting cancellation weighs against the seller, in [0,1].</summary>
     public double Weight(CancellationFacts cancellation) => InitiatorWeights[cancellation.Initiator];
 
-    internal void Validate(string prefix, List<string> problems)
+    internal void Validate(string prefix, List<PolicyProblem> problems)
     {
         foreach (var initiator in Enum.GetValues<CancellationInitiator>())
         {
             if (!InitiatorWeights.TryGetValue(initiator, out var w))
-                problems.Add($"{prefix}:InitiatorWeights:{initiator} is missing");
+                problems.Add(new($"{prefix}:InitiatorWeights:{initiator}", "is missing"));
             else if (!(w is >= 0 and <= 1))
-                problems.Add($"{prefix}:InitiatorWeights:{initiator} must be in [0,1]");
+                problems.Add(new($"{prefix}:InitiatorWeights:{initiator}", "must be in [0,1]"));
         }
         if (InitiatorWeights.TryGetValue(CancellationInitiator.Seller, out var seller)
             && InitiatorWeights.TryGetValue(CancellationInitiator.Mutual, out var mutual)
             && !(seller > mutual))
-            problems.Add($"{prefix}:InitiatorWeights:Seller must be greater than {prefix}:InitiatorWeights:Mutual (seller-initiated cancellations count more)");
+            problems.Add(new($"{prefix}:InitiatorWeights:Seller",
+                $"must be greater than {ScoringPolicy.Section}:{prefix}:InitiatorWeights:Mutual (seller-initiated cancellations count more)"));
     }
 }

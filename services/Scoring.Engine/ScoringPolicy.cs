@@ -59,8 +59,17 @@ public sealed record LevelCriteria(
     decimal MinEarningsUsd);
 
 /// <summary>
-/// Every policy number of SPEC section 5 with its default, in one immutable object. Bound from
-/// configuration section "Scoring" by the service; <see cref="Validate"/> names the setting
+/// A policy setting out of its range: its configuration key below section "Scoring"
+/// (<c>HalfLifeDays</c>, <c>Level2:MinRating</c>, <c>ValueWeightBands:1:Weight</c>) and what is wrong.
+/// </summary>
+public sealed record PolicyProblem(string Key, string Message)
+{
+    public override string ToString() => $"{ScoringPolicy.Section}:{Key} {Message}";
+}
+
+/// <summary>
+/// Every policy number of SPEC section 5 with its default, in one immutable object. The service
+/// binds it from configuration section "Scoring"; <see cref="Problems"/> names the setting
 /// ("Scoring:HalfLifeDays must be > 0") so a bad deployment fails at start-up.
 /// </summary>
 public sealed record ScoringPolicy
@@ -130,46 +139,52 @@ public sealed record ScoringPolicy
     /// <summary>Half-life expressed as a decay rate per second (ln 2 / half-life).</summary>
     public double DecayPerSecond => Math.Log(2) / (HalfLifeDays * 86_400.0);
 
-    /// <summary>Every problem with this policy, each naming its configuration key; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>Every problem with this policy as text naming its configuration key ("Scoring:HalfLifeDays must be > 0"); empty when valid.</summary>
+    public IReadOnlyList<string> Validate() => [.. Problems().Select(problem => problem.ToString())];
+
+    /// <summary>Every problem with this policy, each with its configuration key below section "Scoring"; empty when valid.</summary>
+    public IReadOnlyList<PolicyProblem> Problems()
     {
-        var p = new List<string>();
+        var p = new List<PolicyProblem>();
         const string s = Section;
+        void Add(string key, string message) => p.Add(new PolicyProblem(key, message));
         if (PriceBandEdgesUsd.Count == 0 || PriceBandEdgesUsd[0] <= 0 || !StrictlyIncreasing(PriceBandEdgesUsd))
-            p.Add($"{s}:PriceBandEdgesUsd must be a non-empty, strictly increasing list of amounts > 0");
-        if (!(HalfLifeDays > 0)) p.Add($"{s}:HalfLifeDays must be > 0");
-        if (EvaluationPeriodDays <= 0) p.Add($"{s}:EvaluationPeriodDays must be > 0");
+            Add(nameof(PriceBandEdgesUsd), "must be a non-empty, strictly increasing list of amounts > 0");
+        if (!(HalfLifeDays > 0)) Add(nameof(HalfLifeDays), "must be > 0");
+        if (EvaluationPeriodDays <= 0) Add(nameof(EvaluationPeriodDays), "must be > 0");
         if (HalfLifeDays > 0 && EvaluationPeriodDays / HalfLifeDays > 16)
-            p.Add($"{s}:EvaluationPeriodDays must be at most 16 half-lives (Scoring:HalfLifeDays), or the oldest orders lose fixed-point precision");
-        if (LandmarkStepHalfLives is < 1 or > 12) p.Add($"{s}:LandmarkStepHalfLives must be in 1..12 (fixed-point headroom)");
-        if (!(ShrinkagePseudoOrders >= 0)) p.Add($"{s}:ShrinkagePseudoOrders must be >= 0");
+            Add(nameof(EvaluationPeriodDays), $"must be at most 16 half-lives ({s}:HalfLifeDays), or the oldest orders lose fixed-point precision");
+        if (LandmarkStepHalfLives is < 1 or > 12) Add(nameof(LandmarkStepHalfLives), "must be in 1..12 (fixed-point headroom)");
+        if (!(ShrinkagePseudoOrders >= 0)) Add(nameof(ShrinkagePseudoOrders), "must be >= 0");
         CheckWeights(p);
         CheckInputs(p);
         if (ValueWeightBands.Count == 0 || ValueWeightBands[0].FromUsd != 0m)
-            p.Add($"{s}:ValueWeightBands must start with a band from 0 USD");
+            Add(nameof(ValueWeightBands), "must start with a band from 0 USD");
         for (var i = 0; i < ValueWeightBands.Count; i++)
         {
             var band = ValueWeightBands[i];
-            if (!(band.Weight is >= 0.01 and <= 2)) p.Add($"{s}:ValueWeightBands:{i}:Weight must be in [0.01, 2]");
+            if (!(band.Weight is >= 0.01 and <= 2)) Add($"{nameof(ValueWeightBands)}:{i}:Weight", "must be in [0.01, 2]");
             if (i > 0 && !(band.FromUsd > ValueWeightBands[i - 1].FromUsd && band.Weight >= ValueWeightBands[i - 1].Weight))
-                p.Add($"{s}:ValueWeightBands:{i} must start above the previous band and not weigh less");
+                Add($"{nameof(ValueWeightBands)}:{i}", "must start above the previous band and not weigh less");
         }
-        if (MinScoredOrders < 1) p.Add($"{s}:MinScoredOrders must be >= 1");
-        if (CategoryMinGigs < 1) p.Add($"{s}:CategoryMinGigs must be >= 1");
-        if (!(PriorAreaMean is >= 0 and <= 1)) p.Add($"{s}:PriorAreaMean must be in [0,1]");
-        Cancellations.Validate($"{s}:Cancellations", p);
+        if (MinScoredOrders < 1) Add(nameof(MinScoredOrders), "must be >= 1");
+        if (CategoryMinGigs < 1) Add(nameof(CategoryMinGigs), "must be >= 1");
+        if (!(PriorAreaMean is >= 0 and <= 1)) Add(nameof(PriorAreaMean), "must be in [0,1]");
+        Cancellations.Validate(nameof(Cancellations), p);
         CheckLevel(p, nameof(Level1), Level1);
         CheckLevel(p, nameof(Level2), Level2);
         CheckLevel(p, nameof(TopRated), TopRated);
-        if (!(Level1.MinSuccessScore <= Level2.MinSuccessScore && Level2.MinSuccessScore <= TopRated.MinSuccessScore))
-            p.Add($"{s}:Level1, {s}:Level2 and {s}:TopRated must have non-decreasing MinSuccessScore");
-        if (DemotionGraceEvaluations < 1) p.Add($"{s}:DemotionGraceEvaluations must be >= 1");
-        if (TopRatedRetryMonths < 0) p.Add($"{s}:TopRatedRetryMonths must be >= 0");
-        if (RatingWindowDays <= 0) p.Add($"{s}:RatingWindowDays must be > 0");
-        if (!(LowPerformanceFlagAtOrBelow is >= 1 and <= 10)) p.Add($"{s}:LowPerformanceFlagAtOrBelow must be in [1,10]");
+        if (!(Level1.MinSuccessScore <= Level2.MinSuccessScore))
+            Add($"{nameof(Level2)}:MinSuccessScore", $"must be at least {s}:{nameof(Level1)}:MinSuccessScore (levels never ask for less)");
+        if (!(Level2.MinSuccessScore <= TopRated.MinSuccessScore))
+            Add($"{nameof(TopRated)}:MinSuccessScore", $"must be at least {s}:{nameof(Level2)}:MinSuccessScore (levels never ask for less)");
+        if (DemotionGraceEvaluations < 1) Add(nameof(DemotionGraceEvaluations), "must be >= 1");
+        if (TopRatedRetryMonths < 0) Add(nameof(TopRatedRetryMonths), "must be >= 0");
+        if (RatingWindowDays <= 0) Add(nameof(RatingWindowDays), "must be > 0");
+        if (!(LowPerformanceFlagAtOrBelow is >= 1 and <= 10)) Add(nameof(LowPerformanceFlagAtOrBelow), "must be in [1,10]");
         if (!(LowPerformanceClearAtOrAbove > LowPerformanceFlagAtOrBelow && LowPerformanceClearAtOrAbove <= 10))
-            p.Add($"{s}:LowPerformanceClearAtOrAbove must be greater than {s}:LowPerformanceFlagAtOrBelow and <= 10 (hysteresis)");
-        if (LowPerformanceMinScoredOrders < 0) p.Add($"{s}:LowPerformanceMinScoredOrders must be >= 0");
+            Add(nameof(LowPerformanceClearAtOrAbove), $"must be greater than {s}:{nameof(LowPerformanceFlagAtOrBelow)} and <= 10 (hysteresis)");
+        if (LowPerformanceMinScoredOrders < 0) Add(nameof(LowPerformanceMinScoredOrders), "must be >= 0");
         return p;
     }
 
@@ -199,21 +214,21 @@ public sealed record ScoringPolicy
         return weight;
     }
 
-    private void CheckWeights(List<string> p)
+    private void CheckWeights(List<PolicyProblem> p)
     {
         var sum = 0.0;
         foreach (var area in Areas.All)
         {
             var w = AreaWeights[area];
-            if (!(w >= 0)) p.Add($"{Section}:AreaWeights:{area} must be >= 0");
+            if (!(w >= 0)) p.Add(new($"{nameof(AreaWeights)}:{area}", "must be >= 0"));
             sum += w;
         }
-        if (Math.Abs(sum - 1) > 1e-9) p.Add($"{Section}:AreaWeights must sum to 1 (they sum to {sum:0.######})");
+        if (Math.Abs(sum - 1) > 1e-9) p.Add(new(nameof(AreaWeights), $"must sum to 1 (they sum to {sum:0.######})"));
     }
 
-    private void CheckInputs(List<string> p)
+    private void CheckInputs(List<PolicyProblem> p)
     {
-        var k = $"{Section}:AreaInputs";
+        const string k = nameof(AreaInputs);
         var a = AreaInputs;
         (string Name, double Value)[] weights =
         [
@@ -226,21 +241,20 @@ public sealed record ScoringPolicy
             (nameof(a.ValueWouldRecommend), a.ValueWouldRecommend),
         ];
         foreach (var (name, value) in weights)
-            if (!(value > 0)) p.Add($"{k}:{name} must be > 0");
-        if (!(a.FastResponseHours >= 0)) p.Add($"{k}:FastResponseHours must be >= 0");
-        if (!(a.SlowResponseHours > a.FastResponseHours)) p.Add($"{k}:SlowResponseHours must be greater than {k}:FastResponseHours");
-        if (!(a.LateZeroCreditFraction > 0)) p.Add($"{k}:LateZeroCreditFraction must be > 0");
+            if (!(value > 0)) p.Add(new($"{k}:{name}", "must be > 0"));
+        if (!(a.FastResponseHours >= 0)) p.Add(new($"{k}:FastResponseHours", "must be >= 0"));
+        if (!(a.SlowResponseHours > a.FastResponseHours)) p.Add(new($"{k}:SlowResponseHours", $"must be greater than {Section}:{k}:FastResponseHours"));
+        if (!(a.LateZeroCreditFraction > 0)) p.Add(new($"{k}:LateZeroCreditFraction", "must be > 0"));
     }
 
-    private static void CheckLevel(List<string> p, string name, LevelCriteria c)
+    private static void CheckLevel(List<PolicyProblem> p, string k, LevelCriteria c)
     {
-        var k = $"{Section}:{name}";
-        if (!(c.MinSuccessScore is >= 1 and <= 10)) p.Add($"{k}:MinSuccessScore must be in [1,10]");
-        if (!(c.MinRating is >= 1 and <= 5)) p.Add($"{k}:MinRating must be in [1,5]");
-        if (!(c.MinResponseRate is >= 0 and <= 1)) p.Add($"{k}:MinResponseRate must be in [0,1]");
-        if (c.MinCompletedOrders < 0) p.Add($"{k}:MinCompletedOrders must be >= 0");
-        if (c.MinUniqueClients < 0) p.Add($"{k}:MinUniqueClients must be >= 0");
-        if (c.MinEarningsUsd < 0) p.Add($"{k}:MinEarningsUsd must be >= 0");
+        if (!(c.MinSuccessScore is >= 1 and <= 10)) p.Add(new($"{k}:MinSuccessScore", "must be in [1,10]"));
+        if (!(c.MinRating is >= 1 and <= 5)) p.Add(new($"{k}:MinRating", "must be in [1,5]"));
+        if (!(c.MinResponseRate is >= 0 and <= 1)) p.Add(new($"{k}:MinResponseRate", "must be in [0,1]"));
+        if (c.MinCompletedOrders < 0) p.Add(new($"{k}:MinCompletedOrders", "must be >= 0"));
+        if (c.MinUniqueClients < 0) p.Add(new($"{k}:MinUniqueClients", "must be >= 0"));
+        if (c.MinEarningsUsd < 0) p.Add(new($"{k}:MinEarningsUsd", "must be >= 0"));
     }
 
     private static bool StrictlyIncreasing(IReadOnlyList<decimal> xs)

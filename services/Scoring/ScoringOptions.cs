@@ -1,7 +1,5 @@
-using System.Globalization;
-using Marketplace.Hosting;
+using System.ComponentModel.DataAnnotations;
 using Marketplace.Scoring.Engine;
-using Microsoft.Extensions.Configuration;
 
 namespace Marketplace.Scoring;
 
@@ -9,89 +7,204 @@ namespace Marketplace.Scoring;
 public sealed record CurrencyRate(decimal UsdPerUnit, int MinorDigits);
 
 /// <summary>
-/// The Scoring service's settings: the scoring policy (section <c>Scoring</c>, every number of
-/// SPEC 5, bound and validated by <see cref="ScoringPolicyBinder"/>) and the service's own
-/// section <c>ScoringService</c>. A bad value stops start-up with the key's name.
+/// The Scoring service's settings, all in section <c>Scoring</c>: the scoring policy (every number
+/// of SPEC 5, see docs/scoring.md "Policy settings"; an unset key keeps the engine's default from
+/// <see cref="ScoringPolicy.Default"/>) and the service's own timings and currency rates. Bound with
+/// the options pattern and validated at start-up; a bad value stops the service naming the key.
 /// </summary>
 /// <remarks>
-/// <c>ScoringService</c> keys: <c>EvaluationIntervalMinutes</c> (1440: the daily evaluation of every
-/// peer group and seller), <c>SellerEvaluationPollMs</c> (200: how often sellers whose own events
-/// changed are re-evaluated), <c>ResponseRatePeriodDays</c> (90) and <c>ResponseWindowHours</c> (24) of the
-/// level's response rate (SPEC 3; the same as Messaging's), <c>Currencies:&lt;ISO code&gt;:UsdPerUnit</c> and
-/// <c>Currencies:&lt;ISO code&gt;:MinorDigits</c> (USD = 1 / 2 built in).
+/// The three lists (<see cref="PriceBandEdgesUsd"/>, <see cref="ValueWeightBands"/>,
+/// <see cref="CancellationOptions.NotCounting"/>) stay null unless configured and take the default
+/// only after binding, so a list given in configuration replaces the default list instead of being
+/// appended to it. The nested groups (<see cref="AreaWeights"/>, <see cref="Level1"/>, ...) are copies
+/// of the defaults that the binder changes key by key.
 /// </remarks>
-public sealed record ScoringOptions(
-    ScoringPolicy Policy,
-    TimeSpan EvaluationInterval,
-    TimeSpan SellerEvaluationPoll,
-    TimeSpan ResponseRatePeriod,
-    TimeSpan ResponseWindow,
-    IReadOnlyDictionary<string, CurrencyRate> Currencies)
+public sealed class ScoringOptions : IValidatableObject
 {
-    public const string Section = "ScoringService";
+    public const string Section = "Scoring";
 
-    public static ScoringOptions Read(IConfiguration configuration)
+    private const string WholeNumber = "must be a whole number from {1} to {2}";
+    private static readonly ScoringPolicy Defaults = ScoringPolicy.Default;
+
+    private ScoringPolicy? _policy;
+
+    // ---- the service ----
+
+    /// <summary>How often the daily evaluation of every peer group and seller runs.</summary>
+    [Range(1, 7 * 1440, ErrorMessage = WholeNumber)]
+    public int EvaluationIntervalMinutes { get; set; } = 1440;
+
+    /// <summary>How often sellers whose own events changed are re-evaluated.</summary>
+    [Range(10, 60_000, ErrorMessage = WholeNumber)]
+    public int SellerEvaluationPollMs { get; set; } = 200;
+
+    /// <summary>The period of the level's response rate (SPEC 3; the same as Messaging's).</summary>
+    [Range(1, 3650, ErrorMessage = WholeNumber)]
+    public int ResponseRatePeriodDays { get; set; } = 90;
+
+    /// <summary>A buyer-opened conversation counts as answered when the seller replied within this window.</summary>
+    [Range(1, 720, ErrorMessage = WholeNumber)]
+    public int ResponseWindowHours { get; set; } = 24;
+
+    /// <summary>USD rates by ISO 4217 code (<c>Currencies:JPY:UsdPerUnit</c>); USD is built in (1, 2 minor digits).</summary>
+    public Dictionary<string, CurrencyOptions> Currencies { get; set; } = new(StringComparer.Ordinal);
+
+    // ---- the scoring policy (SPEC 5) ----
+
+    public List<decimal>? PriceBandEdgesUsd { get; set; }
+
+    public double HalfLifeDays { get; set; } = Defaults.HalfLifeDays;
+
+    public int EvaluationPeriodDays { get; set; } = Defaults.EvaluationPeriodDays;
+
+    public DateTimeOffset LandmarkEpoch { get; set; } = Defaults.LandmarkEpoch;
+
+    public int LandmarkStepHalfLives { get; set; } = Defaults.LandmarkStepHalfLives;
+
+    public double ShrinkagePseudoOrders { get; set; } = Defaults.ShrinkagePseudoOrders;
+
+    public AreaWeights AreaWeights { get; set; } = Defaults.AreaWeights with { };
+
+    public AreaInputWeights AreaInputs { get; set; } = Defaults.AreaInputs with { };
+
+    public List<ValueWeightBandOptions>? ValueWeightBands { get; set; }
+
+    public int MinScoredOrders { get; set; } = Defaults.MinScoredOrders;
+
+    public int CategoryMinGigs { get; set; } = Defaults.CategoryMinGigs;
+
+    public double PriorAreaMean { get; set; } = Defaults.PriorAreaMean;
+
+    public CancellationOptions Cancellations { get; set; } = new();
+
+    public LevelCriteria Level1 { get; set; } = Defaults.Level1 with { };
+
+    public LevelCriteria Level2 { get; set; } = Defaults.Level2 with { };
+
+    public LevelCriteria TopRated { get; set; } = Defaults.TopRated with { };
+
+    public int DemotionGraceEvaluations { get; set; } = Defaults.DemotionGraceEvaluations;
+
+    public int TopRatedRetryMonths { get; set; } = Defaults.TopRatedRetryMonths;
+
+    public int RatingWindowDays { get; set; } = Defaults.RatingWindowDays;
+
+    public double LowPerformanceFlagAtOrBelow { get; set; } = Defaults.LowPerformanceFlagAtOrBelow;
+
+    public double LowPerformanceClearAtOrAbove { get; set; } = Defaults.LowPerformanceClearAtOrAbove;
+
+    public int LowPerformanceMinScoredOrders { get; set; } = Defaults.LowPerformanceMinScoredOrders;
+
+    // ---- what the service reads ----
+
+    /// <summary>The policy the engine scores with (built once, after binding and validation).</summary>
+    public ScoringPolicy Policy => _policy ??= ToPolicy();
+
+    public TimeSpan EvaluationInterval => TimeSpan.FromMinutes(EvaluationIntervalMinutes);
+
+    public TimeSpan SellerEvaluationPoll => TimeSpan.FromMilliseconds(SellerEvaluationPollMs);
+
+    public TimeSpan ResponseRatePeriod => TimeSpan.FromDays(ResponseRatePeriodDays);
+
+    public TimeSpan ResponseWindow => TimeSpan.FromHours(ResponseWindowHours);
+
+    /// <summary>The rate of a currency: as configured, USD = 1 with 2 minor digits unless configured; null when it has none.</summary>
+    public CurrencyRate? RateOf(string currency)
     {
-        var (policy, problems) = ScoringPolicyBinder.Bind(configuration.AsEnumerable());
-        var all = new List<string>(problems);
-        var section = configuration.GetSection(Section);
-
-        var interval = Number(all, "EvaluationIntervalMinutes", section, 1440, 1, 7 * 1440);
-        var poll = Number(all, "SellerEvaluationPollMs", section, 200, 10, 60_000);
-        var period = Number(all, "ResponseRatePeriodDays", section, 90, 1, 3650);
-        var window = Number(all, "ResponseWindowHours", section, 24, 1, 720);
-
-        var currencies = new Dictionary<string, CurrencyRate>(StringComparer.Ordinal) { ["USD"] = new(1m, 2) };
-        foreach (var child in section.GetSection("Currencies").GetChildren())
+        var configured = Currencies.GetValueOrDefault(currency);
+        if (currency == "USD")
         {
-            var key = $"{Section}:Currencies:{child.Key}";
-            if (child.Key.Length != 3 || !child.Key.All(char.IsAsciiLetterUpper))
-            {
-                all.Add($"{key}: the currency must be an ISO 4217 code of three upper-case letters");
-                continue;
-            }
-
-            var known = currencies.GetValueOrDefault(child.Key);
-            decimal? rate = known?.UsdPerUnit;
-            if (child["UsdPerUnit"] is { Length: > 0 } rateText)
-            {
-                rate = decimal.TryParse(rateText, NumberStyles.Number, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : null;
-                if (rate is null)
-                {
-                    all.Add($"{key}:UsdPerUnit must be a number > 0 (was '{rateText}')");
-                }
-            }
-            else if (rate is null)
-            {
-                all.Add($"{key}:UsdPerUnit is required");
-            }
-
-            var digits = known?.MinorDigits ?? 2;
-            if (child["MinorDigits"] is { Length: > 0 } digitsText)
-            {
-                if (!int.TryParse(digitsText, NumberStyles.None, CultureInfo.InvariantCulture, out digits) || digits > 4)
-                {
-                    all.Add($"{key}:MinorDigits must be a whole number from 0 to 4 (was '{digitsText}')");
-                }
-            }
-
-            if (rate is { } usd)
-            {
-                currencies[child.Key] = new CurrencyRate(usd, digits);
-            }
+            return new CurrencyRate(configured?.UsdPerUnit ?? 1m, configured?.MinorDigits ?? 2);
         }
 
-        return all.Count == 0
-            ? new ScoringOptions(policy, TimeSpan.FromMinutes(interval), TimeSpan.FromMilliseconds(poll),
-                TimeSpan.FromDays(period), TimeSpan.FromHours(window), currencies)
-            : throw new InvalidConfigurationException(all);
+        return configured?.UsdPerUnit is { } usd ? new CurrencyRate(usd, configured.MinorDigits ?? 2) : null;
     }
 
     /// <summary>An amount in minor units of <paramref name="currency"/>, in USD; null when the currency has no rate.</summary>
     public decimal? ToUsd(string currency, long amountMinor) =>
-        Currencies.TryGetValue(currency, out var rate)
-            ? amountMinor * rate.UsdPerUnit / Pow10(rate.MinorDigits)
-            : null;
+        RateOf(currency) is { } rate ? amountMinor * rate.UsdPerUnit / Pow10(rate.MinorDigits) : null;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var problems = new List<ValidationResult>();
+        void Add(string key, string message) => problems.Add(new ValidationResult(message, [key]));
+
+        foreach (var (code, currency) in Currencies)
+        {
+            string key = $"{nameof(Currencies)}:{code}";
+            if (code.Length != 3 || !code.All(char.IsAsciiLetterUpper))
+            {
+                Add(key, "must be an ISO 4217 code of three upper-case letters");
+                continue;
+            }
+
+            if (currency.UsdPerUnit is null && code != "USD")
+            {
+                Add($"{key}:{nameof(CurrencyOptions.UsdPerUnit)}", "is required");
+            }
+            else if (currency.UsdPerUnit <= 0)
+            {
+                Add($"{key}:{nameof(CurrencyOptions.UsdPerUnit)}", "must be a number > 0");
+            }
+
+            if (currency.MinorDigits is < 0 or > 4)
+            {
+                Add($"{key}:{nameof(CurrencyOptions.MinorDigits)}", "must be a whole number from 0 to 4");
+            }
+        }
+
+        for (int i = 0; i < ValueWeightBands?.Count; i++)
+        {
+            if (ValueWeightBands[i].FromUsd is null)
+            {
+                Add($"{nameof(ValueWeightBands)}:{i}:{nameof(ValueWeightBandOptions.FromUsd)}", "is required (each band has FromUsd and Weight)");
+            }
+
+            if (ValueWeightBands[i].Weight is null)
+            {
+                Add($"{nameof(ValueWeightBands)}:{i}:{nameof(ValueWeightBandOptions.Weight)}", "is required (each band has FromUsd and Weight)");
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.AddRange(ToPolicy().Problems().Select(p => new ValidationResult(p.Message, [p.Key])));
+        }
+
+        return problems;
+    }
+
+    private ScoringPolicy ToPolicy() => new()
+    {
+        PriceBandEdgesUsd = PriceBandEdgesUsd is { } edges ? [.. edges] : Defaults.PriceBandEdgesUsd,
+        HalfLifeDays = HalfLifeDays,
+        EvaluationPeriodDays = EvaluationPeriodDays,
+        LandmarkEpoch = LandmarkEpoch,
+        LandmarkStepHalfLives = LandmarkStepHalfLives,
+        ShrinkagePseudoOrders = ShrinkagePseudoOrders,
+        AreaWeights = AreaWeights with { },
+        AreaInputs = AreaInputs with { },
+        ValueWeightBands = ValueWeightBands is { } bands
+            ? [.. bands.Select(b => new ValueWeightBand(b.FromUsd ?? 0m, b.Weight ?? 0))]
+            : Defaults.ValueWeightBands,
+        MinScoredOrders = MinScoredOrders,
+        CategoryMinGigs = CategoryMinGigs,
+        PriorAreaMean = PriorAreaMean,
+        Cancellations = new CancellationRules
+        {
+            NotCounting = Cancellations.NotCounting is { } reasons ? reasons.ToHashSet() : Defaults.Cancellations.NotCounting,
+            InitiatorWeights = new Dictionary<CancellationInitiator, double>(Cancellations.InitiatorWeights),
+        },
+        Level1 = Level1 with { },
+        Level2 = Level2 with { },
+        TopRated = TopRated with { },
+        DemotionGraceEvaluations = DemotionGraceEvaluations,
+        TopRatedRetryMonths = TopRatedRetryMonths,
+        RatingWindowDays = RatingWindowDays,
+        LowPerformanceFlagAtOrBelow = LowPerformanceFlagAtOrBelow,
+        LowPerformanceClearAtOrAbove = LowPerformanceClearAtOrAbove,
+        LowPerformanceMinScoredOrders = LowPerformanceMinScoredOrders,
+    };
 
     private static decimal Pow10(int digits)
     {
@@ -103,20 +216,32 @@ public sealed record ScoringOptions(
 
         return result;
     }
+}
 
-    private static int Number(List<string> problems, string name, IConfigurationSection section, int fallback, int min, int max)
-    {
-        if (section[name] is not { Length: > 0 } text)
-        {
-            return fallback;
-        }
+/// <summary>A currency's USD rate (<c>Scoring:Currencies:&lt;ISO code&gt;</c>).</summary>
+public sealed class CurrencyOptions
+{
+    /// <summary>The value of one major unit in USD; required except for USD (1).</summary>
+    public decimal? UsdPerUnit { get; set; }
 
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
+    /// <summary>Digits of the minor unit (2 when not set; 0 for JPY).</summary>
+    public int? MinorDigits { get; set; }
+}
 
-        problems.Add($"{Section}:{name} must be a whole number from {min} to {max} (was '{text}')");
-        return fallback;
-    }
+/// <summary>A value-weight step (<c>Scoring:ValueWeightBands:&lt;i&gt;</c>): orders of at least FromUsd weigh Weight.</summary>
+public sealed class ValueWeightBandOptions
+{
+    public decimal? FromUsd { get; set; }
+
+    public double? Weight { get; set; }
+}
+
+/// <summary>The reason table of SPEC 2 (<c>Scoring:Cancellations</c>).</summary>
+public sealed class CancellationOptions
+{
+    /// <summary>Reasons that never count against the seller; null keeps the default list.</summary>
+    public List<CancellationReason>? NotCounting { get; set; }
+
+    /// <summary>Weight of a counting cancellation by initiator; a configured initiator replaces only its own weight.</summary>
+    public Dictionary<CancellationInitiator, double> InitiatorWeights { get; set; } = new(ScoringPolicy.Default.Cancellations.InitiatorWeights);
 }

@@ -18,7 +18,7 @@ public sealed class Platform : IAsyncDisposable
         ["EventBus__ReadTimeoutMs"] = "500",
         ["EventBus__RedeliverIntervalMs"] = "1000",
         ["EventBus__ProcessingTimeoutMs"] = "3000",
-        ["ScoringService__SellerEvaluationPollMs"] = "50",
+        ["Scoring__SellerEvaluationPollMs"] = "50",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 

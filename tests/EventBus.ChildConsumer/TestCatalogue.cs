@@ -10,8 +10,12 @@ public static class TestCatalogue
 
     public const string Counted = "testing.counted.v1";
     public const string ItemRenamed = "testing.item_renamed.v1";
+    public const string ItemCreated = "testing.item_created.v1";
+    public const string ItemArchived = "testing.item_archived.v1";
 
     public static EventCatalogue Create() => new EventCatalogue()
         .Add(CountersTopic, Counted, Contracts.Counted.Parser)
-        .Add(ItemsTopic, ItemRenamed, Contracts.ItemRenamed.Parser);
+        .Add(ItemsTopic, ItemRenamed, Contracts.ItemRenamed.Parser)
+        .Add(ItemsTopic, ItemCreated, Contracts.ItemCreated.Parser)
+        .Add(ItemsTopic, ItemArchived, Contracts.ItemArchived.Parser);
 }

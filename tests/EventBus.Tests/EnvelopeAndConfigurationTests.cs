@@ -1,8 +1,9 @@
 using System.Text;
 using Marketplace.EventBus.ChildConsumer;
 using Marketplace.EventBus.ChildConsumer.Contracts;
-using Marketplace.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Marketplace.EventBus.Tests;
@@ -25,17 +26,18 @@ public sealed class EnvelopeAndConfigurationTests
     }
 
     [Theory]
-    [InlineData("[]", "JSON object")]
-    [InlineData("""{"specversion":"0.3","id":"1","source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "specversion")]
-    [InlineData("""{"specversion":"1.0","source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "'id'")]
-    [InlineData("""{"specversion":"1.0","id":"1","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "'source'")]
-    [InlineData("""{"specversion":"1.0","id":"1","source":"s","type":"a.b.v1","time":"yesterday","data":{}}""", "time")]
+    [InlineData("[]", "kind 'Array'")]
+    [InlineData("""{"specversion":"0.3","id":"1","source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "spec version '0.3'")]
+    [InlineData("""{"specversion":"1.0","source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "missing required attributes: id")]
+    [InlineData("""{"specversion":"1.0","id":"1","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "missing required attributes: source")]
+    [InlineData("""{"specversion":"1.0","id":"1","source":"s","type":"a.b.v1","time":"yesterday","data":{}}""", "attribute 'time'")]
     [InlineData("""{"specversion":"1.0","id":"1","source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data_base64":"AA=="}""", "data must be a JSON object")]
-    [InlineData("""{"specversion":"1.0","id":1,"source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "'id' must be a string")]
+    [InlineData("""{"specversion":"1.0","id":1,"source":"s","type":"a.b.v1","time":"2026-01-01T00:00:00Z","data":{}}""", "'Number' for CloudEvent attribute 'id'")]
     public void A_malformed_envelope_is_refused_with_the_attribute_named(string json, string named)
     {
         var error = Assert.Throws<MalformedEventException>(() => CloudEvent.Parse(Encoding.UTF8.GetBytes(json)));
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,23 +69,40 @@ public sealed class EnvelopeAndConfigurationTests
         Assert.Contains("expects marketplace.testing.eventbus.v1.ItemRenamed", Assert.Throws<InvalidOperationException>(() => new EventHandlerTable(wrongMessage, [new ItemRenamedHandler()])).Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Options_default_to_Daprs_values_and_take_the_sidecar_port_from_the_environment()
+    private static EventBusOptions Bind(Dictionary<string, string?> settings)
     {
-        var options = EventBusOptions.Read(new ConfigurationBuilder().Build(), "3600");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddEventBusOptions().BuildServiceProvider();
+        return services.GetRequiredService<IOptions<EventBusOptions>>().Value;
+    }
+
+    [Fact]
+    public void Options_default_to_Daprs_values()
+    {
+        var options = Bind([]);
 
         Assert.Equal(EventBusTransport.Redis, options.Transport);
         Assert.Equal("pubsub", options.PubSubName);
         Assert.Equal(TimeSpan.FromSeconds(60), options.ProcessingTimeout);
         Assert.Equal(TimeSpan.FromSeconds(15), options.RedeliverInterval);
-        Assert.Equal(3600, options.DaprHttpPort);
-        Assert.Equal(3500, EventBusOptions.Read(new ConfigurationBuilder().Build(), null).DaprHttpPort);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.ReadTimeout);
+        Assert.Equal(5, options.MaxAttempts);
+        Assert.Equal(TimeSpan.FromDays(7), options.IdempotencyRetention);
+        Assert.Equal(EventBusTransport.Dapr, Bind(new() { ["EventBus:Transport"] = "dapr", ["EventBus:MaxAttempts"] = "9" }).Transport);
     }
 
     [Fact]
-    public void Every_bad_option_is_reported_with_its_key()
+    public void A_value_out_of_range_is_reported_with_its_full_key_and_the_configured_text()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new() { ["EventBus:MaxAttempts"] = "0" }));
+
+        Assert.Equal(["EventBus:MaxAttempts must be a whole number from 1 to 1000 (got '0')."], error.Failures);
+    }
+
+    [Fact]
+    public void Every_bad_option_is_reported_at_once_with_its_key_even_those_the_binder_cannot_convert()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new()
         {
             ["EventBus:Transport"] = "Kafka",
             ["EventBus:PubSubName"] = "Pub Sub",
@@ -91,14 +110,25 @@ public sealed class EnvelopeAndConfigurationTests
             ["EventBus:ProcessingTimeoutMs"] = "soon",
             ["EventBus:QueueDepth"] = "-1",
             ["EventBus:ReadTimeoutMs"] = "60000",
-        }).Build();
+        }));
 
-        var error = Assert.Throws<InvalidConfigurationException>(() => EventBusOptions.Read(configuration, "not-a-port"));
+        Assert.Equal(
+            [
+                "EventBus:Transport must be Redis or Dapr (got 'Kafka').",
+                "EventBus:PubSubName must be lowercase letters, digits, '-', '.' or '_' (got 'Pub Sub').",
+                "EventBus:ProcessingTimeoutMs must be a whole number from 100 to 86400000 (got 'soon').",
+                "EventBus:MaxAttempts must be a whole number from 1 to 1000 (got '0').",
+                "EventBus:QueueDepth must be a whole number from 1 to 10000 (got '-1').",
+                "EventBus:ReadTimeoutMs must be a whole number from 10 to 30000 (got '60000').",
+            ],
+            error.Failures);
+    }
 
-        Assert.Equal(7, error.Problems.Count);
-        foreach (string key in new[] { "EventBus:Transport", "EventBus:PubSubName", "EventBus:MaxAttempts", "EventBus:ProcessingTimeoutMs", "EventBus:QueueDepth", "EventBus:ReadTimeoutMs", "DAPR_HTTP_PORT" })
-        {
-            Assert.Contains(error.Problems, problem => problem.StartsWith(key + " ", StringComparison.Ordinal));
-        }
+    [Fact]
+    public void A_transport_given_as_a_number_is_refused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new() { ["EventBus:Transport"] = "1" }));
+
+        Assert.Equal(["EventBus:Transport must be Redis or Dapr (got '1')."], error.Failures);
     }
 }

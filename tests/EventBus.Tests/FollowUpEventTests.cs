@@ -16,7 +16,7 @@ public sealed class FollowUpEventTests(RedisFixture redis) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Turns each rename into a Counted event (as Scoring turns an order into a score change).</summary>
-    private sealed class RenameCounter : EventHandler<ItemRenamed>
+    internal sealed class RenameCounter : EventHandler<ItemRenamed>
     {
         public override string EventType => TestCatalogue.ItemRenamed;
 
@@ -34,8 +34,8 @@ public sealed class FollowUpEventTests(RedisFixture redis) : IAsyncLifetime
         var db = redis.Server.Admin.GetDatabase();
         var settings = TestBus.FastSettings();
         settings["EventBus:Transport"] = "Dapr";
-        settings["EventBus:DaprHttpPort"] = "1"; // Nothing listens: the relay keeps the follow-up in the outbox.
-        await using var service = await ServiceHost.StartAsync(
+        settings["DAPR_GRPC_ENDPOINT"] = "http://127.0.0.1:1"; // No sidecar listens: the relay keeps the follow-up in the outbox.
+        await using var service = await BusHost.StartAsync(
             "renamer",
             redis.ConnectionString,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers => handlers.Add<RenameCounter>()),
@@ -55,7 +55,7 @@ public sealed class FollowUpEventTests(RedisFixture redis) : IAsyncLifetime
 
         Assert.Equal(1, await db.HashLengthAsync("test:renames:{i-1}"));
         var outbox = Assert.Single(await TestBus.ReadStreamAsync(db, "renamer:outbox"));
-        var followUp = CloudEvent.Parse((byte[])outbox.Fields[3]!);
+        var followUp = CloudEvent.Parse((byte[])outbox["data"]!);
         Assert.Equal(TestCatalogue.Counted, followUp.Type);
         Assert.Equal("renamer", followUp.Source);
         Assert.Equal("i-1", followUp.Subject);

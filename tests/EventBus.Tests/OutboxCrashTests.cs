@@ -3,6 +3,7 @@ using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.Hosting;
 using Marketplace.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit;
 
@@ -23,7 +24,7 @@ public sealed class OutboxCrashTests(RedisFixture redis) : IAsyncLifetime
     /// <summary>Commits state + event the way a command handler does, with no relay running (the service "died" right after).</summary>
     private async Task<CloudEvent> CommitWithoutRelayAsync()
     {
-        using var connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        using var connection = new RedisConnection(Options.Create(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }), NullLogger<RedisConnection>.Instance);
         var executor = new UnitOfWorkExecutor(connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
         var outcome = await executor.ExecuteAsync("request:r-1", (work, _) =>
         {
@@ -51,8 +52,8 @@ public sealed class OutboxCrashTests(RedisFixture redis) : IAsyncLifetime
     public async Task An_event_a_relay_read_but_did_not_pass_on_is_reclaimed_and_relayed_once()
     {
         var committed = await CommitWithoutRelayAsync();
-        await Db.ExecuteAsync("XGROUP", "CREATE", (RedisKey)"crashy:outbox", Names.RelayGroup, "0", "MKSTREAM");
-        var taken = (RedisResult[])(await Db.ExecuteAsync("XREADGROUP", "GROUP", Names.RelayGroup, "relay-that-died", "COUNT", 10, "STREAMS", (RedisKey)"crashy:outbox", ">"))!;
+        Assert.True(await Db.StreamCreateConsumerGroupAsync("crashy:outbox", Names.RelayGroup, StreamPosition.Beginning));
+        var taken = await Db.StreamReadGroupAsync("crashy:outbox", Names.RelayGroup, "relay-that-died", StreamPosition.NewMessages, 10);
         Assert.Single(taken);
         Assert.Equal(1, await TestBus.PendingCountAsync(Db, "crashy:outbox", Names.RelayGroup));
 
@@ -68,7 +69,7 @@ public sealed class OutboxCrashTests(RedisFixture redis) : IAsyncLifetime
         await TestBus.WaitUntilAsync(async () => await Db.StreamLengthOrZeroAsync("crashy:outbox") == 0, "the outbox was emptied");
 
         var entry = Assert.Single(await TestBus.ReadStreamAsync(Db, TestCatalogue.CountersTopic));
-        Assert.Equal(committed.ToJsonBytes(), (byte[])entry.Fields[1]!);
+        Assert.Equal(committed.ToJsonBytes(), (byte[])entry["data"]!);
         Assert.Equal(1, (long)await Db.HashGetAsync(CountedHandler.EffectsKey, committed.Id));
     }
 }

@@ -26,8 +26,8 @@ public sealed class PoisonTests(RedisFixture redis) : IAsyncLifetime
         await using var publisher = await TestBus.StartAsync(redis.ConnectionString, "publisher", withHandlers: false);
         string topic = TestCatalogue.CountersTopic;
 
-        await Db.ExecuteAsync("XADD", (RedisKey)topic, "*", "data", "this is not a CloudEvent", "metadata", "{}");
-        await Db.ExecuteAsync("XADD", (RedisKey)topic, "*", "metadata", "{}");
+        await Db.StreamAddAsync(topic, [new NameValueEntry("data", "this is not a CloudEvent"), new NameValueEntry("metadata", "{}")]);
+        await Db.StreamAddAsync(topic, "metadata", "{}");
         var negative = await TestBus.PublishCountedAsync(publisher, "poison", -1);
         var flaky = await TestBus.PublishCountedAsync(publisher, "flaky", 1);
         await TestBus.PublishCountedAsync(publisher, "healthy", 5);
@@ -37,7 +37,7 @@ public sealed class PoisonTests(RedisFixture redis) : IAsyncLifetime
         await TestBus.WaitUntilAsync(async () => await TestBus.PendingCountAsync(Db, topic, "consumer") == 0, "nothing is left pending");
 
         var letters = (await TestBus.ReadStreamAsync(Db, "consumer.deadletter"))
-            .Select(entry => (Data: (string?)entry.Fields[1], Meta: JsonDocument.Parse((string)entry.Fields[3]!).RootElement))
+            .Select(entry => (Data: (string?)entry["data"], Meta: JsonDocument.Parse((string)entry["metadata"]!).RootElement))
             .ToList();
         Assert.All(letters, letter => Assert.Equal(topic, letter.Meta.GetProperty("topic").GetString()));
         Assert.Contains(letters, l => l.Data == "this is not a CloudEvent" && l.Meta.GetProperty("error").GetString()!.Contains("malformed CloudEvent", StringComparison.Ordinal));
@@ -81,7 +81,7 @@ public sealed class PoisonTests(RedisFixture redis) : IAsyncLifetime
 
         for (int i = 0; i < 3; i++)
         {
-            await Db.ExecuteAsync("XADD", (RedisKey)TestCatalogue.CountersTopic, "*", "data", bytes, "metadata", "{}");
+            await Db.StreamAddAsync(TestCatalogue.CountersTopic, [new NameValueEntry("data", bytes), new NameValueEntry("metadata", "{}")]);
         }
 
         // Read first, pending second: pending is 0 both before the read and after the acks.
@@ -114,21 +114,7 @@ public sealed class PoisonTests(RedisFixture redis) : IAsyncLifetime
     /// <summary>The group's entries-read counter (XINFO GROUPS), so a test knows every copy was delivered.</summary>
     private async Task<long> GroupEntriesReadAsync(string topic = TestCatalogue.CountersTopic)
     {
-        var groups = await Db.KeyExistsAsync(topic) ? (RedisResult[])(await Db.ExecuteAsync("XINFO", "GROUPS", (RedisKey)topic))! : [];
-        if (groups.Length == 0)
-        {
-            return 0;
-        }
-
-        var fields = (RedisResult[])groups[0]!;
-        for (int i = 0; i + 1 < fields.Length; i += 2)
-        {
-            if ((string?)fields[i] == "entries-read")
-            {
-                return fields[i + 1].IsNull ? 0 : (long)fields[i + 1];
-            }
-        }
-
-        throw new InvalidOperationException("XINFO GROUPS has no entries-read");
+        var groups = await Db.KeyExistsAsync(topic) ? await Db.StreamGroupInfoAsync(topic) : [];
+        return groups.Length == 0 ? 0 : groups[0].EntriesRead ?? 0;
     }
 }

@@ -19,7 +19,7 @@ internal static class TestBus
         ["EventBus:MaxAttempts"] = "3",
     };
 
-    public static Task<ServiceHost> StartAsync(string redis, string appId, IDictionary<string, string?>? settings = null, bool withHandlers = true)
+    public static Task<BusHost> StartAsync(string redis, string appId, IDictionary<string, string?>? settings = null, bool withHandlers = true)
     {
         var all = FastSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -27,7 +27,7 @@ internal static class TestBus
             all[key] = value;
         }
 
-        return ServiceHost.StartAsync(
+        return BusHost.StartAsync(
             appId,
             redis,
             builder => builder.AddEventBus(TestCatalogue.Create(), handlers =>
@@ -42,7 +42,7 @@ internal static class TestBus
     }
 
     /// <summary>Publishes one Counted event through a unit of work (outbox, then relay).</summary>
-    public static async Task<CloudEvent> PublishCountedAsync(ServiceHost host, string key, long amount)
+    public static async Task<CloudEvent> PublishCountedAsync(BusHost host, string key, long amount)
     {
         var executor = host.Services.GetRequiredService<UnitOfWorkExecutor>();
         var outcome = await executor.ExecuteAsync(null, (work, _) =>
@@ -70,27 +70,15 @@ internal static class TestBus
         }
     }
 
-    /// <summary>All entries of a stream as (id, [field, value, ...]) with raw bytes.</summary>
-    public static async Task<List<(string Id, RedisValue[] Fields)>> ReadStreamAsync(IDatabase db, string stream)
-    {
-        var reply = (RedisResult[])(await db.ExecuteAsync("XRANGE", (RedisKey)stream, "-", "+"))!;
-        var entries = new List<(string, RedisValue[])>();
-        foreach (var entry in reply)
-        {
-            var parts = (RedisResult[])entry!;
-            entries.Add(((string)parts[0]!, ((RedisResult[])parts[1]!).Select(r => (RedisValue)r).ToArray()));
-        }
-
-        return entries;
-    }
+    /// <summary>All entries of a stream, oldest first.</summary>
+    public static async Task<StreamEntry[]> ReadStreamAsync(IDatabase db, string stream) => await db.StreamRangeAsync(stream);
 
     /// <summary>Entries delivered to <paramref name="group"/> and not acknowledged; -1 while the group does not exist yet.</summary>
     public static async Task<long> PendingCountAsync(IDatabase db, string stream, string group)
     {
         try
         {
-            var summary = (RedisResult[])(await db.ExecuteAsync("XPENDING", (RedisKey)stream, group))!;
-            return (long)summary[0];
+            return (await db.StreamPendingAsync(stream, group)).PendingMessageCount;
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
         {

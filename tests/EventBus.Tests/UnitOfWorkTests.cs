@@ -3,6 +3,7 @@ using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.Hosting;
 using Marketplace.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit;
 
@@ -25,7 +26,10 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
 
     private UnitOfWorkExecutor Executor()
     {
-        _connection = new RedisConnection(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }, NullLogger<RedisConnection>.Instance);
+        _connection = new RedisConnection(Options.Create(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }), NullLogger<RedisConnection>.Instance);
+        // Connect now: RedisConnection connects synchronously on first use, which 24 units starting
+        // at once on a 2-core machine would wait for with every pool thread.
+        _ = _connection.Multiplexer;
         return new UnitOfWorkExecutor(_connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
     }
 
@@ -62,7 +66,7 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
         var outbox = Assert.Single(await TestBus.ReadStreamAsync(Db, "uow:outbox"));
         Assert.Equal<string>(
             ["topic", TestCatalogue.CountersTopic, "data", System.Text.Encoding.UTF8.GetString(first.Events[0].ToJsonBytes()), "metadata", "{}"],
-            outbox.Fields.Select(field => (string)field!).ToArray());
+            outbox.Values.SelectMany(field => new[] { (string)field.Name!, (string)field.Value! }).ToArray());
         Assert.Equal("response-1", (string?)await executor.GetResultAsync("request:r-1"));
     }
 
@@ -103,6 +107,31 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
         Assert.False(outcome.AlreadyDone);
         Assert.Equal(2, runs);
         Assert.Equal(4, (long)await Db.HashGetAsync("gig:{g-2}", "sum"));
+    }
+
+    [Fact]
+    public async Task A_sorted_set_score_read_is_a_condition_compared_as_a_number()
+    {
+        var executor = Executor();
+        await Db.SortedSetAddAsync("gigs:by-score", "g-3", 0.7);
+        int runs = 0;
+        var outcome = await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            double? score = await work.ReadSortedSetScoreAsync("gigs:by-score", "g-3");
+            double? missing = await work.ReadSortedSetScoreAsync("gigs:by-score", "g-none");
+            if (++runs == 1)
+            {
+                // Another writer moves the member between this read and the commit.
+                await Db.SortedSetAddAsync("gigs:by-score", "g-3", 0.1);
+            }
+
+            work.HashSet("gig:{g-3}", "seen", $"{score:R}/{missing?.ToString() ?? "none"}");
+        }, CancellationToken.None);
+
+        Assert.False(outcome.AlreadyDone);
+        // The change is caught; the second run commits although Redis answers ZSCORE "0.10000000000000001" for 0.1.
+        Assert.Equal(2, runs);
+        Assert.Equal("0.1/none", (string?)await Db.HashGetAsync("gig:{g-3}", "seen"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Marketplace.Messaging.Domain;
+using Marketplace.Messaging.Store;
 using Xunit;
 using static Marketplace.Messaging.Tests.Scenario;
 using Conversation = Marketplace.Messaging.Domain.Conversation;
@@ -23,7 +24,7 @@ public sealed class ConversationFieldsTests
 
         foreach (var state in states)
         {
-            Assert.Equal(state, ConversationFields.FromFields(ConversationFields.ToFields(state)));
+            Assert.Equal(state, ConversationFields.FromFields(ConversationFields.ToFields(state).Fields));
         }
 
         Assert.True(states[1].CurrentWaitMarked);
@@ -33,11 +34,11 @@ public sealed class ConversationFieldsTests
     [Fact]
     public void Missing_and_bad_fields_are_named()
     {
-        var fields = ConversationFields.ToFields(BuyerOpened()).ToDictionary();
+        var fields = ConversationFields.ToFields(BuyerOpened()).Fields.ToDictionary();
         fields.Remove("seller_id");
         Assert.Equal("conversation field 'seller_id' is missing", Assert.Throws<FormatException>(() => ConversationFields.FromFields(fields)).Message);
 
-        fields = ConversationFields.ToFields(BuyerOpened()).ToDictionary();
+        fields = ConversationFields.ToFields(BuyerOpened()).Fields.ToDictionary();
         fields["message_count"] = "many";
         Assert.Equal("conversation field 'message_count' has a bad value 'many'", Assert.Throws<FormatException>(() => ConversationFields.FromFields(fields)).Message);
     }

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Messaging.Domain;
+using Marketplace.Messaging.Store;
 using Xunit;
 using static Marketplace.Messaging.Tests.Scenario;
 
@@ -52,7 +53,7 @@ public sealed class ResponseTimePropertyTests
                 }
 
                 published += sent.SellerResponseTime?.ToTimeSpan() ?? TimeSpan.Zero;
-                Assert.Equal(c, ConversationFields.FromFields(ConversationFields.ToFields(c)));
+                Assert.Equal(c, ConversationFields.FromFields(ConversationFields.ToFields(c).Fields));
             }
 
             Assert.Equal(expectedReplies, c.SellerReplyCount);

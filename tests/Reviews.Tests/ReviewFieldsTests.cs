@@ -1,4 +1,5 @@
 using Marketplace.Reviews.Domain;
+using Marketplace.Reviews.Store;
 using Xunit;
 using static Marketplace.Reviews.Tests.Scenario;
 
@@ -27,7 +28,7 @@ public sealed class ReviewFieldsTests
     [MemberData(nameof(Records))]
     public void Every_record_round_trips_exactly(string _, ReviewRecord record)
     {
-        var back = ReviewFields.FromFields(ReviewFields.ToFields(record));
+        var back = ReviewFields.FromFields(ReviewFields.ToFields(record).Fields);
 
         Assert.Equal(record, back);
         Assert.Equal(ReviewSnapshot.ToMessage(record), ReviewSnapshot.ToMessage(back));
@@ -36,11 +37,11 @@ public sealed class ReviewFieldsTests
     [Fact]
     public void Missing_and_bad_fields_are_named()
     {
-        var fields = ReviewFields.ToFields(Pending()).ToDictionary();
+        var fields = ReviewFields.ToFields(Pending()).Fields.ToDictionary();
         fields.Remove("buyer.text");
         Assert.Equal("review field 'buyer.text' is missing", Assert.Throws<FormatException>(() => ReviewFields.FromFields(fields)).Message);
 
-        fields = ReviewFields.ToFields(Pending()).ToDictionary();
+        fields = ReviewFields.ToFields(Pending()).Fields.ToDictionary();
         fields["buyer.submitted_at"] = "yesterday";
         Assert.Equal("review field 'buyer.submitted_at' has a bad value 'yesterday'", Assert.Throws<FormatException>(() => ReviewFields.FromFields(fields)).Message);
     }

@@ -56,65 +56,19 @@ public sealed class PolicyTests
         var ex = Assert.Throws<ArgumentException>(() => policy.EnsureValid());
         Assert.Contains(expected, ex.Message);
     }
-}
-
-/// <summary>Binding the policy from configuration section "Scoring" (flat key/value pairs).</summary>
-public sealed class PolicyBinderTests
-{
-    private static (ScoringPolicy Policy, IReadOnlyList<string> Problems) Bind(params (string Key, string Value)[] settings) =>
-        ScoringPolicyBinder.Bind(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
 
     [Fact]
-    public void No_settings_give_the_defaults()
+    public void A_problem_carries_the_key_below_the_section_so_the_service_can_name_it()
     {
-        var (policy, problems) = Bind(("Platform:AppId", "scoring"));
-        Assert.Empty(problems);
-        Assert.Equal(ScoringPolicy.Default.HalfLifeDays, policy.HalfLifeDays);
-        Assert.Equal(ScoringPolicy.Default.PriceBandEdgesUsd, policy.PriceBandEdgesUsd);
-    }
-
-    [Fact]
-    public void Scalars_nested_settings_and_lists_are_bound_and_a_list_replaces_the_default()
-    {
-        var (policy, problems) = Bind(
-            ("Scoring:HalfLifeDays", "90"),
-            ("scoring:areaweights:satisfaction", "0.4"),
-            ("Scoring:AreaWeights:ValueForMoney", "0"),
-            ("Scoring:AreaInputs:SlowResponseHours", "48"),
-            ("Scoring:Level2:MinEarningsUsd", "6000"),
-            ("Scoring:PriceBandEdgesUsd:0", "20"),
-            ("Scoring:PriceBandEdgesUsd:1", "200"),
-            ("Scoring:ValueWeightBands:0:FromUsd", "0"),
-            ("Scoring:ValueWeightBands:0:Weight", "1"),
-            ("Scoring:ValueWeightBands:1:FromUsd", "500"),
-            ("Scoring:ValueWeightBands:1:Weight", "1.4"),
-            ("Scoring:Cancellations:NotCounting:0", "Duplicate"),
-            ("Scoring:Cancellations:InitiatorWeights:Buyer", "0.6"),
-            ("Scoring:LandmarkEpoch", "2021-01-01T00:00:00Z"));
-        Assert.Empty(problems);
-        Assert.Equal(90, policy.HalfLifeDays);
-        Assert.Equal(0.4, policy.AreaWeights.Satisfaction);
-        Assert.Equal(48, policy.AreaInputs.SlowResponseHours);
-        Assert.Equal(6000m, policy.Level2.MinEarningsUsd);
-        Assert.Equal([20m, 200m], policy.PriceBandEdgesUsd);
-        Assert.Equal([new ValueWeightBand(0m, 1), new ValueWeightBand(500m, 1.4)], policy.ValueWeightBands);
-        Assert.Equal([CancellationReason.Duplicate], policy.Cancellations.NotCounting);
-        Assert.Equal(0.6, policy.Cancellations.InitiatorWeights[CancellationInitiator.Buyer]);
-        Assert.Equal(1.0, policy.Cancellations.InitiatorWeights[CancellationInitiator.Seller]);
-        Assert.Equal(new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero), policy.LandmarkEpoch);
-    }
-
-    [Fact]
-    public void Unknown_keys_unreadable_values_and_invalid_values_are_reported_by_key()
-    {
-        var (_, problems) = Bind(
-            ("Scoring:HalfLifeDay", "180"),
-            ("Scoring:MinScoredOrders", "three"),
-            ("Scoring:Cancellations:NotCounting:0", "Boredom"),
-            ("Scoring:LowPerformanceClearAtOrAbove", "2"));
-        Assert.Contains("Scoring:HalfLifeDay is not a known setting", problems);
-        Assert.Contains("Scoring:MinScoredOrders has an unreadable value 'three'", problems);
-        Assert.Contains("Scoring:Cancellations:NotCounting has an unknown reason 'Boredom'", problems);
-        Assert.Contains(problems, p => p.StartsWith("Scoring:LowPerformanceClearAtOrAbove must be greater than", StringComparison.Ordinal));
+        var policy = ScoringPolicy.Default with
+        {
+            Level2 = ScoringPolicy.Default.Level2 with { MinRating = 6, MinSuccessScore = 9.5 },
+            ValueWeightBands = [new(0m, 1.0), new(250m, 3.0)],
+        };
+        var problems = policy.Problems();
+        Assert.Contains(new PolicyProblem("Level2:MinRating", "must be in [1,5]"), problems);
+        Assert.Contains(new PolicyProblem("ValueWeightBands:1:Weight", "must be in [0.01, 2]"), problems);
+        Assert.Contains(problems, p => p.Key == "TopRated:MinSuccessScore" && p.Message.Contains("Scoring:Level2:MinSuccessScore", StringComparison.Ordinal));
+        Assert.Equal(problems.Select(p => p.ToString()), policy.Validate());
     }
 }

@@ -5,16 +5,15 @@ using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
 using Marketplace.Scoring.Store;
-using Microsoft.Extensions.Configuration;
 using Xunit;
 using Proto = Marketplace.Contracts.Orders.V1;
 
 namespace Marketplace.Scoring.Tests;
 
-/// <summary>Pure units of the service: how Orders' facts map to the engine's, the record's round trip, the settings.</summary>
+/// <summary>Pure units of the service: how Orders' facts map to the engine's, and the record's round trip through its hash.</summary>
 public sealed class OrderRecordTests
 {
-    private static readonly ScoringOptions Options = ScoringOptions.Read(new ConfigurationBuilder().Build());
+    private static readonly ScoringOptions Options = new();
 
     [Fact]
     public void Every_cancellation_reason_of_orders_maps_to_its_own_engine_reason()
@@ -56,13 +55,33 @@ public sealed class OrderRecordTests
         var record = OrderRecord.Empty
             .WithOrder(snapshot)
             .WithReview(new Review { OrderId = "o-1", Version = 2, Status = ReviewStatus.Published, PublishedAt = Timestamp.FromDateTimeOffset(order.Review.PublishedAt), Ratings = new BuyerRatings { Overall = 4, Communication = 3, Quality = 5, ValueForMoney = 2, PrivateRating = 6 } });
-        var fields = record.ToHash().ToDictionary(e => e.Key, e => e.Value);
-        var back = OrderRecord.FromHash(fields);
+        var fields = record.ToFields().Fields;
+        var back = OrderRecord.FromFields(new HashReader("order o-1", fields));
 
         Assert.Equal(record.ToFacts("o-1", Options.ToUsd), back.ToFacts("o-1", Options.ToUsd));
         Assert.Equal(order.Facts(), back.ToFacts("o-1", Options.ToUsd));
         Assert.Equal(7, back.OrderVersion);
         Assert.Equal(2, back.ReviewVersion);
+
+        // Unset times are left out (the hash is replaced as a whole); the contribution travels with the record.
+        Assert.False(fields.ContainsKey("cx_at"));
+        Assert.Null(back.CancelledTicks);
+        var counted = OrderContribution.From(order.Facts(), Options.Policy, ForwardDecay.LandmarkFor(order.Facts().OutcomeAt!.Value.ToUnixTimeSeconds(), Options.Policy));
+        var withContribution = OrderRecord.FromFields(new HashReader("order o-1", (record with { Counted = counted }).ToFields().Fields));
+        Assert.Equal(OrderRecord.FormatContribution(counted), OrderRecord.FormatContribution(withContribution.Counted!.Value));
+    }
+
+    [Fact]
+    public void A_corrupt_field_is_reported_by_record_and_field()
+    {
+        var fields = OrderRecord.Empty.WithOrder(new TestOrder
+        {
+            OrderId = "o-3", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero),
+        }.Snapshot(2, OrderState.Placed)).ToFields().Fields.ToDictionary(StringComparer.Ordinal);
+        fields["amt"] = "12,000";
+
+        var e = Assert.Throws<FormatException>(() => OrderRecord.FromFields(new HashReader("scoring order o-3", fields)));
+        Assert.Equal("scoring order o-3 field 'amt' has a bad value '12,000'", e.Message);
     }
 
     [Fact]
@@ -80,28 +99,4 @@ public sealed class OrderRecordTests
 
         Assert.Equal(OrderRecord.Empty.WithOrder(plain).ToFacts("o-2", Options.ToUsd), OrderRecord.Empty.WithOrder(revised).ToFacts("o-2", Options.ToUsd));
     }
-
-    [Fact]
-    public void An_amount_is_converted_with_the_configured_rate_and_minor_digits()
-    {
-        var options = ScoringOptions.Read(Settings(("ScoringService:Currencies:JPY:UsdPerUnit", "0.0067"), ("ScoringService:Currencies:JPY:MinorDigits", "0")));
-        Assert.Equal(67m, options.ToUsd("JPY", 10_000));
-        Assert.Equal(25.5m, options.ToUsd("USD", 2550));
-        Assert.Null(options.ToUsd("EUR", 100));
-    }
-
-    [Theory]
-    [InlineData("ScoringService:EvaluationIntervalMinutes", "0", "ScoringService:EvaluationIntervalMinutes must be a whole number")]
-    [InlineData("ScoringService:Currencies:eur:UsdPerUnit", "1.1", "ScoringService:Currencies:eur: the currency must be an ISO 4217 code")]
-    [InlineData("ScoringService:Currencies:EUR:UsdPerUnit", "-1", "ScoringService:Currencies:EUR:UsdPerUnit must be a number > 0")]
-    [InlineData("Scoring:HalfLifeDays", "0", "Scoring:HalfLifeDays must be > 0")]
-    [InlineData("Scoring:NoSuchSetting", "1", "Scoring:NoSuchSetting")]
-    public void A_bad_setting_stops_the_service_naming_the_key(string key, string value, string message)
-    {
-        var e = Assert.Throws<InvalidConfigurationException>(() => ScoringOptions.Read(Settings((key, value))));
-        Assert.Contains(e.Problems, p => p.Contains(message, StringComparison.Ordinal));
-    }
-
-    private static IConfiguration Settings(params (string Key, string Value)[] pairs) =>
-        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
 }

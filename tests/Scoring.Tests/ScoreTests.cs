@@ -1,7 +1,11 @@
 using Marketplace.Contracts.Scoring.V1;
+using Marketplace.EventBus;
+using Marketplace.Hosting.Identity;
 using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
 using Xunit;
 using OrderCancellationInitiator = Marketplace.Contracts.Orders.V1.CancellationInitiator;
+using static Marketplace.Clients.PlatformClients;
 using OrderCancellationReason = Marketplace.Contracts.Orders.V1.CancellationReason;
 
 namespace Marketplace.Scoring.Tests;
@@ -85,8 +89,33 @@ public sealed class ScoreTests
         static IEnumerable<string> Keep(IEnumerable<string> lines) => lines.Where(l =>
             !l.Contains(" evaluated=", StringComparison.Ordinal)
             && !l.Contains(" at=", StringComparison.Ordinal)
-            && !l.StartsWith("scoring:done:", StringComparison.Ordinal)
-            && !l.StartsWith("scoring:{evaluation}", StringComparison.Ordinal));
+            && !l.StartsWith(Names.DoneKey(ScoringHarness.AppId, ""), StringComparison.Ordinal)
+            && !l.StartsWith(ScoringKeys.Evaluation, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_repeated_evaluation_request_gets_the_first_run_s_summary_and_runs_nothing()
+    {
+        var clock = new FakeClock(T0.AddDays(90));
+        await using var scoring = await ScoringHarness.StartAsync(clock: clock);
+        await scoring.PublishAsync(Group().SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+        var request = new RunEvaluationRequest { RequestId = "run-once" };
+        var ops = Authorization(ScoringHarness.Bearer("ops", CallerRole.Internal));
+
+        var first = await scoring.Client.RunEvaluationAsync(request, ops).ResponseAsync;
+        var lastRun = await scoring.Db.HashGetAsync(ScoringKeys.Evaluation, "last_run");
+        clock.Advance(TimeSpan.FromHours(1));
+        var again = await scoring.Client.RunEvaluationAsync(request, ops).ResponseAsync;
+
+        Assert.Equal(first, again);
+        Assert.Equal(3, first.SellersEvaluated);
+        Assert.Equal(lastRun, await scoring.Db.HashGetAsync(ScoringKeys.Evaluation, "last_run"));
+
+        // A request id is the caller's own: another caller's same id is another request, and runs.
+        var bySupport = await scoring.Client.RunEvaluationAsync(request, Authorization(ScoringHarness.Bearer("support-1", CallerRole.Support))).ResponseAsync;
+        Assert.Equal(clock.Now, bySupport.EvaluatedAt.ToDateTimeOffset());
+        Assert.NotEqual(lastRun, await scoring.Db.HashGetAsync(ScoringKeys.Evaluation, "last_run"));
     }
 
     [Fact]

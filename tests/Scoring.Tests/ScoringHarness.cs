@@ -2,42 +2,48 @@ using Google.Protobuf;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.EventBus;
 using Marketplace.EventBus.Redis;
-using Marketplace.Grpc;
+using Marketplace.Hosting;
 using Marketplace.Hosting.Identity;
 using Marketplace.Platform;
 using Marketplace.Scenario;
+using Marketplace.Scoring.Api;
 using Marketplace.Scoring.Store;
 using Marketplace.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using static Marketplace.Clients.PlatformClients;
 
 namespace Marketplace.Scoring.Tests;
 
 /// <summary>
 /// A real redis-server and the Scoring service in-process on free ports, one per test, so peer
-/// groups never mix between tests. Events reach the service through the real bus: published on
-/// their topics through the host's unit-of-work executor (outbox, relay, stream, consumer group).
+/// groups never mix between tests, with the generated typed client. Events reach the service
+/// through the real bus: published on their topics through the host's unit-of-work executor
+/// (outbox, relay, stream, consumer group).
 /// </summary>
 public sealed class ScoringHarness : IAsyncDisposable
 {
-    private static readonly Google.Protobuf.Reflection.ServiceDescriptor Service = ScoringServiceReflection.Descriptor.Services[0];
-
     private readonly RedisServer _redis;
     private readonly ServiceHost _host;
-    private readonly GrpcChannel _channel;
 
     private ScoringHarness(RedisServer redis, ServiceHost host)
     {
         _redis = redis;
         _host = host;
-        _channel = GrpcChannel.ForAddress(host.GrpcAddress);
     }
+
+    /// <summary>The generated typed client of marketplace.scoring.v1.ScoringService, talking to this host.</summary>
+    public ScoringService.ScoringServiceClient Client => _host.Client<ScoringService.ScoringServiceClient>();
 
     public IDatabase Db => _redis.Admin.GetDatabase();
 
     public ServiceHost Host => _host;
 
-    public Engine.ScoringPolicy Policy => _host.Services.GetRequiredService<ScoringOptions>().Policy;
+    public Engine.ScoringPolicy Policy => _host.Services.GetRequiredService<IOptions<ScoringOptions>>().Value.Policy;
+
+    public const string AppId = "scoring";
 
     public static async Task<ScoringHarness> StartAsync(IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
     {
@@ -49,21 +55,21 @@ public sealed class ScoringHarness : IAsyncDisposable
             ["EventBus:RedeliverIntervalMs"] = "500",
             ["EventBus:ProcessingTimeoutMs"] = "2000",
             ["EventBus:MaxAttempts"] = "2",
-            ["ScoringService:SellerEvaluationPollMs"] = "20",
+            ["Scoring:SellerEvaluationPollMs"] = "20",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        var host = await ServiceHost.StartAsync("scoring", redis.ConnectionString, b =>
+        var host = await ServiceHost.StartAsync(AppId, redis.ConnectionString, b =>
         {
             b.AddScoring();
             if (clock is not null)
             {
                 b.Services.AddSingleton(clock);
             }
-        }, a => a.MapScoring(), settings);
+        }, a => a.MapGrpcService<ScoringApi>(), settings);
         return new ScoringHarness(redis, host);
     }
 
@@ -85,28 +91,22 @@ public sealed class ScoringHarness : IAsyncDisposable
     public Task CaughtUpAsync() =>
         new PlatformProbe(Db, new Dictionary<string, string[]>
         {
-            ["orders"] = ["scoring"],
-            ["reviews"] = ["scoring"],
-            ["messaging"] = ["scoring"],
+            [PlatformEvents.Topics.Orders] = [AppId],
+            [PlatformEvents.Topics.Reviews] = [AppId],
+            [PlatformEvents.Topics.Messaging] = [AppId],
         }).WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(60));
 
-    public Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> =>
-        _channel.CallAsync<TRequest, TResponse>(Service.FindMethodByName(rpc), request, bearer);
-
     public Task<GigScore> GigScoreAsync(string gigId, string sellerId) =>
-        CallAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = gigId }, Bearer(sellerId, CallerRole.Seller));
+        Client.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId }, Authorization(Bearer(sellerId, CallerRole.Seller))).ResponseAsync;
 
     public Task<SellerScore> SellerScoreAsync(string sellerId) =>
-        CallAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore", new GetSellerScoreRequest { SellerId = sellerId }, Bearer(sellerId, CallerRole.Seller));
+        Client.GetSellerScoreAsync(new GetSellerScoreRequest { SellerId = sellerId }, Authorization(Bearer(sellerId, CallerRole.Seller))).ResponseAsync;
 
     public Task<SellerLevel> SellerLevelAsync(string sellerId, string callerId, params CallerRole[] roles) =>
-        CallAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel", new GetSellerLevelRequest { SellerId = sellerId }, Bearer(callerId, roles));
+        Client.GetSellerLevelAsync(new GetSellerLevelRequest { SellerId = sellerId }, Authorization(Bearer(callerId, roles))).ResponseAsync;
 
     public Task<EvaluationSummary> RunEvaluationAsync() =>
-        CallAsync<RunEvaluationRequest, EvaluationSummary>("RunEvaluation",
-            new RunEvaluationRequest { RequestId = Guid.NewGuid().ToString("N") }, Bearer("ops", CallerRole.Internal));
+        Client.RunEvaluationAsync(new RunEvaluationRequest { RequestId = Guid.NewGuid().ToString("N") }, Authorization(Bearer("ops", CallerRole.Internal))).ResponseAsync;
 
     /// <summary>The <c>data</c> payload of the CloudEvents on topic <c>scoring</c> about a seller, parsed.</summary>
     public async Task<IReadOnlyList<T>> ScoringPayloadsAsync<T>(string sellerId, MessageParser<T> parser)
@@ -120,7 +120,7 @@ public sealed class ScoringHarness : IAsyncDisposable
 
     /// <summary>The Gig's aggregate as Scoring stores it.</summary>
     public async Task<Engine.GigAggregate> AggregateAsync(string gigId) =>
-        GigRecord.FromHash(gigId, HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId)))).Aggregate;
+        GigRecord.FromFields(gigId, HashReader.From("gig " + gigId, await Db.HashGetAllAsync(ScoringKeys.Gig(gigId)))).Aggregate;
 
     /// <summary>
     /// Every scoring:* key with its content, one line per hash field, set or sorted-set member,
@@ -130,7 +130,7 @@ public sealed class ScoringHarness : IAsyncDisposable
     {
         var server = _redis.Admin.GetServer(_redis.Admin.GetEndPoints()[0]);
         var lines = new List<string>();
-        foreach (var key in server.Keys(pattern: "scoring:*").Select(k => (string)k!).Order(StringComparer.Ordinal))
+        foreach (var key in server.Keys(pattern: $"{AppId}:*").Select(k => (string)k!).Order(StringComparer.Ordinal))
         {
             switch (await Db.KeyTypeAsync(key))
             {
@@ -161,7 +161,6 @@ public sealed class ScoringHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
         await _host.DisposeAsync();
         await _redis.DisposeAsync();
     }

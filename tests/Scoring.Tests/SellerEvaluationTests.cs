@@ -1,7 +1,11 @@
+using Grpc.Core;
 using Marketplace.Contracts.Scoring.V1;
-using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
+using Marketplace.Scoring.Store;
+using Marketplace.Testing;
+using StackExchange.Redis;
 using Xunit;
+using static Marketplace.Clients.PlatformClients;
 
 namespace Marketplace.Scoring.Tests;
 
@@ -141,8 +145,36 @@ public sealed class SellerEvaluationTests
         Assert.Equal(Enumerable.Range(1, changes.Count).Select(v => (long)v), changes.Select(c => c.Version));
     }
 
+    [Fact]
+    public async Task A_seller_whose_evaluation_keeps_failing_is_parked_and_the_others_are_evaluated()
+    {
+        var clock = new FakeClock(T0.AddDays(60));
+        await using var scoring = await ScoringHarness.StartAsync(clock: clock);
+        // A stored record the evaluation cannot read: every evaluation of this seller fails.
+        await scoring.Db.HashSetAsync(ScoringKeys.Seller("seller-broken"), [new HashEntry("level", "not-a-level")]);
+        await scoring.PublishAsync(Peers()
+            .Append(Order("broken-1", "broken-gig", "seller-broken", 1))
+            .Append(Order("fine-1", "fine-gig", "seller-fine", 1))
+            .SelectMany(o => o.Events()));
+
+        // A failed seller is retried after a pause on the service's clock: move it on until the seller is parked.
+        await Wait.UntilAsync(async () =>
+        {
+            clock.Advance(TimeSpan.FromMinutes(2));
+            return await scoring.Db.HashExistsAsync(ScoringKeys.ParkedSellers, "seller-broken");
+        }, "seller-broken is parked");
+        await scoring.CaughtUpAsync();
+
+        string why = (await scoring.Db.HashGetAsync(ScoringKeys.ParkedSellers, "seller-broken"))!;
+        Assert.Contains("seller seller-broken field 'level' has a bad value 'not-a-level'", why, StringComparison.Ordinal);
+        Assert.False(await scoring.Db.HashExistsAsync(ScoringKeys.DirtySellers, "seller-broken"));
+        Assert.NotNull((await scoring.SellerLevelAsync("seller-fine", "seller-fine", CallerRole.Seller)).EvaluatedAt);
+        Assert.NotNull((await scoring.SellerLevelAsync("peer-seller-1", "peer-seller-1", CallerRole.Seller)).EvaluatedAt);
+        Assert.False(await scoring.Db.HashExistsAsync(ScoringKeys.ParkedSellers, "seller-fine"));
+    }
+
     private static Task<SellerLevel> DecideAsync(ScoringHarness scoring, string requestId, bool approve, CallerRole role) =>
-        scoring.CallAsync<DecideTopRatedRequest, SellerLevel>("DecideTopRated",
+        scoring.Client.DecideTopRatedAsync(
             new DecideTopRatedRequest { RequestId = requestId, SellerId = "seller-star", Approve = approve, Note = "checked" },
-            ScoringHarness.Bearer("staff-1", role));
+            Authorization(ScoringHarness.Bearer("staff-1", role))).ResponseAsync;
 }

@@ -2,9 +2,11 @@ using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Scoring.V1;
+using Marketplace.EventBus;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scoring.Engine;
 using Xunit;
+using static Marketplace.Clients.PlatformClients;
 
 namespace Marketplace.Scoring.Tests;
 
@@ -39,7 +41,7 @@ public sealed class WhatIfAndDeadLetterTests
                 },
             },
         };
-        var projection = await scoring.CallAsync<WhatIfRequest, WhatIfResponse>("WhatIf", request, ScoringHarness.Bearer("seller-b", CallerRole.Seller));
+        var projection = await scoring.Client.WhatIfAsync(request, Authorization(ScoringHarness.Bearer("seller-b", CallerRole.Seller))).ResponseAsync;
 
         // The same orders stated for the engine: 7-day orders ending now.
         var hypothetical = Enumerable.Range(0, 10).Select(n => new OrderFacts
@@ -81,13 +83,13 @@ public sealed class WhatIfAndDeadLetterTests
         var dead = await DeadLettersAsync(scoring);
         Assert.Equal(2, dead.Count);
         Assert.Contains(dead, d => d.Contains("lacks order_id, gig_id or seller_id", StringComparison.Ordinal));
-        Assert.Contains(dead, d => d.Contains("ScoringService:Currencies:EUR", StringComparison.Ordinal));
+        Assert.Contains(dead, d => d.Contains("Scoring:Currencies:EUR", StringComparison.Ordinal));
         Assert.True((await scoring.GigScoreAsync("c1", "seller-c")).HasScore);
     }
 
     private static async Task<IReadOnlyList<string>> DeadLettersAsync(ScoringHarness scoring)
     {
-        var entries = (StackExchange.Redis.RedisResult[])(await scoring.Db.ExecuteAsync("XRANGE", "scoring.deadletter", "-", "+"))!;
+        var entries = (StackExchange.Redis.RedisResult[])(await scoring.Db.ExecuteAsync("XRANGE", Names.DeadLetterTopic(ScoringHarness.AppId), "-", "+"))!;
         return entries.Select(e => string.Join(" ", ((StackExchange.Redis.RedisValue[])((StackExchange.Redis.RedisResult[])e!)[1]!).Select(v => (string?)v))).ToList();
     }
 }

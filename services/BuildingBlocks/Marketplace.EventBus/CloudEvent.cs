@@ -1,14 +1,22 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Mime;
 using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
 using Google.Protobuf;
+using SdkCloudEvent = CloudNative.CloudEvents.CloudEvent;
 
 namespace Marketplace.EventBus;
 
 /// <summary>
 /// A CloudEvents 1.0 envelope as it travels: structured JSON mode, the payload as the proto3
-/// JSON mapping of its message in <c>data</c>. <see cref="Data"/> keeps the payload's raw JSON text.
+/// JSON mapping of its message in <c>data</c>, plus the attributes Dapr adds (<c>topic</c>,
+/// <c>pubsubname</c>, <c>traceparent</c>, <c>tracestate</c>). Reading and writing the JSON is done
+/// by the CloudEvents SDK (<c>CloudNative.CloudEvents.SystemTextJson</c>); this type adds the
+/// bus's rules on top (time and a JSON-object <c>data</c> required) and keeps <see cref="Data"/>
+/// as the payload's raw JSON text.
 /// </summary>
 public sealed record CloudEvent
 {
@@ -43,8 +51,17 @@ public sealed record CloudEvent
     /// <summary>The payload's proto3 JSON text.</summary>
     public required string Data { get; init; }
 
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    /// <summary>The extension attributes Dapr puts on every event it publishes.</summary>
+    private static readonly CloudEventAttribute TopicAttribute = CloudEventAttribute.CreateExtension("topic", CloudEventAttributeType.String);
+    private static readonly CloudEventAttribute PubSubNameAttribute = CloudEventAttribute.CreateExtension("pubsubname", CloudEventAttributeType.String);
+    private static readonly CloudEventAttribute TraceParentAttribute = CloudEventAttribute.CreateExtension("traceparent", CloudEventAttributeType.String);
+    private static readonly CloudEventAttribute TraceStateAttribute = CloudEventAttribute.CreateExtension("tracestate", CloudEventAttributeType.String);
+    private static readonly CloudEventAttribute[] DaprAttributes = [TopicAttribute, PubSubNameAttribute, TraceParentAttribute, TraceStateAttribute];
+    private static readonly ContentType StructuredContentType = new(MediaType);
+
+    private static readonly JsonEventFormatter EnvelopeFormatter = new();
+    private static readonly JsonFormatter PayloadFormatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+    private static readonly JsonParser PayloadParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     /// <summary>A new event with a fresh id, the current time and the current trace (or a new one).</summary>
     public static CloudEvent Create(string source, EventTypeInfo type, string pubSubName, string? subject, IMessage payload, TimeProvider? clock = null)
@@ -66,8 +83,21 @@ public sealed record CloudEvent
             Subject = subject,
             TraceParent = CurrentTraceParent(),
             TraceState = Activity.Current?.TraceStateString,
-            Data = Formatter.Format(payload),
+            Data = Compact(PayloadFormatter.Format(payload)),
         };
+    }
+
+    /// <summary>The payload JSON as the envelope writer writes it (no insignificant whitespace), so an event equals itself read back.</summary>
+    private static string Compact(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var buffer = new ArrayBufferWriter<byte>(json.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            document.RootElement.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Parses <see cref="Data"/> as the catalogue's message of this type.</summary>
@@ -76,7 +106,7 @@ public sealed record CloudEvent
     {
         try
         {
-            return Parser.Parse(Data, type.Descriptor);
+            return PayloadParser.Parse(Data, type.Descriptor);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -88,117 +118,131 @@ public sealed record CloudEvent
         }
     }
 
-    /// <summary>The structured-mode JSON bytes (what goes into the stream's <c>data</c> field and the HTTP body).</summary>
+    /// <summary>The structured-mode JSON bytes (what goes into the stream's <c>data</c> field and to the sidecar).</summary>
     public byte[] ToJsonBytes()
     {
-        var buffer = new ArrayBufferWriter<byte>(512 + Data.Length);
-        using (var json = new Utf8JsonWriter(buffer))
+        using var data = JsonDocument.Parse(Data);
+        var envelope = new SdkCloudEvent(CloudEventsSpecVersion.V1_0, DaprAttributes)
         {
-            json.WriteStartObject();
-            json.WriteString("specversion", SpecVersion);
-            json.WriteString("id", Id);
-            json.WriteString("source", Source);
-            json.WriteString("type", Type);
-            json.WriteString("topic", Topic);
-            json.WriteString("pubsubname", PubSubName);
-            json.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
-            if (Subject is not null)
-            {
-                json.WriteString("subject", Subject);
-            }
-
-            json.WriteString("datacontenttype", DataContentType);
-            json.WriteString("traceparent", TraceParent);
-            if (TraceState is not null)
-            {
-                json.WriteString("tracestate", TraceState);
-            }
-
-            json.WritePropertyName("data");
-            json.WriteRawValue(Data, skipInputValidation: true);
-            json.WriteEndObject();
+            Id = Id,
+            Source = new Uri(Source, UriKind.RelativeOrAbsolute),
+            Type = Type,
+            Time = Time,
+            Subject = Subject,
+            DataContentType = DataContentType,
+            Data = data.RootElement,
+        };
+        envelope[TopicAttribute] = Topic;
+        envelope[PubSubNameAttribute] = PubSubName;
+        envelope[TraceParentAttribute] = TraceParent;
+        if (TraceState is not null)
+        {
+            envelope[TraceStateAttribute] = TraceState;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return EnvelopeFormatter.EncodeStructuredModeMessage(envelope, out _).ToArray();
     }
 
     /// <summary>Reads structured-mode JSON. Every missing or wrong attribute is named in the error.</summary>
     /// <exception cref="MalformedEventException">The bytes are not a CloudEvent this bus can handle.</exception>
     public static CloudEvent Parse(ReadOnlySpan<byte> json)
     {
-        JsonDocument document;
+        SdkCloudEvent envelope;
         try
         {
-            document = JsonDocument.Parse(json.ToArray());
+            envelope = EnvelopeFormatter.DecodeStructuredModeMessage(json.ToArray(), StructuredContentType, DaprAttributes);
         }
         catch (JsonException e)
         {
             throw new MalformedEventException("the body is not JSON: " + e.Message, e);
         }
-
-        using (document)
+        catch (ArgumentException e)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new MalformedEventException("a CloudEvent must be a JSON object.");
-            }
-
-            string specVersion = RequiredString(root, "specversion");
-            if (specVersion != SpecVersion)
-            {
-                throw new MalformedEventException($"specversion must be '1.0' (got '{specVersion}').");
-            }
-
-            string contentType = OptionalString(root, "datacontenttype") ?? JsonContentType;
-            if (!contentType.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new MalformedEventException($"datacontenttype must be application/json (got '{contentType}').");
-            }
-
-            if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
-            {
-                throw new MalformedEventException("data must be a JSON object (the payload's proto3 JSON mapping).");
-            }
-
-            string timeText = RequiredString(root, "time");
-            if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time))
-            {
-                throw new MalformedEventException($"time must be an RFC 3339 timestamp (got '{timeText}').");
-            }
-
-            return new CloudEvent
-            {
-                Id = RequiredString(root, "id"),
-                Source = RequiredString(root, "source"),
-                Type = RequiredString(root, "type"),
-                Topic = OptionalString(root, "topic") ?? "",
-                PubSubName = OptionalString(root, "pubsubname") ?? "",
-                Time = time,
-                Subject = OptionalString(root, "subject"),
-                DataContentType = contentType,
-                TraceParent = OptionalString(root, "traceparent") ?? "",
-                TraceState = OptionalString(root, "tracestate"),
-                Data = data.GetRawText(),
-            };
+            // The SDK names the attribute; drop the "(Parameter 'data')" its ArgumentException adds.
+            string message = e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message;
+            throw new MalformedEventException(message, e);
         }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new MalformedEventException(e.Message, e);
+        }
+
+        return FromSdk(envelope);
     }
 
-    private static string RequiredString(JsonElement root, string name) =>
-        OptionalString(root, name) is { Length: > 0 } value
-            ? value
-            : throw new MalformedEventException($"'{name}' is required and must be a non-empty string.");
-
-    private static string? OptionalString(JsonElement root, string name)
+    /// <summary>
+    /// Rebuilds an event from attributes delivered beside its payload (Dapr's <c>UseCloudEvents</c>
+    /// unwraps the body and forwards attributes as headers), with the same checks as <see cref="Parse"/>.
+    /// </summary>
+    /// <exception cref="MalformedEventException">A missing or wrong attribute, or a payload that is not a JSON object.</exception>
+    public static CloudEvent FromAttributes(IReadOnlyDictionary<string, string> attributes, ReadOnlySpan<byte> data, string? dataContentType)
     {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        var buffer = new ArrayBufferWriter<byte>(512 + data.Length);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            return null;
+            json.WriteStartObject();
+            foreach (var (name, value) in attributes)
+            {
+                json.WriteString(name, value);
+            }
+
+            if (dataContentType is not null)
+            {
+                json.WriteString("datacontenttype", dataContentType);
+            }
+
+            if (data.Length > 0)
+            {
+                json.WritePropertyName("data");
+                try
+                {
+                    using var document = JsonDocument.Parse(data.ToArray());
+                    document.RootElement.WriteTo(json);
+                }
+                catch (JsonException e)
+                {
+                    throw new MalformedEventException("data must be a JSON object (the payload's proto3 JSON mapping): " + e.Message, e);
+                }
+            }
+
+            json.WriteEndObject();
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new MalformedEventException($"'{name}' must be a string.");
+        return Parse(buffer.WrittenSpan);
+    }
+
+    private static CloudEvent FromSdk(SdkCloudEvent envelope)
+    {
+        string contentType = envelope.DataContentType ?? JsonContentType;
+        if (!contentType.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MalformedEventException($"datacontenttype must be application/json (got '{contentType}').");
+        }
+
+        if (envelope.Data is not JsonElement { ValueKind: JsonValueKind.Object } data)
+        {
+            throw new MalformedEventException("data must be a JSON object (the payload's proto3 JSON mapping).");
+        }
+
+        if (envelope.Time is not { } time)
+        {
+            throw new MalformedEventException("'time' is required (an RFC 3339 timestamp).");
+        }
+
+        return new CloudEvent
+        {
+            Id = envelope.Id!,
+            Source = envelope.Source!.OriginalString,
+            Type = envelope.Type!,
+            Topic = envelope[TopicAttribute] as string ?? "",
+            PubSubName = envelope[PubSubNameAttribute] as string ?? "",
+            Time = time,
+            Subject = envelope.Subject,
+            DataContentType = contentType,
+            TraceParent = envelope[TraceParentAttribute] as string ?? "",
+            TraceState = envelope[TraceStateAttribute] as string,
+            Data = data.GetRawText(),
+        };
     }
 
     private static string CurrentTraceParent()

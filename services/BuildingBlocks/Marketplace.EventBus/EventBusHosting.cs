@@ -5,13 +5,18 @@ using Marketplace.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.EventBus;
 
 /// <summary>The one place a service lists its event handlers.</summary>
 public sealed class EventHandlerRegistrations(IServiceCollection services)
 {
-    /// <summary>Registers the handler of one event type (a singleton).</summary>
+    /// <summary>
+    /// Registers a handler (a singleton): an <see cref="EventHandler{TPayload}"/> for one type, a
+    /// <see cref="SnapshotEventHandler{TSnapshot}"/> for every type of a topic that carries a
+    /// snapshot, or any <see cref="IEventHandler"/> that picks its types from the catalogue.
+    /// </summary>
     public EventHandlerRegistrations Add<THandler>()
         where THandler : class, IEventHandler
     {
@@ -24,45 +29,73 @@ public sealed class EventHandlerRegistrations(IServiceCollection services)
 public static class EventBusHosting
 {
     /// <summary>
-    /// Reads and validates the <c>EventBus</c> section (throws <see cref="InvalidConfigurationException"/>
-    /// naming each bad key), registers the unit-of-work executor, the dispatcher, the outbox relay
-    /// and, with the Redis transport, the stream consumer for the handled topics.
+    /// Binds the <c>EventBus</c> section to <see cref="EventBusOptions"/> (validated at start-up by
+    /// <see cref="EventBusOptionsValidator"/>: a bad value stops the host with an
+    /// <see cref="OptionsValidationException"/> whose failures name each key), and registers the
+    /// unit-of-work executor, the dispatcher, the outbox relay, the Dapr client and the Redis
+    /// stream consumer. <c>EventBus:Transport</c> decides at start which transport relays the
+    /// outbox and whether the Redis consumer reads; both share the outbox and the handlers.
     /// </summary>
     public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder, EventCatalogue catalogue, Action<EventHandlerRegistrations>? handlers = null)
     {
-        var options = EventBusOptions.Read(builder.Configuration, Environment.GetEnvironmentVariable("DAPR_HTTP_PORT"));
         var services = builder.Services;
-        services.AddSingleton(options);
+        services.AddEventBusOptions();
+
         services.AddSingleton(catalogue);
-        services.TryAddSingleton(sp => new EventBusContext(sp.GetRequiredService<PlatformOptions>().AppId, catalogue, options));
+        services.TryAddSingleton(sp => new EventBusContext(sp.GetRequiredService<PlatformOptions>().AppId, catalogue, sp.GetRequiredService<EventBusOptions>()));
         services.AddSingleton(sp => new EventHandlerTable(catalogue, sp.GetServices<IEventHandler>()));
         services.AddSingleton<UnitOfWorkExecutor>();
         services.AddSingleton<EventDispatcher>();
         handlers?.Invoke(new EventHandlerRegistrations(services));
 
-        if (options.Transport == EventBusTransport.Dapr)
-        {
-            services.AddSingleton<DaprPublisher>();
-            services.AddSingleton<IOutboxTransport, DaprOutboxTransport>();
-        }
-        else
-        {
-            services.AddSingleton<IOutboxTransport, RedisOutboxTransport>();
-            services.AddHostedService<RedisStreamsConsumer>();
-        }
-
+        // The SDK finds the sidecar from DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT (configuration first,
+        // then the environment) and sends DAPR_API_TOKEN; it connects only when first used.
+        services.AddDaprClient();
+        services.AddSingleton<DaprOutboxTransport>();
+        services.AddSingleton<RedisOutboxTransport>();
+        services.AddSingleton<IOutboxTransport>(sp => sp.GetRequiredService<EventBusOptions>().Transport == EventBusTransport.Dapr
+            ? sp.GetRequiredService<DaprOutboxTransport>()
+            : sp.GetRequiredService<RedisOutboxTransport>());
+        services.AddHostedService<RedisStreamsConsumer>();
         services.AddHostedService<OutboxRelay>();
         return builder;
     }
 
     /// <summary>
-    /// Maps <c>GET /dapr/subscribe</c> and the delivery routes on the HTTP listener only. They are
-    /// mapped with either transport, so a sidecar can deliver to any instance.
+    /// Binds <see cref="EventBusOptions"/> to the <c>EventBus</c> section, validated at start-up
+    /// (<see cref="EventBusOptionsValidator"/>), and registers the validated value as a singleton.
+    /// </summary>
+    public static IServiceCollection AddEventBusOptions(this IServiceCollection services)
+    {
+        services.AddOptions<EventBusOptions>().BindConfiguration(EventBusOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventBusOptions>, EventBusOptionsValidator>());
+        services.AddSingleton<IOptionsFactory<EventBusOptions>, EventBusOptionsFactory>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EventBusOptions>>().Value);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds Dapr's CloudEvents middleware and maps <c>GET /dapr/subscribe</c> and the delivery
+    /// routes, on the HTTP listener only (the host's listener routing enforces it). They are mapped
+    /// with either transport, so a sidecar can deliver to any instance. Building the routes needs
+    /// the settings and the handlers; when a setting is invalid nothing is mapped and the host's
+    /// start-up validation reports every problem (so the service exits 2 naming the keys instead
+    /// of failing here).
     /// </summary>
     public static WebApplication MapEventBus(this WebApplication app)
     {
         var platform = app.Services.GetRequiredService<PlatformOptions>();
-        DaprEndpoints.Map(app, $"*:{platform.HttpPort}");
+        try
+        {
+            _ = app.Services.GetRequiredService<EventBusContext>();
+            _ = app.Services.GetRequiredService<EventHandlerTable>();
+        }
+        catch (OptionsValidationException)
+        {
+            return app; // ValidateOnStart throws the same problems when the host starts.
+        }
+
+        DaprEndpoints.Map(app, platform.HttpPort);
         return app;
     }
 }

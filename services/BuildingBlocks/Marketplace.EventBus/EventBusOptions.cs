@@ -1,6 +1,6 @@
 using System.Globalization;
-using Marketplace.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.EventBus;
 
@@ -10,141 +10,144 @@ public enum EventBusTransport
     /// <summary>Redis Streams written and read directly, in the layout of Dapr's <c>pubsub.redis</c> component.</summary>
     Redis,
 
-    /// <summary>The Dapr sidecar's HTTP API (publish endpoint, <c>/dapr/subscribe</c>, HTTP deliveries).</summary>
+    /// <summary>The Dapr sidecar: publish through <c>DaprClient</c> (gRPC), deliveries over HTTP to <c>/dapr/subscribe</c> routes.</summary>
     Dapr,
 }
 
 /// <summary>
-/// Settings of the <c>EventBus</c> configuration section. Durations are in milliseconds, as in
+/// Settings of the <c>EventBus</c> configuration section, bound with the options pattern
+/// (<see cref="EventBusHosting.AddEventBus"/>) and checked by <see cref="EventBusOptionsValidator"/>
+/// at start-up. Property names are the configuration keys. Durations are in milliseconds, as in
 /// the metadata of Dapr's <c>pubsub.redis</c> component, so one value can be copied between both.
 /// </summary>
 public sealed record EventBusOptions
 {
     public const string Section = "EventBus";
 
-    public EventBusTransport Transport { get; init; } = EventBusTransport.Redis;
+    public EventBusTransport Transport { get; set; } = EventBusTransport.Redis;
 
-    /// <summary>Name of the Dapr pub/sub component (publish URL, <c>pubsubname</c> of CloudEvents and subscriptions).</summary>
-    public string PubSubName { get; init; } = "pubsub";
+    /// <summary>Name of the Dapr pub/sub component (publish calls, <c>pubsubname</c> of CloudEvents and subscriptions).</summary>
+    public string PubSubName { get; set; } = "pubsub";
 
-    /// <summary>Approximate cap of every topic stream (<c>XADD MAXLEN ~ N</c>); 0 keeps all entries.</summary>
-    public long MaxLenApprox { get; init; } = 1_000_000;
+    /// <summary>Approximate cap of every topic and dead-letter stream (<c>XADD MAXLEN ~ N</c>); 0 keeps all entries.</summary>
+    public long MaxLenApprox { get; set; } = 1_000_000;
 
     /// <summary>A delivered, unacknowledged entry idle for this long is claimed and handled again.</summary>
-    public TimeSpan ProcessingTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public long ProcessingTimeoutMs { get; set; } = 60_000;
 
-    /// <summary>How often pending entries are checked for <see cref="ProcessingTimeout"/>.</summary>
-    public TimeSpan RedeliverInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>How often pending entries are checked for <see cref="ProcessingTimeoutMs"/>.</summary>
+    public long RedeliverIntervalMs { get; set; } = 15_000;
 
     /// <summary>Deliveries of one entry before it goes to the dead-letter topic.</summary>
-    public int MaxAttempts { get; init; } = 5;
+    public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Entries read per <c>XREADGROUP</c> (its COUNT).</summary>
-    public int QueueDepth { get; init; } = 100;
+    public int QueueDepth { get; set; } = 100;
 
     /// <summary>How long one <c>XREADGROUP</c> blocks (its BLOCK).</summary>
-    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public long ReadTimeoutMs { get; set; } = 2_000;
 
     /// <summary>Entries of one batch handled at the same time.</summary>
-    public int Workers { get; init; } = 8;
+    public int Workers { get; set; } = 8;
 
     /// <summary>How long "already done" markers of events and requests are kept.</summary>
-    public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(7);
+    public long IdempotencyRetentionHours { get; set; } = 168;
 
-    /// <summary>Port of the Dapr sidecar's HTTP API (default: <c>DAPR_HTTP_PORT</c>, else 3500).</summary>
-    public int DaprHttpPort { get; init; } = 3500;
+    public TimeSpan ProcessingTimeout => TimeSpan.FromMilliseconds(ProcessingTimeoutMs);
 
-    /// <summary>
-    /// Reads and validates the section; every problem names its key. <paramref name="environmentDaprPort"/>
-    /// is the value of <c>DAPR_HTTP_PORT</c>, used when <c>EventBus:DaprHttpPort</c> is not set.
-    /// </summary>
-    public static EventBusOptions Read(IConfiguration configuration, string? environmentDaprPort)
+    public TimeSpan RedeliverInterval => TimeSpan.FromMilliseconds(RedeliverIntervalMs);
+
+    public TimeSpan ReadTimeout => TimeSpan.FromMilliseconds(ReadTimeoutMs);
+
+    public TimeSpan IdempotencyRetention => TimeSpan.FromHours(IdempotencyRetentionHours);
+}
+
+/// <summary>
+/// Checks the <c>EventBus</c> section. Every problem names its full key and the text that was
+/// configured, e.g. <c>EventBus:MaxAttempts must be a whole number from 1 to 1000 (got '0').</c>
+/// The raw text is read from configuration so that a value the binder could not convert is
+/// reported the same way as one out of range.
+/// </summary>
+public sealed class EventBusOptionsValidator(IConfiguration configuration) : IValidateOptions<EventBusOptions>
+{
+    private const long Day = 24L * 3600 * 1000;
+
+    public ValidateOptionsResult Validate(string? name, EventBusOptions options)
     {
-        var section = configuration.GetSection(Section);
-        var errors = new List<string>();
-
-        var transport = EventBusTransport.Redis;
-        if (section["Transport"] is { Length: > 0 } transportText
-            && !Enum.TryParse(transportText, ignoreCase: true, out transport))
-        {
-            errors.Add($"{Section}:Transport must be Redis or Dapr (got '{transportText}').");
-        }
-
-        string pubSubName = section["PubSubName"] is { Length: > 0 } name ? name : "pubsub";
-        if (!Names.IsValidName(pubSubName))
-        {
-            errors.Add($"{Section}:PubSubName must be lowercase letters, digits, '-', '.' or '_' (got '{pubSubName}').");
-        }
-
-        long maxLen = ReadNumber(section, "MaxLenApprox", 1_000_000, 0, long.MaxValue, errors);
-        var processingTimeout = ReadMilliseconds(section, "ProcessingTimeoutMs", 60_000, 100, errors);
-        var redeliverInterval = ReadMilliseconds(section, "RedeliverIntervalMs", 15_000, 50, errors);
-        int maxAttempts = (int)ReadNumber(section, "MaxAttempts", 5, 1, 1000, errors);
-        int queueDepth = (int)ReadNumber(section, "QueueDepth", 100, 1, 10_000, errors);
-        var readTimeout = ReadMilliseconds(section, "ReadTimeoutMs", 2_000, 10, errors);
-        if (readTimeout > TimeSpan.FromSeconds(30))
-        {
-            errors.Add($"{Section}:ReadTimeoutMs must be at most 30000 (got '{section["ReadTimeoutMs"]}').");
-        }
-
-        int workers = (int)ReadNumber(section, "Workers", 8, 1, 1000, errors);
-        long retentionHours = ReadNumber(section, "IdempotencyRetentionHours", 168, 1, 24 * 3650, errors);
-
-        int daprPort = 3500;
-        string daprKey = $"{Section}:DaprHttpPort";
-        string? daprText = section["DaprHttpPort"];
-        if (string.IsNullOrEmpty(daprText) && !string.IsNullOrEmpty(environmentDaprPort))
-        {
-            daprText = environmentDaprPort;
-            daprKey = "DAPR_HTTP_PORT";
-        }
-
-        if (!string.IsNullOrEmpty(daprText))
-        {
-            if (!int.TryParse(daprText, NumberStyles.None, CultureInfo.InvariantCulture, out daprPort) || daprPort is < 1 or > 65535)
-            {
-                errors.Add($"{daprKey} must be a port number from 1 to 65535 (got '{daprText}').");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new InvalidConfigurationException(errors);
-        }
-
-        return new EventBusOptions
-        {
-            Transport = transport,
-            PubSubName = pubSubName,
-            MaxLenApprox = maxLen,
-            ProcessingTimeout = processingTimeout,
-            RedeliverInterval = redeliverInterval,
-            MaxAttempts = maxAttempts,
-            QueueDepth = queueDepth,
-            ReadTimeout = readTimeout,
-            Workers = workers,
-            IdempotencyRetention = TimeSpan.FromHours(retentionHours),
-            DaprHttpPort = daprPort,
-        };
+        var problems = Problems(configuration.GetSection(EventBusOptions.Section), options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static TimeSpan ReadMilliseconds(IConfigurationSection section, string key, long fallback, long min, List<string> errors) =>
-        TimeSpan.FromMilliseconds(ReadNumber(section, key, fallback, min, 24L * 3600 * 1000, errors));
-
-    private static long ReadNumber(IConfigurationSection section, string key, long fallback, long min, long max, List<string> errors)
+    /// <summary>Every problem of <paramref name="section"/>; keys that are not configured are checked on <paramref name="options"/>.</summary>
+    public static List<string> Problems(IConfigurationSection section, EventBusOptions options)
     {
-        string? text = section[key];
-        if (string.IsNullOrEmpty(text))
+        var problems = new List<string>();
+        string Key(string key) => $"{EventBusOptions.Section}:{key}";
+
+        if (section["Transport"] is { Length: > 0 } transport
+            && (!Enum.TryParse<EventBusTransport>(transport, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsDigit(transport[0])))
         {
-            return fallback;
+            problems.Add($"{Key("Transport")} must be Redis or Dapr (got '{transport}').");
         }
 
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
+        string pubSub = section["PubSubName"] is { Length: > 0 } configured ? configured : options.PubSubName;
+        if (!Names.IsValidName(pubSub))
         {
-            errors.Add($"{Section}:{key} must be a whole number from {min} to {max} (got '{text}').");
-            return fallback;
+            problems.Add($"{Key("PubSubName")} must be lowercase letters, digits, '-', '.' or '_' (got '{pubSub}').");
         }
 
-        return value;
+        Number("MaxLenApprox", options.MaxLenApprox, 0, long.MaxValue);
+        Number("ProcessingTimeoutMs", options.ProcessingTimeoutMs, 100, Day);
+        Number("RedeliverIntervalMs", options.RedeliverIntervalMs, 50, Day);
+        Number("MaxAttempts", options.MaxAttempts, 1, 1000);
+        Number("QueueDepth", options.QueueDepth, 1, 10_000);
+        Number("ReadTimeoutMs", options.ReadTimeoutMs, 10, 30_000);
+        Number("Workers", options.Workers, 1, 1000);
+        Number("IdempotencyRetentionHours", options.IdempotencyRetentionHours, 1, 24 * 3650);
+        return problems;
+
+        void Number(string key, long bound, long min, long max)
+        {
+            string? text = section[key];
+            long value = bound;
+            if (!string.IsNullOrEmpty(text) && !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
+            {
+                value = long.MinValue;
+            }
+
+            if (value < min || value > max)
+            {
+                string got = string.IsNullOrEmpty(text) ? bound.ToString(CultureInfo.InvariantCulture) : text;
+                problems.Add($"{Key(key)} must be a whole number from {min} to {max} (got '{got}').");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Creates <see cref="EventBusOptions"/> like the default factory, except that a value the
+/// configuration binder cannot convert (text for a number, an unknown transport) becomes an
+/// <see cref="OptionsValidationException"/> listing every problem of the section, instead of
+/// the binder's <see cref="InvalidOperationException"/> about the first one.
+/// </summary>
+internal sealed class EventBusOptionsFactory(
+    IEnumerable<IConfigureOptions<EventBusOptions>> setups,
+    IEnumerable<IPostConfigureOptions<EventBusOptions>> postConfigures,
+    IEnumerable<IValidateOptions<EventBusOptions>> validations,
+    IConfiguration configuration) : IOptionsFactory<EventBusOptions>
+{
+    private readonly OptionsFactory<EventBusOptions> _inner = new(setups, postConfigures, validations);
+
+    public EventBusOptions Create(string name)
+    {
+        try
+        {
+            return _inner.Create(name);
+        }
+        catch (InvalidOperationException e)
+        {
+            var problems = EventBusOptionsValidator.Problems(configuration.GetSection(EventBusOptions.Section), new EventBusOptions());
+            throw new OptionsValidationException(name, typeof(EventBusOptions), problems.Count > 0 ? problems : [e.Message]);
+        }
     }
 }

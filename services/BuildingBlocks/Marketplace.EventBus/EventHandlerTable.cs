@@ -1,9 +1,9 @@
 namespace Marketplace.EventBus;
 
 /// <summary>
-/// The app's handlers by event type, checked against the catalogue once at start-up: every
-/// handled type exists, carries the handler's payload message, and has exactly one handler.
-/// Its topics are the app's subscriptions.
+/// The app's handlers by event type, checked against the catalogue once at start-up: a
+/// one-type handler's type exists and carries its payload message, a many-type handler takes at
+/// least one type, and every type has at most one handler. Its topics are the app's subscriptions.
 /// </summary>
 public sealed class EventHandlerTable
 {
@@ -13,21 +13,32 @@ public sealed class EventHandlerTable
     {
         foreach (var handler in handlers)
         {
-            if (!catalogue.TryGet(handler.EventType, out var info))
+            if (handler is ISingleTypeEventHandler single)
             {
-                throw new InvalidOperationException($"{handler.GetType().Name} handles '{handler.EventType}', which is not in the event catalogue.");
+                if (!catalogue.TryGet(single.EventType, out var info))
+                {
+                    throw new InvalidOperationException($"{Name(handler)} handles '{single.EventType}', which is not in the event catalogue.");
+                }
+
+                if (info.Descriptor != single.PayloadDescriptor)
+                {
+                    throw new InvalidOperationException(
+                        $"{Name(handler)} expects {single.PayloadDescriptor.FullName}, but '{info.Type}' carries {info.Descriptor.FullName}.");
+                }
             }
 
-            if (info.Descriptor != handler.PayloadDescriptor)
+            var types = catalogue.Types.Where(handler.Handles).ToList();
+            if (types.Count == 0)
             {
-                throw new InvalidOperationException(
-                    $"{handler.GetType().Name} expects {handler.PayloadDescriptor.FullName}, but '{info.Type}' carries {info.Descriptor.FullName}.");
+                throw new InvalidOperationException($"{Name(handler)} handles no event type of the catalogue.");
             }
 
-            if (!_byType.TryAdd(handler.EventType, handler))
+            foreach (var type in types)
             {
-                throw new InvalidOperationException(
-                    $"'{handler.EventType}' has two handlers: {_byType[handler.EventType].GetType().Name} and {handler.GetType().Name}.");
+                if (!_byType.TryAdd(type.Type, handler))
+                {
+                    throw new InvalidOperationException($"'{type.Type}' has two handlers: {Name(_byType[type.Type])} and {Name(handler)}.");
+                }
             }
         }
 
@@ -41,8 +52,10 @@ public sealed class EventHandlerTable
     /// <summary>Topics the app subscribes to, sorted.</summary>
     public IReadOnlyList<string> Topics { get; }
 
-    /// <summary>Handled event types per subscribed topic.</summary>
+    /// <summary>Handled event types per subscribed topic, sorted.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TypesByTopic { get; }
 
     public bool TryGet(string type, out IEventHandler handler) => _byType.TryGetValue(type, out handler!);
+
+    private static string Name(IEventHandler handler) => handler.GetType().Name;
 }

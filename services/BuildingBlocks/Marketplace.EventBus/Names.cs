@@ -17,6 +17,12 @@ public static partial class Names
     /// <summary>The app's outbox stream: events committed with state, waiting for the relay.</summary>
     public static string OutboxKey(string appId) => appId + ":outbox";
 
+    /// <summary>
+    /// Where the relay parks outbox entries the Dapr sidecar refused for good (InvalidArgument,
+    /// NotFound, ...): same fields as the outbox plus <c>error</c>, for an operator to read and re-drive.
+    /// </summary>
+    public static string OutboxDeadLetterKey(string appId) => appId + ":outbox.deadletter";
+
     /// <summary>The consumer group of the outbox relay.</summary>
     public const string RelayGroup = "relay";
 

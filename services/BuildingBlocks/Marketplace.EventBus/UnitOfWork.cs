@@ -85,10 +85,10 @@ public sealed class UnitOfWork
     /// <summary>A sorted-set member's score, or null when it is not a member.</summary>
     public async Task<double?> ReadSortedSetScoreAsync(string key, string member)
     {
-        // Raw ZSCORE text, so the script compares exactly what Redis returns.
-        var raw = (RedisValue)await _database.ExecuteAsync("ZSCORE", key, member);
-        AddCondition("z", key, member, raw);
-        return raw.IsNull ? null : double.Parse((string)raw!, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var score = await _database.SortedSetScoreAsync(key, member);
+        // The script compares scores as numbers: "R" round-trips the double exactly.
+        AddCondition("z", key, member, score is { } value ? value.ToString("R", CultureInfo.InvariantCulture) : RedisValue.Null);
+        return score;
     }
 
     // ---- staged writes ----

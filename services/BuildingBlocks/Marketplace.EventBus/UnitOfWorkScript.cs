@@ -41,7 +41,10 @@ internal static class UnitOfWorkScript
             if not same(redis.call('HGET', key, field), present, expected) then return {'conflict', key} end
           elseif kind == 'z' then
             local member, present, expected = arg(), arg(), arg()
-            if not same(redis.call('ZSCORE', key, member), present, expected) then return {'conflict', key} end
+            local actual = redis.call('ZSCORE', key, member)
+            local ok
+            if present == '0' then ok = actual == false else ok = actual ~= false and tonumber(actual) == tonumber(expected) end
+            if not ok then return {'conflict', key} end
           elseif kind == 's' then
             local present, expected = arg(), arg()
             if not same(redis.call('GET', key), present, expected) then return {'conflict', key} end

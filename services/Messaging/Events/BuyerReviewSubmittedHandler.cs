@@ -1,4 +1,3 @@
-using System.Globalization;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.EventBus;
 using Marketplace.Messaging.Store;
@@ -24,12 +23,7 @@ public sealed class BuyerReviewSubmittedHandler(ILogger<BuyerReviewSubmittedHand
             throw new MalformedEventException($"{EventType} event {envelope.Id} has no review order id");
         }
 
-        var key = MessagingKeys.Order(review.OrderId);
-        work.HashSet(key, OrderPartiesFields.BuyerReviewed, "1");
-        if (review.WindowEndsAt is not null)
-        {
-            work.HashSet(key, OrderPartiesFields.ReviewWindowEndsAt, review.WindowEndsAt.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture));
-        }
+        work.HashSet(MessagingKeys.Order(review.OrderId), OrderPartiesFields.FromReview(review).Entries);
 
         logger.LogDebug("Event {EventId}: order {OrderId} reviewed by its buyer", envelope.Id, review.OrderId);
         return Task.CompletedTask;

@@ -40,7 +40,7 @@ public sealed class OrderSnapshotHandler<TPayload>(ILogger<OrderSnapshotHandler<
             return;
         }
 
-        work.HashSet(key, OrderPartiesFields.FromSnapshot(order).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        work.HashSet(key, OrderPartiesFields.FromSnapshot(order).Entries);
         logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
     }
 }

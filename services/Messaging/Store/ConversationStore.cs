@@ -2,8 +2,8 @@ using Google.Protobuf;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
-using Marketplace.Messaging.Domain;
 using Marketplace.Platform;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Conversation = Marketplace.Messaging.Domain.Conversation;
 
@@ -14,7 +14,7 @@ namespace Marketplace.Messaging.Store;
 /// (every read becomes a commit condition; writes and events commit together), and directly for
 /// queries. Keeps the seller index and the unresponsive-wait schedule in step with each conversation.
 /// </summary>
-public sealed class ConversationStore(RedisConnection redis, MessagingPolicy policy)
+public sealed class ConversationStore(RedisConnection redis, IOptions<MessagingOptions> options)
 {
     public static async Task<Conversation?> ReadAsync(UnitOfWork work, string conversationId)
     {
@@ -32,8 +32,7 @@ public sealed class ConversationStore(RedisConnection redis, MessagingPolicy pol
     public void Write(UnitOfWork work, Conversation conversation, IReadOnlyList<IMessage> events)
     {
         var id = conversation.ConversationId;
-        work.HashSet(MessagingKeys.Conversation(id),
-            ConversationFields.ToFields(conversation).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        work.HashSet(MessagingKeys.Conversation(id), ConversationFields.ToFields(conversation).Entries);
         work.SortedSetAdd(MessagingKeys.SellerConversations(conversation.SellerId), id, conversation.StartedAt.ToUnixTimeMilliseconds());
         foreach (var payload in events)
         {
@@ -48,7 +47,7 @@ public sealed class ConversationStore(RedisConnection redis, MessagingPolicy pol
         // A seller wait is marked when it is strictly longer than the window: due one ms after.
         if (conversation.IsAboutOrder && !conversation.CurrentWaitMarked && conversation.AwaitingSince is { } since)
         {
-            work.SortedSetAdd(MessagingKeys.Waits, id, (since + policy.UnresponsiveAfter).ToUnixTimeMilliseconds() + 1);
+            work.SortedSetAdd(MessagingKeys.Waits, id, (since + options.Value.Policy.UnresponsiveAfter).ToUnixTimeMilliseconds() + 1);
         }
         else
         {
@@ -97,7 +96,17 @@ public sealed class ConversationStore(RedisConnection redis, MessagingPolicy pol
         return ids.Select(id => (string)id!).ToList();
     }
 
-    private static ChatMessage? MessageOf(IMessage payload) => payload switch
+    /// <summary>Takes a wait that keeps failing out of the schedule and records when and why, in one transaction.</summary>
+    public async Task ParkWaitAsync(string conversationId, string error, DateTimeOffset now)
+    {
+        var transaction = redis.Database.CreateTransaction();
+        _ = transaction.SortedSetRemoveAsync(MessagingKeys.Waits, conversationId);
+        _ = transaction.HashSetAsync(MessagingKeys.ParkedWaits, conversationId, $"{now.ToUniversalTime():O}: {error}");
+        await transaction.ExecuteAsync();
+    }
+
+    /// <summary>The message a command's event carries, if any: the first message, a message, a review request.</summary>
+    public static ChatMessage? MessageOf(IMessage payload) => payload switch
     {
         ConversationStarted started => started.FirstMessage,
         MessageSent sent => sent.Message,

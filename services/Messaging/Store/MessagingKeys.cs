@@ -6,7 +6,7 @@ namespace Marketplace.Messaging.Store;
 /// </summary>
 public static class MessagingKeys
 {
-    /// <summary>Hash: the conversation's facts (<see cref="Domain.ConversationFields"/>).</summary>
+    /// <summary>Hash: the conversation's facts (<see cref="ConversationFields"/>).</summary>
     public static string Conversation(string conversationId) => $"messaging:{{{conversationId}}}:conversation";
 
     /// <summary>Hash: field = message sequence number (1, 2, ...), value = the serialized ChatMessage.</summary>
@@ -20,4 +20,10 @@ public static class MessagingKeys
 
     /// <summary>Sorted set: order conversations with a running wait, scored by when the wait becomes unresponsive (Unix ms).</summary>
     public const string Waits = "messaging:{waits}";
+
+    /// <summary>
+    /// Hash: conversation id → when and why its wait was parked (marking it failed repeatedly), for
+    /// support. Same hash tag as <see cref="Waits"/>, so parking is one transaction.
+    /// </summary>
+    public const string ParkedWaits = "messaging:{waits}:parked";
 }

@@ -1,5 +1,6 @@
-using System.Globalization;
 using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Hosting;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Messaging.Store;
@@ -12,8 +13,10 @@ public sealed record OrderParties(
     bool BuyerReviewed, DateTimeOffset? ReviewWindowEndsAt);
 
 /// <summary>
-/// The order hash: fields of the newest order snapshot consumed (with its <c>version</c>), plus
-/// <c>conversation_id</c>, written once by StartConversation, and <c>buyer_reviewed</c> /
+/// The hash layout of what Messaging knows about an order (key <see cref="MessagingKeys.Order"/>),
+/// in the platform's hash formats (<see cref="HashWriter"/>). Three writers share it, each with
+/// its own fields: the newest order snapshot consumed (with its <c>version</c>);
+/// <c>conversation_id</c>, written once by StartConversation; <c>buyer_reviewed</c> /
 /// <c>review_window_ends_at</c> from Reviews' events (never overwritten by order snapshots).
 /// A hash without <c>version</c> means the order itself has not been seen yet.
 /// </summary>
@@ -24,35 +27,42 @@ public static class OrderPartiesFields
     public const string BuyerReviewed = "buyer_reviewed";
     public const string ReviewWindowEndsAt = "review_window_ends_at";
 
-    public static IReadOnlyDictionary<string, string> FromSnapshot(OrderMessage order) => new Dictionary<string, string>
-    {
-        ["order_id"] = order.OrderId,
-        [Version] = order.Version.ToString(CultureInfo.InvariantCulture),
-        ["buyer_id"] = order.BuyerId,
-        ["seller_id"] = order.SellerId,
-        ["state"] = ((int)order.State).ToString(CultureInfo.InvariantCulture),
-        ["completed_at"] = order.CompletedAt is null ? "" : order.CompletedAt.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture),
-    };
+    /// <summary>The snapshot's fields. An order's completion is final, so an unset <c>completed_at</c> never has to clear a stored one.</summary>
+    public static HashWriter FromSnapshot(OrderMessage order) => new HashWriter()
+        .Set("order_id", order.OrderId)
+        .Set(Version, order.Version)
+        .Set("buyer_id", order.BuyerId)
+        .Set("seller_id", order.SellerId)
+        .SetEnum("state", order.State)
+        .SetOptional("completed_at", order.CompletedAt?.ToDateTimeOffset());
 
-    public static OrderParties? ToOrder(IReadOnlyDictionary<string, string> f)
+    /// <summary>The fields a buyer's review sets: the order was reviewed, and the window Reviews applied when it says.</summary>
+    public static HashWriter FromReview(Review review) => new HashWriter()
+        .Set(BuyerReviewed, true)
+        .SetOptional(ReviewWindowEndsAt, review.WindowEndsAt?.ToDateTimeOffset());
+
+    /// <summary>The order, or null while no snapshot of it has arrived; throws <see cref="FormatException"/> naming a bad field.</summary>
+    public static OrderParties? ToOrder(IReadOnlyDictionary<string, string> fields)
     {
-        if (!f.ContainsKey(Version))
+        var f = new HashReader("order", fields);
+        if (!f.Has(Version))
         {
             return null;
         }
 
-        string Get(string name) => f.TryGetValue(name, out var value) ? value : throw new FormatException($"order field '{name}' is missing");
-        var completed = Get("completed_at");
-        var windowEnd = f.TryGetValue(ReviewWindowEndsAt, out var end) ? end : "";
         return new OrderParties(
-            Get("order_id"),
-            long.Parse(Get(Version), CultureInfo.InvariantCulture),
-            Get("buyer_id"),
-            Get("seller_id"),
-            (OrderState)int.Parse(Get("state"), CultureInfo.InvariantCulture),
-            completed.Length == 0 ? null : DateTimeOffset.Parse(completed, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-            f.TryGetValue(ConversationId, out var conversation) ? conversation : "",
-            f.TryGetValue(BuyerReviewed, out var reviewed) && reviewed == "1",
-            windowEnd.Length == 0 ? null : DateTimeOffset.Parse(windowEnd, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+            f.String("order_id"),
+            f.Long(Version),
+            f.String("buyer_id"),
+            f.String("seller_id"),
+            f.Enum<OrderState>("state"),
+            OptionalTime(f, "completed_at"),
+            f.OptionalString(ConversationId) ?? "",
+            f.Has(BuyerReviewed) && f.Bool(BuyerReviewed),
+            OptionalTime(f, ReviewWindowEndsAt));
     }
+
+    /// <summary>A time that may be absent; hashes written before the shared layout hold an empty value for "not yet".</summary>
+    private static DateTimeOffset? OptionalTime(HashReader f, string name) =>
+        f.OptionalString(name) is { Length: > 0 } ? f.Time(name) : null;
 }

@@ -51,11 +51,14 @@ public sealed record ReviewPolicy(
         return problems;
     }
 
+    /// <summary>The rule every review window obeys (longer than zero, at most <see cref="MaxReviewWindow"/>), as it reads after the setting's name.</summary>
+    public static string WindowRule => $"must be > 0 and <= {MaxReviewWindow.TotalDays} days";
+
     private static void CheckWindow(List<string> problems, string name, TimeSpan window)
     {
         if (window <= TimeSpan.Zero || window > MaxReviewWindow)
         {
-            problems.Add($"{name} must be > 0 and <= {MaxReviewWindow.TotalDays} days (was {window})");
+            problems.Add($"{name} {WindowRule} (was {window})");
         }
     }
 }

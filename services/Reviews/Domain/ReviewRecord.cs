@@ -111,7 +111,7 @@ public sealed record ReviewRecord
                 var answer = CancelledOrderEligibility.Evaluate(order, standing, existing, now, policy);
                 if (!answer.Eligible)
                 {
-                    return Rejection.FailedPrecondition($"not eligible ({Names.Of(answer.FailedRule)}): {answer.Explanation}");
+                    return Rejection.FailedPrecondition($"not eligible ({Names.Proto(answer.FailedRule)}): {answer.Explanation}");
                 }
 
                 windowEndsAt = answer.WindowEndsAt!.Value;
@@ -318,13 +318,7 @@ public sealed record ReviewRecord
             ? new Changes(this).Then(r => r.Published(now), r => new ReviewPublished { Review = r, BecauseWindowEnded = true }).Decide()
             : Decision<ReviewRecord>.Accept(this, []);
 
-    private string StatusName => Status switch
-    {
-        ReviewStatus.PendingPublication => "pending_publication",
-        ReviewStatus.Published => "published",
-        ReviewStatus.Removed => "removed",
-        _ => "not_reviewed",
-    };
+    private string StatusName => Status == ReviewStatus.Unspecified ? "not_reviewed" : Names.Of(Status);
 
     /// <summary>The empty record of an order nobody has reviewed yet (version 0, no events).</summary>
     public static ReviewRecord For(ReviewableOrder order) => new()

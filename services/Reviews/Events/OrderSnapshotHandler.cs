@@ -41,7 +41,7 @@ public sealed class OrderSnapshotHandler<TPayload>(ILogger<OrderSnapshotHandler<
             return;
         }
 
-        work.HashSet(key, OrderFactsFields.FromSnapshot(order).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        work.HashSet(key, OrderFactsFields.FromSnapshot(order).Entries);
         if (order.State == OrderState.Completed && order.CompletedAt is not null)
         {
             work.HashSet(ReviewKeys.BuyerCompletedOrders(order.BuyerId), order.OrderId,

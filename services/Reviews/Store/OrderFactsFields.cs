@@ -1,73 +1,80 @@
-using System.Globalization;
 using Marketplace.Contracts.Orders.V1;
+using Marketplace.Hosting;
 using Marketplace.Reviews.Domain;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Reviews.Store;
 
 /// <summary>
-/// The order hash: the latest order snapshot Reviews has consumed (with its <c>version</c>),
-/// flattened to the fields a <see cref="ReviewableOrder"/> needs. <c>seller_unresponsive</c> is
-/// written separately (from Messaging's events), so order snapshots never overwrite it.
-/// A hash without <c>version</c> means the order itself has not been seen yet.
+/// The order hash (<see cref="ReviewKeys.Order"/>): the latest order snapshot Reviews has consumed
+/// (with its <c>version</c>), flattened to the fields a <see cref="ReviewableOrder"/> needs, in the
+/// platform's hash formats (<see cref="HashWriter"/>). <c>seller_unresponsive</c> is written
+/// separately (from Messaging's events), so order snapshots never overwrite it. A hash without
+/// <c>version</c> means the order itself has not been seen yet.
 /// </summary>
+/// <remarks>
+/// A snapshot is written over the previous one field by field (the hash also holds
+/// <c>seller_unresponsive</c>), so a time the order does not have yet is written as an empty
+/// value rather than left out: a newer snapshot always replaces every field of an older one.
+/// </remarks>
 public static class OrderFactsFields
 {
+    /// <summary>How a corrupt hash is named in errors.</summary>
+    public const string Record = "order";
+
     public const string Version = "version";
     public const string SellerUnresponsive = "seller_unresponsive";
 
-    public static IReadOnlyDictionary<string, string> FromSnapshot(OrderMessage order)
+    public static HashWriter FromSnapshot(OrderMessage order)
     {
-        var f = new Dictionary<string, string>
-        {
-            ["order_id"] = order.OrderId,
-            [Version] = order.Version.ToString(CultureInfo.InvariantCulture),
-            ["gig_id"] = order.GigId,
-            ["seller_id"] = order.SellerId,
-            ["buyer_id"] = order.BuyerId,
-            ["category"] = order.Category,
-            ["state"] = ((int)order.State).ToString(CultureInfo.InvariantCulture),
-            ["due_at"] = Time(order.DueAt),
-            ["completed_at"] = Time(order.CompletedAt),
-            ["cancelled_at"] = Time(order.Cancellation?.CancelledAt),
-            ["cancellation_initiator"] = ((int)(order.Cancellation?.Initiator ?? CancellationInitiator.Unspecified)).ToString(CultureInfo.InvariantCulture),
-            ["first_delivered_at"] = Time(order.FirstDeliveredAt),
-            ["requirements_submitted"] = order.RequirementsSubmittedAt is null ? "0" : "1",
-        };
+        var f = new HashWriter()
+            .Set("order_id", order.OrderId)
+            .Set(Version, order.Version)
+            .Set("gig_id", order.GigId)
+            .Set("seller_id", order.SellerId)
+            .Set("buyer_id", order.BuyerId)
+            .Set("category", order.Category)
+            .SetEnum("state", order.State)
+            .SetEnum("cancellation_initiator", order.Cancellation?.Initiator ?? CancellationInitiator.Unspecified)
+            .Set("requirements_submitted", order.RequirementsSubmittedAt is not null);
+        SetTime(f, "due_at", order.DueAt);
+        SetTime(f, "completed_at", order.CompletedAt);
+        SetTime(f, "cancelled_at", order.Cancellation?.CancelledAt);
+        SetTime(f, "first_delivered_at", order.FirstDeliveredAt);
         return f;
     }
 
-    /// <summary>The order, or null when only Messaging facts (or nothing) arrived so far.</summary>
-    public static ReviewableOrder? ToOrder(IReadOnlyDictionary<string, string> fields)
+    /// <summary>The order, or null when only Messaging facts (or nothing) arrived so far; throws <see cref="FormatException"/> naming a missing or bad field.</summary>
+    public static ReviewableOrder? ToOrder(HashReader f) => !f.Has(Version) ? null : new ReviewableOrder
     {
-        if (!fields.ContainsKey(Version))
+        OrderId = f.String("order_id"),
+        GigId = f.String("gig_id"),
+        SellerId = f.String("seller_id"),
+        BuyerId = f.String("buyer_id"),
+        Category = f.String("category"),
+        State = f.Enum<OrderState>("state"),
+        DueAt = OptionalTime(f, "due_at") ?? DateTimeOffset.MaxValue,
+        CompletedAt = OptionalTime(f, "completed_at"),
+        CancelledAt = OptionalTime(f, "cancelled_at"),
+        CancellationInitiator = f.Enum<CancellationInitiator>("cancellation_initiator"),
+        FirstDeliveredAt = OptionalTime(f, "first_delivered_at"),
+        RequirementsSubmitted = f.Bool("requirements_submitted"),
+        SellerUnresponsive = f.Has(SellerUnresponsive) && f.Bool(SellerUnresponsive),
+    };
+
+    /// <summary>A time in the hash format, or "" when the order has none (see the remarks).</summary>
+    private static void SetTime(HashWriter f, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
+    {
+        if (value is null)
         {
-            return null;
+            f.Set(name, "");
         }
-
-        string Get(string name) =>
-            fields.TryGetValue(name, out var value) ? value : throw new FormatException($"order field '{name}' is missing");
-        DateTimeOffset? Optional(string name) =>
-            Get(name) is { Length: > 0 } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
-
-        return new ReviewableOrder
+        else
         {
-            OrderId = Get("order_id"),
-            GigId = Get("gig_id"),
-            SellerId = Get("seller_id"),
-            BuyerId = Get("buyer_id"),
-            Category = Get("category"),
-            State = (OrderState)int.Parse(Get("state"), CultureInfo.InvariantCulture),
-            DueAt = Optional("due_at") ?? DateTimeOffset.MaxValue,
-            CompletedAt = Optional("completed_at"),
-            CancelledAt = Optional("cancelled_at"),
-            CancellationInitiator = (CancellationInitiator)int.Parse(Get("cancellation_initiator"), CultureInfo.InvariantCulture),
-            FirstDeliveredAt = Optional("first_delivered_at"),
-            RequirementsSubmitted = Get("requirements_submitted") == "1",
-            SellerUnresponsive = fields.TryGetValue(SellerUnresponsive, out var marked) && marked == "1",
-        };
+            f.Set(name, value.ToDateTimeOffset());
+        }
     }
 
-    private static string Time(Google.Protobuf.WellKnownTypes.Timestamp? value) =>
-        value is null ? "" : value.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture);
+    private static DateTimeOffset? OptionalTime(HashReader f, string name) =>
+        f.String(name).Length == 0 ? null : f.Time(name);
 }

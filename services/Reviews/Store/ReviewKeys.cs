@@ -9,7 +9,7 @@ public static class ReviewKeys
     /// <summary>Hash: what Reviews knows about an order (<see cref="OrderFactsFields"/>).</summary>
     public static string Order(string orderId) => $"reviews:{{{orderId}}}:order";
 
-    /// <summary>Hash: the order's review record (<see cref="Domain.ReviewFields"/>).</summary>
+    /// <summary>Hash: the order's review record (<see cref="ReviewFields"/>).</summary>
     public static string Review(string orderId) => $"reviews:{{{orderId}}}:review";
 
     /// <summary>Hash: field = id of a completed order of the buyer, value = its completion time.</summary>
@@ -20,4 +20,10 @@ public static class ReviewKeys
 
     /// <summary>Sorted set: order ids of reviews pending publication, scored by the end of their window (Unix ms).</summary>
     public const string PendingPublication = "reviews:{pending-publication}";
+
+    /// <summary>
+    /// Hash: order id → when and why its publication was parked (it failed repeatedly), for support.
+    /// Same hash tag as <see cref="PendingPublication"/>, so parking moves an entry in one transaction.
+    /// </summary>
+    public const string ParkedPublications = "reviews:{pending-publication}:parked";
 }

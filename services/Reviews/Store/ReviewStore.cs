@@ -1,4 +1,3 @@
-using System.Globalization;
 using Google.Protobuf;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.EventBus;
@@ -12,37 +11,40 @@ namespace Marketplace.Reviews.Store;
 /// <summary>
 /// Reads and writes the Reviews state in Redis: inside a <see cref="UnitOfWork"/> for commands
 /// (every read becomes a commit condition; writes and events commit together), and directly for
-/// queries. Keeps the per-Gig index of published reviews in step with each record.
+/// queries. Keeps the per-Gig index of published reviews and the publication schedule in step
+/// with each record.
 /// </summary>
 public sealed class ReviewStore(RedisConnection redis)
 {
     /// <summary>The order (null when unknown) and its review record (null when nothing was written yet).</summary>
-    public async Task<(ReviewableOrder? Order, ReviewRecord? Record)> ReadAsync(UnitOfWork work, string orderId)
+    public static async Task<(ReviewableOrder? Order, ReviewRecord? Record)> ReadAsync(UnitOfWork work, string orderId)
     {
-        var order = OrderFactsFields.ToOrder(Strings(await work.ReadHashAsync(ReviewKeys.Order(orderId))));
-        var record = await work.ReadHashAsync(ReviewKeys.Review(orderId));
-        return (order, record.Count == 0 ? null : ReviewFields.FromFields(Strings(record)));
+        var order = OrderFactsFields.ToOrder(HashReader.From(OrderFactsFields.Record, await work.ReadHashAsync(ReviewKeys.Order(orderId))));
+        var record = HashReader.From(ReviewFields.Record, await work.ReadHashAsync(ReviewKeys.Review(orderId)));
+        return (order, record.IsEmpty ? null : ReviewFields.Read(record));
     }
 
     /// <summary>
     /// The buyer's standing when <paramref name="order"/> ended: completed orders other than this
     /// one that completed before it was cancelled (SPEC 4 "has completed at least one earlier order").
     /// </summary>
-    public async Task<BuyerStanding> ReadStandingAsync(UnitOfWork work, ReviewableOrder order, bool hasActiveSellerAccount) =>
-        Standing(await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId)), order, hasActiveSellerAccount);
+    public static async Task<BuyerStanding> ReadStandingAsync(UnitOfWork work, ReviewableOrder order, bool hasActiveSellerAccount)
+    {
+        var completed = await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        return Standing(completed.Keys, HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
+    }
 
     /// <summary>As <see cref="ReadStandingAsync"/>, for queries.</summary>
     public async Task<BuyerStanding> GetStandingAsync(ReviewableOrder order, bool hasActiveSellerAccount)
     {
-        var entries = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
-        return Standing(entries.Select(e => new KeyValuePair<string, RedisValue>(e.Name!, e.Value)), order, hasActiveSellerAccount);
+        var completed = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        return Standing(completed.Select(e => (string)e.Name!), HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
     }
 
     /// <summary>Stages the record, its events (subject: the order id), the Gig index and the publication schedule.</summary>
     public static void Write(UnitOfWork work, ReviewRecord record, IReadOnlyList<IMessage> events)
     {
-        work.HashSet(ReviewKeys.Review(record.OrderId),
-            ReviewFields.ToFields(record).Select(f => new KeyValuePair<string, RedisValue>(f.Key, f.Value)));
+        work.HashSet(ReviewKeys.Review(record.OrderId), ReviewFields.ToFields(record).Entries);
         foreach (var payload in events)
         {
             work.Publish(PlatformEvents.TypeOf(payload.Descriptor), record.OrderId, payload);
@@ -68,20 +70,29 @@ public sealed class ReviewStore(RedisConnection redis)
         }
     }
 
-    /// <summary>Order ids whose pending review's window has ended at <paramref name="now"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>Order ids whose pending review's window has ended at <paramref name="now"/>, earliest first, at most <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<string>> GetDuePublicationsAsync(DateTimeOffset now, int limit)
     {
         var ids = await redis.Database.SortedSetRangeByScoreAsync(ReviewKeys.PendingPublication, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);
         return ids.Select(id => (string)id!).ToList();
     }
 
+    /// <summary>Takes an order whose publication keeps failing out of the schedule and records why, in one transaction.</summary>
+    public async Task ParkPublicationAsync(string orderId, string error, DateTimeOffset now)
+    {
+        var transaction = redis.Database.CreateTransaction();
+        _ = transaction.SortedSetRemoveAsync(ReviewKeys.PendingPublication, orderId);
+        _ = transaction.HashSetAsync(ReviewKeys.ParkedPublications, orderId, $"{now.ToUniversalTime():O}: {error}");
+        await transaction.ExecuteAsync();
+    }
+
     public async Task<ReviewableOrder?> GetOrderAsync(string orderId) =>
-        OrderFactsFields.ToOrder(Strings(await redis.Database.HashGetAllAsync(ReviewKeys.Order(orderId))));
+        OrderFactsFields.ToOrder(HashReader.From(OrderFactsFields.Record, await redis.Database.HashGetAllAsync(ReviewKeys.Order(orderId))));
 
     public async Task<ReviewRecord?> GetRecordAsync(string orderId)
     {
-        var entries = await redis.Database.HashGetAllAsync(ReviewKeys.Review(orderId));
-        return entries.Length == 0 ? null : ReviewFields.FromFields(Strings(entries));
+        var record = HashReader.From(ReviewFields.Record, await redis.Database.HashGetAllAsync(ReviewKeys.Review(orderId)));
+        return record.IsEmpty ? null : ReviewFields.Read(record);
     }
 
     /// <summary>A page of a Gig's published reviews, newest first, and whether more follow.</summary>
@@ -101,18 +112,13 @@ public sealed class ReviewStore(RedisConnection redis)
         return (records, ids.Length > count);
     }
 
-    private static BuyerStanding Standing(IEnumerable<KeyValuePair<string, RedisValue>> completed, ReviewableOrder order, bool hasActiveSellerAccount)
+    /// <summary>The buyer's completed orders (field: order id, value: completion time) as errors name them.</summary>
+    private static string CompletedOrders(ReviewableOrder order) => $"completed orders of buyer {order.BuyerId}";
+
+    private static BuyerStanding Standing(IEnumerable<string> orderIds, HashReader completedAt, ReviewableOrder order, bool hasActiveSellerAccount)
     {
         var before = order.CancelledAt ?? DateTimeOffset.MaxValue;
-        var count = completed.Count(entry =>
-            entry.Key != order.OrderId
-            && DateTimeOffset.Parse((string)entry.Value!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) < before);
+        var count = orderIds.Count(id => id != order.OrderId && completedAt.Time(id) < before);
         return new BuyerStanding(count, hasActiveSellerAccount);
     }
-
-    private static Dictionary<string, string> Strings(IEnumerable<KeyValuePair<string, RedisValue>> entries) =>
-        entries.ToDictionary(e => e.Key, e => (string)e.Value!, StringComparer.Ordinal);
-
-    private static Dictionary<string, string> Strings(HashEntry[] entries) =>
-        entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
 }

@@ -1,9 +1,10 @@
 using Google.Protobuf.Collections;
 using Marketplace.Contracts.Scoring.V1;
-using Marketplace.Grpc;
-using Marketplace.Hosting;
+using Marketplace.Domain;
+using Marketplace.Platform;
 using Marketplace.Scoring.Engine;
 using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.Scoring.Api;
 
@@ -12,22 +13,21 @@ namespace Marketplace.Scoring.Api;
 /// hypothetical orders and re-scores against the same peer snapshot and ranking; nothing is
 /// written. O(the Gig's orders) per call.
 /// </summary>
-public sealed class WhatIfProjector(RedisConnection redis, SellerStore sellers, PeerGroupStore peers, ScoringOptions options)
+public sealed class WhatIfProjector(GigProjection projection, SellerStore sellers, PeerGroupStore peers, IOptions<ScoringOptions> options)
 {
     /// <summary>Most hypothetical orders one request may add.</summary>
     public const int MaxOrders = 1000;
 
     private static readonly TimeSpan OrderDuration = TimeSpan.FromDays(7);
 
-    private ScoringPolicy Policy => options.Policy;
+    private ScoringPolicy Policy => options.Value.Policy;
 
     public async Task<WhatIfResponse> ProjectAsync(GigRecord gig, IReadOnlyList<OrderFacts> hypothetical, DateTimeOffset now)
     {
         var ledger = new GigLedger(gig.GigId, Policy);
-        foreach (var id in (await redis.Database.SetMembersAsync(ScoringKeys.GigOrders(gig.GigId))).Select(v => (string)v!).Order(StringComparer.Ordinal))
+        foreach (var (id, record) in await projection.OrdersOfAsync(gig.GigId))
         {
-            var record = OrderRecord.FromHash(HashFields.Of(await redis.Database.HashGetAllAsync(ScoringKeys.Order(id))));
-            if (record.ToFacts(id, options.ToUsd) is { } facts)
+            if (record.ToFacts(id, options.Value.ToUsd) is { } facts)
             {
                 ledger.Upsert(facts);
             }
@@ -98,7 +98,7 @@ public sealed class WhatIfProjector(RedisConnection redis, SellerStore sellers, 
             }
 
             var usd = options.ToUsd(o.Amount.CurrencyCode, o.Amount.AmountMinor)
-                ?? throw Invalid($"{at}.amount.currency_code '{o.Amount.CurrencyCode}' has no USD rate in Scoring");
+                ?? throw Invalid($"{at}.amount.currency_code '{RequestFields.Shown(o.Amount.CurrencyCode)}' has no USD rate in Scoring");
             var lateness = o.Lateness?.ToTimeSpan() ?? TimeSpan.Zero;
             if (lateness < TimeSpan.Zero)
             {
@@ -162,7 +162,7 @@ public sealed class WhatIfProjector(RedisConnection redis, SellerStore sellers, 
         }
     }
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static RejectedException Invalid(string message) => Rejection.InvalidArgument(message).ToException();
 
     /// <summary>The ranking counts read for a few qualities, as the engine's <see cref="IPeerRanking"/>.</summary>
     private sealed class SampledRanking(IReadOnlyList<RankingCounts> samples) : IPeerRanking

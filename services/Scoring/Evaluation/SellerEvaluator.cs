@@ -6,6 +6,7 @@ using Marketplace.Scoring.Api;
 using Marketplace.Scoring.Engine;
 using Marketplace.Scoring.Store;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using LevelMetrics = Marketplace.Scoring.Engine.LevelMetrics;
 using EngineLevel = Marketplace.Scoring.Engine.SellerLevel;
 
@@ -20,13 +21,13 @@ public sealed record SellerEvaluation(SellerRecord Record, LevelDecision Level, 
 /// events commit together. Daily evaluations count toward a demotion at most once per UTC day;
 /// every other evaluation is on demand (it may promote, never demote).
 /// </summary>
-public sealed class SellerEvaluator(SellerStore sellers, ScoringOptions options, ILogger<SellerEvaluator> logger)
+public sealed class SellerEvaluator(SellerStore sellers, IOptions<ScoringOptions> options, ILogger<SellerEvaluator> logger)
 {
-    private ScoringPolicy Policy => options.Policy;
+    private ScoringPolicy Policy => options.Value.Policy;
 
     public async Task<SellerEvaluation> StageAsync(UnitOfWork work, string sellerId, EvaluationKind requested, DateTimeOffset now)
     {
-        var record = await sellers.ReadRecordAsync(work, sellerId);
+        var record = await SellerStore.ReadRecordAsync(work, sellerId);
         var gigs = (await sellers.ScoreGigsAsync(sellerId)).Select(g => g.Score).ToList();
         var metrics = await sellers.MetricsAsync(sellerId, Engine.SellerScore.Of(gigs).Score, now);
 
@@ -69,14 +70,14 @@ public sealed class SellerEvaluator(SellerStore sellers, ScoringOptions options,
             EvaluatedAt = now,
             LastDailyEvaluation = kind == EvaluationKind.Daily ? today : record.LastDailyEvaluation,
         };
-        work.HashSet(ScoringKeys.Seller(sellerId), next.ToHash());
+        SellerStore.StageRecord(work, sellerId, next);
         return new SellerEvaluation(next, level, flag, metrics);
     }
 
     /// <summary>Support's Top Rated decision (SPEC 5.4); without a pending candidate the engine refuses and nothing changes.</summary>
     public async Task<SellerRecord> StageTopRatedDecisionAsync(UnitOfWork work, string sellerId, bool approve, DateTimeOffset now)
     {
-        var record = await sellers.ReadRecordAsync(work, sellerId);
+        var record = await SellerStore.ReadRecordAsync(work, sellerId);
         var after = approve ? LevelEvaluator.ApproveTopRated(record.Level, now) : LevelEvaluator.RejectTopRated(record.Level, now);
         long version = record.Version;
         if (after.Level != record.Level.Level)
@@ -88,7 +89,7 @@ public sealed class SellerEvaluator(SellerStore sellers, ScoringOptions options,
         }
 
         var next = record with { Level = after, Version = version };
-        work.HashSet(ScoringKeys.Seller(sellerId), next.ToHash());
+        SellerStore.StageRecord(work, sellerId, next);
         return next;
     }
 

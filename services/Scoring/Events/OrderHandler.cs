@@ -3,6 +3,7 @@ using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
 using Marketplace.Scoring.Store;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Order = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Scoring.Events;
@@ -12,7 +13,7 @@ namespace Marketplace.Scoring.Events;
 /// on the order's completion adds to the seller's level totals (completed orders, unique
 /// clients, earnings). Marks the seller for re-evaluation.
 /// </summary>
-public sealed class OrderHandler<TPayload>(GigProjection projection, ScoringOptions options, ILogger<OrderHandler<TPayload>> logger)
+public sealed class OrderHandler<TPayload>(GigProjection projection, IOptions<ScoringOptions> options, ILogger<OrderHandler<TPayload>> logger)
     : SnapshotHandler<TPayload, Order>("order")
     where TPayload : class, IMessage<TPayload>, new()
 {
@@ -33,7 +34,7 @@ public sealed class OrderHandler<TPayload>(GigProjection projection, ScoringOpti
 
         if (before.State != OrderState.Completed && after.State == OrderState.Completed)
         {
-            var earned = options.ToUsd(after.Currency, after.AmountMinor - after.RefundedMinor) ?? 0;
+            var earned = options.Value.ToUsd(after.Currency, after.AmountMinor - after.RefundedMinor) ?? 0;
             SellerStore.StageCompleted(work, after.SellerId, after.BuyerId, (long)decimal.Round(earned * 100m));
         }
 

@@ -38,14 +38,13 @@ public abstract class SnapshotHandler<TPayload, TSnapshot>(string field) : Marke
     protected static async Task<(OrderRecord Before, OrderRecord After)?> ChangeOrderAsync(
         UnitOfWork work, GigProjection projection, string orderId, Func<OrderRecord, OrderRecord?> change)
     {
-        var key = ScoringKeys.Order(orderId);
-        var before = OrderRecord.FromHash(await work.ReadHashAsync(key));
+        var before = await GigProjection.ReadOrderAsync(work, orderId);
         if (change(before) is not { } after)
         {
             return null;
         }
 
-        work.HashSet(key, after.ToHash());
+        GigProjection.StageOrder(work, orderId, after);
         await projection.StageAsync(work, orderId, before, after);
         return (before, after);
     }

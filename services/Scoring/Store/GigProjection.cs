@@ -1,6 +1,7 @@
 using Marketplace.EventBus;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
@@ -11,9 +12,11 @@ namespace Marketplace.Scoring.Store;
 /// period"). The Gig's sums then depend only on the set of latest facts of its orders, never
 /// on the order in which events arrived, and the peer groups follow in the same commit.
 /// </summary>
-public sealed class GigProjection(RedisConnection redis, ScoringOptions options, PeerGroupStore peers)
+public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions> settings, PeerGroupStore peers)
 {
-    private ScoringPolicy Policy => options.Policy;
+    private ScoringOptions Options => settings.Value;
+
+    private ScoringPolicy Policy => Options.Policy;
 
     /// <summary>
     /// Stages the Gig's change for an order whose record goes from <paramref name="before"/> to
@@ -22,7 +25,7 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
     /// </summary>
     public async Task StageAsync(UnitOfWork work, string orderId, OrderRecord before, OrderRecord after)
     {
-        var facts = after.ToFacts(orderId, options.ToUsd);
+        var facts = after.ToFacts(orderId, Options.ToUsd);
         if (facts is null)
         {
             return;
@@ -38,14 +41,14 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
             throw new MalformedEventException($"order {orderId} has invalid facts: {string.Join("; ", problems)}");
         }
 
-        var previous = before.ToFacts(orderId, options.ToUsd);
+        var previous = before.ToFacts(orderId, Options.ToUsd);
         if (facts == previous)
         {
             return;
         }
 
         var gigKey = ScoringKeys.Gig(after.GigId);
-        var gig = GigRecord.FromHash(after.GigId, await work.ReadHashAsync(gigKey));
+        var gig = GigRecord.FromFields(after.GigId, HashReader.From($"scoring gig {after.GigId}", await work.ReadHashAsync(gigKey)));
         if (gig.Exists && gig.SellerId != after.SellerId)
         {
             throw new MalformedEventException($"order {orderId} names seller {after.SellerId} for Gig {gig.GigId}, which belongs to {gig.SellerId}");
@@ -57,7 +60,7 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
         await UpdateSumsAsync(work, gig, orderId, before.Counted, facts);
         gig.Revision++;
 
-        work.HashSet(gigKey, gig.ToHash());
+        work.HashSet(gigKey, gig.ToFields().Entries);
         work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);
         work.SetAdd(ScoringKeys.SellerGigs(gig.SellerId), gig.GigId);
         await peers.StageMoveAsync(work, prior, gig);
@@ -145,8 +148,8 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
         foreach (var entry in candidates.Where(e => (string?)e.Element != orderId))
         {
             string id = entry.Element!;
-            var record = OrderRecord.FromHash(HashFields.Of(await redis.Database.HashGetAllAsync(ScoringKeys.Order(id))));
-            if ((long)entry.Score >= windowStart && record.ToFacts(id, options.ToUsd) is { } other)
+            var record = await GetOrderAsync(id);
+            if ((long)entry.Score >= windowStart && record.ToFacts(id, Options.ToUsd) is { } other)
             {
                 counted.Add(Count(work, null, id, OrderContribution.From(other, Policy, landmark)));
             }
@@ -167,6 +170,37 @@ public sealed class GigProjection(RedisConnection redis, ScoringOptions options,
 
         aggregate.Rebuild(landmark, newMax, counted);
     }
+
+    /// <summary>Every order of the Gig Scoring has a record of, in order id order (what-if rebuilds the Gig from them).</summary>
+    public async Task<IReadOnlyList<(string OrderId, OrderRecord Record)>> OrdersOfAsync(string gigId)
+    {
+        var ids = (await redis.Database.SetMembersAsync(ScoringKeys.GigOrders(gigId))).Select(v => (string)v!).Order(StringComparer.Ordinal);
+        var orders = new List<(string, OrderRecord)>();
+        foreach (var id in ids)
+        {
+            orders.Add((id, await GetOrderAsync(id)));
+        }
+
+        return orders;
+    }
+
+    /// <summary>An order's record outside any unit of work.</summary>
+    public async Task<OrderRecord> GetOrderAsync(string orderId) =>
+        OrderRecord.FromFields(HashReader.From(OrderRecordName(orderId), await redis.Database.HashGetAllAsync(ScoringKeys.Order(orderId))));
+
+    /// <summary>An order's record as the unit of work reads it (a commit condition).</summary>
+    public static async Task<OrderRecord> ReadOrderAsync(UnitOfWork work, string orderId) =>
+        OrderRecord.FromFields(HashReader.From(OrderRecordName(orderId), await work.ReadHashAsync(ScoringKeys.Order(orderId))));
+
+    /// <summary>Stages an order's new record, replacing the whole hash (its counted contribution included).</summary>
+    public static void StageOrder(UnitOfWork work, string orderId, OrderRecord record)
+    {
+        var key = ScoringKeys.Order(orderId);
+        work.KeyDelete(key);
+        work.HashSet(key, record.ToFields().Entries);
+    }
+
+    private static string OrderRecordName(string orderId) => $"scoring order {orderId}";
 
     private static OrderContribution Count(UnitOfWork work, GigAggregate? aggregate, string orderId, OrderContribution contribution)
     {

@@ -1,6 +1,5 @@
-using System.Globalization;
+using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
-using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
 
@@ -62,43 +61,43 @@ public sealed class GigRecord
         Aggregate = Aggregate.Clone(),
     };
 
-    public static GigRecord FromHash(string gigId, IReadOnlyDictionary<string, RedisValue> f)
+    /// <summary>The Gig as stored in <see cref="ScoringKeys.Gig"/>; a record that does not exist yet (<see cref="Exists"/> false) for an empty hash.</summary>
+    public static GigRecord FromFields(string gigId, HashReader f)
     {
-        if (f.Count == 0)
+        if (f.IsEmpty)
         {
             return new GigRecord { GigId = gigId, Aggregate = new GigAggregate() };
         }
 
-        long L(string name) => f.TryGetValue(name, out var v) && !v.IsNullOrEmpty
-            ? long.Parse((string)v!, CultureInfo.InvariantCulture)
-            : throw new FormatException($"gig {gigId}: field '{name}' is missing");
-        var aggregate = GigAggregate.FromHashEntries(AggregateFields.Select(name => new KeyValuePair<string, long>(name, L(name))));
         return new GigRecord
         {
             GigId = gigId,
-            Revision = L("rev"),
-            SellerId = (string?)f.GetValueOrDefault("seller") ?? "",
-            Category = (string?)f.GetValueOrDefault("cat") ?? "",
-            PriceBand = (int)L("band"),
-            PriceFromCreatedTicks = L("price_at"),
-            PriceFromOrder = (string?)f.GetValueOrDefault("price_order") ?? "",
-            Aggregate = aggregate,
+            Revision = f.Long("rev"),
+            SellerId = f.String("seller"),
+            Category = f.String("cat"),
+            PriceBand = f.Int("band"),
+            PriceFromCreatedTicks = f.Long("price_at"),
+            PriceFromOrder = f.String("price_order"),
+            Aggregate = GigAggregate.FromHashEntries(AggregateFields.Select(name => new KeyValuePair<string, long>(name, f.Long(name)))),
         };
     }
 
-    public IEnumerable<KeyValuePair<string, RedisValue>> ToHash()
+    /// <summary>The hash layout: the aggregate's integers under the engine's field names, then the Gig's own facts.</summary>
+    public HashWriter ToFields()
     {
+        var fields = new HashWriter();
         foreach (var (name, value) in Aggregate.ToHashEntries())
         {
-            yield return new(name, value);
+            fields.Set(name, value);
         }
 
-        yield return new("rev", Revision);
-        yield return new("seller", SellerId);
-        yield return new("cat", Category);
-        yield return new("band", PriceBand);
-        yield return new("price_at", PriceFromCreatedTicks);
-        yield return new("price_order", PriceFromOrder);
+        return fields
+            .Set("rev", Revision)
+            .Set("seller", SellerId)
+            .Set("cat", Category)
+            .Set("band", PriceBand)
+            .Set("price_at", PriceFromCreatedTicks)
+            .Set("price_order", PriceFromOrder);
     }
 
     private static readonly string[] AggregateFields = new GigAggregate().ToHashEntries().Select(e => e.Key).ToArray();

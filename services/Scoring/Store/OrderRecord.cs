@@ -1,8 +1,8 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
-using StackExchange.Redis;
 using Proto = Marketplace.Contracts.Orders.V1;
 
 namespace Marketplace.Scoring.Store;
@@ -118,7 +118,7 @@ public sealed record OrderRecord
         }
 
         var usd = toUsd(Currency, AmountMinor)
-            ?? throw new InvalidOperationException($"order {orderId}: no USD rate for currency '{Currency}' (configure ScoringService:Currencies:{Currency})");
+            ?? throw new InvalidOperationException($"order {orderId}: no USD rate for currency '{Currency}' (configure Scoring:Currencies:{Currency})");
         return new OrderFacts
         {
             OrderId = orderId,
@@ -143,114 +143,140 @@ public sealed record OrderRecord
 
     // ---- Redis hash ----
 
-    public static OrderRecord FromHash(IReadOnlyDictionary<string, RedisValue> f)
+    /// <summary>
+    /// The record as stored in <see cref="ScoringKeys.Order"/>: each part present with its version
+    /// field (<c>ov</c>, <c>rv</c>, <c>cv</c>) or absent as a whole; <see cref="Empty"/> for an empty hash.
+    /// </summary>
+    public static OrderRecord FromFields(HashReader f)
     {
-        if (f.Count == 0)
+        var record = Empty with
         {
-            return Empty;
+            Counted = f.OptionalString("c") is { } counted ? ParseContribution(counted) : null,
+        };
+        if (f.Has("ov"))
+        {
+            record = record with
+            {
+                OrderVersion = f.Long("ov"),
+                GigId = f.String("gig"),
+                SellerId = f.String("seller"),
+                BuyerId = f.String("buyer"),
+                Category = f.String("cat"),
+                Currency = f.String("cur"),
+                AmountMinor = f.Long("amt"),
+                RefundedMinor = f.Long("refunded"),
+                State = f.Enum<Proto.OrderState>("state"),
+                CreatedTicks = f.Long("created"),
+                DueTicks = f.Long("due"),
+                FirstDeliveredTicks = f.OptionalLong("delivered"),
+                CompletedTicks = f.OptionalLong("completed"),
+                CancelledTicks = f.OptionalLong("cx_at"),
+                CancelledBy = f.Enum<Proto.CancellationInitiator>("cx_by"),
+                CancelReason = f.Enum<Proto.CancellationReason>("cx_reason"),
+                CancelledBuyerUnresponsive = f.Bool("cx_bu"),
+                Disputes = f.Int("disputes"),
+                SupportContacts = f.Int("support"),
+            };
         }
 
-        long L(string name) => f.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? long.Parse((string)v!, CultureInfo.InvariantCulture) : 0;
-        long? N(string name) => f.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? long.Parse((string)v!, CultureInfo.InvariantCulture) : null;
-        string S(string name) => f.TryGetValue(name, out var v) ? (string?)v ?? "" : "";
-
-        return new OrderRecord
+        if (f.Has("rv"))
         {
-            OrderVersion = L("ov"),
-            GigId = S("gig"),
-            SellerId = S("seller"),
-            BuyerId = S("buyer"),
-            Category = S("cat"),
-            Currency = S("cur"),
-            AmountMinor = L("amt"),
-            RefundedMinor = L("refunded"),
-            State = (Proto.OrderState)L("state"),
-            CreatedTicks = L("created"),
-            DueTicks = L("due"),
-            FirstDeliveredTicks = N("delivered"),
-            CompletedTicks = N("completed"),
-            CancelledTicks = N("cx_at"),
-            CancelledBy = (Proto.CancellationInitiator)L("cx_by"),
-            CancelReason = (Proto.CancellationReason)L("cx_reason"),
-            CancelledBuyerUnresponsive = L("cx_bu") == 1,
-            Disputes = (int)L("disputes"),
-            SupportContacts = (int)L("support"),
-            ReviewVersion = L("rv"),
-            ReviewStatus = (ReviewStatus)L("r_status"),
-            ReviewPublishedTicks = N("r_pub"),
-            Ratings = N("r_o") is { } overall
-                ? new BuyerRatings
-                {
-                    Overall = (int)overall,
-                    Communication = (int)L("r_c"),
-                    Quality = (int)L("r_q"),
-                    ValueForMoney = (int)L("r_v"),
-                    WouldRecommend = L("r_rec") == 1,
-                    PrivateRating = (int)L("r_p"),
-                }
-                : null,
-            ConversationVersion = L("cv"),
-            SellerUnresponsiveMarks = (int)L("su"),
-            BuyerUnresponsiveMarks = (int)L("bu"),
-            SellerResponseTotalTicks = L("rt"),
-            SellerReplies = (int)L("rn"),
-            Counted = f.TryGetValue("c", out var c) && !c.IsNullOrEmpty ? ParseContribution((string)c!) : null,
-        };
+            record = record with
+            {
+                ReviewVersion = f.Long("rv"),
+                ReviewStatus = f.Enum<ReviewStatus>("r_status"),
+                ReviewPublishedTicks = f.OptionalLong("r_pub"),
+                Ratings = f.Has("r_o")
+                    ? new BuyerRatings
+                    {
+                        Overall = f.Int("r_o"),
+                        Communication = f.Int("r_c"),
+                        Quality = f.Int("r_q"),
+                        ValueForMoney = f.Int("r_v"),
+                        WouldRecommend = f.Bool("r_rec"),
+                        PrivateRating = f.Int("r_p"),
+                    }
+                    : null,
+            };
+        }
+
+        if (f.Has("cv"))
+        {
+            record = record with
+            {
+                ConversationVersion = f.Long("cv"),
+                SellerUnresponsiveMarks = f.Int("su"),
+                BuyerUnresponsiveMarks = f.Int("bu"),
+                SellerResponseTotalTicks = f.Long("rt"),
+                SellerReplies = f.Int("rn"),
+            };
+        }
+
+        return record;
     }
 
-    /// <summary>Every field of the record except <c>c</c> (written by the Gig projection).</summary>
-    public IEnumerable<KeyValuePair<string, RedisValue>> ToHash()
+    /// <summary>
+    /// The hash layout: the parts that arrived, times as UTC ticks, unset times left out, and
+    /// <c>c</c>, the contribution counted in the Gig's sums (the Gig projection changes it in the same
+    /// commit). The hash is replaced as a whole, so a time that is no longer set disappears.
+    /// </summary>
+    public HashWriter ToFields()
     {
-        static KeyValuePair<string, RedisValue> F(string name, long value) => new(name, value);
-        static KeyValuePair<string, RedisValue> O(string name, long? value) => new(name, value is { } v ? v : RedisValue.EmptyString);
-
+        var f = new HashWriter();
         if (HasOrder)
         {
-            yield return F("ov", OrderVersion);
-            yield return new("gig", GigId);
-            yield return new("seller", SellerId);
-            yield return new("buyer", BuyerId);
-            yield return new("cat", Category);
-            yield return new("cur", Currency);
-            yield return F("amt", AmountMinor);
-            yield return F("refunded", RefundedMinor);
-            yield return F("state", (long)State);
-            yield return F("created", CreatedTicks);
-            yield return F("due", DueTicks);
-            yield return O("delivered", FirstDeliveredTicks);
-            yield return O("completed", CompletedTicks);
-            yield return O("cx_at", CancelledTicks);
-            yield return F("cx_by", (long)CancelledBy);
-            yield return F("cx_reason", (long)CancelReason);
-            yield return F("cx_bu", CancelledBuyerUnresponsive ? 1 : 0);
-            yield return F("disputes", Disputes);
-            yield return F("support", SupportContacts);
+            f.Set("ov", OrderVersion)
+                .Set("gig", GigId)
+                .Set("seller", SellerId)
+                .Set("buyer", BuyerId)
+                .Set("cat", Category)
+                .Set("cur", Currency)
+                .Set("amt", AmountMinor)
+                .Set("refunded", RefundedMinor)
+                .SetEnum("state", State)
+                .Set("created", CreatedTicks)
+                .Set("due", DueTicks)
+                .SetOptional("delivered", FirstDeliveredTicks)
+                .SetOptional("completed", CompletedTicks)
+                .SetOptional("cx_at", CancelledTicks)
+                .SetEnum("cx_by", CancelledBy)
+                .SetEnum("cx_reason", CancelReason)
+                .Set("cx_bu", CancelledBuyerUnresponsive)
+                .Set("disputes", Disputes)
+                .Set("support", SupportContacts);
         }
 
         if (ReviewVersion > 0)
         {
-            yield return F("rv", ReviewVersion);
-            yield return F("r_status", (long)ReviewStatus);
-            yield return O("r_pub", ReviewPublishedTicks);
+            f.Set("rv", ReviewVersion)
+                .SetEnum("r_status", ReviewStatus)
+                .SetOptional("r_pub", ReviewPublishedTicks);
             if (Ratings is { } r)
             {
-                yield return F("r_o", r.Overall);
-                yield return F("r_c", r.Communication);
-                yield return F("r_q", r.Quality);
-                yield return F("r_v", r.ValueForMoney);
-                yield return F("r_rec", r.WouldRecommend ? 1 : 0);
-                yield return F("r_p", r.PrivateRating);
+                f.Set("r_o", r.Overall)
+                    .Set("r_c", r.Communication)
+                    .Set("r_q", r.Quality)
+                    .Set("r_v", r.ValueForMoney)
+                    .Set("r_rec", r.WouldRecommend)
+                    .Set("r_p", r.PrivateRating);
             }
         }
 
         if (ConversationVersion > 0)
         {
-            yield return F("cv", ConversationVersion);
-            yield return F("su", SellerUnresponsiveMarks);
-            yield return F("bu", BuyerUnresponsiveMarks);
-            yield return F("rt", SellerResponseTotalTicks);
-            yield return F("rn", SellerReplies);
+            f.Set("cv", ConversationVersion)
+                .Set("su", SellerUnresponsiveMarks)
+                .Set("bu", BuyerUnresponsiveMarks)
+                .Set("rt", SellerResponseTotalTicks)
+                .Set("rn", SellerReplies);
         }
+
+        if (Counted is { } counted)
+        {
+            f.Set("c", FormatContribution(counted));
+        }
+
+        return f;
     }
 
     public static string FormatContribution(OrderContribution c) =>

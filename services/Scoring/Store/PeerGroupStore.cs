@@ -1,7 +1,7 @@
-using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
@@ -12,9 +12,9 @@ namespace Marketplace.Scoring.Store;
 /// evaluation. Every quality in a ranking is computed at that group's snapshot, so the ranking
 /// is always consistent, and it is a function of the Gigs' facts and the snapshot only.
 /// </summary>
-public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options)
+public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOptions> options)
 {
-    private ScoringPolicy Policy => options.Policy;
+    private ScoringPolicy Policy => options.Value.Policy;
 
     /// <summary>The group a Gig is ranked in now: its category group when that has enough scored Gigs, else its band.</summary>
     public async Task<PeerGroupKey?> ActiveGroupAsync(GigRecord gig)
@@ -29,35 +29,44 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
         return inCategory >= Policy.CategoryMinGigs ? categoryGroup : new PeerGroupKey(gig.PriceBand, null);
     }
 
+    /// <summary>Every peer group in use, by key suffix in ordinal order (the daily evaluation walks them).</summary>
+    public async Task<IReadOnlyList<string>> AllGroupsAsync() =>
+        (await redis.Database.SetMembersAsync(ScoringKeys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>The group's means snapshot, read as a commit condition of <paramref name="work"/>.</summary>
     public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group) =>
-        MeansFrom(await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix)));
+        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))));
 
     /// <summary>The group's means snapshot, for queries.</summary>
     public async Task<PeerMeans> GetMeansAsync(PeerGroupKey group)
     {
         var entries = await redis.Database.HashGetAllAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix));
-        return MeansFrom(HashFields.Of(entries));
+        return MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), entries));
     }
 
     /// <summary>Number of scored Gigs in the group's ranking (ZCARD).</summary>
     public async Task<long> SizeAsync(PeerGroupKey group) =>
         await redis.Database.SortedSetLengthAsync(ScoringKeys.PeerRanking(group.RedisKeySuffix));
 
-    /// <summary>The ranking counts a percentile needs for one quality: ZCARD and two ZCOUNTs, O(log n) each.</summary>
-    public async Task<RankingCounts> CountsAsync(PeerGroupKey group, double quality)
+    /// <summary>The ranking counts a percentile needs for one quality: ZCARD and two ZCOUNTs, O(log n) each, read together.</summary>
+    public async Task<RankingCounts> CountsAsync(PeerGroupKey group, double quality) => (await RankAsync(group, quality, null)).Counts;
+
+    /// <summary>
+    /// The ranking counts for one quality and the quality the ranking holds for the Gig itself (null
+    /// when it is not ranked there), in one transaction, so they agree even while events re-rank the
+    /// group: a percentile from counts and a Gig's entry read apart could count the Gig twice or not at all.
+    /// </summary>
+    public async Task<(RankingCounts Counts, double? Ranked)> RankAsync(PeerGroupKey group, double quality, string? gigId)
     {
         var key = ScoringKeys.PeerRanking(group.RedisKeySuffix);
-        var db = redis.Database;
-        var count = db.SortedSetLengthAsync(key);
-        var below = db.SortedSetLengthAsync(key, double.NegativeInfinity, quality, Exclude.Stop);
-        var atOrBelow = db.SortedSetLengthAsync(key, double.NegativeInfinity, quality);
-        return new RankingCounts(quality, await count, await below, await atOrBelow);
+        var transaction = redis.Database.CreateTransaction();
+        var count = transaction.SortedSetLengthAsync(key);
+        var below = transaction.SortedSetLengthAsync(key, double.NegativeInfinity, quality, Exclude.Stop);
+        var atOrBelow = transaction.SortedSetLengthAsync(key, double.NegativeInfinity, quality);
+        var ranked = gigId is null ? Task.FromResult<double?>(null) : transaction.SortedSetScoreAsync(key, gigId);
+        await transaction.ExecuteAsync();
+        return (new RankingCounts(quality, await count, await below, await atOrBelow), await ranked);
     }
-
-    /// <summary>The quality the ranking holds for a Gig, or null when it is not ranked there.</summary>
-    public async Task<double?> RankedQualityAsync(PeerGroupKey group, string gigId) =>
-        await redis.Database.SortedSetScoreAsync(ScoringKeys.PeerRanking(group.RedisKeySuffix), gigId);
 
     /// <summary>
     /// Stages what a Gig's change from <paramref name="before"/> to <paramref name="after"/> does to its
@@ -119,7 +128,7 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
     /// </summary>
     public async Task<int> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now)
     {
-        var stats = StatsFrom(await work.ReadHashAsync(ScoringKeys.PeerStats(group)));
+        var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(ScoringKeys.PeerStats(group))));
         await work.ReadHashAsync(ScoringKeys.PeerMeans(group));
         var means = stats.Means(Policy);
         var rankingKey = ScoringKeys.PeerRanking(group);
@@ -127,14 +136,11 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
         foreach (var member in members)
         {
             string gigId = member!;
-            var gig = GigRecord.FromHash(gigId, await work.ReadHashAsync(ScoringKeys.Gig(gigId)));
+            var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(ScoringKeys.Gig(gigId))));
             work.SortedSetAdd(rankingKey, gigId, GigScorer.Quality(gig.Aggregate, means, Policy).Quality);
         }
 
-        var fields = Areas.All.Select(a => new KeyValuePair<string, RedisValue>($"m{(int)a}", means[a].ToString("R", CultureInfo.InvariantCulture)))
-            .Append(new("at", now.ToUnixTimeMilliseconds()))
-            .Append(new("gigs", members.Length));
-        work.HashSet(ScoringKeys.PeerMeans(group), fields);
+        work.HashSet(ScoringKeys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
         return members.Length;
     }
 
@@ -155,25 +161,28 @@ public sealed class PeerGroupStore(RedisConnection redis, ScoringOptions options
         }
     }
 
-    private PeerMeans MeansFrom(IReadOnlyDictionary<string, RedisValue> fields)
+    /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>); the policy prior before the group's first evaluation.</summary>
+    private PeerMeans MeansFrom(HashReader fields) => fields.IsEmpty
+        ? PeerMeans.Uniform(Policy.PriorAreaMean)
+        : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
+
+    private static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
     {
-        if (fields.Count == 0)
+        var fields = new HashWriter();
+        foreach (var area in Areas.All)
         {
-            return PeerMeans.Uniform(Policy.PriorAreaMean);
+            fields.Set($"m{(int)area}", means[area]);
         }
 
-        return new PeerMeans(Areas.All
-            .Select(a => double.Parse((string)fields[$"m{(int)a}"]!, NumberStyles.Float, CultureInfo.InvariantCulture))
-            .ToArray());
+        return fields.Set("at", now.ToUnixTimeMilliseconds()).Set("gigs", gigs);
     }
 
-    private static PeerStats StatsFrom(IReadOnlyDictionary<string, RedisValue> fields)
-    {
-        long Field(string name) => fields.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? (long)v : 0;
-        return PeerStats.FromSums(
-            Areas.All.Select(a => Field($"n{(int)a}")).ToArray(),
-            Areas.All.Select(a => Field($"s{(int)a}")).ToArray());
-    }
+    /// <summary>The running sums (<c>n0..n5</c>, <c>s0..s5</c>, raised with HINCRBY); a field never raised is 0.</summary>
+    private static string MeansName(string group) => $"scoring peer means {group}";
+
+    private static PeerStats StatsFrom(HashReader fields) => PeerStats.FromSums(
+        Areas.All.Select(a => fields.OptionalLong($"n{(int)a}") ?? 0).ToArray(),
+        Areas.All.Select(a => fields.OptionalLong($"s{(int)a}") ?? 0).ToArray());
 }
 
 /// <summary>

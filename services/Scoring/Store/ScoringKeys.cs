@@ -54,6 +54,9 @@ public static class ScoringKeys
     /// <summary>Hash: seller id → change counter; sellers whose own events changed and wait for re-evaluation.</summary>
     public const string DirtySellers = "scoring:{dirty-sellers}";
 
+    /// <summary>Hash: seller id → when and why their evaluation was parked after failing repeatedly (for support); cleared by their next successful one.</summary>
+    public const string ParkedSellers = "scoring:{dirty-sellers}:parked";
+
     /// <summary>Hash: when the daily evaluation last ran and is next due (one lease for all replicas).</summary>
     public const string Evaluation = "scoring:{evaluation}";
 

@@ -1,6 +1,5 @@
-using System.Globalization;
+using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
-using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
 
@@ -25,38 +24,30 @@ public sealed record SellerRecord
     /// <summary>yyyy-MM-dd (UTC) of the last daily evaluation.</summary>
     public string LastDailyEvaluation { get; init; } = "";
 
-    public static SellerRecord FromHash(IReadOnlyDictionary<string, RedisValue> f)
-    {
-        if (f.Count == 0)
-        {
-            return New;
-        }
-
-        long L(string name) => f.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? long.Parse((string)v!, CultureInfo.InvariantCulture) : 0;
-        long? N(string name) => f.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? long.Parse((string)v!, CultureInfo.InvariantCulture) : null;
-        return new SellerRecord
+    /// <summary>The record as stored in <see cref="ScoringKeys.Seller"/>; <see cref="New"/> for a seller never evaluated.</summary>
+    public static SellerRecord FromFields(HashReader f) => f.IsEmpty
+        ? New
+        : new SellerRecord
         {
             Level = new LevelState(
-                (Engine.SellerLevel)L("level"),
-                (int)L("failures"),
-                (TopRatedReview)L("top_rated"),
-                N("top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null),
-            LowPerformance = L("low") == 1,
-            Version = L("version"),
-            EvaluatedAt = N("evaluated") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
-            LastDailyEvaluation = (string?)f.GetValueOrDefault("daily") ?? "",
+                f.Enum<Engine.SellerLevel>("level"),
+                f.Int("failures"),
+                f.Enum<TopRatedReview>("top_rated"),
+                f.OptionalLong("top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null),
+            LowPerformance = f.Bool("low"),
+            Version = f.Long("version"),
+            EvaluatedAt = f.OptionalLong("evaluated") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+            LastDailyEvaluation = f.String("daily"),
         };
-    }
 
-    public IEnumerable<KeyValuePair<string, RedisValue>> ToHash()
-    {
-        yield return new("level", (int)Level.Level);
-        yield return new("failures", Level.ConsecutiveFailures);
-        yield return new("top_rated", (int)Level.TopRatedReview);
-        yield return new("top_rated_at", Level.TopRatedDecidedAt is { } at ? at.ToUnixTimeMilliseconds() : RedisValue.EmptyString);
-        yield return new("low", LowPerformance ? 1 : 0);
-        yield return new("version", Version);
-        yield return new("evaluated", EvaluatedAt is { } e ? e.ToUnixTimeMilliseconds() : RedisValue.EmptyString);
-        yield return new("daily", LastDailyEvaluation);
-    }
+    /// <summary>The hash layout: times as Unix milliseconds; unset times left out (the hash is replaced as a whole).</summary>
+    public HashWriter ToFields() => new HashWriter()
+        .SetEnum("level", Level.Level)
+        .Set("failures", Level.ConsecutiveFailures)
+        .SetEnum("top_rated", Level.TopRatedReview)
+        .SetOptional("top_rated_at", Level.TopRatedDecidedAt?.ToUnixTimeMilliseconds())
+        .Set("low", LowPerformance)
+        .Set("version", Version)
+        .SetOptional("evaluated", EvaluatedAt?.ToUnixTimeMilliseconds())
+        .Set("daily", LastDailyEvaluation);
 }

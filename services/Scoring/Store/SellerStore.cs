@@ -2,6 +2,7 @@ using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
@@ -15,25 +16,47 @@ public sealed record ScoredGig(GigRecord Gig, GigScore Score, PeerGroupKey? Grou
 /// are computed when asked, from each Gig's aggregate and its group's ranking, so they are always
 /// those of the current state.
 /// </summary>
-public sealed class SellerStore(RedisConnection redis, ScoringOptions options, PeerGroupStore peers)
+public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> settings, PeerGroupStore peers)
 {
-    private ScoringPolicy Policy => options.Policy;
+    private ScoringOptions Options => settings.Value;
+
+    private ScoringPolicy Policy => Options.Policy;
 
     private IDatabase Db => redis.Database;
 
     public async Task<bool> IsKnownAsync(string sellerId) => await Db.SetContainsAsync(ScoringKeys.Sellers, sellerId);
 
-    public async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
-        SellerRecord.FromHash(await work.ReadHashAsync(ScoringKeys.Seller(sellerId)));
+    /// <summary>The seller's record as the unit of work reads it (a commit condition).</summary>
+    public static async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
+        SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await work.ReadHashAsync(ScoringKeys.Seller(sellerId))));
 
     public async Task<SellerRecord> GetRecordAsync(string sellerId) =>
-        SellerRecord.FromHash(HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
+        SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
+
+    /// <summary>Stages the seller's new record, replacing the whole hash.</summary>
+    public static void StageRecord(UnitOfWork work, string sellerId, SellerRecord record)
+    {
+        var key = ScoringKeys.Seller(sellerId);
+        work.KeyDelete(key);
+        work.HashSet(key, record.ToFields().Entries);
+    }
 
     public async Task<GigRecord?> GetGigAsync(string gigId)
     {
-        var gig = GigRecord.FromHash(gigId, HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
+        var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
         return gig.Exists ? gig : null;
     }
+
+    /// <summary>Takes a seller whose evaluation keeps failing off the dirty list and records why, in one transaction.</summary>
+    public async Task ParkAsync(string sellerId, string error, DateTimeOffset now)
+    {
+        var transaction = Db.CreateTransaction();
+        _ = transaction.HashDeleteAsync(ScoringKeys.DirtySellers, sellerId);
+        _ = transaction.HashSetAsync(ScoringKeys.ParkedSellers, sellerId, $"{now.ToUniversalTime():O}: {error}");
+        await transaction.ExecuteAsync();
+    }
+
+    private static string RecordName(string sellerId) => $"scoring seller {sellerId}";
 
     /// <summary>A Gig's score now: quality at its group's snapshot, percentile from the group's ranking.</summary>
     public async Task<ScoredGig> ScoreAsync(GigRecord gig)
@@ -46,8 +69,7 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
             return new ScoredGig(gig, unranked, group, group is null ? 0 : await peers.SizeAsync(group), means);
         }
 
-        var counts = await peers.CountsAsync(group, GigScorer.Quality(gig.Aggregate, means, Policy).Quality);
-        var ranked = await peers.RankedQualityAsync(group, gig.GigId);
+        var (counts, ranked) = await peers.RankAsync(group, GigScorer.Quality(gig.Aggregate, means, Policy).Quality, gig.GigId);
         return new ScoredGig(gig, GigScorer.Score(gig.Aggregate, means, counts, ranked, Policy), group, counts.Count, means);
     }
 
@@ -81,8 +103,8 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
             .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
             .ToList();
 
-        var totals = HashFields.Of(await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
-        long Total(string name) => totals.TryGetValue(name, out var v) && !v.IsNullOrEmpty ? (long)v : 0;
+        var totals = HashReader.From($"scoring totals of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
+        long Total(string name) => totals.OptionalLong(name) ?? 0;
         var clients = await Db.SetLengthAsync(ScoringKeys.SellerClients(sellerId));
 
         return new LevelMetrics(
@@ -102,8 +124,8 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
     public async Task<double> ResponseRateAsync(string sellerId, DateTimeOffset now)
     {
         long nowMs = now.ToUnixTimeMilliseconds();
-        long fromMs = (now - options.ResponseRatePeriod).ToUnixTimeMilliseconds();
-        long windowMs = (long)options.ResponseWindow.TotalMilliseconds;
+        long fromMs = (now - Options.ResponseRatePeriod).ToUnixTimeMilliseconds();
+        long windowMs = (long)Options.ResponseWindow.TotalMilliseconds;
         int opened = 0, answered = 0;
         foreach (var value in await Db.HashValuesAsync(ScoringKeys.SellerConversations(sellerId)))
         {
@@ -149,12 +171,31 @@ public sealed class SellerStore(RedisConnection redis, ScoringOptions options, P
         }
     }
 
-    /// <summary>Marks the seller for re-evaluation (level and flag) by <see cref="Evaluation.SellerEvaluationLoop"/>.</summary>
+    /// <summary>Marks the seller for re-evaluation (level and flag) by <see cref="Background.SellerEvaluationLoop"/>.</summary>
     public static void StageDirty(UnitOfWork work, string sellerId)
     {
         work.SetAdd(ScoringKeys.Sellers, sellerId);
         work.HashIncrement(ScoringKeys.DirtySellers, sellerId, 1);
     }
+
+    /// <summary>Whether the seller is marked for re-evaluation, read as a commit condition: a new mark meanwhile re-runs the work.</summary>
+    public static async Task<bool> ReadDirtyMarkAsync(UnitOfWork work, string sellerId) =>
+        !(await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, sellerId)).IsNull;
+
+    /// <summary>The seller was evaluated: clears the mark and a parking from earlier failures.</summary>
+    public static void StageEvaluated(UnitOfWork work, string sellerId)
+    {
+        work.HashDelete(ScoringKeys.DirtySellers, sellerId);
+        work.HashDelete(ScoringKeys.ParkedSellers, sellerId);
+    }
+
+    /// <summary>Up to <paramref name="take"/> sellers marked for re-evaluation.</summary>
+    public async Task<IReadOnlyList<string>> DirtyAsync(int take) =>
+        (await Db.HashKeysAsync(ScoringKeys.DirtySellers)).Take(take).Select(v => (string)v!).ToList();
+
+    /// <summary>Every seller Scoring knows, in id order (the daily evaluation walks them).</summary>
+    public async Task<IReadOnlyList<string>> AllSellersAsync() =>
+        (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
 }
 
 /// <summary>A buyer-opened conversation as the response rate needs it: "version started-ms first-reply-ms|-".</summary>

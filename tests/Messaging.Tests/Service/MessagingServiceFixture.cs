@@ -1,12 +1,15 @@
 using Google.Protobuf;
+using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
 using Marketplace.EventBus.Redis;
-using Marketplace.Grpc;
+using Marketplace.Messaging.Store;
 using Marketplace.Platform;
 using Marketplace.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Xunit;
+using static Marketplace.Clients.PlatformClients;
 using Order = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Messaging.Tests.Service;
@@ -18,21 +21,24 @@ public sealed class MessagingServiceCollection : ICollectionFixture<MessagingSer
 }
 
 /// <summary>
-/// A real redis-server and the Messaging service in-process on free ports, shared by the service
-/// tests (each test uses its own ids). Order events reach the service through the real bus:
-/// published through the host's own unit-of-work executor on topic <c>orders</c>, relayed from
-/// the outbox to the stream, and consumed by the service's handlers. The default 24 h
-/// unresponsive window keeps the sweep from changing conversations under these tests.
+/// A real redis-server and the Messaging service in-process on free ports (built as Program.cs
+/// builds it), shared by the service tests (each test uses its own ids), with the generated typed
+/// client. Order events reach the service through the real bus: published through the host's own
+/// unit-of-work executor, relayed from the outbox to the stream, and consumed by the service's
+/// handlers. The default 24 h unresponsive window keeps the loop from changing conversations
+/// under these tests.
 /// </summary>
 public class MessagingServiceFixture : IAsyncLifetime
 {
+    public const string AppId = "messaging";
+
     private RedisServer? _redis;
     private ServiceHost? _host;
-    private GrpcChannel? _channel;
 
     public ServiceHost Host => _host!;
 
-    public GrpcChannel Channel => _channel!;
+    /// <summary>The generated typed client of marketplace.messaging.v1.MessagingService, talking to this host.</summary>
+    public MessagingService.MessagingServiceClient Client => Host.Client<MessagingService.MessagingServiceClient>();
 
     public IDatabase Db => _redis!.Admin.GetDatabase();
 
@@ -51,13 +57,11 @@ public class MessagingServiceFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        _host = await ServiceHost.StartAsync("messaging", _redis.ConnectionString, b => b.AddMessaging(), a => a.MapMessaging(), settings);
-        _channel = GrpcChannel.ForAddress(_host.GrpcAddress);
+        _host = await ServiceHost.StartAsync(AppId, _redis.ConnectionString, b => b.AddMessaging(), a => a.MapGrpcService<Api.MessagingApi>(), settings);
     }
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_host is not null)
         {
             await _host.DisposeAsync();
@@ -71,13 +75,25 @@ public class MessagingServiceFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>StartConversation as <paramref name="bearer"/>.</summary>
+    public Task<Conversation> StartAsync(string? bearer, StartConversationRequest request) =>
+        Client.StartConversationAsync(request, Authorization(bearer)).ResponseAsync;
+
+    /// <summary>SendMessage of <paramref name="text"/> as <paramref name="bearer"/>.</summary>
+    public Task<SendMessageResponse> SendAsync(string? bearer, string conversationId, string requestId, string text) =>
+        Client.SendMessageAsync(new SendMessageRequest { ConversationId = conversationId, RequestId = requestId, Text = text }, Authorization(bearer)).ResponseAsync;
+
+    /// <summary>GetConversation as <paramref name="bearer"/>.</summary>
+    public Task<Conversation> GetAsync(string? bearer, string conversationId) =>
+        Client.GetConversationAsync(new GetConversationRequest { ConversationId = conversationId }, Authorization(bearer)).ResponseAsync;
+
     /// <summary>Publishes an orders event through the bus and waits until Messaging holds a version at least as new.</summary>
     public async Task DeliverAsync(IMessage payload, Order order)
     {
         await PublishAsync(payload, order.OrderId);
         await Wait.UntilAsync(async () =>
         {
-            var version = await Db.HashGetAsync($"messaging:{{{order.OrderId}}}:order", "version");
+            var version = await Db.HashGetAsync(MessagingKeys.Order(order.OrderId), OrderPartiesFields.Version);
             return !version.IsNull && (long)version >= order.Version;
         }, $"Messaging has order {order.OrderId} v{order.Version}");
     }
@@ -112,15 +128,15 @@ public class MessagingServiceFixture : IAsyncLifetime
     /// </summary>
     public async Task<string> StateAsync(string orderId, string conversationId)
     {
-        await Wait.UntilAsync(async () => (long)await Db.ExecuteAsync("XLEN", "messaging:outbox") == 0, "the outbox is relayed");
+        await Wait.UntilAsync(async () => await Db.StreamLengthAsync(EventBus.Names.OutboxKey(AppId)) == 0, "the outbox is relayed");
         var parts = new List<string>();
-        foreach (var key in new[] { $"messaging:{{{orderId}}}:order", $"messaging:{{{conversationId}}}:conversation", $"messaging:{{{conversationId}}}:messages" })
+        foreach (var key in new[] { MessagingKeys.Order(orderId), MessagingKeys.Conversation(conversationId), MessagingKeys.Messages(conversationId) })
         {
             var entries = await Db.HashGetAllAsync(key);
             parts.Add(string.Join(";", entries.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => $"{e.Name}={Convert.ToBase64String((byte[])e.Value!)}")));
         }
 
-        parts.Add("events=" + (long)await Db.ExecuteAsync("XLEN", PlatformEvents.Topics.Messaging));
+        parts.Add("events=" + await Db.StreamLengthAsync(PlatformEvents.Topics.Messaging));
         return string.Join("|", parts);
     }
 }

@@ -1,15 +1,19 @@
 using Google.Protobuf;
-using Marketplace.Contracts.Orders.V1;
+using Grpc.Core;
+using Marketplace.Contracts.Reviews.V1;
 using Marketplace.EventBus;
 using Marketplace.EventBus.Redis;
-using Marketplace.Grpc;
+using Marketplace.Hosting.Identity;
 using Marketplace.Platform;
+using Marketplace.Reviews.Api;
+using Marketplace.Reviews.Store;
 using Marketplace.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
-using Order = Marketplace.Contracts.Orders.V1.Order;
 using Xunit;
+using static Marketplace.Clients.PlatformClients;
+using Order = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Reviews.Tests.Service;
 
@@ -20,22 +24,28 @@ public sealed class ReviewsServiceCollection : ICollectionFixture<ReviewsService
 }
 
 /// <summary>
-/// A real redis-server and the Reviews service in-process on free ports, shared by the service
-/// tests (each test uses its own order and Gig ids). Order events reach the service through the
-/// real bus: published through the host's own unit-of-work executor on topic <c>orders</c>,
-/// relayed from the outbox to the stream, and consumed by the service's handlers.
+/// A real redis-server and the Reviews service in-process on free ports (built as Program.cs
+/// builds it), with the generated typed client, shared by the service tests (each test uses its
+/// own order and Gig ids). Order events reach the service through the real bus: published through
+/// the host's own unit-of-work executor on topic <c>orders</c>, relayed from the outbox to the
+/// stream, and consumed by the service's handlers.
 /// </summary>
 public class ReviewsServiceFixture : IAsyncLifetime
 {
+    public const string AppId = "reviews";
+
     private RedisServer? _redis;
     private ServiceHost? _host;
-    private GrpcChannel? _channel;
 
     public ServiceHost Host => _host!;
 
-    public GrpcChannel Channel => _channel!;
+    /// <summary>The generated typed client of marketplace.reviews.v1.ReviewsService, talking to this host.</summary>
+    public ReviewsService.ReviewsServiceClient Client => Host.Client<ReviewsService.ReviewsServiceClient>();
 
     public IDatabase Db => _redis!.Admin.GetDatabase();
+
+    /// <summary>Call metadata with a valid token of <paramref name="subject"/> holding <paramref name="roles"/>.</summary>
+    public static Metadata As(string subject, params CallerRole[] roles) => Authorization(TestIdentity.Bearer(subject, roles));
 
     public async Task InitializeAsync()
     {
@@ -46,19 +56,17 @@ public class ReviewsServiceFixture : IAsyncLifetime
             ["EventBus:ReadTimeoutMs"] = "200",
             ["EventBus:RedeliverIntervalMs"] = "500",
             ["EventBus:ProcessingTimeoutMs"] = "2000",
-            ["Reviews:SweepIntervalMs"] = "100",
+            [$"{ReviewsOptions.Section}:{nameof(ReviewsOptions.SweepIntervalMs)}"] = "100",
         };
-        _host = await ServiceHost.StartAsync("reviews", _redis.ConnectionString, b =>
+        _host = await ServiceHost.StartAsync(AppId, _redis.ConnectionString, b =>
         {
             b.AddReviews();
             Configure(b);
-        }, a => a.MapReviews(), settings);
-        _channel = GrpcChannel.ForAddress(_host.GrpcAddress);
+        }, a => a.MapGrpcService<ReviewsApi>(), settings);
     }
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_host is not null)
         {
             await _host.DisposeAsync();
@@ -81,7 +89,7 @@ public class ReviewsServiceFixture : IAsyncLifetime
         await PublishAsync(payload, order.OrderId);
         await Wait.UntilAsync(async () =>
         {
-            var version = await Db.HashGetAsync($"reviews:{{{order.OrderId}}}:order", "version");
+            var version = await Db.HashGetAsync(ReviewKeys.Order(order.OrderId), OrderFactsFields.Version);
             return !version.IsNull && (long)version >= order.Version;
         }, $"Reviews has order {order.OrderId} v{order.Version}");
     }
@@ -105,9 +113,9 @@ public class ReviewsServiceFixture : IAsyncLifetime
     /// <summary>Everything a refused command must leave unchanged: the review record, the Gig index, and the number of review events (once the outbox is relayed).</summary>
     public async Task<string> StateAsync(string orderId, string gigId)
     {
-        await Wait.UntilAsync(async () => await LengthAsync("reviews:outbox") == 0, "the outbox is relayed");
-        var record = await Db.HashGetAllAsync($"reviews:{{{orderId}}}:review");
-        var index = await Db.SortedSetRangeByRankWithScoresAsync($"reviews:gig:{{{gigId}}}:published");
+        await Wait.UntilAsync(async () => await LengthAsync(EventBus.Names.OutboxKey(AppId)) == 0, "the outbox is relayed");
+        var record = await Db.HashGetAllAsync(ReviewKeys.Review(orderId));
+        var index = await Db.SortedSetRangeByRankWithScoresAsync(ReviewKeys.GigPublished(gigId));
         var events = await LengthAsync(PlatformEvents.Topics.Reviews);
         return string.Join(";", record.OrderBy(e => (string)e.Name!, StringComparer.Ordinal).Select(e => $"{e.Name}={e.Value}"))
             + "|" + string.Join(",", index.Select(e => $"{e.Element}:{e.Score}"))

@@ -1,18 +1,32 @@
+using System.Text.Json;
+using Dapr.Client;
+using Grpc.Core;
 using Marketplace.EventBus.Outbox;
 using Marketplace.EventBus.Redis;
 using Marketplace.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly.Timeout;
+using Polly;
+using Polly.Retry;
 using StackExchange.Redis;
 
 namespace Marketplace.EventBus.Dapr;
 
 /// <summary>
-/// Relays outbox entries through the sidecar's publish API, then acknowledges and deletes the
-/// entries that were published. A crash between the publish and the delete publishes the event
-/// again later, with the same CloudEvent id, which consumers ignore.
+/// Relays outbox entries through the sidecar with <see cref="DaprClient.PublishByteEventAsync"/>
+/// (gRPC <c>PublishEvent</c>), handing it the stored CloudEvent bytes as
+/// <c>application/cloudevents+json</c> so the sidecar keeps our envelope and id. Each entry is
+/// decided on its own:
+/// <list type="bullet">
+/// <item>published → acknowledged and deleted from the outbox (a crash in between publishes the
+/// same CloudEvent id again, which consumers ignore);</item>
+/// <item>refused for good (InvalidArgument, NotFound, PermissionDenied, FailedPrecondition,
+/// OutOfRange) → parked in <c>&lt;appid&gt;:outbox.deadletter</c> with the error, atomically with
+/// its removal from the outbox, and logged; the other entries go on;</item>
+/// <item>anything else (sidecar unreachable, Unavailable, Internal, …) → retried with exponential
+/// backoff, then left pending (with the rest of the batch) for the next reclaim.</item>
+/// </list>
 /// </summary>
-public sealed class DaprOutboxTransport(DaprPublisher publisher, RedisConnection redis, EventBusContext context, ILogger<DaprOutboxTransport> logger)
+public sealed class DaprOutboxTransport(DaprClient dapr, RedisConnection redis, EventBusContext context, ILogger<DaprOutboxTransport> logger)
     : IOutboxTransport
 {
     private const string AckAndDelete = """
@@ -22,31 +36,117 @@ public sealed class DaprOutboxTransport(DaprPublisher publisher, RedisConnection
         return 0
         """;
 
+    /// <summary>KEYS[1] outbox, KEYS[2] parking stream; ARGV group, id, topic, data, metadata, error.</summary>
+    private const string Park = """
+        if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+        redis.call('XADD', KEYS[2], '*', 'topic', ARGV[3], 'data', ARGV[4], 'metadata', ARGV[5], 'error', ARGV[6], 'entryId', ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        return 1
+        """;
+
+    private static readonly StatusCode[] Permanent =
+        [StatusCode.InvalidArgument, StatusCode.NotFound, StatusCode.PermissionDenied, StatusCode.FailedPrecondition, StatusCode.OutOfRange];
+
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => !IsPermanent(e) && e is not OperationCanceledException),
+            MaxRetryAttempts = 5,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            OnRetry = retry =>
+            {
+                logger.LogWarning("Publishing to the Dapr sidecar failed ({Error}); retry {Attempt}", Describe(retry.Outcome.Exception), retry.AttemptNumber + 1);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .AddTimeout(TimeSpan.FromSeconds(30))
+        .Build();
+
     public async Task RelayAsync(IReadOnlyList<StreamDelivery> entries, CancellationToken cancellationToken)
     {
         var published = new List<RedisValue> { Names.RelayGroup };
-        foreach (var entry in entries)
+        try
         {
-            try
+            foreach (var entry in entries)
             {
-                await publisher.PublishAsync((string?)entry.Field("topic") ?? "", (byte[])entry.Field("data")!, cancellationToken);
-                published.Add(entry.Id);
+                string topic = (string?)entry.Field("topic") ?? "";
+                var data = entry.Field("data");
+                try
+                {
+                    await _retry.ExecuteAsync(
+                        async ct => await dapr.PublishByteEventAsync(
+                            context.Options.PubSubName, topic, (byte[])data!, CloudEvent.MediaType, cancellationToken: ct),
+                        cancellationToken);
+                    published.Add(entry.Id);
+                }
+                catch (Exception e) when (IsPermanent(e))
+                {
+                    await ParkAsync(entry, topic, data, e);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The sidecar keeps failing: keep this entry and the rest of the batch for the next reclaim.
+                    logger.LogWarning("Outbox entry {EntryId} and those after it stay in the outbox: the Dapr sidecar keeps failing ({Error})",
+                        (string)entry.Id!, Describe(e));
+                    break;
+                }
             }
-            catch (DaprPublishException e)
+        }
+        finally
+        {
+            if (published.Count > 1)
             {
-                logger.LogError("Outbox entry {EntryId} was not published and stays in the outbox: {Error}", (string)entry.Id!, e.Message);
+                await redis.Database.ScriptEvaluateAsync(AckAndDelete, [Names.OutboxKey(context.AppId)], [.. published]);
             }
-            catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
+        }
+    }
+
+    private async Task ParkAsync(StreamDelivery entry, string topic, RedisValue data, Exception error)
+    {
+        string reason = Describe(error);
+        var moved = (long)await redis.Database.ScriptEvaluateAsync(
+            Park,
+            [Names.OutboxKey(context.AppId), Names.OutboxDeadLetterKey(context.AppId)],
+            [Names.RelayGroup, entry.Id, topic, data.IsNull ? RedisValue.EmptyString : data, entry.Field("metadata").IsNull ? "{}" : entry.Field("metadata"), reason]);
+        if (moved == 1)
+        {
+            EventBusTelemetry.PublishParked.Add(1, new KeyValuePair<string, object?>("topic", topic));
+            logger.LogError("The Dapr sidecar refused outbox entry {EntryId} ({EventId}) on {Topic} for good; parked in {Parking}: {Error}",
+                (string)entry.Id!, EventIdOf(data), topic, Names.OutboxDeadLetterKey(context.AppId), reason);
+        }
+    }
+
+    private static bool IsPermanent(Exception e) => FindRpc(e) is { } rpc && Permanent.Contains(rpc.StatusCode);
+
+    private static RpcException? FindRpc(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is RpcException rpc)
             {
-                // The sidecar is unreachable: keep the rest of the batch for the next attempt.
-                logger.LogWarning("The Dapr sidecar is unreachable ({Error}); outbox entries from {EntryId} on stay in the outbox", e.Message, (string)entry.Id!);
-                break;
+                return rpc;
             }
         }
 
-        if (published.Count > 1)
+        return null;
+    }
+
+    private static string Describe(Exception? e) =>
+        FindRpc(e) is { } rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e is null ? "unknown" : $"{e.GetType().Name}: {e.Message}";
+
+    private static string EventIdOf(RedisValue data)
+    {
+        try
         {
-            await redis.Database.ScriptEvaluateAsync(AckAndDelete, [Names.OutboxKey(context.AppId)], [.. published]);
+            using var json = JsonDocument.Parse((byte[])data!);
+            return json.RootElement.TryGetProperty("id", out var id) ? id.ToString() : "?";
+        }
+        catch (Exception e) when (e is JsonException or ArgumentNullException or InvalidCastException)
+        {
+            return "?";
         }
     }
 }
+

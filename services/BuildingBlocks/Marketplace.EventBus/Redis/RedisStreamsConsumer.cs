@@ -24,7 +24,7 @@ public sealed class RedisStreamsConsumer(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (handlers.Topics.Count == 0)
+        if (handlers.Topics.Count == 0 || context.Options.Transport != EventBusTransport.Redis)
         {
             return;
         }
@@ -69,16 +69,18 @@ public sealed class RedisStreamsConsumer(
                 }
                 else if (result.Status == DeliveryStatus.Drop || delivery.Attempt >= context.Options.MaxAttempts)
                 {
-                    await DeadLetterAsync(delivery, result.Error ?? "unknown error");
+                    await DeadLetterAsync(delivery, result);
+                }
+                else
+                {
+                    EventBusTelemetry.Retried.Add(1, EventBusTelemetry.Tags(delivery.Stream, result.Type));
                 }
             });
 
         var database = redis.Database;
         foreach (var group in succeeded.GroupBy(d => d.Stream, StringComparer.Ordinal))
         {
-            var args = new List<object> { (RedisKey)group.Key, context.AppId };
-            args.AddRange(group.Select(d => (object)d.Id));
-            await database.ExecuteAsync("XACK", [.. args]);
+            await database.StreamAcknowledgeAsync(group.Key, context.AppId, [.. group.Select(d => d.Id)]);
         }
     }
 
@@ -99,8 +101,9 @@ public sealed class RedisStreamsConsumer(
         return await dispatcher.DispatchAsync(delivery.Stream, (byte[])data!, cancellationToken);
     }
 
-    private async Task DeadLetterAsync(StreamDelivery delivery, string error)
+    private async Task DeadLetterAsync(StreamDelivery delivery, DeliveryResult result)
     {
+        string error = result.Error ?? "unknown error";
         string topic = Names.DeadLetterTopic(context.AppId);
         var metadata = JsonSerializer.Serialize(new Dictionary<string, string>
         {
@@ -118,8 +121,9 @@ public sealed class RedisStreamsConsumer(
             [context.AppId, delivery.Id, context.Options.MaxLenApprox, data.IsNull ? RedisValue.EmptyString : data, metadata]);
         if (moved == 1)
         {
-            logger.LogError("Entry {EntryId} of {Topic} went to {DeadLetterTopic} after {Attempts} attempts: {Error}",
-                (string)delivery.Id!, delivery.Stream, topic, delivery.Attempt, error);
+            EventBusTelemetry.DeadLettered.Add(1, EventBusTelemetry.Tags(delivery.Stream, result.Type));
+            logger.LogError("Event {EventId} (entry {EntryId} of {Topic}) went to {DeadLetterTopic} after {Attempts} attempts: {Error}",
+                result.EventId ?? "?", (string)delivery.Id!, delivery.Stream, topic, delivery.Attempt, error);
         }
     }
 }

@@ -12,6 +12,7 @@ namespace Marketplace.EventBus.Redis;
 /// handed over again with their delivery count. Acknowledging is the handler's job. Entries this
 /// consumer is still handling are never reclaimed by it: a batch slower than the processing
 /// timeout is not handed over a second time, nor counted as another delivery.
+/// Everything but the blocking read goes through StackExchange.Redis's Streams API.
 /// </summary>
 public sealed class StreamGroupReader(
     string group,
@@ -57,7 +58,7 @@ public sealed class StreamGroupReader(
         {
             try
             {
-                await shared.ExecuteAsync("XGROUP", "CREATE", (RedisKey)stream, group, "0", "MKSTREAM");
+                await shared.StreamCreateConsumerGroupAsync(stream, group, StreamPosition.Beginning, createStream: true);
             }
             catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
             {
@@ -68,11 +69,7 @@ public sealed class StreamGroupReader(
 
     private async Task ReadLoopAsync(Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
     {
-        var args = new List<object> { "GROUP", group, consumer, "COUNT", options.QueueDepth, "BLOCK", (long)options.ReadTimeout.TotalMilliseconds, "STREAMS" };
-        args.AddRange(streams.Select(stream => (object)(RedisKey)stream));
-        args.AddRange(streams.Select(_ => (object)">"));
-        object[] command = [.. args];
-
+        object[] command = BlockingGroupRead.Command(group, consumer, options.QueueDepth, options.ReadTimeoutMs, streams);
         ConnectionMultiplexer? connection = null;
         try
         {
@@ -89,7 +86,7 @@ public sealed class StreamGroupReader(
 
                     connection ??= connectDedicated();
                     var reply = await connection.GetDatabase().ExecuteAsync("XREADGROUP", command).WaitAsync(cancellationToken);
-                    var batch = ParseRead(reply);
+                    var batch = BlockingGroupRead.Parse(reply);
                     if (batch.Count > 0)
                     {
                         await HandleTrackedAsync(handle, batch, cancellationToken);
@@ -128,6 +125,7 @@ public sealed class StreamGroupReader(
                 try
                 {
                     await ReclaimAsync(stream, handle, cancellationToken);
+                    await RecordBacklogAsync(stream);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -140,12 +138,11 @@ public sealed class StreamGroupReader(
     /// <summary>Claims entries of <paramref name="stream"/> idle past the processing timeout and hands them over again.</summary>
     public async Task ReclaimAsync(string stream, Func<IReadOnlyList<StreamDelivery>, CancellationToken, Task> handle, CancellationToken cancellationToken)
     {
-        long minIdle = (long)options.ProcessingTimeout.TotalMilliseconds;
+        long minIdle = options.ProcessingTimeoutMs;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // [[id, consumer, idle ms, deliveries], ...]
-            var pending = (RedisResult[])(await shared.ExecuteAsync("XPENDING", (RedisKey)stream, group, "IDLE", minIdle, "-", "+", options.QueueDepth))!;
-            if (pending is null || pending.Length == 0)
+            var pending = await shared.StreamPendingMessagesAsync(stream, group, options.QueueDepth, RedisValue.Null, minIdleTimeInMs: minIdle);
+            if (pending.Length == 0)
             {
                 return;
             }
@@ -153,14 +150,13 @@ public sealed class StreamGroupReader(
             var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var row in pending)
             {
-                var fields = (RedisResult[])row!;
-                string id = (string)fields[0]!;
-                if ((string?)fields[1] == consumer && _inFlight.ContainsKey((stream, id)))
+                string id = (string)row.MessageId!;
+                if (row.ConsumerName == consumer && _inFlight.ContainsKey((stream, id)))
                 {
                     continue; // still being handled here: idle in Redis, not abandoned
                 }
 
-                deliveries[id] = (int)(long)fields[3];
+                deliveries[id] = row.DeliveryCount;
             }
 
             if (deliveries.Count == 0)
@@ -168,20 +164,18 @@ public sealed class StreamGroupReader(
                 return;
             }
 
-            var claimArgs = new List<object> { (RedisKey)stream, group, consumer, minIdle };
-            claimArgs.AddRange(deliveries.Keys);
-            var claimed = (RedisResult[])(await shared.ExecuteAsync("XCLAIM", [.. claimArgs]))!;
-
-            var batch = new List<StreamDelivery>();
-            foreach (var entry in claimed ?? [])
+            var claimed = await shared.StreamClaimAsync(stream, group, consumer, minIdle, [.. deliveries.Keys.Select(id => (RedisValue)id)]);
+            var batch = new List<StreamDelivery>(claimed.Length);
+            foreach (var entry in claimed)
             {
                 // Someone else may have claimed an id in between; XCLAIM then leaves it out.
-                string id = (string)((RedisResult[])entry!)[0]!;
-                deliveries.Remove(id, out int count);
-                if (StreamDelivery.FromEntry(stream, entry, count + 1) is { } delivery)
+                if (entry.IsNull || entry.Values is null)
                 {
-                    batch.Add(delivery);
+                    continue;
                 }
+
+                deliveries.Remove((string)entry.Id!, out int count);
+                batch.Add(new StreamDelivery(stream, entry, count + 1));
             }
 
             await AcknowledgeTrimmedAsync(stream, deliveries.Keys);
@@ -224,36 +218,22 @@ public sealed class StreamGroupReader(
     {
         foreach (string id in unclaimed)
         {
-            var range = (RedisResult[])(await shared.ExecuteAsync("XRANGE", (RedisKey)stream, id, id))!;
-            if (range is null || range.Length == 0)
+            if ((await shared.StreamRangeAsync(stream, id, id)).Length == 0)
             {
-                await shared.ExecuteAsync("XACK", (RedisKey)stream, group, id);
+                await shared.StreamAcknowledgeAsync(stream, group, id);
             }
         }
     }
 
-    private static List<StreamDelivery> ParseRead(RedisResult reply)
+    /// <summary>Feeds the lag and pending gauges from XINFO GROUPS.</summary>
+    private async Task RecordBacklogAsync(string stream)
     {
-        var batch = new List<StreamDelivery>();
-        if (reply.IsNull)
+        foreach (var info in await shared.StreamGroupInfoAsync(stream))
         {
-            return batch;
-        }
-
-        // [[stream, [[id, [field, value, ...]], ...]], ...]
-        foreach (var streamReply in (RedisResult[])reply!)
-        {
-            var parts = (RedisResult[])streamReply!;
-            string stream = (string)parts[0]!;
-            foreach (var entry in (RedisResult[])parts[1]!)
+            if (info.Name == group)
             {
-                if (StreamDelivery.FromEntry(stream, entry, 1) is { } delivery)
-                {
-                    batch.Add(delivery);
-                }
+                EventBusTelemetry.RecordBacklog(stream, group, info.Lag ?? 0, info.PendingMessageCount);
             }
         }
-
-        return batch;
     }
 }

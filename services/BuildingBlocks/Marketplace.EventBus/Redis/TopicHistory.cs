@@ -5,26 +5,21 @@ namespace Marketplace.EventBus.Redis;
 /// <summary>
 /// The retained entries of a topic stream in Dapr's <c>pubsub.redis</c> layout, oldest first, as
 /// CloudEvents: what a replay or an audit reads (SPEC 6 "rebuild from the retained history").
-/// StackExchange.Redis 1.2.6 has no stream API, so this is a raw <c>XRANGE</c> reading the
-/// <c>data</c> field by name.
+/// Entries without a <c>data</c> field are skipped; a <c>data</c> that is not a CloudEvent throws
+/// <see cref="MalformedEventException"/> (a dead-letter stream keeps such bytes as they came).
 /// </summary>
 public static class TopicHistory
 {
     public static async Task<IReadOnlyList<(string EntryId, CloudEvent Event)>> ReadAsync(IDatabase database, string topic, string from = "-", string to = "+")
     {
-        var reply = (RedisResult[])(await database.ExecuteAsync("XRANGE", (RedisKey)topic, from, to))!;
-        var events = new List<(string, CloudEvent)>(reply.Length);
-        foreach (var entry in reply)
+        var entries = await database.StreamRangeAsync(topic, from, to);
+        var events = new List<(string, CloudEvent)>(entries.Length);
+        foreach (var entry in entries)
         {
-            var parts = (RedisResult[])entry!;
-            var fields = (RedisValue[])parts[1]!;
-            for (int i = 0; i + 1 < fields.Length; i += 2)
+            var data = entry["data"];
+            if (!data.IsNull)
             {
-                if ((string?)fields[i] == "data")
-                {
-                    events.Add(((string)parts[0]!, CloudEvent.Parse(((byte[])fields[i + 1]!).AsSpan())));
-                    break;
-                }
+                events.Add(((string)entry.Id!, CloudEvent.Parse(((byte[])data!).AsSpan())));
             }
         }
 

@@ -16,7 +16,7 @@ namespace Marketplace.Platform.Grpc;
 /// with the trace id and the client gets INTERNAL with that trace id and nothing of the exception.
 /// A call whose deadline passed before it started is not run (DEADLINE_EXCEEDED).
 /// </summary>
-public sealed partial class StatusInterceptor(ILogger<StatusInterceptor> logger, TimeProvider clock) : Interceptor
+public sealed partial class StatusInterceptor(ILogger<StatusInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -99,7 +99,9 @@ public sealed partial class StatusInterceptor(ILogger<StatusInterceptor> logger,
 
     private void RefuseExpired(ServerCallContext context)
     {
-        if (context.Deadline != DateTime.MaxValue && context.Deadline <= clock.GetUtcNow().UtcDateTime)
+        // Deadlines are wall-clock times (Grpc.AspNetCore sets them from grpc-timeout on arrival),
+        // so they are compared with the system clock, never with a service's simulated clock.
+        if (context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow)
         {
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed before it started; it was not run"));
         }

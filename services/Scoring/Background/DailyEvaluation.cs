@@ -1,13 +1,13 @@
 using System.Globalization;
 using Marketplace.EventBus;
-using Marketplace.Hosting;
+using Marketplace.Hosting.Background;
 using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Evaluation;
 using Marketplace.Scoring.Store;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 
-namespace Marketplace.Scoring.Evaluation;
+namespace Marketplace.Scoring.Background;
 
 /// <summary>What one run of the daily evaluation did.</summary>
 public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEvaluated, int LevelChanges, int FlagChanges, DateTimeOffset At);
@@ -18,47 +18,33 @@ public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEv
 /// are evaluated. With no new events it reproduces the same snapshot, rankings and scores, so
 /// time alone changes no score. Runs every <see cref="ScoringOptions.EvaluationInterval"/>, on one
 /// replica at a time (a lease in Redis), and on demand through the RunEvaluation RPC. The next
-/// due time is kept in Redis, so a restart neither skips nor repeats a run.
+/// due time is kept in Redis, so a restart neither skips nor repeats a run; this loop only looks
+/// every <see cref="Interval"/> whether a run is due (a failed look or run is logged and tried at
+/// the next one).
 /// </summary>
 public sealed class DailyEvaluation(
-    UnitOfWorkExecutor executor, RedisConnection redis, PeerGroupStore peers, SellerEvaluator evaluator, ScoringOptions options,
-    TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundService
+    UnitOfWorkExecutor executor, EvaluationSchedule schedule, PeerGroupStore peers, SellerStore sellerStore, SellerEvaluator evaluator,
+    IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(CheckInterval);
-        do
-        {
-            try
-            {
-                await RunIfDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Daily evaluation failed; retrying at the next check");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
 
-    private async Task RunIfDueAsync(CancellationToken cancellationToken)
+    private TimeSpan EvaluationInterval => options.Value.EvaluationInterval;
+
+    /// <summary>Runs the evaluation when it is due and no other replica holds the lease; schedules the first run on the platform's first start.</summary>
+    public override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var db = redis.Database;
-        var now = clock.GetUtcNow();
-        var due = await db.HashGetAsync(ScoringKeys.Evaluation, "next_due");
-        if (due.IsNull)
+        var now = Clock.GetUtcNow();
+        if (await schedule.NextDueAsync() is not { } due)
         {
             // First start of the platform: the first run is one interval from now.
-            await db.HashSetAsync(ScoringKeys.Evaluation, "next_due", (now + options.EvaluationInterval).ToUnixTimeMilliseconds(), When.NotExists);
+            await schedule.ScheduleFirstAsync(now + EvaluationInterval);
             return;
         }
 
-        if ((long)due > now.ToUnixTimeMilliseconds()
-            || !await db.StringSetAsync(ScoringKeys.EvaluationLease, _owner, LeaseTime, When.NotExists))
+        if (due > now || !await schedule.TryTakeLeaseAsync(_owner, LeaseTime))
         {
             return;
         }
@@ -69,19 +55,15 @@ public sealed class DailyEvaluation(
         }
         finally
         {
-            if ((string?)await db.StringGetAsync(ScoringKeys.EvaluationLease) == _owner)
-            {
-                await db.KeyDeleteAsync(ScoringKeys.EvaluationLease);
-            }
+            await schedule.ReleaseLeaseAsync(_owner);
         }
     }
 
     /// <summary>Runs the whole evaluation now and schedules the next one an interval later.</summary>
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
-        var db = redis.Database;
-        var now = clock.GetUtcNow();
-        var groups = (await db.SetMembersAsync(ScoringKeys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
+        var now = Clock.GetUtcNow();
+        var groups = await peers.AllGroupsAsync();
         int ranked = 0;
         foreach (var group in groups)
         {
@@ -90,28 +72,24 @@ public sealed class DailyEvaluation(
             ranked += count;
         }
 
-        var sellers = (await db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
+        var sellers = await sellerStore.AllSellersAsync();
         int levelChanges = 0, flagChanges = 0;
         foreach (var seller in sellers)
         {
             SellerEvaluation? result = null;
             await executor.ExecuteAsync(null, async (work, _) =>
             {
-                await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, seller); // a change meanwhile re-runs this
+                await SellerStore.ReadDirtyMarkAsync(work, seller); // a change meanwhile re-runs this
                 result = await evaluator.StageAsync(work, seller, EvaluationKind.Daily, now);
-                work.HashDelete(ScoringKeys.DirtySellers, seller);
+                SellerStore.StageEvaluated(work, seller);
             }, cancellationToken);
             levelChanges += result!.Level.LevelChanged ? 1 : 0;
             flagChanges += result.Flag.Changed ? 1 : 0;
         }
 
-        await db.HashSetAsync(ScoringKeys.Evaluation,
-        [
-            new HashEntry("last_run", now.ToUnixTimeMilliseconds()),
-            new HashEntry("next_due", (now + options.EvaluationInterval).ToUnixTimeMilliseconds()),
-        ]);
+        await schedule.RecordRunAsync(now, now + EvaluationInterval);
         var run = new EvaluationRun(groups.Count, ranked, sellers.Count, levelChanges, flagChanges, now);
-        logger.LogInformation(
+        Logger.LogInformation(
             "Evaluation at {At}: {Groups} peer groups, {Gigs} Gigs ranked, {Sellers} sellers, {Levels} level changes, {Flags} flag changes",
             now.ToString("O", CultureInfo.InvariantCulture), run.PeerGroups, run.GigsRanked, run.SellersEvaluated, run.LevelChanges, run.FlagChanges);
         return run;

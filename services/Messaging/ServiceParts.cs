@@ -1,0 +1,26 @@
+using Marketplace.Hosting.Configuration;
+using Marketplace.Messaging.Api;
+using Marketplace.Messaging.Background;
+using Marketplace.Messaging.Events;
+using Marketplace.Messaging.Store;
+using Marketplace.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Marketplace.Messaging;
+
+/// <summary>The Messaging service's own parts (Program.cs adds them to the platform's service defaults).</summary>
+public static class ServiceParts
+{
+    public static WebApplicationBuilder AddMessaging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSectionOptions<MessagingOptions>(MessagingOptions.Section);
+        builder.AddEventHandlers(handlers => handlers
+            .AddOrderSnapshots()
+            .Add<BuyerReviewSubmittedHandler>());
+        builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddSingleton<ConversationCommands>();
+        builder.Services.AddHostedService<UnresponsiveLoop>();
+        return builder;
+    }
+}

@@ -1,0 +1,44 @@
+using Marketplace.EventBus;
+using Marketplace.Hosting.Background;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Evaluation;
+using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Marketplace.Scoring.Background;
+
+/// <summary>
+/// SPEC 5.5 "at once for a seller whose own events change the score": event handlers mark the
+/// seller dirty in the same commit as the change (<see cref="SellerStore.StageDirty"/>), and this
+/// loop evaluates every dirty seller in its own unit of work, which clears the mark only if no
+/// new change came in meanwhile. A crash between the two loses nothing: the mark stays until an
+/// evaluation commits. Several replicas may run it; racing evaluations commit once. A seller
+/// whose evaluation keeps failing is parked (<see cref="ScoringKeys.ParkedSellers"/>) and the
+/// others go on; their next change marks them dirty again.
+/// </summary>
+public sealed class SellerEvaluationLoop(
+    UnitOfWorkExecutor executor, SellerStore sellers, SellerEvaluator evaluator, IOptions<ScoringOptions> options,
+    TimeProvider clock, ILogger<SellerEvaluationLoop> logger) : DueItemsLoop<string>(clock, logger)
+{
+    protected override TimeSpan Interval => options.Value.SellerEvaluationPoll;
+
+    /// <summary>Dirty sellers carry no due time: every one is due now.</summary>
+    protected override Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
+        sellers.DirtyAsync(take);
+
+    protected override async Task HandleAsync(string sellerId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            if (!await SellerStore.ReadDirtyMarkAsync(work, sellerId))
+            {
+                return; // another replica evaluated it
+            }
+
+            await evaluator.StageAsync(work, sellerId, EvaluationKind.OnDemand, Clock.GetUtcNow());
+            SellerStore.StageEvaluated(work, sellerId);
+        }, cancellationToken);
+
+    protected override Task ParkAsync(string sellerId, string error, CancellationToken cancellationToken) =>
+        sellers.ParkAsync(sellerId, error, Clock.GetUtcNow());
+}
