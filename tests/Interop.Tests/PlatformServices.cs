@@ -1,8 +1,17 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
+using Marketplace.Contracts.Reviews.V1;
+using Marketplace.Contracts.Scoring.V1;
+using Marketplace.Messaging;
+using Marketplace.Messaging.Api;
 using Marketplace.Orders;
 using Marketplace.Orders.Api;
+using Marketplace.Reviews;
+using Marketplace.Reviews.Api;
+using Marketplace.Scoring;
+using Marketplace.Scoring.Api;
 using Microsoft.AspNetCore.Builder;
 using Xunit;
 
@@ -46,7 +55,31 @@ public static class PlatformServices
         app => app.MapGrpcService<OrdersApi>(),
         new GetOrderRequest { OrderId = UnknownId });
 
-    public static readonly IReadOnlyList<PlatformService> All = [Orders];
+    public static readonly PlatformService Reviews = new(
+        "reviews",
+        "reviews",
+        ReviewsService.Descriptor,
+        builder => builder.AddReviews(),
+        app => app.MapGrpcService<ReviewsApi>(),
+        new GetReviewRequest { OrderId = UnknownId });
+
+    public static readonly PlatformService Messaging = new(
+        "messaging",
+        "messaging",
+        MessagingService.Descriptor,
+        builder => builder.AddMessaging(),
+        app => app.MapGrpcService<MessagingApi>(),
+        new GetConversationRequest { ConversationId = UnknownId });
+
+    public static readonly PlatformService Scoring = new(
+        "scoring",
+        "scoring",
+        ScoringService.Descriptor,
+        builder => builder.AddScoring(),
+        app => app.MapGrpcService<ScoringApi>(),
+        new GetGigScoreRequest { GigId = UnknownId });
+
+    public static readonly IReadOnlyList<PlatformService> All = [Orders, Reviews, Messaging, Scoring];
 
     public static PlatformService Named(string name) => All.Single(s => s.Name == name);
 
