@@ -9,7 +9,12 @@
 # and prints requests/s, p99, CPU and allocations per call, and the ratios ours/bare and ours/grpc-js. h2load counts any HTTP 200
 # as success, so every server also counts the responses that ended with grpc-status 0, and nghttp
 # checks one call's trailers on each. Targets: ours >= 65% of bare, >= 8x grpc-js.
-# Usage: bench/grpc/run.sh   (env: REQUESTS, CLIENTS, STREAMS, THREADS, WARMUP, ROUNDS)
+# Then (d): GetGigScore of the Scoring service (composed as its Program.cs does, in the bench
+# server) on a real Redis holding a seeded Gig, 50 calls in flight (SCORING_CLIENTS connections
+# x SCORING_STREAMS streams), req/s and p99, with grpc-status 0 counted the same way.
+# Target: p99 < 5 ms.
+# Usage: bench/grpc/run.sh   (env: REQUESTS, CLIENTS, STREAMS, THREADS, WARMUP, ROUNDS,
+#                              SCORING_REQUESTS, SCORING_WARMUP, SCORING_CLIENTS, SCORING_STREAMS)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-200000}
@@ -18,6 +23,10 @@ STREAMS=${STREAMS:-32}
 THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-50000}
 ROUNDS=${ROUNDS:-3}
+SCORING_REQUESTS=${SCORING_REQUESTS:-20000}
+SCORING_WARMUP=${SCORING_WARMUP:-2000}
+SCORING_CLIENTS=${SCORING_CLIENTS:-10}
+SCORING_STREAMS=${SCORING_STREAMS:-5}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -36,7 +45,9 @@ echo "building the bench server (Release)..."
 dotnet build -c Release -v quiet -nologo bench/grpc/BenchServer/BenchServer.csproj >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 SERVER="dotnet bench/grpc/BenchServer/bin/Release/net10.0/Marketplace.Bench.GrpcServer.dll"
 $SERVER frame "$WORK/request.bin"
+$SERVER frame-gig-score "$WORK/gig-score.bin"
 BEARER=$($SERVER token bench-client internal)
+SELLER_BEARER=$($SERVER token bench-seller seller)   # the seeded Gig's seller may read its score
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -45,12 +56,17 @@ wait_listening() { # file
   echo "server did not start:"; cat "$1"; exit 1
 }
 
-# The platform process needs Redis (readiness, the event bus): a private one on a free port.
-REDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" --loglevel warning >"$WORK/redis.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-REDIS="127.0.0.1:$REDIS_PORT"
+start_redis() { # name: a private redis-server on a free port; prints its address
+  local port; port=$(free_port)
+  mkdir -p "$WORK/$1"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$1" --loglevel warning >"$WORK/$1.out" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "127.0.0.1:$port"
+}
+
+# The platform process needs Redis (readiness, the event bus).
+REDIS=$(start_redis redis-echo)
 
 H2LOAD_ARGS=(-c "$CLIENTS" -m "$STREAMS" -t "$THREADS" -d "$WORK/request.bin"
   -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $BEARER")
@@ -117,6 +133,32 @@ stop_and_check() { # name, expected count, calls since CPU0
 }
 for name in "${SERVERS[@]}"; do stop_and_check "$name" $(( ROUNDS * (REQUESTS + WARMUP) + 1 )) $(( ROUNDS * (REQUESTS + WARMUP) )); done
 
+# (d) GetGigScore: the bench server seeds the Gig through Scoring's own event handlers and the
+# daily evaluation before it prints LISTENING.
+SCORING_REDIS=$(start_redis redis-scoring)
+SCORING_URL_PATH=/marketplace.scoring.v1.ScoringService/GetGigScore
+port=$(free_port)
+BENCH_MARK_AT=$(( SCORING_WARMUP + 1 )) $SERVER scoring "$port" "$(free_port)" "$SCORING_REDIS" >"$WORK/scoring.out" 2>&1 &
+PID[scoring]=$!; PIDS+=("$!")
+for _ in $(seq 1 1200); do grep -q LISTENING "$WORK/scoring.out" 2>/dev/null && break; kill -0 "${PID[scoring]}" 2>/dev/null || break; sleep 0.1; done
+grep -q LISTENING "$WORK/scoring.out" || { echo "scoring did not start:"; tail -20 "$WORK/scoring.out"; exit 1; }
+nghttp -v -d "$WORK/gig-score.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $SELLER_BEARER" \
+  "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/scoring.nghttp" 2>&1 || true
+grep -q 'grpc-status: 0' "$WORK/scoring.nghttp" || { echo "scoring: no grpc-status 0 in the response:"; cat "$WORK/scoring.nghttp"; exit 1; }
+SCORING_ARGS=(-c "$SCORING_CLIENTS" -m "$SCORING_STREAMS" -t "$THREADS" -d "$WORK/gig-score.bin"
+  -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $SELLER_BEARER")
+echo
+echo "GetGigScore of a seeded Gig: h2load -n $SCORING_REQUESTS -c $SCORING_CLIENTS -m $SCORING_STREAMS ($(( SCORING_CLIENTS * SCORING_STREAMS )) calls in flight, after $SCORING_WARMUP warm-up calls), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+h2load -n "$SCORING_WARMUP" "${SCORING_ARGS[@]}" "http://127.0.0.1:$port$SCORING_URL_PATH" >/dev/null
+CPU0[scoring]=$(cpu_ticks "${PID[scoring]}")   # CPU per call counts from here (after the warm-up)
+h2load -n "$SCORING_REQUESTS" "${SCORING_ARGS[@]}" --log-file "$WORK/scoring.log" "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/scoring.h2load"
+SCORING_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/scoring.h2load")
+read -r count bad SCORING_P99 < <(python3 bench/grpc/p99.py "$WORK/scoring.log")
+if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
+  echo "scoring: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/scoring.h2load"; exit 1
+fi
+stop_and_check scoring $(( SCORING_WARMUP + SCORING_REQUESTS + 1 )) "$SCORING_REQUESTS"
+
 python3 - "${RESULTS[ours]}" "${RESULTS[minimal]}" "${RESULTS[bare]}" "${RESULTS[grpcjs]}" \
   "${PER_CALL[ours]}" "${PER_CALL[minimal]}" "${PER_CALL[bare]}" "${PER_CALL[grpcjs]}" <<'PY'
 import statistics, sys
@@ -136,4 +178,10 @@ print(f"ours / bare Kestrel      : {bare:6.1%}   (target >= 65%)  {'met' if bare
 print(f"ours / grpc-js           : {js:6.2f}x   (target >= 8x)   {'met' if js >= 8 else 'NOT met'}")
 print(f"minimal / bare Kestrel   : {ratio(1, 2):6.1%}   (calibration: Grpc.AspNetCore alone)")
 print(f"ours / minimal           : {ratio(0, 1):6.1%}   (what the platform's parts cost)")
+PY
+python3 - "$SCORING_RPS" "$SCORING_P99" <<'PY'
+import sys
+rps, p99 = float(sys.argv[1]), float(sys.argv[2])
+print()
+print(f"GetGigScore, 50 in flight: {rps:,.0f} req/s, p99 {p99:.2f} ms   (target p99 < 5 ms)  {'met' if p99 < 5 else 'NOT met'}")
 PY

@@ -8,9 +8,11 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 // Usage:
 //   Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis>   echo Unary on the platform's stack
+//   Marketplace.Bench.GrpcServer scoring <grpc port> <http port> <redis>  the Scoring service with a seeded Gig
 //   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
 //   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
 //   Marketplace.Bench.GrpcServer frame <file>                           writes the framed request h2load sends
+//   Marketplace.Bench.GrpcServer frame-gig-score <file>                 writes the framed GetGigScore request of the seeded Gig
 //   Marketplace.Bench.GrpcServer token <subject> <role>                 prints a bearer value "ours" accepts
 // The servers count the responses that ended with grpc-status 0 in their trailers and print the
 // count on stop (h2load counts any HTTP 200 as a success), with the bytes they allocated and the
@@ -20,17 +22,28 @@ switch (args)
     case ["frame", string file]:
         File.WriteAllBytes(file, BenchMessages.Frame(BenchMessages.Request));
         return 0;
+    case ["frame-gig-score", string file]:
+        File.WriteAllBytes(file, BenchMessages.Frame(new Marketplace.Contracts.Scoring.V1.GetGigScoreRequest { GigId = ScoringBench.GigId }));
+        return 0;
     case ["token", string subject, string role] when CallerRoles.TryParse(role, out var callerRole):
         Console.WriteLine(new TokenIssuer(BenchIdentity.SigningKey).Bearer(subject, callerRole));
         return 0;
     case ["ours", string grpcPort, string httpPort, string redis]:
         return await RunAsync(Ours(grpcPort, httpPort, redis), int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture));
+    case ["scoring", string grpcPort, string httpPort, string redis]:
+    {
+        var scoring = ScoringBench.Build(grpcPort, httpPort, redis);
+        await scoring.StartAsync();
+        await ScoringBench.SeedAsync(scoring, redis);
+        return await RunAsync(scoring, int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture), started: true);
+    }
+
     case ["minimal", string port]:
         return await RunAsync(Minimal(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     case ["bare", string port]:
         return await RunAsync(Bare(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     default:
-        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis> | minimal <port> | bare <port> | frame <file> | token <subject> <role>");
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | minimal <port> | bare <port> | frame <file> | token <subject> <role>");
         return 2;
 }
 
@@ -108,7 +121,7 @@ static WebApplication Bare(int port)
     return app;
 }
 
-static async Task<int> RunAsync(WebApplication app, int port)
+static async Task<int> RunAsync(WebApplication app, int port, bool started = false)
 {
     app.Lifetime.ApplicationStopped.Register(() =>
     {
@@ -120,7 +133,11 @@ static async Task<int> RunAsync(WebApplication app, int port)
             Console.WriteLine($"STEADY {OkResponses.Count - OkResponses.MarkAt} {GC.GetTotalAllocatedBytes(precise: true) - mark.Allocated} {(Environment.CpuUsage.TotalTime - mark.Cpu).TotalMilliseconds:F0}");
         }
     });
-    await app.StartAsync();
+    if (!started)
+    {
+        await app.StartAsync();
+    }
+
     Console.WriteLine($"LISTENING {port}");
     await app.WaitForShutdownAsync();
     return 0;
