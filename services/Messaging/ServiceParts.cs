@@ -16,7 +16,7 @@ public static class ServiceParts
     {
         builder.Services.AddSectionOptions<MessagingOptions>(MessagingOptions.Section);
         builder.AddEventHandlers(handlers => handlers
-            .AddOrderSnapshots()
+            .Add<OrderSnapshotHandler>()
             .Add<BuyerReviewSubmittedHandler>());
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<ConversationCommands>();

@@ -21,7 +21,7 @@ public static class ServiceParts
         builder.Services.AddSingleton<ReviewCommands>();
         builder.Services.AddHostedService<PublicationLoop>();
         builder.AddEventHandlers(handlers => handlers
-            .AddOrderSnapshots()
+            .Add<OrderSnapshotHandler>()
             .Add<SellerUnresponsiveHandler>());
         return builder;
     }

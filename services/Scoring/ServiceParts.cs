@@ -23,9 +23,9 @@ public static class ServiceParts
             new UnboundSettings<ScoringOptions>(ScoringOptions.Section, sp.GetRequiredService<IConfiguration>()));
 
         builder.AddEventHandlers(handlers => handlers
-            .AddOrderHandlers()
-            .AddReviewHandlers()
-            .AddConversationHandlers());
+            .Add<OrderHandler>()
+            .Add<ReviewHandler>()
+            .Add<ConversationHandler>());
 
         services.AddSingleton<PeerGroupStore>();
         services.AddSingleton<SellerStore>();

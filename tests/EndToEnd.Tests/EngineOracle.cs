@@ -1,10 +1,11 @@
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
-using Marketplace.Grpc;
+using Grpc.Core;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scenario;
 using Marketplace.Scoring.Engine;
+using static Marketplace.Scenario.PlatformClient;
 using Proto = Marketplace.Contracts.Orders.V1;
 
 namespace Marketplace.EndToEnd.Tests;
@@ -55,11 +56,11 @@ public sealed class EngineOracle
         var facts = new List<OrderFacts>();
         foreach (var (script, orderId) in scenario.OrderIds)
         {
-            var order = await client.OrdersAsync<GetOrderRequest, Order>("GetOrder", new GetOrderRequest { OrderId = orderId }, internalCaller);
+            var order = await client.Orders.GetOrderAsync(new GetOrderRequest { OrderId = orderId }, As(internalCaller));
             Review? review = null;
             try
             {
-                review = await client.ReviewsAsync<GetReviewRequest, Review>("GetReview", new GetReviewRequest { OrderId = orderId }, internalCaller);
+                review = await client.Reviews.GetReviewAsync(new GetReviewRequest { OrderId = orderId }, As(internalCaller));
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
             {
@@ -69,8 +70,8 @@ public sealed class EngineOracle
             Conversation? conversation = null;
             if (scenario.ConversationIds.TryGetValue(script, out var conversationId))
             {
-                conversation = await client.MessagingAsync<GetConversationRequest, Conversation>("GetConversation",
-                    new GetConversationRequest { ConversationId = conversationId }, internalCaller);
+                conversation = await client.Messaging.GetConversationAsync(
+                    new GetConversationRequest { ConversationId = conversationId }, As(internalCaller));
             }
 
             facts.Add(ToFacts(order, review, conversation));

@@ -1,3 +1,4 @@
+using Marketplace.Clients;
 using Marketplace.Scenario;
 using Marketplace.Testing;
 using StackExchange.Redis;

@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Marketplace.Clients;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Contracts.Scoring.V1;
-using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scenario;
 using Marketplace.Testing;
 using Xunit;
+using static Marketplace.Scenario.PlatformClient;
 
 namespace Marketplace.EndToEnd.Tests;
 
@@ -57,7 +60,7 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
         var buyer = Client.Bearer(reviewed.BuyerId, CallerRole.Buyer);
         var seller = Client.Bearer(reviewed.SellerId, CallerRole.Seller);
         var stranger = Client.Bearer("someone-else", CallerRole.Buyer);
-        var placed = await Client.OrdersAsync<PlaceOrderRequest, Order>("PlaceOrder", new PlaceOrderRequest
+        var placed = await Client.Orders.PlaceOrderAsync(new PlaceOrderRequest
         {
             RequestId = "bad-placed",
             GigId = reviewed.GigId,
@@ -65,49 +68,50 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
             Category = reviewed.Category,
             Amount = new Money { CurrencyCode = "USD", AmountMinor = 12_000 },
             DueAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddDays(3)),
-        }, buyer);
+        }, As(buyer));
         await fixture.Platform.CaughtUpAsync();
 
         var cases = new (string What, Func<Task> Call, StatusCode Status, string Message)[]
         {
-            ("rating out of range", () => Client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview",
-                new SubmitBuyerReviewRequest { RequestId = "bad-1", OrderId = reviewedId, Ratings = Ratings(6), Text = "Six stars, if I could." }, buyer),
+            ("rating out of range", () => Client.Reviews.SubmitBuyerReviewAsync(
+                new SubmitBuyerReviewRequest { RequestId = "bad-1", OrderId = reviewedId, Ratings = Ratings(6), Text = "Six stars, if I could." }, As(buyer)).ResponseAsync,
                 StatusCode.InvalidArgument, "ratings.overall must be 1-5"),
-            ("unknown order", () => Client.OrdersAsync<AcceptDeliveryRequest, Order>("AcceptDelivery",
-                new AcceptDeliveryRequest { RequestId = "bad-2", OrderId = "no-such-order" }, buyer),
+            ("unknown order", () => Client.Orders.AcceptDeliveryAsync(
+                new AcceptDeliveryRequest { RequestId = "bad-2", OrderId = "no-such-order" }, As(buyer)).ResponseAsync,
                 StatusCode.NotFound, "no-such-order"),
-            ("wrong state", () => Client.OrdersAsync<DeliverOrderRequest, Order>("DeliverOrder",
-                new DeliverOrderRequest { RequestId = "bad-3", OrderId = placed.OrderId, Message = "Too early." }, seller),
+            ("wrong state", () => Client.Orders.DeliverOrderAsync(
+                new DeliverOrderRequest { RequestId = "bad-3", OrderId = placed.OrderId, Message = "Too early." }, As(seller)).ResponseAsync,
                 StatusCode.FailedPrecondition, "'placed'"),
-            ("duplicate review", () => Client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview",
-                new SubmitBuyerReviewRequest { RequestId = "bad-4", OrderId = reviewedId, Ratings = Ratings(1), Text = "Changed my mind entirely." }, buyer),
+            ("duplicate review", () => Client.Reviews.SubmitBuyerReviewAsync(
+                new SubmitBuyerReviewRequest { RequestId = "bad-4", OrderId = reviewedId, Ratings = Ratings(1), Text = "Changed my mind entirely." }, As(buyer)).ResponseAsync,
                 StatusCode.AlreadyExists, "already"),
-            ("missing token on Orders", () => Client.OrdersAsync<GetOrderRequest, Order>("GetOrder", new GetOrderRequest { OrderId = reviewedId }, null),
+            ("missing token on Orders", () => Client.Orders.GetOrderAsync(
+                new GetOrderRequest { OrderId = reviewedId }, As(null)).ResponseAsync,
                 StatusCode.Unauthenticated, "authorization"),
-            ("missing token on Scoring", () => Client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel",
-                new GetSellerLevelRequest { SellerId = reviewed.SellerId }, null),
+            ("missing token on Scoring", () => Client.Scoring.GetSellerLevelAsync(
+                new GetSellerLevelRequest { SellerId = reviewed.SellerId }, As(null)).ResponseAsync,
                 StatusCode.Unauthenticated, "authorization"),
-            ("another buyer accepts", () => Client.OrdersAsync<SubmitRequirementsRequest, Order>("SubmitRequirements",
-                new SubmitRequirementsRequest { RequestId = "bad-5", OrderId = placed.OrderId, Requirements = "Not my order." }, stranger),
+            ("another buyer accepts", () => Client.Orders.SubmitRequirementsAsync(
+                new SubmitRequirementsRequest { RequestId = "bad-5", OrderId = placed.OrderId, Requirements = "Not my order." }, As(stranger)).ResponseAsync,
                 StatusCode.PermissionDenied, ""),
-            ("a stranger writes in the conversation", () => Client.MessagingAsync<SendMessageRequest, SendMessageResponse>("SendMessage",
-                new SendMessageRequest { RequestId = "bad-6", ConversationId = conversationId, Text = "Hello there." }, stranger),
+            ("a stranger writes in the conversation", () => Client.Messaging.SendMessageAsync(
+                new SendMessageRequest { RequestId = "bad-6", ConversationId = conversationId, Text = "Hello there." }, As(stranger)).ResponseAsync,
                 StatusCode.PermissionDenied, ""),
-            ("a buyer reads a seller's score", () => Client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore",
-                new GetSellerScoreRequest { SellerId = reviewed.SellerId }, buyer),
+            ("a buyer reads a seller's score", () => Client.Scoring.GetSellerScoreAsync(
+                new GetSellerScoreRequest { SellerId = reviewed.SellerId }, As(buyer)).ResponseAsync,
                 StatusCode.PermissionDenied, "visible only to seller"),
-            ("a seller reads another Gig's score", () => Client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore",
-                new GetGigScoreRequest { GigId = Order(s => s.SellerId != reviewed.SellerId).GigId }, seller),
+            ("a seller reads another Gig's score", () => Client.Scoring.GetGigScoreAsync(
+                new GetGigScoreRequest { GigId = Order(s => s.SellerId != reviewed.SellerId).GigId }, As(seller)).ResponseAsync,
                 StatusCode.PermissionDenied, "visible only to seller"),
         };
 
         var internalCaller = Client.Bearer("auditor", CallerRole.Internal);
         async Task<string> StateAsync() => string.Join("\n",
             await StreamsAsync(),
-            await Client.OrdersAsync<GetOrderRequest, Order>("GetOrder", new GetOrderRequest { OrderId = placed.OrderId }, internalCaller),
-            await Client.ReviewsAsync<GetReviewRequest, Review>("GetReview", new GetReviewRequest { OrderId = reviewedId }, internalCaller),
-            await Client.MessagingAsync<GetConversationRequest, Conversation>("GetConversation", new GetConversationRequest { ConversationId = conversationId }, internalCaller),
-            await Client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel", new GetSellerLevelRequest { SellerId = reviewed.SellerId }, internalCaller));
+            await Client.Orders.GetOrderAsync(new GetOrderRequest { OrderId = placed.OrderId }, As(internalCaller)),
+            await Client.Reviews.GetReviewAsync(new GetReviewRequest { OrderId = reviewedId }, As(internalCaller)),
+            await Client.Messaging.GetConversationAsync(new GetConversationRequest { ConversationId = conversationId }, As(internalCaller)),
+            await Client.Scoring.GetSellerLevelAsync(new GetSellerLevelRequest { SellerId = reviewed.SellerId }, As(internalCaller)));
 
         foreach (var (what, call, status, message) in cases)
         {
@@ -149,11 +153,9 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
     [InlineData("Scoring")]
     public async Task Grpc_health_of_every_running_service_is_serving(string service)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{fixture.Platform[service].GrpcPort}");
-        var check = global::Grpc.Health.V1.HealthReflection.Descriptor.Services[0].FindMethodByName("Check");
-        var response = await channel.UnaryAsync<global::Grpc.Health.V1.HealthCheckRequest, global::Grpc.Health.V1.HealthCheckResponse>(
-            check, new global::Grpc.Health.V1.HealthCheckRequest { Service = "" }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
-        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+        using var clients = TypedClients.For<Health.HealthClient>(new Uri($"http://127.0.0.1:{fixture.Platform[service].GrpcPort}"));
+        var response = await clients.Get<Health.HealthClient>().CheckAsync(new HealthCheckRequest { Service = "" }, deadline: DateTime.UtcNow.AddSeconds(30));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
 
     private ScriptedOrder Order(Func<ScriptedOrder, bool> which) => fixture.Scenario.Orders.First(which);

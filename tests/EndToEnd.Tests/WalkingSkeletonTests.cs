@@ -1,9 +1,12 @@
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scenario;
+using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
 using Xunit;
 using Xunit.Abstractions;
+using static Marketplace.Scenario.PlatformClient;
 using GigScore = Marketplace.Contracts.Scoring.V1.GigScore;
 using SellerLevel = Marketplace.Contracts.Scoring.V1.SellerLevel;
 using SellerScore = Marketplace.Contracts.Scoring.V1.SellerScore;
@@ -28,19 +31,19 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         var oracle = await EngineOracle.ReadAsync(client, scenario);
         await AssertScoresAsync(client, oracle, oracle.PriorMeans);
 
-        var summary = await client.ScoringAsync<RunEvaluationRequest, EvaluationSummary>("RunEvaluation",
-            new RunEvaluationRequest { RequestId = "e2e-evaluation" }, client.Bearer("ops", CallerRole.Internal));
+        var summary = await client.Scoring.RunEvaluationAsync(
+            new RunEvaluationRequest { RequestId = "e2e-evaluation" }, As(client.Bearer("ops", CallerRole.Internal)));
         Assert.Equal(3, summary.SellersEvaluated);
         await platform.CaughtUpAsync();
         await AssertScoresAsync(client, oracle, oracle.EvaluatedMeans);
 
         // The story the scenario tells: Ana is careful (Level 1), Ben is flagged, Cy is new.
         var support = client.Bearer("support-1", CallerRole.Support);
-        var ana = await client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel", new GetSellerLevelRequest { SellerId = "e2e-ana" }, support);
+        var ana = await client.Scoring.GetSellerLevelAsync(new GetSellerLevelRequest { SellerId = "e2e-ana" }, As(support));
         Assert.Equal(SellerLevelKind.LevelOne, ana.Level);
-        var ben = await client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore", new GetSellerScoreRequest { SellerId = "e2e-ben" }, support);
+        var ben = await client.Scoring.GetSellerScoreAsync(new GetSellerScoreRequest { SellerId = "e2e-ben" }, As(support));
         Assert.True(ben.LowPerformance);
-        var banner = await client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = "e2e-ana-banner" }, support);
+        var banner = await client.Scoring.GetGigScoreAsync(new GetGigScoreRequest { GigId = "e2e-ana-banner" }, As(support));
         Assert.False(banner.HasScore); // two orders: "not enough orders"
     }
 
@@ -76,8 +79,8 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         await AssertScoresAsync(client, oracle, oracle.PriorMeans);
         foreach (var (gigId, ledger) in oracle.Ledgers)
         {
-            var stored = await platform.Db.HashGetAllAsync($"scoring:gig:{{{gigId}}}");
-            var aggregate = Marketplace.Scoring.Store.GigRecord.FromHash(gigId, Marketplace.Scoring.Store.HashFields.Of(stored)).Aggregate;
+            string key = ScoringKeys.Gig(gigId);
+            var aggregate = GigRecord.FromFields(gigId, HashReader.From(key, await platform.Db.HashGetAllAsync(key))).Aggregate;
             Assert.Equal(ledger.Aggregate, aggregate);
         }
     }
@@ -88,7 +91,7 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         foreach (var (gigId, want) in expected)
         {
             var seller = client.Bearer(oracle.SellerOf[gigId], CallerRole.Seller);
-            var got = await client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = gigId }, seller);
+            var got = await client.Scoring.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId }, As(seller));
             output.WriteLine($"{gigId}: {got.SuccessScore} (engine {want.Score}), quality {got.Quality:0.0000}, {got.ScoredOrders} orders");
             Assert.Equal(want.HasScore, got.HasScore);
             Assert.Equal(want.Score ?? 0, got.SuccessScore);
@@ -100,8 +103,8 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         foreach (var sellerId in oracle.SellerOf.Values.Distinct())
         {
             var want = oracle.SellerScore(sellerId, means);
-            var got = await client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore",
-                new GetSellerScoreRequest { SellerId = sellerId }, client.Bearer(sellerId, CallerRole.Seller));
+            var got = await client.Scoring.GetSellerScoreAsync(
+                new GetSellerScoreRequest { SellerId = sellerId }, As(client.Bearer(sellerId, CallerRole.Seller)));
             Assert.Equal(want.Score ?? 0, got.SuccessScore);
             Assert.Equal(want.ScoredOrders, got.ScoredOrders);
         }

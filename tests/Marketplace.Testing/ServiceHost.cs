@@ -73,9 +73,20 @@ public sealed class ServiceHost : IAsyncDisposable
         builder.AddServiceDefaults(appId);
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.MapServiceDefaults();
-        map?.Invoke(app);
-        await app.StartAsync();
+        try
+        {
+            app.MapServiceDefaults();
+            map?.Invoke(app);
+            app.ValidateSettings(); // as RunServiceAsync does
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A host that refused to start (e.g. invalid settings) releases what it built.
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new ServiceHost(app, grpcPort, httpPort);
     }
 

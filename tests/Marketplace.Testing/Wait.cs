@@ -16,4 +16,13 @@ public static class Wait
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Polls <paramref name="find"/> until it returns a value, and returns it.</summary>
+    public static async Task<T> ForAsync<T>(Func<T?> find, string what, TimeSpan? timeout = null)
+        where T : class
+    {
+        T? found = null;
+        await UntilAsync(() => Task.FromResult((found = find()) is not null), what, timeout);
+        return found!;
+    }
 }

@@ -74,7 +74,7 @@ internal sealed class LocalPlatform(string root, string configuration)
                 ["Platform__HttpPort"] = service.HttpPort.ToString(CultureInfo.InvariantCulture),
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
-            }, Path.Combine(logDir, service.AppId + ".log")));
+            }, Path.Combine(logDir, service.AppId + ".log"), workingDirectory: Path.GetDirectoryName(dll)));
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

@@ -17,9 +17,6 @@ internal static class LocalTokens
         return json.RootElement.GetProperty("Identity").GetProperty("SigningKey").GetString()!;
     }
 
-    public static TokenService Service(string root) =>
-        new(new IdentityOptions { SigningKey = System.Text.Encoding.UTF8.GetBytes(SigningKey(root)) });
-
     public static int Print(string root, string[] args)
     {
         if (args.Length != 2)
@@ -40,7 +37,7 @@ internal static class LocalTokens
             roles.Add(role);
         }
 
-        Console.WriteLine(Service(root).Mint(args[0], roles, TimeSpan.FromHours(12)));
+        Console.WriteLine(new TokenIssuer(SigningKey(root)).Mint(args[0], roles, TimeSpan.FromHours(12)));
         return 0;
     }
 }

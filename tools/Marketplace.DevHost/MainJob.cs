@@ -1,9 +1,12 @@
 using System.Globalization;
+using Marketplace.Clients;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.EventBus.Redis;
 using Marketplace.Hosting.Identity;
+using Marketplace.Platform;
 using Marketplace.Scenario;
 using StackExchange.Redis;
+using static Marketplace.Scenario.PlatformClient;
 
 namespace Marketplace.DevHost;
 
@@ -41,8 +44,7 @@ internal static class MainJob
         var probe = new PlatformProbe(redis.GetDatabase());
         await probe.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(2), cancellationToken);
         var ops = client.Bearer("make-run", CallerRole.Internal);
-        var run = await client.ScoringAsync<RunEvaluationRequest, EvaluationSummary>("RunEvaluation",
-            new RunEvaluationRequest { RequestId = "make-run-evaluation" }, ops);
+        var run = await client.Scoring.RunEvaluationAsync(new RunEvaluationRequest { RequestId = "make-run-evaluation" }, As(ops));
         await probe.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(2), cancellationToken);
         Console.WriteLine($"Daily evaluation (run now): {run.PeerGroups} peer groups, {run.GigsRanked} Gig rankings, {run.SellersEvaluated} sellers.");
 
@@ -62,8 +64,8 @@ internal static class MainJob
         var gigRows = new List<string[]>();
         foreach (var sellerId in sellers)
         {
-            var score = await client.ScoringAsync<GetSellerScoreRequest, SellerScore>("GetSellerScore", new GetSellerScoreRequest { SellerId = sellerId }, ops);
-            var level = await client.ScoringAsync<GetSellerLevelRequest, SellerLevel>("GetSellerLevel", new GetSellerLevelRequest { SellerId = sellerId }, ops);
+            var score = await client.Scoring.GetSellerScoreAsync(new GetSellerScoreRequest { SellerId = sellerId }, As(ops));
+            var level = await client.Scoring.GetSellerLevelAsync(new GetSellerLevelRequest { SellerId = sellerId }, As(ops));
             sellerRows.Add(
             [
                 sellerId,
@@ -76,7 +78,7 @@ internal static class MainJob
 
             foreach (var gig in score.Gigs)
             {
-                var detail = await client.ScoringAsync<GetGigScoreRequest, GigScore>("GetGigScore", new GetGigScoreRequest { GigId = gig.GigId }, ops);
+                var detail = await client.Scoring.GetGigScoreAsync(new GetGigScoreRequest { GigId = gig.GigId }, As(ops));
                 gigRows.Add(
                 [
                     gig.GigId,
@@ -99,12 +101,13 @@ internal static class MainJob
     private static async Task PrintRankingEventsAsync(IDatabase redis)
     {
         var rows = new List<string[]>();
-        foreach (var (_, e) in await TopicHistory.ReadAsync(redis, "scoring"))
+        foreach (var (_, e) in await TopicHistory.ReadAsync(redis, PlatformEvents.Topics.Scoring))
         {
-            string change = e.Type switch
+            // The payload's message type comes from the event catalogue (the protos' event_type options).
+            string change = (PlatformEvents.Catalogue.TryGet(e.Type, out var type) ? e.ReadPayload(type) : null) switch
             {
-                "scoring.seller_level_changed.v1" when SellerLevelChanged.Parser.ParseJson(e.Data) is var l => $"{LevelName(l.OldLevel)} -> {LevelName(l.NewLevel)}",
-                "scoring.low_performance_changed.v1" when LowPerformanceChanged.Parser.ParseJson(e.Data) is var f =>
+                SellerLevelChanged l => $"{LevelName(l.OldLevel)} -> {LevelName(l.NewLevel)}",
+                LowPerformanceChanged f =>
                     $"low performance {(f.NewFlagged ? "set" : "cleared")} at {f.SuccessScore:0.0}; hurts most: {string.Join(", ", f.Reasons.Take(2).Select(r => AreaName(r.Area)))}",
                 _ => e.Type,
             };

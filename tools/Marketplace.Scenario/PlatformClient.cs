@@ -1,76 +1,37 @@
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Marketplace.Clients;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Contracts.Scoring.V1;
-using Marketplace.Grpc;
 using Marketplace.Hosting.Identity;
-using Marketplace.Platform;
 
 namespace Marketplace.Scenario;
 
-/// <summary>The gRPC addresses of the four services.</summary>
-public sealed record PlatformTargets(Uri Orders, Uri Reviews, Uri Messaging, Uri Scoring);
-
 /// <summary>
-/// One gRPC channel per service and bearer tokens signed with the platform's key: what a back
-/// end calling the platform holds. Calls carry a deadline; statuses surface as <see cref="RpcException"/>.
+/// What a back end calling the platform holds: the four services' generated typed clients, built
+/// through the client factory (a deadline on every call, retries of UNAVAILABLE only for the RPCs
+/// the contract declares idempotent), and bearer tokens signed with the platform's key. Statuses
+/// surface as <see cref="RpcException"/>.
 /// </summary>
-public sealed class PlatformClient : IDisposable
+public sealed class PlatformClient(PlatformTargets targets, string signingKey, TimeSpan? timeout = null) : IDisposable
 {
-    private static readonly ServiceDescriptor OrdersService = OrdersServiceReflection.Descriptor.Services[0];
-    private static readonly ServiceDescriptor ReviewsService = ReviewsServiceReflection.Descriptor.Services[0];
-    private static readonly ServiceDescriptor MessagingService = MessagingServiceReflection.Descriptor.Services[0];
-    private static readonly ServiceDescriptor ScoringService = ScoringServiceReflection.Descriptor.Services[0];
+    private readonly TypedClients _clients = TypedClients.For(targets, timeout);
+    private readonly TokenIssuer _tokens = new(signingKey);
 
-    private readonly GrpcChannel _orders;
-    private readonly GrpcChannel _reviews;
-    private readonly GrpcChannel _messaging;
-    private readonly GrpcChannel _scoring;
-    private readonly TokenService _tokens;
+    public OrdersService.OrdersServiceClient Orders => _clients.Get<OrdersService.OrdersServiceClient>();
 
-    public PlatformClient(PlatformTargets targets, string signingKey)
-    {
-        _orders = GrpcChannel.ForAddress(targets.Orders);
-        _reviews = GrpcChannel.ForAddress(targets.Reviews);
-        _messaging = GrpcChannel.ForAddress(targets.Messaging);
-        _scoring = GrpcChannel.ForAddress(targets.Scoring);
-        _tokens = new TokenService(new IdentityOptions { SigningKey = System.Text.Encoding.UTF8.GetBytes(signingKey) });
-    }
+    public ReviewsService.ReviewsServiceClient Reviews => _clients.Get<ReviewsService.ReviewsServiceClient>();
 
-    /// <summary>A bearer value for the <c>authorization</c> metadata of a call.</summary>
-    public string Bearer(string subject, params CallerRole[] roles) => "Bearer " + _tokens.Mint(subject, roles, TimeSpan.FromHours(1));
+    public MessagingService.MessagingServiceClient Messaging => _clients.Get<MessagingService.MessagingServiceClient>();
 
-    public Task<TResponse> OrdersAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> => CallAsync<TRequest, TResponse>(_orders, OrdersService, rpc, request, bearer);
+    public ScoringService.ScoringServiceClient Scoring => _clients.Get<ScoringService.ScoringServiceClient>();
 
-    public Task<TResponse> ReviewsAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> => CallAsync<TRequest, TResponse>(_reviews, ReviewsService, rpc, request, bearer);
+    /// <summary>A bearer value for the <c>authorization</c> metadata of a call: <c>Bearer &lt;JWT&gt;</c>, valid for an hour.</summary>
+    public string Bearer(string subject, params CallerRole[] roles) => _tokens.Bearer(subject, roles);
 
-    public Task<TResponse> MessagingAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> => CallAsync<TRequest, TResponse>(_messaging, MessagingService, rpc, request, bearer);
+    /// <summary>Call metadata carrying <paramref name="bearer"/> (none when null).</summary>
+    public static Metadata As(string? bearer) => PlatformClients.Authorization(bearer);
 
-    public Task<TResponse> ScoringAsync<TRequest, TResponse>(string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse> => CallAsync<TRequest, TResponse>(_scoring, ScoringService, rpc, request, bearer);
-
-    private static async Task<TResponse> CallAsync<TRequest, TResponse>(GrpcChannel channel, ServiceDescriptor service, string rpc, TRequest request, string? bearer)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse>
-    {
-        var method = service.FindMethodByName(rpc) ?? throw new ArgumentException($"{service.FullName} has no rpc {rpc}", nameof(rpc));
-        return await channel.CallAsync<TRequest, TResponse>(method, request, bearer);
-    }
-
-    public void Dispose()
-    {
-        _orders.Dispose();
-        _reviews.Dispose();
-        _messaging.Dispose();
-        _scoring.Dispose();
-    }
+    public void Dispose() => _clients.Dispose();
 }

@@ -5,8 +5,8 @@ namespace Marketplace.Scenario;
 /// <summary>
 /// Tells when every event published so far has been handled: each app's outbox is relayed, every
 /// consumer group has read every entry of its topics and acknowledged it, and Scoring has no
-/// seller waiting for re-evaluation. Reads the bus's Redis layout (the EventBus README), so it
-/// works against any running platform.
+/// seller waiting for re-evaluation. Reads the bus's Redis layout (the EventBus README) with the
+/// Streams API, so it works against any running platform.
 /// </summary>
 public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, string[]>? consumers = null)
 {
@@ -20,6 +20,9 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
         ["messaging"] = ["reviews", "scoring"],
     };
 
+    /// <summary>Scoring's list of sellers to re-evaluate (its README's keys).</summary>
+    private const string DirtySellers = "scoring:{dirty-sellers}";
+
     private readonly IReadOnlyDictionary<string, string[]> _consumers = consumers ?? PlatformConsumers;
 
     /// <summary>What is still in flight, or an empty list when the platform has caught up.</summary>
@@ -28,7 +31,7 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
         var backlog = new List<string>();
         foreach (var app in Apps)
         {
-            long outbox = (long)await redis.ExecuteAsync("XLEN", $"{app}:outbox");
+            long outbox = await redis.StreamLengthAsync($"{app}:outbox");
             if (outbox > 0)
             {
                 backlog.Add($"{app}:outbox holds {outbox}");
@@ -43,30 +46,21 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
                 continue;
             }
 
-            var groups = (RedisResult[])(await redis.ExecuteAsync("XINFO", "GROUPS", topic))!;
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var group in groups)
+            foreach (var group in await redis.StreamGroupInfoAsync(topic))
             {
-                var fields = (RedisResult[])group!;
-                var info = new Dictionary<string, RedisResult>(StringComparer.Ordinal);
-                for (int i = 0; i + 1 < fields.Length; i += 2)
+                seen.Add(group.Name);
+                long lag = group.Lag ?? await LagFromIdsAsync(topic, group.LastDeliveredId);
+                if (group.PendingMessageCount > 0 || lag != 0)
                 {
-                    info[(string)fields[i]!] = fields[i + 1];
-                }
-
-                seen.Add((string)info["name"]!);
-                long pending = (long)info["pending"];
-                long lag = info.TryGetValue("lag", out var l) && !l.IsNull ? (long)l : await LagFromIdsAsync(topic, (string)info["last-delivered-id"]!);
-                if (pending > 0 || lag != 0)
-                {
-                    backlog.Add($"{topic} group {(string)info["name"]!}: pending {pending}, lag {(lag < 0 ? "unknown" : lag)}");
+                    backlog.Add($"{topic} group {group.Name}: pending {group.PendingMessageCount}, lag {(lag < 0 ? "unknown" : lag)}");
                 }
             }
 
             backlog.AddRange(expected.Where(app => !seen.Contains(app)).Select(app => $"{topic}: consumer group {app} not created yet"));
         }
 
-        long dirty = await redis.HashLengthAsync("scoring:{dirty-sellers}");
+        long dirty = await redis.HashLengthAsync(DirtySellers);
         if (dirty > 0)
         {
             backlog.Add($"scoring has {dirty} sellers to re-evaluate");
@@ -79,18 +73,10 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
     /// Redis leaves <c>lag</c> nil when it cannot count (entries deleted or trimmed in between):
     /// then the group is behind exactly when it has not delivered the stream's last entry.
     /// </summary>
-    private async Task<long> LagFromIdsAsync(string topic, string lastDelivered)
+    private async Task<long> LagFromIdsAsync(string topic, string? lastDelivered)
     {
-        var fields = (RedisResult[])(await redis.ExecuteAsync("XINFO", "STREAM", topic))!;
-        for (int i = 0; i + 1 < fields.Length; i += 2)
-        {
-            if ((string?)fields[i] == "last-generated-id")
-            {
-                return (string?)fields[i + 1] == lastDelivered ? 0 : -1;
-            }
-        }
-
-        return -1;
+        var stream = await redis.StreamInfoAsync(topic);
+        return stream.LastGeneratedId == lastDelivered ? 0 : -1;
     }
 
     /// <summary>

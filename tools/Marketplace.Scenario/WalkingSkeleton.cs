@@ -3,8 +3,9 @@ using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
-using Marketplace.Grpc;
+using Grpc.Core;
 using Marketplace.Hosting.Identity;
+using static Marketplace.Scenario.PlatformClient;
 
 namespace Marketplace.Scenario;
 
@@ -25,7 +26,7 @@ public enum OrderStory
 }
 
 /// <summary>One order of the scenario: its story, review stars (0 = no review) and whether the buyer asks a question first.</summary>
-/// <param name="Label">The script's name for the order; request ids derive from it, so a rerun repeats nothing.</param>
+/// <param name="Label">The script's name for the order; request ids derive from it, so a retried call is the same request.</param>
 public sealed record ScriptedOrder(string Label, string GigId, string SellerId, string BuyerId, string Category, long AmountCents, OrderStory Story, int Stars, bool Chat);
 
 /// <summary>
@@ -100,17 +101,7 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
     {
         var buyer = client.Bearer(o.BuyerId, CallerRole.Buyer);
         var seller = client.Bearer(o.SellerId, CallerRole.Seller);
-        var due = o.Story == OrderStory.Late ? LateDue : TimeSpan.FromDays(3);
-        var placed = await client.OrdersAsync<PlaceOrderRequest, Order>("PlaceOrder", new PlaceOrderRequest
-        {
-            RequestId = Id(o, "place"),
-            GigId = o.GigId,
-            SellerId = o.SellerId,
-            Category = o.Category,
-            Amount = new Money { CurrencyCode = "USD", AmountMinor = o.AmountCents },
-            DueAt = Timestamp.FromDateTime(DateTime.UtcNow + due),
-            RevisionsIncluded = 1,
-        }, buyer);
+        var placed = await PlaceAsync(o, buyer);
         string id = placed.OrderId;
         _orderIds[o] = id;
         if (o.Story == OrderStory.BuyerUnresponsive)
@@ -119,8 +110,8 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             return;
         }
 
-        await client.OrdersAsync<SubmitRequirementsRequest, Order>("SubmitRequirements",
-            new SubmitRequirementsRequest { RequestId = Id(o, "requirements"), OrderId = id, Requirements = "Logo with our name, blue and white." }, buyer);
+        await client.Orders.SubmitRequirementsAsync(
+            new SubmitRequirementsRequest { RequestId = Id(o, "requirements"), OrderId = id, Requirements = "Logo with our name, blue and white." }, As(buyer));
         if (o.Chat)
         {
             await ChatAsync(o, id, buyer, seller, cancellationToken);
@@ -132,7 +123,7 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             return;
         }
 
-        await client.OrdersAsync<StartWorkRequest, Order>("StartWork", new StartWorkRequest { RequestId = Id(o, "start"), OrderId = id }, seller);
+        await client.Orders.StartWorkAsync(new StartWorkRequest { RequestId = Id(o, "start"), OrderId = id }, As(seller));
         if (o.Story == OrderStory.Late)
         {
             var late = placed.DueAt.ToDateTime() - DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
@@ -142,16 +133,16 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             }
         }
 
-        await client.OrdersAsync<DeliverOrderRequest, Order>("DeliverOrder",
-            new DeliverOrderRequest { RequestId = Id(o, "deliver"), OrderId = id, Message = "Here is your logo." }, seller);
-        await client.OrdersAsync<AcceptDeliveryRequest, Order>("AcceptDelivery", new AcceptDeliveryRequest { RequestId = Id(o, "accept"), OrderId = id }, buyer);
+        await client.Orders.DeliverOrderAsync(
+            new DeliverOrderRequest { RequestId = Id(o, "deliver"), OrderId = id, Message = "Here is your logo." }, As(seller));
+        await client.Orders.AcceptDeliveryAsync(new AcceptDeliveryRequest { RequestId = Id(o, "accept"), OrderId = id }, As(buyer));
         if (o.Stars == 0)
         {
             return;
         }
 
         // Reviews learns of the completion from an event: retry until it has.
-        await RetryAsync(() => client.ReviewsAsync<SubmitBuyerReviewRequest, Review>("SubmitBuyerReview", new SubmitBuyerReviewRequest
+        await RetryAsync(() => client.Reviews.SubmitBuyerReviewAsync(new SubmitBuyerReviewRequest
         {
             RequestId = Id(o, "review"),
             OrderId = id,
@@ -165,40 +156,71 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
                 PrivateRating = o.Stars * 2,
             },
             Text = o.Stars >= 4 ? "Great work, delivered as described." : "Not what we hoped for, sadly.",
-        }, buyer), cancellationToken);
+        }, As(buyer)).ResponseAsync, cancellationToken);
         // The seller reviews the buyer: both have reviewed, so the buyer's review is published (SPEC 4).
-        await client.ReviewsAsync<SubmitSellerReviewRequest, Review>("SubmitSellerReview",
-            new SubmitSellerReviewRequest { RequestId = Id(o, "seller-review"), OrderId = id, Rating = 5, Text = "Clear brief, quick answers." }, seller);
+        await client.Reviews.SubmitSellerReviewAsync(
+            new SubmitSellerReviewRequest { RequestId = Id(o, "seller-review"), OrderId = id, Rating = 5, Text = "Clear brief, quick answers." }, As(seller));
+    }
+
+    /// <summary>
+    /// Places the order, due in three days, or in <see cref="LateDue"/> for a late one. When the
+    /// machine is so busy that a late order's due time has passed before Orders took it, Orders
+    /// refuses it (INVALID_ARGUMENT, nothing stored) and it is placed again with a new due time.
+    /// </summary>
+    private async Task<Order> PlaceAsync(ScriptedOrder o, string buyer)
+    {
+        var retryUntil = DateTime.UtcNow + RetryLimit;
+        while (true)
+        {
+            var dueAt = DateTime.UtcNow + (o.Story == OrderStory.Late ? LateDue : TimeSpan.FromDays(3));
+            try
+            {
+                return await client.Orders.PlaceOrderAsync(new PlaceOrderRequest
+                {
+                    RequestId = Id(o, "place"),
+                    GigId = o.GigId,
+                    SellerId = o.SellerId,
+                    Category = o.Category,
+                    Amount = new Money { CurrencyCode = "USD", AmountMinor = o.AmountCents },
+                    DueAt = Timestamp.FromDateTime(dueAt),
+                    RevisionsIncluded = 1,
+                }, As(buyer));
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && DateTime.UtcNow >= dueAt && DateTime.UtcNow < retryUntil)
+            {
+                // Too late to be merely late: try again with a due time ahead of now.
+            }
+        }
     }
 
     private async Task ChatAsync(ScriptedOrder o, string orderId, string buyer, string seller, CancellationToken cancellationToken)
     {
         // Messaging learns of the order from an event: retry until it has.
-        var conversation = await RetryAsync(() => client.MessagingAsync<StartConversationRequest, Conversation>("StartConversation", new StartConversationRequest
+        var conversation = await RetryAsync(() => client.Messaging.StartConversationAsync(new StartConversationRequest
         {
             RequestId = Id(o, "chat"),
             CounterpartId = o.SellerId,
             OrderId = orderId,
             Text = "Could you use a darker blue?",
-        }, buyer), cancellationToken);
+        }, As(buyer)).ResponseAsync, cancellationToken);
         _conversationIds[o] = conversation.ConversationId;
-        await client.MessagingAsync<SendMessageRequest, SendMessageResponse>("SendMessage", new SendMessageRequest
+        await client.Messaging.SendMessageAsync(new SendMessageRequest
         {
             RequestId = Id(o, "reply"),
             ConversationId = conversation.ConversationId,
             Text = "Sure, I will send two shades.",
-        }, seller);
+        }, As(seller));
     }
 
     private Task<Order> CancelAsync(ScriptedOrder o, string orderId, CancellationReason reason, string seller) =>
-        client.OrdersAsync<CancelOrderRequest, Order>("CancelOrder", new CancelOrderRequest
+        client.Orders.CancelOrderAsync(new CancelOrderRequest
         {
             RequestId = Id(o, "cancel"),
             OrderId = orderId,
             Reason = reason,
             BuyerUnresponsive = reason == CancellationReason.BuyerUnresponsive,
             Note = "Cancelled by the scenario.",
-        }, seller);
+        }, As(seller)).ResponseAsync;
 
     private static string Id(ScriptedOrder o, string step) => $"{o.Label}-{step}";
 

@@ -30,7 +30,13 @@ public static class HostingDefaults
         services.Configure<PlatformOptions>(options => options.AppId = appId);
         services.AddSectionOptions<PlatformOptions>(PlatformOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PlatformOptions>>().Value);
-        services.AddOptions<HostOptions>().Configure<IOptions<PlatformOptions>>((host, platform) => host.ShutdownTimeout = platform.Value.ShutdownTimeout);
+        services.AddOptions<HostOptions>().Configure<IOptions<PlatformOptions>>((host, platform) =>
+        {
+            if (ServiceRunner.ValidOrNull(platform) is { } options)
+            {
+                host.ShutdownTimeout = options.ShutdownTimeout;
+            }
+        });
         services.AddListeners();
 
         builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -51,6 +57,7 @@ public static class HostingDefaults
         builder.AddTelemetry(appId);
 
         services.AddSingleton<RedisConnection>();
+        services.AddHostedService<RedisConnector>();
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnection>().Multiplexer);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
 

@@ -32,7 +32,13 @@ public static class Listeners
     {
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<PlatformOptions>>((kestrel, platform) =>
         {
-            var options = platform.Value;
+            // Kestrel's options are built with the WebApplication, before start-up validation:
+            // an invalid Platform section adds no listener here, and validation stops the start.
+            if (ServiceRunner.ValidOrNull(platform) is not { } options)
+            {
+                return;
+            }
+
             kestrel.Listen(options.BindIpAddress, options.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(options.BindIpAddress, options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.AddServerHeader = false;
@@ -51,9 +57,12 @@ public static class Listeners
     /// </summary>
     public static IApplicationBuilder UseListenerRouting(this IApplicationBuilder app, Func<Endpoint, bool> isGrpcEndpoint)
     {
-        var platform = app.ApplicationServices.GetRequiredService<IOptions<PlatformOptions>>().Value;
+        // Read per request (IOptions caches the value), not here: the pipeline is built before
+        // start-up validation, which reports an invalid Platform section (exit code 2).
+        var options = app.ApplicationServices.GetRequiredService<IOptions<PlatformOptions>>();
         return app.Use((context, next) =>
         {
+            var platform = options.Value;
             if (context.GetEndpoint() is { } endpoint)
             {
                 var wanted = endpoint.Metadata.GetMetadata<ListenerMetadata>()?.Listener

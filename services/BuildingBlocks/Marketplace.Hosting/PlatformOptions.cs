@@ -30,6 +30,7 @@ public sealed class PlatformOptions : IValidatableObject
 
     /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or <c>redis:6379,password=…</c>.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "is required (a StackExchange.Redis configuration string such as '127.0.0.1:6379')")]
+    [DataType(DataType.Password)] // may carry the password: never echoed in a problem line
     public string Redis { get; set; } = "";
 
     /// <summary>How long in-flight work may take to finish after SIGTERM.</summary>

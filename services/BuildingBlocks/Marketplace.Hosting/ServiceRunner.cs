@@ -19,6 +19,7 @@ public static class ServiceRunner
         string appId = AppIdOf(app.Services.GetRequiredService<IOptions<PlatformOptions>>());
         try
         {
+            app.ValidateSettings();
             await app.RunAsync();
             return 0;
         }
@@ -35,6 +36,14 @@ public static class ServiceRunner
     }
 
     /// <summary>
+    /// Validates every settings section registered for validation at start, all of them at once,
+    /// before the host constructs its hosted services (the host resolves those first, and one that
+    /// reads its settings in its constructor would report only its own section's problems).
+    /// Throws what <see cref="ConfigurationProblems"/> reads.
+    /// </summary>
+    public static void ValidateSettings(this WebApplication app) => app.Services.GetService<IStartupValidator>()?.Validate();
+
+    /// <summary>
     /// The configuration problems an exception from start-up reports: options validation failures
     /// (each names its key) and values the binder could not convert (the binder names the key).
     /// Empty when the exception is about something else.
@@ -48,15 +57,23 @@ public static class ServiceRunner
         _ => [],
     };
 
-    private static string AppIdOf(IOptions<PlatformOptions> platform)
+    /// <summary>
+    /// The options' value, or null when they are invalid. For what reads settings while the host is
+    /// built (host and Kestrel options): there an invalid value must not throw, so that start-up
+    /// validation reports every problem and the service exits with <see cref="InvalidConfiguration"/>.
+    /// </summary>
+    public static T? ValidOrNull<T>(IOptions<T> options)
+        where T : class
     {
         try
         {
-            return platform.Value.AppId;
+            return options.Value;
         }
         catch (Exception e) when (ConfigurationProblems(e).Count > 0)
         {
-            return "service";
+            return null;
         }
     }
+
+    private static string AppIdOf(IOptions<PlatformOptions> platform) => ValidOrNull(platform)?.AppId ?? "service";
 }

@@ -73,7 +73,29 @@ public static class ServiceDefaults
         app.MapHostingDefaults(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapEventBus();
+
+        // Mapping the bus's routes reads its settings and the Platform ones, before start-up
+        // validation. When a setting is invalid the service does not start (RunServiceAsync lists
+        // every problem and exits with code 2), so the routes are left out instead of failing here
+        // with an unhandled exception.
+        if (SettingsAreValid(app))
+        {
+            app.MapEventBus();
+        }
+
         return app;
+    }
+
+    private static bool SettingsAreValid(WebApplication app)
+    {
+        try
+        {
+            app.ValidateSettings();
+            return true;
+        }
+        catch (Exception e) when (ServiceRunner.ConfigurationProblems(e).Count > 0)
+        {
+            return false;
+        }
     }
 }

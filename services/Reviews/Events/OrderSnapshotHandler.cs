@@ -1,5 +1,3 @@
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
 using Marketplace.Platform;
@@ -11,26 +9,19 @@ using Order = Marketplace.Contracts.Orders.V1.Order;
 namespace Marketplace.Reviews.Events;
 
 /// <summary>
-/// Keeps Reviews' copy of an order from any order event: each carries the full order after the
-/// change, so the handler keeps the snapshot with the highest <c>version</c> and ignores older
+/// Keeps Reviews' copy of an order from every orders event (one handler for all of them, chosen
+/// from the catalogue). Each carries the full order after the change, so the handler keeps the snapshot with the highest <c>version</c> and ignores older
 /// ones (events arrive late, twice or out of order). A completed order also joins its buyer's
 /// completed orders (the standing that cancelled-order eligibility needs).
 /// </summary>
-/// <typeparam name="TPayload">An orders event; every one has the snapshot in its <c>order</c> field.</typeparam>
-public sealed class OrderSnapshotHandler<TPayload>(ILogger<OrderSnapshotHandler<TPayload>> logger) : Marketplace.EventBus.EventHandler<TPayload>
-    where TPayload : class, IMessage<TPayload>, new()
+public sealed class OrderSnapshotHandler(ILogger<OrderSnapshotHandler> logger)
+    : SnapshotEventHandler<Order>(PlatformEvents.Topics.Orders, "order")
 {
-    private static readonly MessageDescriptor Descriptor = new TPayload().Descriptor;
-    private static readonly FieldDescriptor OrderField = Descriptor.FindFieldByName("order")
-        ?? throw new InvalidOperationException($"{Descriptor.FullName} has no 'order' field.");
-
-    public override string EventType { get; } = PlatformEvents.TypeOf(Descriptor);
-
-    protected override async Task HandleAsync(CloudEvent envelope, TPayload payload, UnitOfWork work, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(CloudEvent envelope, Order order, UnitOfWork work, CancellationToken cancellationToken)
     {
-        if (OrderField.Accessor.GetValue(payload) is not Order order || string.IsNullOrEmpty(order.OrderId))
+        if (string.IsNullOrEmpty(order.OrderId))
         {
-            throw new MalformedEventException($"{EventType} event {envelope.Id} has no order snapshot");
+            throw new MalformedEventException($"{envelope.Type} event {envelope.Id} has an order snapshot without order_id");
         }
 
         var key = ReviewKeys.Order(order.OrderId);
@@ -50,23 +41,4 @@ public sealed class OrderSnapshotHandler<TPayload>(ILogger<OrderSnapshotHandler<
 
         logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
     }
-}
-
-/// <summary>The orders events Reviews follows: all of them, since each carries the order snapshot.</summary>
-public static class OrderSnapshotRegistrations
-{
-    public static EventHandlerRegistrations AddOrderSnapshots(this EventHandlerRegistrations handlers) => handlers
-        .Add<OrderSnapshotHandler<OrderPlaced>>()
-        .Add<OrderSnapshotHandler<RequirementsSubmitted>>()
-        .Add<OrderSnapshotHandler<WorkStarted>>()
-        .Add<OrderSnapshotHandler<OrderDelivered>>()
-        .Add<OrderSnapshotHandler<RevisionRequested>>()
-        .Add<OrderSnapshotHandler<RevisionDeclined>>()
-        .Add<OrderSnapshotHandler<OrderCompleted>>()
-        .Add<OrderSnapshotHandler<OrderCancelled>>()
-        .Add<OrderSnapshotHandler<ResolutionOpened>>()
-        .Add<OrderSnapshotHandler<ResolutionAccepted>>()
-        .Add<OrderSnapshotHandler<DisputeOpened>>()
-        .Add<OrderSnapshotHandler<DisputeResolved>>()
-        .Add<OrderSnapshotHandler<SupportContacted>>();
 }

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
+using Marketplace.Platform;
 using Marketplace.Scoring.Store;
 using Microsoft.Extensions.Logging;
 
@@ -13,15 +14,14 @@ namespace Marketplace.Scoring.Events;
 /// response times, unresponsive marks) and the buyer-unresponsive exclusion (SPEC 3, 5.1).
 /// Each keeps the conversation snapshot with the highest version.
 /// </summary>
-public sealed class ConversationHandler<TPayload>(GigProjection projection, ILogger<ConversationHandler<TPayload>> logger)
-    : SnapshotHandler<TPayload, Conversation>("conversation")
-    where TPayload : class, IMessage<TPayload>, new()
+public sealed class ConversationHandler(GigProjection projection, ILogger<ConversationHandler> logger)
+    : SnapshotHandler<Conversation>(PlatformEvents.Topics.Messaging, "conversation")
 {
-    protected override async Task HandleAsync(CloudEvent envelope, Conversation conversation, UnitOfWork work)
+    protected override async Task HandleAsync(CloudEvent envelope, Conversation conversation, UnitOfWork work, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(conversation.ConversationId) || string.IsNullOrEmpty(conversation.SellerId))
         {
-            throw new MalformedEventException($"{EventType} event {envelope.Id}: the conversation snapshot lacks conversation_id or seller_id");
+            throw new MalformedEventException($"{envelope.Type} event {envelope.Id}: the conversation snapshot lacks conversation_id or seller_id");
         }
 
         bool changed = false;
@@ -54,15 +54,4 @@ public sealed class ConversationHandler<TPayload>(GigProjection projection, ILog
     }
 
     private static long Ms(Google.Protobuf.WellKnownTypes.Timestamp t) => t.Seconds * 1000 + t.Nanos / 1_000_000;
-}
-
-/// <summary>The messaging events Scoring follows: all of them, since each carries the conversation snapshot.</summary>
-public static class ConversationHandlerRegistrations
-{
-    public static EventHandlerRegistrations AddConversationHandlers(this EventHandlerRegistrations handlers) => handlers
-        .Add<ConversationHandler<ConversationStarted>>()
-        .Add<ConversationHandler<MessageSent>>()
-        .Add<ConversationHandler<SellerUnresponsiveMarked>>()
-        .Add<ConversationHandler<BuyerUnresponsiveMarked>>()
-        .Add<ConversationHandler<ReviewRequested>>();
 }

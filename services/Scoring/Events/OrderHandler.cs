@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
+using Marketplace.Platform;
 using Marketplace.Scoring.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,15 +14,14 @@ namespace Marketplace.Scoring.Events;
 /// on the order's completion adds to the seller's level totals (completed orders, unique
 /// clients, earnings). Marks the seller for re-evaluation.
 /// </summary>
-public sealed class OrderHandler<TPayload>(GigProjection projection, IOptions<ScoringOptions> options, ILogger<OrderHandler<TPayload>> logger)
-    : SnapshotHandler<TPayload, Order>("order")
-    where TPayload : class, IMessage<TPayload>, new()
+public sealed class OrderHandler(GigProjection projection, IOptions<ScoringOptions> options, ILogger<OrderHandler> logger)
+    : SnapshotHandler<Order>(PlatformEvents.Topics.Orders, "order")
 {
-    protected override async Task HandleAsync(CloudEvent envelope, Order order, UnitOfWork work)
+    protected override async Task HandleAsync(CloudEvent envelope, Order order, UnitOfWork work, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(order.OrderId) || string.IsNullOrEmpty(order.GigId) || string.IsNullOrEmpty(order.SellerId))
         {
-            throw new MalformedEventException($"{EventType} event {envelope.Id}: the order snapshot lacks order_id, gig_id or seller_id");
+            throw new MalformedEventException($"{envelope.Type} event {envelope.Id}: the order snapshot lacks order_id, gig_id or seller_id");
         }
 
         var change = await ChangeOrderAsync(work, projection, order.OrderId,
@@ -41,23 +41,4 @@ public sealed class OrderHandler<TPayload>(GigProjection projection, IOptions<Sc
         SellerStore.StageDirty(work, after.SellerId);
         logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
     }
-}
-
-/// <summary>The orders events Scoring follows: all of them, since each carries the order snapshot.</summary>
-public static class OrderHandlerRegistrations
-{
-    public static EventHandlerRegistrations AddOrderHandlers(this EventHandlerRegistrations handlers) => handlers
-        .Add<OrderHandler<OrderPlaced>>()
-        .Add<OrderHandler<RequirementsSubmitted>>()
-        .Add<OrderHandler<WorkStarted>>()
-        .Add<OrderHandler<OrderDelivered>>()
-        .Add<OrderHandler<RevisionRequested>>()
-        .Add<OrderHandler<RevisionDeclined>>()
-        .Add<OrderHandler<OrderCompleted>>()
-        .Add<OrderHandler<OrderCancelled>>()
-        .Add<OrderHandler<ResolutionOpened>>()
-        .Add<OrderHandler<ResolutionAccepted>>()
-        .Add<OrderHandler<DisputeOpened>>()
-        .Add<OrderHandler<DisputeResolved>>()
-        .Add<OrderHandler<SupportContacted>>();
 }

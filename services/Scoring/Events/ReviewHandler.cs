@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.EventBus;
+using Marketplace.Platform;
 using Marketplace.Scoring.Store;
 using Microsoft.Extensions.Logging;
 
@@ -12,15 +13,14 @@ namespace Marketplace.Scoring.Events;
 /// the seller has reviewed the buyer) and stops counting when support removes it (SPEC 4).
 /// Keeps the seller's published overall ratings for the level rating.
 /// </summary>
-public sealed class ReviewHandler<TPayload>(GigProjection projection, ILogger<ReviewHandler<TPayload>> logger)
-    : SnapshotHandler<TPayload, Review>("review")
-    where TPayload : class, IMessage<TPayload>, new()
+public sealed class ReviewHandler(GigProjection projection, ILogger<ReviewHandler> logger)
+    : SnapshotHandler<Review>(PlatformEvents.Topics.Reviews, "review")
 {
-    protected override async Task HandleAsync(CloudEvent envelope, Review review, UnitOfWork work)
+    protected override async Task HandleAsync(CloudEvent envelope, Review review, UnitOfWork work, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(review.OrderId) || string.IsNullOrEmpty(review.SellerId))
         {
-            throw new MalformedEventException($"{EventType} event {envelope.Id}: the review snapshot lacks order_id or seller_id");
+            throw new MalformedEventException($"{envelope.Type} event {envelope.Id}: the review snapshot lacks order_id or seller_id");
         }
 
         var change = await ChangeOrderAsync(work, projection, review.OrderId,
@@ -36,16 +36,4 @@ public sealed class ReviewHandler<TPayload>(GigProjection projection, ILogger<Re
             after.Ratings?.Overall ?? 0);
         SellerStore.StageDirty(work, review.SellerId);
     }
-}
-
-/// <summary>The reviews events Scoring follows: those carrying the review snapshot.</summary>
-public static class ReviewHandlerRegistrations
-{
-    public static EventHandlerRegistrations AddReviewHandlers(this EventHandlerRegistrations handlers) => handlers
-        .Add<ReviewHandler<BuyerReviewSubmitted>>()
-        .Add<ReviewHandler<ReviewPublished>>()
-        .Add<ReviewHandler<SellerReviewSubmitted>>()
-        .Add<ReviewHandler<SellerResponsePosted>>()
-        .Add<ReviewHandler<SellerResponseRemoved>>()
-        .Add<ReviewHandler<ReviewRemoved>>();
 }

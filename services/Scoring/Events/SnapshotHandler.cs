@@ -1,7 +1,5 @@
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Marketplace.EventBus;
-using Marketplace.Platform;
 using Marketplace.Scoring.Store;
 
 namespace Marketplace.Scoring.Events;
@@ -9,27 +7,13 @@ namespace Marketplace.Scoring.Events;
 /// <summary>
 /// Base of Scoring's handlers: every event Scoring follows carries a full snapshot of its entity
 /// (an order, a review, a conversation) in one field, so one handler per snapshot kind serves all
-/// the event types of that topic. The handler keeps the snapshot only when it is newer than what
+/// the event types of that topic (chosen from the catalogue: a new event type needs no edit here). The handler keeps the snapshot only when it is newer than what
 /// it has, merges it into the order's record and lets the Gig projection re-score, all in the
 /// event's unit of work (idempotent on the event id, tolerant of any arrival order).
 /// </summary>
-public abstract class SnapshotHandler<TPayload, TSnapshot>(string field) : Marketplace.EventBus.EventHandler<TPayload>
-    where TPayload : class, IMessage<TPayload>, new()
-    where TSnapshot : class, IMessage
+public abstract class SnapshotHandler<TSnapshot>(string topic, string field) : SnapshotEventHandler<TSnapshot>(topic, field)
+    where TSnapshot : class, IMessage<TSnapshot>, new()
 {
-    private static readonly MessageDescriptor Descriptor = new TPayload().Descriptor;
-
-    private readonly FieldDescriptor _field = Descriptor.FindFieldByName(field)
-        ?? throw new InvalidOperationException($"{Descriptor.FullName} has no '{field}' field.");
-
-    public override string EventType { get; } = PlatformEvents.TypeOf(Descriptor);
-
-    protected override Task HandleAsync(CloudEvent envelope, TPayload payload, UnitOfWork work, CancellationToken cancellationToken) =>
-        _field.Accessor.GetValue(payload) is TSnapshot snapshot
-            ? HandleAsync(envelope, snapshot, work)
-            : throw new MalformedEventException($"{EventType} event {envelope.Id} has no {field} snapshot");
-
-    protected abstract Task HandleAsync(CloudEvent envelope, TSnapshot snapshot, UnitOfWork work);
 
     /// <summary>
     /// Reads the order's record, applies <paramref name="change"/> (null: the snapshot is not newer,

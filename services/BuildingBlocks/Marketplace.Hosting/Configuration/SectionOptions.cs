@@ -43,13 +43,18 @@ public static class SectionOptions
             foreach (string member in members)
             {
                 string key = $"{section}:{member}";
-                string got = configuration?[key] is { } raw ? $" (got '{Shorten(raw)}')" : "";
+                string got = configuration?[key] is { } raw && !IsSecret(typeof(T), member) ? $" (got '{Shorten(raw)}')" : "";
                 problems.Add($"{key} {message}{got}");
             }
         }
 
         return problems;
     }
+
+    /// <summary>A setting marked <c>[DataType(DataType.Password)]</c> (keys, connection strings with passwords) is never echoed.</summary>
+    private static bool IsSecret(Type type, string member) =>
+        type.GetProperty(member)?.GetCustomAttributes(typeof(DataTypeAttribute), inherit: true)
+            .OfType<DataTypeAttribute>().Any(a => a.DataType == DataType.Password) == true;
 
     private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
 

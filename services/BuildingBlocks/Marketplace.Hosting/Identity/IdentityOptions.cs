@@ -19,6 +19,7 @@ public sealed class IdentityOptions : IValidatableObject
     public const int MinimumKeyBytes = 32;
     public const string DefaultIssuer = "marketplace";
 
+    [DataType(DataType.Password)]
     public string? SigningKey { get; set; }
 
     public string? SigningKeyFile { get; set; }
