@@ -23,6 +23,7 @@ STREAMS=${STREAMS:-32}
 THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-50000}
 ROUNDS=${ROUNDS:-3}
+TELEMETRY=${TELEMETRY:-on}   # on: ours and scoring export traces, metrics and logs to a stand-in OTLP collector
 SCORING_REQUESTS=${SCORING_REQUESTS:-20000}
 SCORING_WARMUP=${SCORING_WARMUP:-2000}
 SCORING_CLIENTS=${SCORING_CLIENTS:-10}
@@ -68,6 +69,16 @@ start_redis() { # name: a private redis-server on a free port; prints its addres
 # The platform process needs Redis (readiness, the event bus).
 REDIS=$(start_redis redis-echo)
 
+# Telemetry is collected only when an OTLP endpoint is set (as in a cluster): a stand-in collector.
+if [ "$TELEMETRY" = on ]; then
+  SINK_PORT=$(free_port)
+  $SERVER sink "$SINK_PORT" >"$WORK/sink.out" 2>&1 &
+  PIDS+=("$!"); SINK_PID=$!
+  wait_listening "$WORK/sink.out"
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT"
+  export OTEL_METRIC_EXPORT_INTERVAL=5000
+fi
+
 H2LOAD_ARGS=(-c "$CLIENTS" -m "$STREAMS" -t "$THREADS" -d "$WORK/request.bin"
   -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $BEARER")
 PATH_URL=/marketplace.bench.v1.Echo/Unary
@@ -98,6 +109,7 @@ port=$(free_port); start_server grpcjs "$port" node bench/grpc/grpcjs-server.js 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 declare -A RESULTS CPU0
 for name in "${SERVERS[@]}"; do CPU0[$name]=$(cpu_ticks "${PID[$name]}"); done
+echo "telemetry of ours and scoring: $TELEMETRY${OTEL_EXPORTER_OTLP_ENDPOINT:+ (OTLP to a stand-in collector)}"
 echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds (each after $WARMUP warm-up requests), unary echo, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   order=("${SERVERS[@]:$(( (round - 1) % 4 ))}" "${SERVERS[@]:0:$(( (round - 1) % 4 ))}")
@@ -179,6 +191,12 @@ print(f"ours / grpc-js           : {js:6.2f}x   (target >= 8x)   {'met' if js >=
 print(f"minimal / bare Kestrel   : {ratio(1, 2):6.1%}   (calibration: Grpc.AspNetCore alone)")
 print(f"ours / minimal           : {ratio(0, 1):6.1%}   (what the platform's parts cost)")
 PY
+if [ "$TELEMETRY" = on ]; then
+  kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
+  exports=$(awk '/^EXPORTS/ { print $2 }' "$WORK/sink.out")
+  [ "${exports:-0}" -gt 0 ] || { echo "telemetry was on but the stand-in collector received no export"; exit 1; }
+  echo "  telemetry: the stand-in collector received $exports OTLP exports"
+fi
 python3 - "$SCORING_RPS" "$SCORING_P99" <<'PY'
 import sys
 rps, p99 = float(sys.argv[1]), float(sys.argv[2])

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // Usage:
 //   Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis>   echo Unary on the platform's stack
 //   Marketplace.Bench.GrpcServer scoring <grpc port> <http port> <redis>  the Scoring service with a seeded Gig
+//   Marketplace.Bench.GrpcServer sink <port>                            stand-in OTLP collector for the telemetry of ours/scoring
 //   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
 //   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
 //   Marketplace.Bench.GrpcServer frame <file>                           writes the framed request h2load sends
@@ -40,10 +41,12 @@ switch (args)
 
     case ["minimal", string port]:
         return await RunAsync(Minimal(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    case ["sink", string port]:
+        return await RunAsync(Sink(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     case ["bare", string port]:
         return await RunAsync(Bare(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     default:
-        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | minimal <port> | bare <port> | frame <file> | token <subject> <role>");
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
         return 2;
 }
 
@@ -85,6 +88,27 @@ static WebApplication Minimal(int port)
     var app = builder.Build();
     app.UseMiddleware<OkResponses>();
     app.MapGrpcService<MinimalEchoApi>();
+    return app;
+}
+
+// A stand-in OpenTelemetry collector (OTLP over gRPC): accepts every export, answers an empty
+// message with grpc-status 0, so "ours" and "scoring" run with telemetry exported as in a cluster.
+static WebApplication Sink(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+    var app = builder.Build();
+    byte[] empty = [0, 0, 0, 0, 0];
+    app.MapPost("/{service}/{method}", async context =>
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        context.Response.ContentType = "application/grpc";
+        await context.Response.BodyWriter.WriteAsync(empty);
+        context.Response.AppendTrailer("grpc-status", "0");
+        Interlocked.Increment(ref SinkExports.Count);
+    });
+    app.Lifetime.ApplicationStopping.Register(() => Console.WriteLine($"EXPORTS {Interlocked.Read(ref SinkExports.Count)}"));
     return app;
 }
 
@@ -149,6 +173,12 @@ namespace Marketplace.Bench.Grpc
     internal static class BenchIdentity
     {
         public const string SigningKey = "bench-signing-key-of-at-least-thirty-two-bytes";
+    }
+
+    /// <summary>How many telemetry exports the stand-in collector received.</summary>
+    internal static class SinkExports
+    {
+        public static long Count;
     }
 
     /// <summary>Counts the responses whose trailers carry grpc-status 0.</summary>
