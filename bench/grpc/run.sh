@@ -57,17 +57,17 @@ wait_listening() { # file
   echo "server did not start:"; cat "$1"; exit 1
 }
 
-start_redis() { # name: a private redis-server on a free port; prints its address
+start_redis() { # name: starts a private redis-server on a free port and sets REDIS_ADDRESS
   local port; port=$(free_port)
   mkdir -p "$WORK/$1"
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$1" --loglevel warning >"$WORK/$1.out" 2>&1 &
-  PIDS+=("$!")
+  PIDS+=("$!")   # not in a subshell, so cleanup stops it
   for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "127.0.0.1:$port"
+  REDIS_ADDRESS="127.0.0.1:$port"
 }
 
 # The platform process needs Redis (readiness, the event bus).
-REDIS=$(start_redis redis-echo)
+start_redis redis-echo; REDIS=$REDIS_ADDRESS
 
 # Telemetry is collected only when an OTLP endpoint is set (as in a cluster): a stand-in collector.
 if [ "$TELEMETRY" = on ]; then
@@ -147,7 +147,7 @@ for name in "${SERVERS[@]}"; do stop_and_check "$name" $(( ROUNDS * (REQUESTS + 
 
 # (d) GetGigScore: the bench server seeds the Gig through Scoring's own event handlers and the
 # daily evaluation before it prints LISTENING.
-SCORING_REDIS=$(start_redis redis-scoring)
+start_redis redis-scoring; SCORING_REDIS=$REDIS_ADDRESS
 SCORING_URL_PATH=/marketplace.scoring.v1.ScoringService/GetGigScore
 port=$(free_port)
 BENCH_MARK_AT=$(( SCORING_WARMUP + 1 )) $SERVER scoring "$port" "$(free_port)" "$SCORING_REDIS" >"$WORK/scoring.out" 2>&1 &
