@@ -19,7 +19,7 @@ help:
 	@echo "make images the four service images (and local base images), with Docker here and no registry"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
-	@echo "make bench-grpc      h2load: our gRPC server vs bare Kestrel vs grpc-js (req/s, p99, ratios)"
+	@echo "make bench-grpc      h2load: our gRPC stack vs Grpc.AspNetCore alone vs bare Kestrel vs grpc-js, and GetGigScore (req/s, p99, ratios)"
 	@echo "make clean  remove build output and local run data"
 
 ## Installs what is missing on a fresh Debian machine with the .NET SDK (idempotent, fast when nothing is missing).
@@ -50,7 +50,7 @@ EVENTS ?= 20000
 bench-eventbus: setup
 	bench/eventbus/run.sh $(EVENTS)
 
-bench-grpc: build
+bench-grpc: setup
 	bash bench/grpc/run.sh
 
 clean:

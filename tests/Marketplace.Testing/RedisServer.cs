@@ -118,6 +118,7 @@ public sealed class RedisServer : IAsyncDisposable
             return;
         }
 
+        Signals.Send(process, Signals.SigCont); // a frozen server could not act on SIGTERM
         Signals.Send(process, Signals.SigTerm);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
@@ -128,6 +129,27 @@ public sealed class RedisServer : IAsyncDisposable
         {
             process.Kill();
             await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// Freezes the server (SIGSTOP): connections stay open but nothing is answered, as when Redis
+    /// stalls. Every command waits until <see cref="Thaw"/>; callers' deadlines run out meanwhile.
+    /// </summary>
+    public void Freeze()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            Signals.Send(process, Signals.SigStop);
+        }
+    }
+
+    /// <summary>Lets a frozen server go on (SIGCONT); the commands that waited are answered.</summary>
+    public void Thaw()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            Signals.Send(process, Signals.SigCont);
         }
     }
 

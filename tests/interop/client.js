@@ -1,184 +1,147 @@
-// @grpc/grpc-js client exercising a server of marketplace.testing.v1.Echo (our C# server in
-// tests/Grpc.Tests/InteropTests.cs). Runs every scenario, prints one JSON object
-// {"<scenario>": {"ok": bool, "detail": string}} and exits 0 only when all passed.
-// Usage: node client.js <port>
+// An independent client of the platform's services: @grpc/grpc-js with the contracts loaded
+// from protos/ by @grpc/proto-loader, the way a Node team would call them. Used by
+// tests/Interop.Tests (GrpcJsClientTests), which starts the services, passes what the calls
+// need and asserts on what this prints.
+//
+// Usage: node client.js <context-json>
+//   context: { service: "orders"|"reviews"|"messaging"|"scoring", phase: "calls"|"deadline",
+//              port, protoFile, serviceName, tokens: { buyer, seller, stranger, internal },
+//              buyerId, sellerId, unknownId, probe, deadlineMs, ...service-specific ids }
+// Prints one JSON object: { "<step>": { "code": n, "details": "...", "response": {...} | null } }
+// (code 0 with the response, or the status code and message of the failure) and exits 0; it
+// exits 1 only when it could not run at all. Steps of phase "calls": `call` and `followUp`
+// succeed with a bearer token, `noToken` has none, `stranger` is a caller who is not a party,
+// `unknown` names an id nobody has. Phase "deadline": one read with a deadline of deadlineMs
+// while the test holds Redis, carrying `x-probe` metadata so the server side can be observed.
 'use strict';
-const { grpc, echo, health } = require('./echo-proto');
+const path = require('path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
 
-const target = `127.0.0.1:${process.argv[2]}`;
-const client = new echo.Echo(target, grpc.credentials.createInsecure());
-const secret = 'secret';
-const FOUR_MIB = 4 * 1024 * 1024;
+const context = JSON.parse(process.argv[2]);
+const protoRoot = path.resolve(__dirname, '..', '..', 'protos');
+const definition = protoLoader.loadSync(context.protoFile, {
+  includeDirs: [protoRoot],
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+const Service = context.serviceName.split('.').reduce((node, part) => node[part], grpc.loadPackageDefinition(definition));
+const client = new Service(`127.0.0.1:${context.port}`, grpc.credentials.createInsecure());
 
-function unary(request, options = {}, metadata = new grpc.Metadata()) {
+/** One unary call; resolves (never rejects) with its code, details and response. */
+function call(method, request, { token = null, deadlineMs = 10000, metadata = {} } = {}) {
+  const headers = new grpc.Metadata();
+  if (token) headers.set('authorization', token);
+  for (const [key, value] of Object.entries(metadata)) headers.set(key, value);
   return new Promise((resolve) => {
-    let headers = null;
-    let status = null;
-    let result = null;
-    const call = client.unary(request, metadata, options, (error, response) => {
-      result = { error, response };
-      if (status) resolve({ ...result, headers, status, call });
+    client[method](request, headers, { deadline: Date.now() + deadlineMs }, (error, response) => {
+      resolve(error
+        ? { code: error.code, details: error.details, response: null }
+        : { code: grpc.status.OK, details: '', response });
     });
-    call.on('metadata', (m) => { headers = m; });
-    call.on('status', (s) => {
-      status = s;
-      if (result) resolve({ ...result, headers, status, call });
-    });
-    // Cancel once the server's headers arrive: the handler is then running.
-    if (options.cancelOnHeaders) call.on('metadata', () => call.cancel());
   });
 }
 
-function check(condition, detail) {
-  if (!condition) throw new Error(detail);
-}
+const requestId = () => `req-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+const inDays = (days) => ({ seconds: String(Math.floor(Date.now() / 1000) + days * 86400), nanos: 0 });
 
-const scenarios = {
-  async unary() {
-    const { error, response } = await unary({ message: 'hello', payload: Buffer.from('abc') });
-    check(!error, `error ${error && error.message}`);
-    check(response.message === 'hello' && response.payload.toString() === 'abc', JSON.stringify(response));
+// Per service: the steps of phase "calls", and the read used for the deadline.
+const services = {
+  orders: {
+    async calls(t) {
+      const placed = await call('placeOrder', {
+        requestId: requestId(),
+        gigId: context.gigId,
+        sellerId: context.sellerId,
+        category: 'graphics-design',
+        amount: { currencyCode: 'USD', amountMinor: '4500' },
+        dueAt: inDays(7),
+        revisionsIncluded: 1,
+      }, { token: t.buyer });
+      const orderId = placed.response ? placed.response.orderId : 'none';
+      return {
+        call: placed,
+        followUp: await call('getOrder', { orderId }, { token: t.seller }),
+        noToken: await call('getOrder', { orderId }),
+        stranger: await call('getOrder', { orderId }, { token: t.stranger }),
+        unknown: await call('getOrder', { orderId: context.unknownId }, { token: t.buyer }),
+      };
+    },
+    deadline: (options) => call('getOrder', { orderId: context.unknownId }, options),
   },
 
-  async serverStream() {
-    const indexes = await new Promise((resolve, reject) => {
-      const seen = [];
-      const call = client.serverStream({ message: 's', count: 10 });
-      call.on('data', (r) => seen.push(r.index));
-      call.on('error', reject);
-      call.on('end', () => resolve(seen));
-    });
-    check(JSON.stringify(indexes) === JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), `indexes ${indexes}`);
+  reviews: {
+    async calls(t) {
+      const orderId = context.orderId;
+      return {
+        call: await call('submitBuyerReview', {
+          requestId: requestId(),
+          orderId,
+          ratings: { overall: 5, communication: 5, quality: 4, valueForMoney: 5, wouldRecommend: true, privateRating: 9 },
+          text: 'Schnell geliefert – sehr zufrieden ✓',
+        }, { token: t.buyer }),
+        followUp: await call('getReview', { orderId }, { token: t.seller }),
+        noToken: await call('getReview', { orderId }),
+        stranger: await call('submitBuyerReview', {
+          requestId: requestId(),
+          orderId,
+          ratings: { overall: 1, communication: 1, quality: 1, valueForMoney: 1, wouldRecommend: false, privateRating: 0 },
+          text: 'not my order, still reviewing it',
+        }, { token: t.stranger }),
+        unknown: await call('getReview', { orderId: context.unknownId }, { token: t.buyer }),
+      };
+    },
+    deadline: (options) => call('getReview', { orderId: context.unknownId }, options),
   },
 
-  async clientStream() {
-    const response = await new Promise((resolve, reject) => {
-      const call = client.clientStream((error, r) => (error ? reject(error) : resolve(r)));
-      for (const word of ['a', 'b', 'c']) call.write({ message: word, payload: Buffer.alloc(10) });
-      call.end();
-    });
-    check(response.message === 'a,b,c' && response.index === 30, JSON.stringify(response));
+  messaging: {
+    async calls(t) {
+      const started = await call('startConversation', {
+        requestId: requestId(),
+        counterpartId: context.sellerId,
+        text: 'Hello – could you draw a logo? ✓',
+      }, { token: t.buyer });
+      const conversationId = started.response ? started.response.conversationId : 'none';
+      return {
+        call: started,
+        followUp: await call('sendMessage', { requestId: requestId(), conversationId, text: 'Sure, send me the details.' }, { token: t.seller }),
+        noToken: await call('getConversation', { conversationId }),
+        stranger: await call('getConversation', { conversationId }, { token: t.stranger }),
+        unknown: await call('getConversation', { conversationId: context.unknownId }, { token: t.buyer }),
+      };
+    },
+    deadline: (options) => call('getConversation', { conversationId: context.unknownId }, options),
   },
 
-  async duplex() {
-    const call = client.duplex();
-    const replies = [];
-    const ended = new Promise((resolve, reject) => {
-      call.on('error', reject);
-      call.on('end', resolve);
-    });
-    for (let i = 0; i < 5; i++) {
-      const next = new Promise((resolve) => call.once('data', resolve));
-      call.write({ message: `m${i}` });
-      const r = await next;
-      replies.push(`${r.message}/${r.index}`);
-    }
-    call.end();
-    await ended;
-    check(replies.join(' ') === 'm0/0 m1/1 m2/2 m3/3 m4/4', replies.join(' '));
-  },
-
-  async metadata() {
-    const binary = Buffer.from([0, 1, 2, 250, 255]);
-    const metadata = new grpc.Metadata();
-    metadata.set('x-meta-text', 'plain value');
-    metadata.set('x-meta-data-bin', binary);
-    const { error, headers, status } = await unary({ message: 'm' }, {}, metadata);
-    check(!error, `error ${error && error.message}`);
-    check(headers.get('x-meta-text')[0] === 'plain value', `header text ${headers.get('x-meta-text')}`);
-    check(Buffer.compare(headers.get('x-meta-data-bin')[0], binary) === 0, 'header binary differs');
-    check(status.metadata.get('x-trail-text')[0] === 'plain value', 'trailer text differs');
-    check(Buffer.compare(status.metadata.get('x-trail-data-bin')[0], binary) === 0, 'trailer binary differs');
-  },
-
-  async deadline() {
-    const { error } = await unary({ message: 'deadline-node', delayMs: 30000 }, { deadline: Date.now() + 2000 });
-    check(error && error.code === grpc.status.DEADLINE_EXCEEDED, `code ${error && error.code}`);
-  },
-
-  async cancel() {
-    const metadata = new grpc.Metadata();
-    metadata.set('x-meta-sync', '1');
-    const { error } = await unary({ message: 'cancel-node', delayMs: 30000 }, { cancelOnHeaders: true }, metadata);
-    check(error && error.code === grpc.status.CANCELLED, `code ${error && error.code}`);
-  },
-
-  async largeMessages() {
-    const size = FOUR_MIB - 64;
-    const { error, response } = await unary({ payload: Buffer.alloc(size), replyPayloadSize: size });
-    check(!error, `error ${error && error.message}`);
-    check(response.payload.length === size, `payload ${response.payload.length}`);
-  },
-
-  async oversize() {
-    const { error } = await unary({ payload: Buffer.alloc(FOUR_MIB + 1) });
-    check(error && error.code === grpc.status.RESOURCE_EXHAUSTED, `code ${error && error.code}`);
-  },
-
-  async nonAsciiError() {
-    const detail = 'Bewertung nicht gefunden – 評価 100% ✓';
-    const { error } = await unary({ failCode: grpc.status.NOT_FOUND, failMessage: detail });
-    check(error && error.code === grpc.status.NOT_FOUND, `code ${error && error.code}`);
-    check(error.details === detail, `details ${error.details}`);
-  },
-
-  async unhandledException() {
-    const { error } = await unary({ message: 'throw' });
-    check(error && error.code === grpc.status.UNKNOWN, `code ${error && error.code}`);
-    check(!error.details.includes(secret), `leaked: ${error.details}`);
-  },
-
-  async unimplemented() {
-    const error = await new Promise((resolve) => {
-      client.makeUnaryRequest('/marketplace.testing.v1.Echo/Nope', (x) => x, (x) => x, Buffer.alloc(0), (e) => resolve(e));
-    });
-    check(error && error.code === grpc.status.UNIMPLEMENTED, `code ${error && error.code}`);
-  },
-
-  async concurrent() {
-    const calls = [];
-    for (let i = 0; i < 100; i++) calls.push(unary({ message: `c${i}`, delayMs: 20 }));
-    for (let i = 0; i < 10; i++) {
-      calls.push(new Promise((resolve) => {
-        let last = null;
-        const call = client.serverStream({ message: `s${i}`, count: 20 });
-        call.on('data', (r) => { last = r; });
-        call.on('error', (error) => resolve({ error }));
-        call.on('end', () => resolve({ response: last }));
-      }));
-    }
-    const results = await Promise.all(calls);
-    const failed = results.filter((r) => r.error);
-    check(failed.length === 0, `${failed.length} failed: ${failed[0] && failed[0].error.message}`);
-    const connections = new Set(results.map((r) => r.response.connectionId));
-    check(connections.size === 1, `${connections.size} connections`);
-  },
-
-  async health() {
-    const healthClient = new health.Health(target, grpc.credentials.createInsecure());
-    const response = await new Promise((resolve, reject) =>
-      healthClient.check({ service: '' }, (e, r) => (e ? reject(e) : resolve(r))));
-    check(response.status === 'SERVING', `status ${response.status}`);
-    const unknown = await new Promise((resolve) =>
-      healthClient.check({ service: 'no.such.Service' }, (e) => resolve(e)));
-    check(unknown && unknown.code === grpc.status.NOT_FOUND, `unknown service: ${unknown && unknown.code}`);
-    healthClient.close();
+  scoring: {
+    async calls(t) {
+      return {
+        call: await call('getGigScore', { gigId: context.gigId }, { token: t.seller }),
+        followUp: await call('getSellerLevel', { sellerId: context.sellerId }, { token: t.buyer }),
+        noToken: await call('getGigScore', { gigId: context.gigId }),
+        stranger: await call('getGigScore', { gigId: context.gigId }, { token: t.stranger }),
+        unknown: await call('getGigScore', { gigId: context.unknownId }, { token: t.internal }),
+      };
+    },
+    deadline: (options) => call('getGigScore', { gigId: context.unknownId }, options),
   },
 };
 
 (async () => {
-  const results = {};
-  let allOk = true;
-  for (const [name, run] of Object.entries(scenarios)) {
-    try {
-      await run();
-      results[name] = { ok: true, detail: '' };
-    } catch (e) {
-      allOk = false;
-      results[name] = { ok: false, detail: String(e && (e.stack || e.message || e)) };
-    }
+  try {
+    const service = services[context.service];
+    if (!service) throw new Error(`unknown service '${context.service}'`);
+    const results = context.phase === 'deadline'
+      ? { deadline: await service.deadline({ token: context.tokens.internal, deadlineMs: context.deadlineMs, metadata: { 'x-probe': context.probe } }) }
+      : await service.calls(context.tokens);
+    console.log(JSON.stringify(results));
+    client.close();
+    process.exit(0);
+  } catch (e) {
+    console.error(String(e && (e.stack || e)));
+    process.exit(1);
   }
-  client.close();
-  console.log(JSON.stringify(results));
-  process.exit(allOk ? 0 : 1);
 })();

@@ -1,50 +1,71 @@
-// Asks a server for its services and the descriptor of marketplace.testing.v1.Echo through
-// server reflection, with an independent client (grpc-js-reflection-client), in both protocol
-// versions. Prints one JSON object per version and exits 0 only when everything resolved.
-// Usage: node reflection.js <port>
+// Asks a running service about itself through server reflection, with an independent client
+// (grpc-js-reflection-client), the way `grpcurl list` / `grpcurl describe` do, in one protocol
+// version: lists the services, describes every method of one of them, fetches its .proto file
+// by name with the files it imports, asks for a symbol nobody has, and finally calls one of its
+// methods with a client built only from what reflection returned (no .proto file at hand).
+// Used by tests/Interop.Tests (ReflectionTests), which asserts on what this prints.
+//
+// Usage: node reflection.js <context-json>
+//   context: { port, version: "v1"|"v1alpha", serviceName, protoFile, token,
+//              probe: { method, request } }
+// Prints one JSON object and exits 0; exits 1 only when it could not run at all.
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const { GrpcReflection } = require('grpc-js-reflection-client');
 
-const target = `127.0.0.1:${process.argv[2]}`;
+const context = JSON.parse(process.argv[2]);
+const target = `127.0.0.1:${context.port}`;
 
-async function probe(version) {
-  const reflection = new GrpcReflection(target, grpc.credentials.createInsecure(), {}, version);
-  const services = await reflection.listServices();
-  const methods = (await reflection.listMethods('marketplace.testing.v1.Echo')).map((m) => m.name);
-  const descriptor = await reflection.getDescriptorBySymbol('marketplace.testing.v1.Echo.Unary');
-  const packageObject = descriptor.getPackageObject({ keepCase: true });
-  const unary = packageObject.marketplace.testing.v1.Echo.service.Unary;
-  const byFile = await reflection.getDescriptorByFileName('grpc/health/v1/health.proto');
-  const healthCheck = byFile.getPackageObject({}).grpc.health.v1.Health.service.Check;
-  let unknownSymbol = null;
+async function attempt(work) {
   try {
-    await reflection.getDescriptorBySymbol('marketplace.testing.v1.NoSuchThing');
+    return { ok: true, value: await work() };
   } catch (e) {
-    unknownSymbol = String(e.message || e);
+    return { ok: false, error: String((e && (e.details || e.message)) || e) };
   }
-  return {
-    services,
-    methods,
-    unaryPath: unary.path,
-    unaryRequestType: unary.requestType.type.name,
-    unaryResponseFields: unary.responseType.type.field.map((f) => f.name),
-    healthCheckPath: healthCheck.path,
-    unknownSymbol,
-  };
+}
+
+function serviceNode(packageObject, fullName) {
+  return fullName.split('.').reduce((node, part) => (node ? node[part] : undefined), packageObject);
+}
+
+function probeCall(Client) {
+  const client = new Client(target, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', context.token);
+  const method = context.probe.method.charAt(0).toLowerCase() + context.probe.method.slice(1);
+  return new Promise((resolve) => {
+    client[method](context.probe.request, metadata, { deadline: Date.now() + 10000 }, (error) => {
+      client.close();
+      resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: '' });
+    });
+  });
 }
 
 (async () => {
-  const result = {};
-  let ok = true;
-  for (const version of ['v1', 'v1alpha']) {
-    try {
-      result[version] = await probe(version);
-    } catch (e) {
-      ok = false;
-      result[version] = { error: String(e && (e.stack || e)) };
-    }
+  try {
+    const reflection = new GrpcReflection(target, grpc.credentials.createInsecure(), {}, context.version);
+    const services = await reflection.listServices();
+    const descriptor = await reflection.getDescriptorBySymbol(context.serviceName);
+    const definition = serviceNode(descriptor.getPackageObject({ keepCase: true }), context.serviceName);
+    const methods = Object.entries(definition.service).map(([name, m]) => ({
+      name,
+      path: m.path,
+      requestType: m.requestType.type.name,
+      responseType: m.responseType.type.name,
+      requestFields: m.requestType.type.field.map((f) => f.name),
+      clientStreaming: m.requestStream,
+      serverStreaming: m.responseStream,
+    }));
+    const byFile = await attempt(async () => {
+      const file = await reflection.getDescriptorByFileName(context.protoFile);
+      return serviceNode(file.getPackageObject({}), context.serviceName) ? 'service found' : 'service missing';
+    });
+    const unknownSymbol = await attempt(() => reflection.getDescriptorBySymbol(`${context.serviceName}NoSuchThing`));
+    const call = await probeCall(definition);
+    console.log(JSON.stringify({ services, methods, byFile, unknownSymbol: { ok: unknownSymbol.ok, error: unknownSymbol.error || '' }, call }));
+    process.exit(0);
+  } catch (e) {
+    console.error(String(e && (e.stack || e)));
+    process.exit(1);
   }
-  console.log(JSON.stringify(result));
-  process.exit(ok ? 0 : 1);
 })();

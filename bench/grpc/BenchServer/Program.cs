@@ -1,60 +1,132 @@
 using System.Net;
-using Google.Protobuf;
-using Marketplace.Grpc;
-using Marketplace.Grpc.Bench;
-using Marketplace.Testing.Echo.V1;
+using Marketplace.Bench.Grpc;
+using Marketplace.Hosting;
+using Marketplace.Hosting.Identity;
+using Marketplace.Platform;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 // Usage:
-//   Marketplace.Grpc.BenchServer ours <port>    echo Unary on the gRPC layer
-//   Marketplace.Grpc.BenchServer bare <port>    same response bytes from a bare Kestrel endpoint
-//   Marketplace.Grpc.BenchServer frame <file>   writes the framed request h2load sends
-// Both servers count responses that ended with grpc-status 0 and print the count on stop,
-// because h2load counts any HTTP 200 as a success; they also print the bytes they allocated
-// and the CPU time they used, for per-request figures.
-if (args is ["frame", string file])
+//   Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis>   echo Unary on the platform's stack
+//   Marketplace.Bench.GrpcServer scoring <grpc port> <http port> <redis>  the Scoring service with a seeded Gig
+//   Marketplace.Bench.GrpcServer sink <port>                            stand-in OTLP collector for the telemetry of ours/scoring
+//   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
+//   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
+//   Marketplace.Bench.GrpcServer frame <file>                           writes the framed request h2load sends
+//   Marketplace.Bench.GrpcServer frame-gig-score <file>                 writes the framed GetGigScore request of the seeded Gig
+//   Marketplace.Bench.GrpcServer token <subject> <role>                 prints a bearer value "ours" accepts
+// The servers count the responses that ended with grpc-status 0 in their trailers and print the
+// count on stop (h2load counts any HTTP 200 as a success), with the bytes they allocated and the
+// CPU time they used, for per-request figures.
+switch (args)
 {
-    File.WriteAllBytes(file, BenchMessages.Frame(BenchMessages.Request));
-    return 0;
-}
-
-if (args is not [("ours" or "bare") and string mode, string portText] || !int.TryParse(portText, out int port))
-{
-    Console.Error.WriteLine("usage: Marketplace.Grpc.BenchServer (ours|bare) <port> | frame <file>");
-    return 2;
-}
-
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(kestrel =>
-{
-    kestrel.AddServerHeader = false;
-    kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
-});
-builder.Services.AddGrpcLayer();
-var app = builder.Build();
-
-long okResponses = 0;
-app.Use(async (context, next) =>
-{
-    await next(context);
-    var trailers = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()?.Trailers;
-    if (trailers is not null && trailers.GrpcStatus == "0")
+    case ["frame", string file]:
+        File.WriteAllBytes(file, BenchMessages.Frame(BenchMessages.Request));
+        return 0;
+    case ["frame-gig-score", string file]:
+        File.WriteAllBytes(file, BenchMessages.Frame(new Marketplace.Contracts.Scoring.V1.GetGigScoreRequest { GigId = ScoringBench.GigId }));
+        return 0;
+    case ["token", string subject, string role] when CallerRoles.TryParse(role, out var callerRole):
+        Console.WriteLine(new TokenIssuer(BenchIdentity.SigningKey).Bearer(subject, callerRole));
+        return 0;
+    case ["ours", string grpcPort, string httpPort, string redis]:
+        return await RunAsync(Ours(grpcPort, httpPort, redis), int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture));
+    case ["scoring", string grpcPort, string httpPort, string redis]:
     {
-        Interlocked.Increment(ref okResponses);
+        var scoring = ScoringBench.Build(grpcPort, httpPort, redis);
+        await scoring.StartAsync();
+        await ScoringBench.SeedAsync(scoring, redis);
+        return await RunAsync(scoring, int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture), started: true);
     }
-});
 
-if (mode == "ours")
-{
-    app.MapGrpcService<BenchEchoService>(EchoReflection.Descriptor.Services[0]);
+    case ["minimal", string port]:
+        return await RunAsync(Minimal(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    case ["sink", string port]:
+        return await RunAsync(Sink(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    case ["bare", string port]:
+        return await RunAsync(Bare(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    default:
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
+        return 2;
 }
-else
+
+// A platform service as its Program.cs composes one, serving the echo API.
+static WebApplication Ours(string grpcPort, string httpPort, string redis)
 {
-    byte[] responseFrame = BenchMessages.Frame(new EchoReply { Message = BenchMessages.Request.Message });
-    app.MapPost("/marketplace.testing.v1.Echo/Unary", async context =>
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     {
-        // Consume the request as a server must, then write the precomputed reply.
+        ["Platform:BindAddress"] = "127.0.0.1",
+        ["Platform:GrpcPort"] = grpcPort,
+        ["Platform:HttpPort"] = httpPort,
+        ["Platform:Redis"] = redis,
+        ["Identity:SigningKey"] = BenchIdentity.SigningKey,
+        // As in the services' appsettings.json.
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    });
+    builder.AddServiceDefaults("bench-echo");
+    var app = builder.Build();
+    app.UseMiddleware<OkResponses>();
+    app.MapServiceDefaults();
+    app.MapGrpcService<BenchEchoApi>();
+    return app;
+}
+
+// For calibration: Grpc.AspNetCore with nothing of the platform (no authentication, interceptor,
+// telemetry or logging), the floor any service built on Grpc.AspNetCore starts from.
+static WebApplication Minimal(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
+    });
+    builder.Services.AddGrpc();
+    var app = builder.Build();
+    app.UseMiddleware<OkResponses>();
+    app.MapGrpcService<MinimalEchoApi>();
+    return app;
+}
+
+// A stand-in OpenTelemetry collector (OTLP over gRPC): accepts every export, answers an empty
+// message with grpc-status 0, so "ours" and "scoring" run with telemetry exported as in a cluster.
+static WebApplication Sink(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+    var app = builder.Build();
+    byte[] empty = [0, 0, 0, 0, 0];
+    app.MapPost("/{service}/{method}", async context =>
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        context.Response.ContentType = "application/grpc";
+        await context.Response.BodyWriter.WriteAsync(empty);
+        context.Response.AppendTrailer("grpc-status", "0");
+        Interlocked.Increment(ref SinkExports.Count);
+    });
+    app.Lifetime.ApplicationStopping.Register(() => Console.WriteLine($"EXPORTS {Interlocked.Read(ref SinkExports.Count)}"));
+    return app;
+}
+
+// Kestrel's HTTP/2 alone: read the request, write the precomputed reply frame and grpc-status 0.
+static WebApplication Bare(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
+    });
+    var app = builder.Build();
+    app.UseMiddleware<OkResponses>();
+    byte[] responseFrame = BenchMessages.Frame(new Marketplace.Bench.V1.EchoReply { Message = BenchMessages.Request.Message });
+    app.MapPost("/marketplace.bench.v1.Echo/Unary", async context =>
+    {
         var reader = context.Request.BodyReader;
         while (true)
         {
@@ -70,15 +142,68 @@ else
         await context.Response.BodyWriter.WriteAsync(responseFrame);
         context.Response.AppendTrailer("grpc-status", "0");
     });
+    return app;
 }
 
-app.Lifetime.ApplicationStopped.Register(() =>
+static async Task<int> RunAsync(WebApplication app, int port, bool started = false)
 {
-    Console.WriteLine($"OK_RESPONSES {Interlocked.Read(ref okResponses)}");
-    Console.WriteLine($"ALLOCATED_BYTES {GC.GetTotalAllocatedBytes(precise: true)}");
-    Console.WriteLine($"CPU_MS {Environment.CpuUsage.TotalTime.TotalMilliseconds:F0}");
-});
-await app.StartAsync();
-Console.WriteLine($"LISTENING {port}");
-await app.WaitForShutdownAsync();
-return 0;
+    app.Lifetime.ApplicationStopped.Register(() =>
+    {
+        Console.WriteLine($"OK_RESPONSES {OkResponses.Count}");
+        Console.WriteLine($"ALLOCATED_BYTES {GC.GetTotalAllocatedBytes(precise: true)}");
+        Console.WriteLine($"CPU_MS {Environment.CpuUsage.TotalTime.TotalMilliseconds:F0}");
+        if (OkResponses.Mark is { } mark)
+        {
+            Console.WriteLine($"STEADY {OkResponses.Count - OkResponses.MarkAt} {GC.GetTotalAllocatedBytes(precise: true) - mark.Allocated} {(Environment.CpuUsage.TotalTime - mark.Cpu).TotalMilliseconds:F0}");
+        }
+    });
+    if (!started)
+    {
+        await app.StartAsync();
+    }
+
+    Console.WriteLine($"LISTENING {port}");
+    await app.WaitForShutdownAsync();
+    return 0;
+}
+
+namespace Marketplace.Bench.Grpc
+{
+    /// <summary>The signing key of the benchmark's "ours" server and of the tokens run.sh sends it.</summary>
+    internal static class BenchIdentity
+    {
+        public const string SigningKey = "bench-signing-key-of-at-least-thirty-two-bytes";
+    }
+
+    /// <summary>How many telemetry exports the stand-in collector received.</summary>
+    internal static class SinkExports
+    {
+        public static long Count;
+    }
+
+    /// <summary>Counts the responses whose trailers carry grpc-status 0.</summary>
+    internal sealed class OkResponses(RequestDelegate next)
+    {
+        private static long _count;
+
+        public static long Count => Interlocked.Read(ref _count);
+
+        /// <summary>After how many OK responses the steady state starts (env BENCH_MARK_AT; run.sh: after the first warm-up).</summary>
+        public static readonly long MarkAt = long.TryParse(Environment.GetEnvironmentVariable("BENCH_MARK_AT"), out long at) ? at : -1;
+
+        /// <summary>Allocated bytes and CPU time when the steady state started.</summary>
+        public static (long Allocated, TimeSpan Cpu)? Mark { get; private set; }
+
+        public async Task InvokeAsync(HttpContext context)
+        {
+            await next(context);
+            if (context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.GrpcStatus == "0")
+            {
+                if (Interlocked.Increment(ref _count) == MarkAt)
+                {
+                    Mark = (GC.GetTotalAllocatedBytes(precise: true), Environment.CpuUsage.TotalTime);
+                }
+            }
+        }
+    }
+}

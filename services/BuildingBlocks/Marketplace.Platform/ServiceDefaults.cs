@@ -34,6 +34,7 @@ public static class ServiceDefaults
         builder.AddHostingDefaults(appId);
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StatusInterceptor>(); // stateless: one instance, not one activation per call
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<StatusInterceptor>();

@@ -2,6 +2,7 @@ using Marketplace.Hosting.Configuration;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -34,11 +35,24 @@ public static class CallerIdentity
     {
         services.AddSectionOptions<IdentityOptions>(IdentityOptions.Section);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ValidatedBearerCache>();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<IdentityOptions>>((jwt, identity) => Configure(jwt, identity.Value));
+            .Configure<IOptions<IdentityOptions>, ValidatedBearerCache>((jwt, identity, validated) =>
+            {
+                Configure(jwt, identity.Value);
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = validated.OnMessageReceived,
+                    OnTokenValidated = validated.OnTokenValidated,
+                };
+            });
 
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
+            // No scheme on the policy: the authentication middleware has already authenticated
+            // every request with the default scheme (Bearer); naming it here would make the policy
+            // evaluator authenticate again and build a second principal on every call.
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
                 .RequireClaim(SubjectClaim)
                 .Build())
