@@ -50,9 +50,16 @@ public sealed record ReviewRecord
     public bool IsPublic => Status == ReviewStatus.Published;
 
     /// <summary>
-    /// Who may read the whole record (GetReview): the order's buyer and seller, support and
-    /// internal callers. The private rating is for support and internal callers only
-    /// (<see cref="ReviewSnapshot.ForCaller"/>).
+    /// The buyer's review has been published (it may have been removed by support since): its
+    /// content is no longer blind (SPEC 4). Before, only the buyer and support read it.
+    /// </summary>
+    public bool IsRevealed => PublishedAt is not null;
+
+    /// <summary>
+    /// Who may read the record (GetReview): the order's buyer and seller, support and internal
+    /// callers. What each of them sees is <see cref="ReviewSnapshot.ForCaller"/>'s: blind until
+    /// published for all but the buyer and support, the private rating for support and internal
+    /// callers only.
     /// </summary>
     public Rejection? AllowRead(Actor caller) => caller.Role switch
     {
@@ -348,7 +355,7 @@ public sealed record ReviewRecord
         public Changes Then(Func<ReviewRecord, ReviewRecord> change, Func<ReviewMessage, IMessage> toEvent)
         {
             current = change(current) with { Version = current.Version + 1 };
-            events.Add(toEvent(ReviewSnapshot.ToMessage(current)));
+            events.Add(toEvent(ReviewSnapshot.ForEvent(current)));
             return this;
         }
 

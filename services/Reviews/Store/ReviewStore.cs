@@ -28,17 +28,17 @@ public sealed class ReviewStore(RedisConnection redis)
     /// The buyer's standing when <paramref name="order"/> ended: completed orders other than this
     /// one that completed before it was cancelled (SPEC 4 "has completed at least one earlier order").
     /// </summary>
-    public static async Task<BuyerStanding> ReadStandingAsync(UnitOfWork work, ReviewableOrder order, bool hasActiveSellerAccount)
+    public static async Task<BuyerStanding> ReadStandingAsync(UnitOfWork work, ReviewableOrder order)
     {
-        var completed = await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
-        return Standing(completed.Keys, HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
+        var hash = await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        return BuyerStanding.Of(order, CompletedTimes(hash.Keys, HashReader.From(CompletedOrders(order), hash)));
     }
 
     /// <summary>As <see cref="ReadStandingAsync"/>, for queries.</summary>
-    public async Task<BuyerStanding> GetStandingAsync(ReviewableOrder order, bool hasActiveSellerAccount)
+    public async Task<BuyerStanding> GetStandingAsync(ReviewableOrder order)
     {
-        var completed = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
-        return Standing(completed.Select(e => (string)e.Name!), HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
+        var entries = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        return BuyerStanding.Of(order, CompletedTimes(entries.Select(e => (string)e.Name!), HashReader.From(CompletedOrders(order), entries)));
     }
 
     /// <summary>Stages the record, its events (subject: the order id), the Gig index and the publication schedule.</summary>
@@ -115,10 +115,7 @@ public sealed class ReviewStore(RedisConnection redis)
     /// <summary>The buyer's completed orders (field: order id, value: completion time) as errors name them.</summary>
     private static string CompletedOrders(ReviewableOrder order) => $"completed orders of buyer {order.BuyerId}";
 
-    private static BuyerStanding Standing(IEnumerable<string> orderIds, HashReader completedAt, ReviewableOrder order, bool hasActiveSellerAccount)
-    {
-        var before = order.CancelledAt ?? DateTimeOffset.MaxValue;
-        var count = orderIds.Count(id => id != order.OrderId && completedAt.Time(id) < before);
-        return new BuyerStanding(count, hasActiveSellerAccount);
-    }
+    /// <summary>Completion times by order id (a bad time is named by the hash's field).</summary>
+    private static Dictionary<string, DateTimeOffset> CompletedTimes(IEnumerable<string> orderIds, HashReader completed) =>
+        orderIds.ToDictionary(id => id, completed.Time, StringComparer.Ordinal);
 }
