@@ -32,7 +32,7 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
         {
             // Whether the buyer holds an active seller account is kept with the order (never read from the caller's token).
             var standing = await ReviewStore.ReadStandingAsync(c.Work, c.Order);
-            var decision = ReviewRecord.SubmitBuyerReview(c.Record, c.Order, standing, c.Actor, request.Ratings, request.Text, c.Now, policy);
+            var decision = ReviewRecord.SubmitBuyerReview(c.Record, c.Order, standing, c.Actor, request.Ratings, request.Text, c.Now, policy, c.Window);
             return (decision, next => ReviewSnapshot.ForCaller(next, c.Actor));
         });
 
