@@ -5,7 +5,7 @@ using Marketplace.Reviews.Api;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(appId: "reviews");  // settings, listeners, telemetry, Redis, identity, gRPC, event bus
-builder.AddReviews();                           // review windows, store, commands, publication loop, order + messaging handlers
+builder.AddReviews();                           // review windows, store, commands, publication + window-end loops, order + messaging handlers
 
 var app = builder.Build();
 app.MapServiceDefaults();                       // /healthz, /readyz, gRPC health + reflection, Dapr endpoints

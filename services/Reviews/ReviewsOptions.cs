@@ -6,8 +6,8 @@ namespace Marketplace.Reviews;
 /// <summary>
 /// The Reviews service's settings (section <c>Reviews</c>): the review windows of SPEC 4
 /// (operator-tunable <see cref="ReviewPolicy"/>, in days and hours) and how often the publication
-/// loop looks for reviews whose window ended. Bound and validated at start-up; a bad value stops
-/// the service naming the key.
+/// and window-end loops look for reviews and windows whose time ended. Bound and validated at
+/// start-up; a bad value stops the service naming the key.
 /// </summary>
 /// <remarks>
 /// Keys: <c>Reviews:BuyerReviewWindowDays</c> (14), <c>Reviews:CategoryReviewWindowDays:&lt;category&gt;</c>
@@ -33,7 +33,7 @@ public sealed class ReviewsOptions : IValidatableObject
     /// <summary>How far past its due time (hours) a cancelled order must have been to be reviewable.</summary>
     public double PastDueThresholdHours { get; set; } = ReviewPolicy.Default.PastDueThreshold.TotalHours;
 
-    /// <summary>Pause between two passes of the publication loop.</summary>
+    /// <summary>Pause between two passes of the publication loop, and of the window-end loop.</summary>
     [Range(1, 3_600_000, ErrorMessage = "must be a whole number of milliseconds from {1} to {2}")]
     public int SweepIntervalMs { get; set; } = 10_000;
 

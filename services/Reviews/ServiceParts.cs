@@ -19,7 +19,9 @@ public static class ServiceParts
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReviewsOptions>>().Value.Policy);
         builder.Services.AddSingleton<ReviewStore>();
         builder.Services.AddSingleton<ReviewCommands>();
+        builder.Services.AddSingleton<WindowOpenings>();
         builder.Services.AddHostedService<PublicationLoop>();
+        builder.Services.AddHostedService<WindowEndLoop>();
         builder.AddEventHandlers(handlers => handlers
             .Add<OrderSnapshotHandler>()
             .Add<SellerUnresponsiveHandler>());

@@ -19,10 +19,29 @@ public sealed class BuyerReviewTests
         Assert.Equal(T0.AddDays(20), record.WindowEndsAt);
         Assert.Equal(1, record.Version);
         Assert.Equal(ReviewedOrderOutcome.Completed, record.Outcome);
+        Assert.Equal(new Ratings(5, 5, 4, 4, true, 9), record.BuyerReview!.Ratings);
+        // Blind until published: the event says that a review exists, not what it says.
         var submitted = Assert.IsType<BuyerReviewSubmitted>(Assert.Single(decision.Events));
-        Assert.Equal(9, submitted.Review.Ratings.PrivateRating);
-        Assert.True(submitted.Review.Ratings.WouldRecommend);
+        Assert.Null(submitted.Review.Ratings);
+        Assert.Equal("", submitted.Review.Text);
+        Assert.Equal(ReviewStatus.PendingPublication, submitted.Review.Status);
         Assert.Equal("gig-1", submitted.Review.GigId);
+    }
+
+    [Fact]
+    public void Spec4_the_private_rating_is_optional_and_absent_stays_absent()
+    {
+        var ratings = Ratings();
+        ratings.ClearPrivateRating();
+
+        var decision = ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Buyer, ratings, Text, T0.AddDays(7), Policy);
+
+        var record = Accepted(decision);
+        Assert.Null(record.BuyerReview!.Ratings.PrivateRating);
+        var published = Accepted(record.SubmitSellerReview(Seller, 5, "Clear brief, quick answers.", T0.AddDays(8)));
+        Assert.False(ReviewSnapshot.ToMessage(published).Ratings.HasPrivateRating);
+        var zero = Accepted(ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Buyer, Ratings(privateRating: 0), Text, T0.AddDays(7), Policy));
+        Assert.Equal(0, zero.BuyerReview!.Ratings.PrivateRating);
     }
 
     public static TheoryData<string, Action<BuyerRatings>, string> BadRatings => new()
@@ -180,7 +199,7 @@ public sealed class BuyerReviewTests
         var record = Published();
 
         Assert.Equal(9, ReviewSnapshot.ToMessage(record).Ratings.PrivateRating);
-        Assert.Equal(0, ReviewSnapshot.ToPublicMessage(record).Ratings.PrivateRating);
+        Assert.False(ReviewSnapshot.ToPublicMessage(record).Ratings.HasPrivateRating);
         Assert.Equal(5, ReviewSnapshot.ToPublicMessage(record).Ratings.Overall);
     }
 

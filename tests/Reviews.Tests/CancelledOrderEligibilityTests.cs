@@ -54,11 +54,11 @@ public sealed class CancelledOrderEligibilityTests
     public static TheoryData<string, ReviewableOrder, BuyerStanding, EligibilityRule, string> NeverEligible => new()
     {
         {
-            "first-time buyer", Cancelled(), new BuyerStanding(0, false), EligibilityRule.FirstTimeBuyer,
+            "first-time buyer", Cancelled(), new BuyerStanding(0), EligibilityRule.FirstTimeBuyer,
             "buyer b-1 has no earlier completed order (first-time buyers cannot review cancelled orders)"
         },
         {
-            "active seller account", Cancelled(), new BuyerStanding(4, true), EligibilityRule.BuyerHasActiveSellerAccount,
+            "active seller account", Cancelled() with { BuyerHasSellerAccount = true }, Regular, EligibilityRule.BuyerHasActiveSellerAccount,
             "buyer b-1 has an active seller account"
         },
         {
@@ -107,7 +107,7 @@ public sealed class CancelledOrderEligibilityTests
     [Fact]
     public void Spec4_submitting_an_ineligible_cancelled_order_review_is_failed_precondition_naming_the_rule()
     {
-        var rejection = Rejected(Submit(Cancelled(), Within, standing: new BuyerStanding(0, false)), RejectionKind.FailedPrecondition);
+        var rejection = Rejected(Submit(Cancelled(), Within, standing: new BuyerStanding(0)), RejectionKind.FailedPrecondition);
 
         Assert.StartsWith("not eligible (ELIGIBILITY_RULE_FIRST_TIME_BUYER): buyer b-1 has no earlier completed order", rejection.Message);
     }

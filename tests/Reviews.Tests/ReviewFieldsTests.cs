@@ -16,6 +16,7 @@ public sealed class ReviewFieldsTests
         {
             { "empty", ReviewRecord.For(Completed()) },
             { "pending", Pending() },
+            { "pending without a private rating", Pending() with { BuyerReview = Pending().BuyerReview! with { Ratings = Pending().BuyerReview!.Ratings with { PrivateRating = null } } } },
             { "published", published },
             { "removed after response", Accepted(responded.Remove(Support, "terms", T0.AddDays(10))) },
             { "response removed", Accepted(responded.RemoveSellerResponse(Support, "hostile", T0.AddDays(10))) },
@@ -32,6 +33,16 @@ public sealed class ReviewFieldsTests
 
         Assert.Equal(record, back);
         Assert.Equal(ReviewSnapshot.ToMessage(record), ReviewSnapshot.ToMessage(back));
+    }
+
+    [Fact]
+    public void A_missing_private_rating_is_stored_as_no_field_not_as_0()
+    {
+        var pending = Pending();
+        var without = pending with { BuyerReview = pending.BuyerReview! with { Ratings = pending.BuyerReview.Ratings with { PrivateRating = null } } };
+
+        Assert.False(ReviewFields.ToFields(without).Fields.ContainsKey("buyer.private_rating"));
+        Assert.Equal("9", ReviewFields.ToFields(pending).Fields["buyer.private_rating"]);
     }
 
     [Fact]

@@ -21,20 +21,14 @@ public sealed class ReviewPropertyTests
             from quality in Gen.Choose(-2, 8)
             from value in Gen.Choose(-2, 8)
             from privateRating in Gen.Choose(-3, 13)
-            select new BuyerRatings
-            {
-                Overall = overall,
-                Communication = communication,
-                Quality = quality,
-                ValueForMoney = value,
-                PrivateRating = privateRating,
-            };
+            from givesPrivateRating in Gen.Elements(true, false)
+            select Rated(overall, communication, quality, value, givesPrivateRating ? privateRating : null);
 
         Check.One(Config, Prop.ForAll(Arb.From(gen), ratings =>
         {
             var decision = ReviewRecord.SubmitBuyerReview(null, Completed(), Regular, Buyer, ratings, Text, T0.AddDays(7), Policy);
             var inRange = new[] { ratings.Overall, ratings.Communication, ratings.Quality, ratings.ValueForMoney }.All(r => r is >= 1 and <= 5)
-                && ratings.PrivateRating is >= 0 and <= 10;
+                && (!ratings.HasPrivateRating || ratings.PrivateRating is >= 0 and <= 10);
 
             Assert.Equal(inRange, decision.IsAccepted);
             if (!inRange)
@@ -43,7 +37,22 @@ public sealed class ReviewPropertyTests
                 Assert.StartsWith("ratings.", decision.Rejection.Message);
                 Assert.Empty(decision.Events);
             }
+            else
+            {
+                Assert.Equal(ratings.HasPrivateRating ? ratings.PrivateRating : null, decision.State!.BuyerReview!.Ratings.PrivateRating);
+            }
         }));
+    }
+
+    private static BuyerRatings Rated(int overall, int communication, int quality, int value, int? privateRating)
+    {
+        var ratings = new BuyerRatings { Overall = overall, Communication = communication, Quality = quality, ValueForMoney = value };
+        if (privateRating is { } given)
+        {
+            ratings.PrivateRating = given;
+        }
+
+        return ratings;
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal static class Scenario
     public static readonly Actor Seller = Actor.Seller("s-1");
     public static readonly Actor Support = Actor.Support("sup-1");
     public static readonly ReviewPolicy Policy = ReviewPolicy.Default;
-    public static readonly BuyerStanding Regular = new(CompletedOrdersBefore: 3, HasActiveSellerAccount: false);
+    public static readonly BuyerStanding Regular = new(CompletedOrdersBefore: 3);
 
     /// <summary>Due at T0+5d, completed at T0+6d.</summary>
     public static ReviewableOrder Completed(string category = "logo-design") => new()

@@ -140,8 +140,39 @@ public sealed class SellerAndSupportTests
 
         Assert.Equal(9, ReviewSnapshot.ForCaller(record, Support).Ratings.PrivateRating);
         Assert.Equal(9, ReviewSnapshot.ForCaller(record, Actor.Internal("scoring")).Ratings.PrivateRating);
-        Assert.Equal(0, ReviewSnapshot.ForCaller(record, Seller).Ratings.PrivateRating);
-        Assert.Equal(0, ReviewSnapshot.ForCaller(record, Buyer).Ratings.PrivateRating);
+        Assert.False(ReviewSnapshot.ForCaller(record, Seller).Ratings.HasPrivateRating);
+        Assert.False(ReviewSnapshot.ForCaller(record, Buyer).Ratings.HasPrivateRating);
+    }
+
+    [Fact]
+    public void Spec4_before_publication_only_the_buyer_and_support_read_what_the_review_says()
+    {
+        var pending = Pending();
+
+        Assert.Equal(5, ReviewSnapshot.ForCaller(pending, Buyer).Ratings.Overall);
+        Assert.Equal(9, ReviewSnapshot.ForCaller(pending, Support).Ratings.PrivateRating);
+        foreach (var reader in new[] { Seller, Actor.Internal("ranking") })
+        {
+            var seen = ReviewSnapshot.ForCaller(pending, reader);
+            Assert.Equal(ReviewStatus.PendingPublication, seen.Status);
+            Assert.NotNull(seen.SubmittedAt);
+            Assert.Null(seen.Ratings);
+            Assert.Equal("", seen.Text);
+        }
+
+        Assert.Equal(ReviewSnapshot.Blind(pending), ReviewSnapshot.ForEvent(pending));
+        Assert.Equal(ReviewSnapshot.ToMessage(Published()), ReviewSnapshot.ForEvent(Published()));
+    }
+
+    [Fact]
+    public void Spec4_a_review_removed_before_publication_stays_blind_and_one_removed_after_does_not()
+    {
+        var removedPending = Accepted(Pending().Remove(Support, "spam", T0.AddDays(8)));
+        var removedPublished = Accepted(Published().Remove(Support, "spam", T0.AddDays(9)));
+
+        Assert.Null(ReviewSnapshot.ForCaller(removedPending, Seller).Ratings);
+        Assert.Null(ReviewSnapshot.ForEvent(removedPending).Ratings);
+        Assert.Equal(5, ReviewSnapshot.ForCaller(removedPublished, Seller).Ratings.Overall);
     }
 
     [Fact]

@@ -11,15 +11,18 @@ namespace Marketplace.Reviews.Api;
 /// <summary>
 /// What a review command sees: its unit of work, the authenticated caller and the party it acts
 /// as on this order (<see cref="ActingParty"/>), the order, its review record (null when nothing
-/// was written yet) and the time.
+/// was written yet), its review window (null when none opened) and the time.
 /// </summary>
-public sealed record ReviewCommand(UnitOfWork Work, Caller Caller, Actor Actor, ReviewableOrder Order, ReviewRecord? Record, DateTimeOffset Now);
+public sealed record ReviewCommand(
+    UnitOfWork Work, Caller Caller, Actor Actor, ReviewableOrder Order, ReviewRecord? Record, ReviewWindow? Window, DateTimeOffset Now);
 
 /// <summary>
 /// Runs one state-changing review command the same way for every RPC, through the platform's
 /// <see cref="IdempotentCommands"/>: in one unit of work keyed by the caller and request id, it
-/// reads the order and its review record, decides the acting party, lets the domain decide, and
-/// commits the record, its events, the Gig index and the publication schedule with the response.
+/// reads the order, its review record and window, decides the acting party, lets the domain
+/// decide, and commits the record, its events, the Gig index, the publication schedule and what
+/// the change means for the order's review window (<see cref="ReviewWindow.Follow"/>: closed by
+/// the buyer's review or support's revocation, announced in the same commit) with the response.
 /// A refused command throws before anything is staged, so it changes nothing; a repeated request
 /// returns the stored response, and a request id reused for a different request is ALREADY_EXISTS.
 /// </summary>
@@ -46,10 +49,17 @@ public sealed class ReviewCommands(IdempotentCommands commands, TimeProvider clo
                 throw UnknownOrder(orderId).ToException();
             }
 
+            var window = await ReviewStore.ReadWindowAsync(work, orderId);
             var actor = ActingParty.On(caller, order.BuyerId, order.SellerId);
-            var (decision, respond) = await decide(new ReviewCommand(work, caller, actor, order, record, clock.GetUtcNow()));
+            var now = clock.GetUtcNow();
+            var (decision, respond) = await decide(new ReviewCommand(work, caller, actor, order, record, window, now));
             var next = decision.OrThrow();
             ReviewStore.Write(work, next, decision.Events);
+            foreach (var change in ReviewWindow.Follow(order, window, record, next, now))
+            {
+                ReviewStore.WriteWindow(work, change);
+            }
+
             return respond(next);
         });
     }

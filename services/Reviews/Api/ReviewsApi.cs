@@ -30,9 +30,9 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
     public override Task<Review> SubmitBuyerReview(SubmitBuyerReviewRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request.OrderId, request, Review.Parser, async c =>
         {
-            // Whether the buyer holds an active seller account is a fact of their own token.
-            var standing = await ReviewStore.ReadStandingAsync(c.Work, c.Order, c.Caller.Has(CallerRole.Seller));
-            var decision = ReviewRecord.SubmitBuyerReview(c.Record, c.Order, standing, c.Actor, request.Ratings, request.Text, c.Now, policy);
+            // Whether the buyer holds an active seller account is kept with the order (never read from the caller's token).
+            var standing = await ReviewStore.ReadStandingAsync(c.Work, c.Order);
+            var decision = ReviewRecord.SubmitBuyerReview(c.Record, c.Order, standing, c.Actor, request.Ratings, request.Text, c.Now, policy, c.Window);
             return (decision, next => ReviewSnapshot.ForCaller(next, c.Actor));
         });
 
@@ -102,8 +102,8 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
                 $"order {order.OrderId} is in state '{Names.Of(order.State)}'; eligibility rules apply to cancelled orders").ToException();
         }
 
-        // The seller-account fact comes from the buyer's own token; other callers cannot know it.
-        var standing = await store.GetStandingAsync(order, isBuyer && caller.Has(CallerRole.Seller));
+        // The seller-account fact is kept with the order, so the answer is the same whoever asks.
+        var standing = await store.GetStandingAsync(order);
         var answer = CancelledOrderEligibility.Evaluate(order, standing, await store.GetRecordAsync(order.OrderId), clock.GetUtcNow(), policy);
         return ToMessage(order.OrderId, answer);
     }
@@ -131,7 +131,7 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
         commands.RunAsync(context, request.RequestId, request.OrderId, request, ReviewEligibility.Parser, async c =>
         {
             var decision = ReviewRecord.RevokeEligibility(c.Record, c.Order, c.Actor, request.Reason, c.Now);
-            var standing = await ReviewStore.ReadStandingAsync(c.Work, c.Order, hasActiveSellerAccount: false);
+            var standing = await ReviewStore.ReadStandingAsync(c.Work, c.Order);
             return (decision, next => ToMessage(c.Order.OrderId, CancelledOrderEligibility.Evaluate(c.Order, standing, next, c.Now, policy)));
         });
 

@@ -22,7 +22,7 @@ public sealed partial class PublicationLoop(
     protected override TimeSpan Interval => options.Value.SweepInterval;
 
     protected override Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
-        store.GetDuePublicationsAsync(now, take);
+        store.GetDueAsync(ReviewKeys.PendingPublication, now, take);
 
     protected override async Task HandleAsync(string orderId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ public sealed partial class PublicationLoop(
     }
 
     protected override Task ParkAsync(string orderId, string error, CancellationToken cancellationToken) =>
-        store.ParkPublicationAsync(orderId, error, Clock.GetUtcNow());
+        store.ParkAsync(ReviewKeys.PendingPublication, ReviewKeys.ParkedPublications, orderId, error, Clock.GetUtcNow());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: {Type} ({EventId})")]
     private static partial void LogPublished(ILogger logger, string orderId, string type, string eventId);

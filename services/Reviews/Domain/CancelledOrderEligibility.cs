@@ -44,7 +44,7 @@ public static class CancelledOrderEligibility
             return EligibilityAnswer.No(EligibilityRule.Chargeback, $"order {id} was cancelled by a chargeback", windowEndsAt);
         }
 
-        if (standing.HasActiveSellerAccount)
+        if (order.BuyerHasSellerAccount)
         {
             return EligibilityAnswer.No(EligibilityRule.BuyerHasActiveSellerAccount,
                 $"buyer {order.BuyerId} has an active seller account", windowEndsAt);

@@ -5,9 +5,10 @@ namespace Marketplace.Reviews.Domain;
 
 /// <summary>
 /// The buyer's ratings (SPEC 4): overall and three sub-ratings 1-5, would-recommend, and the
-/// private 0-10 satisfaction rating that feeds scoring only.
+/// private 0-10 satisfaction rating that feeds scoring only. The private rating is optional: a
+/// buyer who gives none has none (null, never 0), and scoring uses what the buyer did give (SPEC 5.1).
 /// </summary>
-public sealed record Ratings(int Overall, int Communication, int Quality, int ValueForMoney, bool WouldRecommend, int PrivateRating)
+public sealed record Ratings(int Overall, int Communication, int Quality, int ValueForMoney, bool WouldRecommend, int? PrivateRating)
 {
     /// <summary>Minimum length of review texts, in characters as a reader counts them.</summary>
     public const int MinTextLength = 10;
@@ -23,7 +24,7 @@ public sealed record Ratings(int Overall, int Communication, int Quality, int Va
             ?? Stars("ratings.communication", ratings.Communication)
             ?? Stars("ratings.quality", ratings.Quality)
             ?? Stars("ratings.value_for_money", ratings.ValueForMoney)
-            ?? (ratings.PrivateRating is < 0 or > 10
+            ?? (ratings.HasPrivateRating && ratings.PrivateRating is < 0 or > 10
                 ? Rejection.InvalidArgument($"ratings.private_rating must be 0-10 (was {ratings.PrivateRating})")
                 : null);
     }
@@ -42,15 +43,24 @@ public sealed record Ratings(int Overall, int Communication, int Quality, int Va
     }
 
     public static Ratings FromMessage(BuyerRatings r) =>
-        new(r.Overall, r.Communication, r.Quality, r.ValueForMoney, r.WouldRecommend, r.PrivateRating);
+        new(r.Overall, r.Communication, r.Quality, r.ValueForMoney, r.WouldRecommend, r.HasPrivateRating ? r.PrivateRating : null);
 
-    public BuyerRatings ToMessage() => new()
+    /// <summary>The ratings as the contract carries them: <c>private_rating</c> present only when the buyer gave one.</summary>
+    public BuyerRatings ToMessage()
     {
-        Overall = Overall,
-        Communication = Communication,
-        Quality = Quality,
-        ValueForMoney = ValueForMoney,
-        WouldRecommend = WouldRecommend,
-        PrivateRating = PrivateRating,
-    };
+        var message = new BuyerRatings
+        {
+            Overall = Overall,
+            Communication = Communication,
+            Quality = Quality,
+            ValueForMoney = ValueForMoney,
+            WouldRecommend = WouldRecommend,
+        };
+        if (PrivateRating is { } given)
+        {
+            message.PrivateRating = given;
+        }
+
+        return message;
+    }
 }

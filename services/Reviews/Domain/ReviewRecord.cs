@@ -50,9 +50,16 @@ public sealed record ReviewRecord
     public bool IsPublic => Status == ReviewStatus.Published;
 
     /// <summary>
-    /// Who may read the whole record (GetReview): the order's buyer and seller, support and
-    /// internal callers. The private rating is for support and internal callers only
-    /// (<see cref="ReviewSnapshot.ForCaller"/>).
+    /// The buyer's review has been published (it may have been removed by support since): its
+    /// content is no longer blind (SPEC 4). Before, only the buyer and support read it.
+    /// </summary>
+    public bool IsRevealed => PublishedAt is not null;
+
+    /// <summary>
+    /// Who may read the record (GetReview): the order's buyer and seller, support and internal
+    /// callers. What each of them sees is <see cref="ReviewSnapshot.ForCaller"/>'s: blind until
+    /// published for all but the buyer and support, the private rating for support and internal
+    /// callers only.
     /// </summary>
     public Rejection? AllowRead(Actor caller) => caller.Role switch
     {
@@ -65,7 +72,9 @@ public sealed record ReviewRecord
     /// <summary>
     /// The order's buyer reviews it: a completed order within the category's window, or an
     /// eligible cancelled order (SPEC 4). Cancelled-order reviews are published at once, since
-    /// the seller cannot review the buyer there; others wait for the seller or the window.
+    /// the seller cannot review the buyer there; others wait for the seller or the window. A
+    /// completed order's window is the one announced when it opened (<paramref name="window"/>),
+    /// or the policy's when none was.
     /// </summary>
     public static Decision<ReviewRecord> SubmitBuyerReview(
         ReviewRecord? existing,
@@ -75,7 +84,8 @@ public sealed record ReviewRecord
         BuyerRatings? ratings,
         string text,
         DateTimeOffset now,
-        ReviewPolicy policy)
+        ReviewPolicy policy,
+        ReviewWindow? window = null)
     {
         if (caller.Role != PartyRole.Buyer || caller.Id != order.BuyerId)
         {
@@ -98,11 +108,15 @@ public sealed record ReviewRecord
         switch (order.State)
         {
             case OrderState.Completed:
-                windowEndsAt = order.CompletedAt!.Value + policy.WindowFor(order.Category);
+                // The window announced for the order when it opened is the one that holds (the policy may have changed since).
+                var completedAt = order.CompletedAt!.Value;
+                windowEndsAt = window is { Outcome: ReviewedOrderOutcome.Completed } announced
+                    ? announced.EndsAt
+                    : completedAt + policy.WindowFor(order.Category);
                 if (now > windowEndsAt)
                 {
                     return Rejection.FailedPrecondition(
-                        $"the review window of {policy.WindowFor(order.Category).TotalDays} days after completion of order "
+                        $"the review window of {(windowEndsAt - completedAt).TotalDays} days after completion of order "
                         + $"{order.OrderId} ended at {windowEndsAt:O}");
                 }
 
@@ -348,7 +362,7 @@ public sealed record ReviewRecord
         public Changes Then(Func<ReviewRecord, ReviewRecord> change, Func<ReviewMessage, IMessage> toEvent)
         {
             current = change(current) with { Version = current.Version + 1 };
-            events.Add(toEvent(ReviewSnapshot.ToMessage(current)));
+            events.Add(toEvent(ReviewSnapshot.ForEvent(current)));
             return this;
         }
 

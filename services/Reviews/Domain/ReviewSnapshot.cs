@@ -1,15 +1,21 @@
 using Google.Protobuf.WellKnownTypes;
+using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Reviews.V1;
 using ReviewMessage = Marketplace.Contracts.Reviews.V1.Review;
 
 namespace Marketplace.Reviews.Domain;
 
 /// <summary>
-/// Maps a <see cref="ReviewRecord"/> to the protobuf <c>Review</c>: in full for events and
-/// internal callers, or without the private rating for sellers and the public (SPEC 4).
+/// Maps a <see cref="ReviewRecord"/> to the protobuf <c>Review</c> as each reader may see it
+/// (SPEC 4). Blind until published: before the buyer's review is published, nobody but the buyer
+/// and support reads any of it -- the seller, internal callers and every event get the record
+/// without ratings and text (<see cref="Blind"/>), which says only that a review exists and when.
+/// Once published, events and internal callers get it in full, the seller and the public without
+/// the private rating.
 /// </summary>
 public static class ReviewSnapshot
 {
+    /// <summary>The whole record, private rating included (support; events and internal callers once published).</summary>
     public static ReviewMessage ToMessage(ReviewRecord record)
     {
         var message = new ReviewMessage
@@ -60,23 +66,43 @@ public static class ReviewSnapshot
         return message;
     }
 
-    /// <summary>The record as <paramref name="caller"/> may see it: the private rating only for support and internal callers.</summary>
-    public static ReviewMessage ForCaller(ReviewRecord record, Actor caller) =>
-        caller.Role is Contracts.Common.V1.PartyRole.Support or Contracts.Common.V1.PartyRole.Internal
-            ? ToMessage(record)
-            : ToPublicMessage(record);
+    /// <summary>
+    /// The record as <paramref name="caller"/> may see it: support everything; the buyer their own
+    /// review without the private rating; internal callers everything once published; the seller
+    /// (and anyone else allowed to read) the public form once published, and before that only that
+    /// a review exists (<see cref="Blind"/>).
+    /// </summary>
+    public static ReviewMessage ForCaller(ReviewRecord record, Actor caller) => caller.Role switch
+    {
+        PartyRole.Support => ToMessage(record),
+        PartyRole.Buyer when caller.Id == record.BuyerId => ToPublicMessage(record),
+        PartyRole.Internal => record.IsRevealed ? ToMessage(record) : Blind(record),
+        _ => record.IsRevealed ? ToPublicMessage(record) : Blind(record),
+    };
+
+    /// <summary>The record as an event carries it: in full once published, blind before (events are read by other services).</summary>
+    public static ReviewMessage ForEvent(ReviewRecord record) => record.IsRevealed ? ToMessage(record) : Blind(record);
 
     /// <summary>
-    /// The review as sellers and the public may see it: never the private rating, and no text
-    /// of a removed seller response.
+    /// That a review exists, and nothing of what it says: status, ids, times and the seller's own
+    /// parts, without the buyer's ratings and text.
+    /// </summary>
+    public static ReviewMessage Blind(ReviewRecord record)
+    {
+        var message = ToMessage(record);
+        message.Ratings = null;
+        message.Text = "";
+        return message;
+    }
+
+    /// <summary>
+    /// The review as sellers and the public may see it: never the private rating (absent, not 0),
+    /// and no text of a removed seller response.
     /// </summary>
     public static ReviewMessage ToPublicMessage(ReviewRecord record)
     {
         var message = ToMessage(record);
-        if (message.Ratings is not null)
-        {
-            message.Ratings.PrivateRating = 0;
-        }
+        message.Ratings?.ClearPrivateRating();
 
         if (message.SellerResponse?.Removal is not null)
         {

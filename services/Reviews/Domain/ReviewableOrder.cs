@@ -36,6 +36,12 @@ public sealed record ReviewableOrder
     /// <summary>A buyer's question on the order went unanswered by the seller for more than 24 h.</summary>
     public bool SellerUnresponsive { get; init; }
 
+    /// <summary>
+    /// The buyer held an active seller account when placing the order: a fact of the buyer's
+    /// account that Orders keeps with the order (SPEC 4), so every caller gets the same answer.
+    /// </summary>
+    public bool BuyerHasSellerAccount { get; init; }
+
     public static ReviewableOrder FromMessage(OrderMessage order, bool sellerUnresponsive) => new()
     {
         OrderId = order.OrderId,
@@ -51,11 +57,21 @@ public sealed record ReviewableOrder
         FirstDeliveredAt = order.FirstDeliveredAt?.ToDateTimeOffset(),
         RequirementsSubmitted = order.RequirementsSubmittedAt is not null,
         SellerUnresponsive = sellerUnresponsive,
+        BuyerHasSellerAccount = order.BuyerHasSellerAccount,
     };
 }
 
 /// <summary>
-/// Facts about the buyer that cancelled-order eligibility needs (SPEC 4): earlier completed
-/// orders on the marketplace and whether the buyer holds an active seller account.
+/// The buyer's history that cancelled-order eligibility needs (SPEC 4): how many of their other
+/// orders completed before this one was cancelled. (Whether the buyer holds an active seller
+/// account is kept with the order: <see cref="ReviewableOrder.BuyerHasSellerAccount"/>.)
 /// </summary>
-public sealed record BuyerStanding(int CompletedOrdersBefore, bool HasActiveSellerAccount);
+public sealed record BuyerStanding(int CompletedOrdersBefore)
+{
+    /// <summary>The standing of <paramref name="order"/>'s buyer from their completed orders (order id, completion time).</summary>
+    public static BuyerStanding Of(ReviewableOrder order, IEnumerable<KeyValuePair<string, DateTimeOffset>> completedOrders)
+    {
+        var before = order.CancelledAt ?? DateTimeOffset.MaxValue;
+        return new BuyerStanding(completedOrders.Count(c => c.Key != order.OrderId && c.Value < before));
+    }
+}

@@ -24,6 +24,7 @@ public static class OrderFactsFields
 
     public const string Version = "version";
     public const string SellerUnresponsive = "seller_unresponsive";
+    public const string BuyerHasSellerAccount = "buyer_has_seller_account";
 
     public static HashWriter FromSnapshot(OrderMessage order)
     {
@@ -36,7 +37,8 @@ public static class OrderFactsFields
             .Set("category", order.Category)
             .SetEnum("state", order.State)
             .SetEnum("cancellation_initiator", order.Cancellation?.Initiator ?? CancellationInitiator.Unspecified)
-            .Set("requirements_submitted", order.RequirementsSubmittedAt is not null);
+            .Set("requirements_submitted", order.RequirementsSubmittedAt is not null)
+            .Set(BuyerHasSellerAccount, order.BuyerHasSellerAccount);
         SetTime(f, "due_at", order.DueAt);
         SetTime(f, "completed_at", order.CompletedAt);
         SetTime(f, "cancelled_at", order.Cancellation?.CancelledAt);
@@ -60,6 +62,8 @@ public static class OrderFactsFields
         FirstDeliveredAt = OptionalTime(f, "first_delivered_at"),
         RequirementsSubmitted = f.Bool("requirements_submitted"),
         SellerUnresponsive = f.Has(SellerUnresponsive) && f.Bool(SellerUnresponsive),
+        // Hashes written before Orders recorded the fact have no field: no seller account known.
+        BuyerHasSellerAccount = f.Has(BuyerHasSellerAccount) && f.Bool(BuyerHasSellerAccount),
     };
 
     /// <summary>A time in the hash format, or "" when the order has none (see the remarks).</summary>

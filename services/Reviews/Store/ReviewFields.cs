@@ -36,7 +36,7 @@ public static class ReviewFields
                 .Set("buyer.quality", b.Ratings.Quality)
                 .Set("buyer.value_for_money", b.Ratings.ValueForMoney)
                 .Set("buyer.would_recommend", b.Ratings.WouldRecommend)
-                .Set("buyer.private_rating", b.Ratings.PrivateRating)
+                .SetOptional("buyer.private_rating", b.Ratings.PrivateRating)
                 .Set("buyer.text", b.Text)
                 .Set("buyer.submitted_at", b.SubmittedAt);
         }
@@ -96,7 +96,7 @@ public static class ReviewFields
                     f.Int("buyer.quality"),
                     f.Int("buyer.value_for_money"),
                     f.Bool("buyer.would_recommend"),
-                    f.Int("buyer.private_rating")),
+                    f.Has("buyer.private_rating") ? f.Int("buyer.private_rating") : null),
                 f.String("buyer.text"),
                 f.Time("buyer.submitted_at"))
             : null,

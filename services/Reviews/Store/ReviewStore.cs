@@ -12,7 +12,7 @@ namespace Marketplace.Reviews.Store;
 /// Reads and writes the Reviews state in Redis: inside a <see cref="UnitOfWork"/> for commands
 /// (every read becomes a commit condition; writes and events commit together), and directly for
 /// queries. Keeps the per-Gig index of published reviews and the publication schedule in step
-/// with each record.
+/// with each record, and the window-end schedule in step with each review window.
 /// </summary>
 public sealed class ReviewStore(RedisConnection redis)
 {
@@ -26,20 +26,57 @@ public sealed class ReviewStore(RedisConnection redis)
 
     /// <summary>
     /// The buyer's standing when <paramref name="order"/> ended: completed orders other than this
-    /// one that completed before it was cancelled (SPEC 4 "has completed at least one earlier order").
+    /// one that completed before it was cancelled (SPEC 4 "has completed at least one earlier order"),
+    /// counting <paramref name="alsoCompleted"/>, a completion staged in this unit but not written yet.
     /// </summary>
-    public static async Task<BuyerStanding> ReadStandingAsync(UnitOfWork work, ReviewableOrder order, bool hasActiveSellerAccount)
+    public static async Task<BuyerStanding> ReadStandingAsync(
+        UnitOfWork work, ReviewableOrder order, KeyValuePair<string, DateTimeOffset>? alsoCompleted = null)
     {
-        var completed = await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
-        return Standing(completed.Keys, HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
+        var hash = await work.ReadHashAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        var completed = CompletedTimes(hash.Keys, HashReader.From(CompletedOrders(order), hash));
+        if (alsoCompleted is { } staged)
+        {
+            completed[staged.Key] = staged.Value;
+        }
+
+        return BuyerStanding.Of(order, completed);
     }
 
     /// <summary>As <see cref="ReadStandingAsync"/>, for queries.</summary>
-    public async Task<BuyerStanding> GetStandingAsync(ReviewableOrder order, bool hasActiveSellerAccount)
+    public async Task<BuyerStanding> GetStandingAsync(ReviewableOrder order)
     {
-        var completed = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
-        return Standing(completed.Select(e => (string)e.Name!), HashReader.From(CompletedOrders(order), completed), order, hasActiveSellerAccount);
+        var entries = await redis.Database.HashGetAllAsync(ReviewKeys.BuyerCompletedOrders(order.BuyerId));
+        return BuyerStanding.Of(order, CompletedTimes(entries.Select(e => (string)e.Name!), HashReader.From(CompletedOrders(order), entries)));
     }
+
+    /// <summary>The order's review window (null until one opened).</summary>
+    public static async Task<ReviewWindow?> ReadWindowAsync(UnitOfWork work, string orderId) =>
+        WindowFields.Read(HashReader.From(WindowFields.Record, await work.ReadHashAsync(ReviewKeys.Window(orderId))));
+
+    /// <summary>
+    /// Stages a window's new state, the event announcing it (subject: the order id) and its place
+    /// in the window-end schedule (there while open, scored by its end).
+    /// </summary>
+    public static void WriteWindow(UnitOfWork work, ReviewWindow window, IMessage? announcement)
+    {
+        work.HashSet(ReviewKeys.Window(window.OrderId), WindowFields.ToFields(window).Entries);
+        if (announcement is not null)
+        {
+            work.Publish(PlatformEvents.TypeOf(announcement.Descriptor), window.OrderId, announcement);
+        }
+
+        if (window.IsOpen)
+        {
+            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds());
+        }
+        else
+        {
+            work.SortedSetRemove(ReviewKeys.WindowEnds, window.OrderId);
+        }
+    }
+
+    /// <summary>As <see cref="WriteWindow(UnitOfWork, ReviewWindow, IMessage?)"/>, for a change the domain decided.</summary>
+    public static void WriteWindow(UnitOfWork work, WindowChange change) => WriteWindow(work, change.Window, change.Event);
 
     /// <summary>Stages the record, its events (subject: the order id), the Gig index and the publication schedule.</summary>
     public static void Write(UnitOfWork work, ReviewRecord record, IReadOnlyList<IMessage> events)
@@ -70,19 +107,22 @@ public sealed class ReviewStore(RedisConnection redis)
         }
     }
 
-    /// <summary>Order ids whose pending review's window has ended at <paramref name="now"/>, earliest first, at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<string>> GetDuePublicationsAsync(DateTimeOffset now, int limit)
+    /// <summary>
+    /// Order ids due in a schedule (<see cref="ReviewKeys.PendingPublication"/>, <see cref="ReviewKeys.WindowEnds"/>)
+    /// at <paramref name="now"/>, earliest first, at most <paramref name="limit"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> GetDueAsync(string schedule, DateTimeOffset now, int limit)
     {
-        var ids = await redis.Database.SortedSetRangeByScoreAsync(ReviewKeys.PendingPublication, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);
+        var ids = await redis.Database.SortedSetRangeByScoreAsync(schedule, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);
         return ids.Select(id => (string)id!).ToList();
     }
 
-    /// <summary>Takes an order whose publication keeps failing out of the schedule and records why, in one transaction.</summary>
-    public async Task ParkPublicationAsync(string orderId, string error, DateTimeOffset now)
+    /// <summary>Takes an order that keeps failing out of a schedule and records why in its parked hash, in one transaction.</summary>
+    public async Task ParkAsync(string schedule, string parked, string orderId, string error, DateTimeOffset now)
     {
         var transaction = redis.Database.CreateTransaction();
-        _ = transaction.SortedSetRemoveAsync(ReviewKeys.PendingPublication, orderId);
-        _ = transaction.HashSetAsync(ReviewKeys.ParkedPublications, orderId, $"{now.ToUniversalTime():O}: {error}");
+        _ = transaction.SortedSetRemoveAsync(schedule, orderId);
+        _ = transaction.HashSetAsync(parked, orderId, $"{now.ToUniversalTime():O}: {error}");
         await transaction.ExecuteAsync();
     }
 
@@ -115,10 +155,7 @@ public sealed class ReviewStore(RedisConnection redis)
     /// <summary>The buyer's completed orders (field: order id, value: completion time) as errors name them.</summary>
     private static string CompletedOrders(ReviewableOrder order) => $"completed orders of buyer {order.BuyerId}";
 
-    private static BuyerStanding Standing(IEnumerable<string> orderIds, HashReader completedAt, ReviewableOrder order, bool hasActiveSellerAccount)
-    {
-        var before = order.CancelledAt ?? DateTimeOffset.MaxValue;
-        var count = orderIds.Count(id => id != order.OrderId && completedAt.Time(id) < before);
-        return new BuyerStanding(count, hasActiveSellerAccount);
-    }
+    /// <summary>Completion times by order id (a bad time is named by the hash's field).</summary>
+    private static Dictionary<string, DateTimeOffset> CompletedTimes(IEnumerable<string> orderIds, HashReader completed) =>
+        orderIds.ToDictionary(id => id, completed.Time, StringComparer.Ordinal);
 }

@@ -17,7 +17,8 @@ public static class OrderEvents
         return ($"ord-{n}-{tag}", $"gig-{n}-{tag}", $"buyer-{n}-{tag}", $"seller-{n}-{tag}");
     }
 
-    public static Order Placed(string orderId, string gigId, string buyerId, string sellerId, string category = "logo-design")
+    /// <param name="buyerHasSellerAccount">What Orders recorded at placement: the buyer held an active seller account.</param>
+    public static Order Placed(string orderId, string gigId, string buyerId, string sellerId, string category = "logo-design", bool buyerHasSellerAccount = false)
     {
         var now = DateTimeOffset.UtcNow;
         return new Order
@@ -34,6 +35,7 @@ public static class OrderEvents
             OriginalDueAt = Timestamp.FromDateTimeOffset(now.AddDays(-3)),
             DueAt = Timestamp.FromDateTimeOffset(now.AddDays(-3)),
             UpdatedAt = Timestamp.FromDateTimeOffset(now.AddDays(-10)),
+            BuyerHasSellerAccount = buyerHasSellerAccount,
         };
     }
 
@@ -67,6 +69,26 @@ public static class OrderEvents
             CancelledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
         };
     });
+
+    /// <summary>
+    /// Cancelled an hour ago by mutual agreement, before its due time, with requirements submitted
+    /// and no delivery: none of SPEC 4's qualifying problems (unless Messaging marks the seller unresponsive).
+    /// </summary>
+    public static Order CancelledOnTime(Order placed) => With(InProgress(placed), 4, o =>
+    {
+        o.State = OrderState.Cancelled;
+        o.DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(2));
+        o.Cancellation = new Cancellation
+        {
+            Initiator = CancellationInitiator.Mutual,
+            Reason = CancellationReason.MutualAgreement,
+            RequestedBy = PartyRole.Buyer,
+            CancelledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
+        };
+    });
+
+    /// <summary>The same order one version later with nothing else changed (as a later orders event of a finished order carries it).</summary>
+    public static Order Touched(Order order) => With(order, order.Version + 1, _ => { });
 
     private static Order With(Order from, long version, Action<Order> change)
     {

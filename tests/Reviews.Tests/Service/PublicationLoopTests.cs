@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Xunit;
 using static Marketplace.Platform.PlatformEvents;
 using static Marketplace.Reviews.Tests.Service.ReviewsServiceFixture;
+using static Marketplace.Reviews.Tests.Service.Steps;
 
 namespace Marketplace.Reviews.Tests.Service;
 
@@ -69,9 +70,9 @@ public sealed class PublicationLoopTests(ClockedReviewsFixture fx) : IClassFixtu
         var review = await fx.PendingReviewAsync();
 
         fx.Clock.Advance(TimeSpan.FromDays(14));
-        await Wait.UntilAsync(async () => (await fx.ReviewEventsAsync(review.Order)).Count >= 2, "the review is published");
+        await Wait.UntilAsync(async () => RecordEvents(await fx.ReviewEventsAsync(review.Order)).Count >= 2, "the review is published");
 
-        var events = await fx.ReviewEventsAsync(review.Order);
+        var events = RecordEvents(await fx.ReviewEventsAsync(review.Order));
         Assert.Equal([TypeOf(BuyerReviewSubmitted.Descriptor), TypeOf(ReviewPublished.Descriptor)], events.Select(e => e.Type));
         Assert.True(ReviewPublished.Parser.ParseJson(events[1].Data).BecauseWindowEnded);
         var listed = Assert.Single((await fx.Client.GetGigReviewsAsync(
@@ -95,7 +96,7 @@ public sealed class ParkedPublicationTests(ClockedReviewsFixture fx) : IClassFix
         fx.Clock.Advance(TimeSpan.FromDays(14));
         foreach (var published in new[] { good, other })
         {
-            await Wait.UntilAsync(async () => (await fx.ReviewEventsAsync(published.Order)).Count >= 2, $"{published.Order} is published");
+            await Wait.UntilAsync(async () => RecordEvents(await fx.ReviewEventsAsync(published.Order)).Count >= 2, $"{published.Order} is published");
         }
 
         // Each pass after the retry pause tries the poisoned order again, until it has failed often enough to be parked.
@@ -109,7 +110,7 @@ public sealed class ParkedPublicationTests(ClockedReviewsFixture fx) : IClassFix
         Assert.False(parked.IsNull, "the poisoned order is parked");
         Assert.Contains("review field 'buyer.submitted_at' has a bad value 'garbage'", (string)parked!, StringComparison.Ordinal);
         Assert.Null(await fx.Db.SortedSetScoreAsync(ReviewKeys.PendingPublication, poisoned.Order));
-        Assert.Equal([TypeOf(BuyerReviewSubmitted.Descriptor)], (await fx.ReviewEventsAsync(poisoned.Order)).Select(e => e.Type));
+        Assert.Equal([TypeOf(BuyerReviewSubmitted.Descriptor)], RecordEvents(await fx.ReviewEventsAsync(poisoned.Order)).Select(e => e.Type));
         foreach (var published in new[] { good, other })
         {
             Assert.Null(await fx.Db.SortedSetScoreAsync(ReviewKeys.PendingPublication, published.Order));

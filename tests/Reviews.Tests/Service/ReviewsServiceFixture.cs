@@ -34,6 +34,9 @@ public class ReviewsServiceFixture : IAsyncLifetime
 {
     public const string AppId = "reviews";
 
+    /// <summary>The category configured with a 30-day buyer window.</summary>
+    public const string LongWindowCategory = "video-editing";
+
     private RedisServer? _redis;
     private ServiceHost? _host;
 
@@ -57,6 +60,8 @@ public class ReviewsServiceFixture : IAsyncLifetime
             ["EventBus:RedeliverIntervalMs"] = "500",
             ["EventBus:ProcessingTimeoutMs"] = "2000",
             [$"{ReviewsOptions.Section}:{nameof(ReviewsOptions.SweepIntervalMs)}"] = "100",
+            // A category with a buyer window of its own (SPEC 4: 30 days in categories so configured).
+            [$"{ReviewsOptions.Section}:{nameof(ReviewsOptions.CategoryReviewWindowDays)}:{LongWindowCategory}"] = "30",
         };
         _host = await ServiceHost.StartAsync(AppId, _redis.ConnectionString, b =>
         {
@@ -94,14 +99,28 @@ public class ReviewsServiceFixture : IAsyncLifetime
         }, $"Reviews has order {order.OrderId} v{order.Version}");
     }
 
-    public async Task PublishAsync(IMessage payload, string subject)
+    public async Task<CloudEvent> PublishAsync(IMessage payload, string subject)
     {
         var executor = Host.Services.GetRequiredService<UnitOfWorkExecutor>();
+        CloudEvent? published = null;
         await executor.ExecuteAsync(null, (work, _) =>
         {
-            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), subject, payload);
+            published = work.Publish(PlatformEvents.TypeOf(payload.Descriptor), subject, payload);
             return Task.CompletedTask;
         }, CancellationToken.None);
+        return published!;
+    }
+
+    /// <summary>
+    /// Publishes an event through the bus and waits until Reviews has handled it (its "done" marker
+    /// is committed with the handler's effect), for events whose effect may be nothing at all
+    /// (a duplicate, an older snapshot).
+    /// </summary>
+    public async Task HandledAsync(IMessage payload, string subject)
+    {
+        var published = await PublishAsync(payload, subject);
+        var marker = EventBus.Names.DoneKey(AppId, EventBus.Names.EventOperation(published.Source, published.Id));
+        await Wait.UntilAsync(async () => await Db.KeyExistsAsync(marker), $"Reviews handled {published.Type} {published.Id}");
     }
 
     /// <summary>The CloudEvents published on topic <c>reviews</c> about an order, in stream order.</summary>
@@ -113,7 +132,7 @@ public class ReviewsServiceFixture : IAsyncLifetime
     /// <summary>Everything a refused command must leave unchanged: the review record, the Gig index, and the number of review events (once the outbox is relayed).</summary>
     public async Task<string> StateAsync(string orderId, string gigId)
     {
-        await Wait.UntilAsync(async () => await LengthAsync(EventBus.Names.OutboxKey(AppId)) == 0, "the outbox is relayed");
+        await RelayedAsync();
         var record = await Db.HashGetAllAsync(ReviewKeys.Review(orderId));
         var index = await Db.SortedSetRangeByRankWithScoresAsync(ReviewKeys.GigPublished(gigId));
         var events = await LengthAsync(PlatformEvents.Topics.Reviews);
@@ -121,6 +140,10 @@ public class ReviewsServiceFixture : IAsyncLifetime
             + "|" + string.Join(",", index.Select(e => $"{e.Element}:{e.Score}"))
             + "|events=" + events;
     }
+
+    /// <summary>Waits until every event committed so far has left the outbox for its topic stream.</summary>
+    public Task RelayedAsync() =>
+        Wait.UntilAsync(async () => await LengthAsync(EventBus.Names.OutboxKey(AppId)) == 0, "the outbox is relayed");
 
     private async Task<long> LengthAsync(string stream) => (long)await Db.ExecuteAsync("XLEN", stream);
 }
