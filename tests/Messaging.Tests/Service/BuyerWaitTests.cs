@@ -191,6 +191,10 @@ public sealed class BuyerWaitMeasureTests(SweepingMessagingFixture fx) : IClassF
         var support = Bearer("sup-1", CallerRole.Support);
         await Wait.UntilAsync(async () => (await fx.GetAsync(support, started.ConversationId)).BuyerUnresponsiveWait is not null, "the wait ended with the delivery");
         Assert.Equal(waited, (await fx.GetAsync(support, started.ConversationId)).BuyerUnresponsiveWait.ToTimeSpan());
+        var ended = BuyerWaitEnded.Parser.ParseJson((await fx.EventsAsync(started.ConversationId, 3))[2].Data);
+        Assert.Equal(waited, ended.Waited.ToTimeSpan());
+        Assert.Equal(delivered.LastDeliveredAt, ended.EndedAt);
+        Assert.Equal(waited, ended.Conversation.BuyerUnresponsiveWait.ToTimeSpan());
 
         // The buyer's later answer is not part of it: the delivery ended the wait.
         var answer = await fx.SendAsync(Bearer(ids.Buyer, CallerRole.Buyer), started.ConversationId, "m-1", "Thanks, looks great.");
