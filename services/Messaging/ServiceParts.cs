@@ -6,6 +6,7 @@ using Marketplace.Messaging.Store;
 using Marketplace.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.Messaging;
 
@@ -17,10 +18,14 @@ public static class ServiceParts
         builder.Services.AddSectionOptions<MessagingOptions>(MessagingOptions.Section);
         builder.AddEventHandlers(handlers => handlers
             .Add<OrderSnapshotHandler>()
-            .Add<BuyerReviewSubmittedHandler>());
+            .Add<ReviewWindowOpenedHandler>()
+            .Add<ReviewWindowClosedHandler>());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<MessagingOptions>>().Value.BuildScreen());
         builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddSingleton<ResponseStatsStore>();
         builder.Services.AddSingleton<ConversationCommands>();
         builder.Services.AddHostedService<UnresponsiveLoop>();
+        builder.Services.AddHostedService<ResponseStatsLoop>();
         return builder;
     }
 }

@@ -18,9 +18,15 @@ public sealed class ConversationFieldsTests
         states.Add(c);
         c = Accepted(Say(c, Seller, T0.AddDays(2).AddHours(1)));
         states.Add(c);
-        c = Accepted(c.RequestReview(Seller, "m-rr", "An honest review would help me.", new OrderReviewFacts("ord-1", T0.AddDays(2), false, T0.AddDays(16)), T0.AddDays(3), Policy));
+        c = Accepted(c.RequestReview(Seller, "m-rr", "An honest review would help me.",
+            new OrderReviewFacts("ord-1", T0.AddDays(2), new ReviewWindow(T0.AddDays(2), T0.AddDays(16), null)), T0.AddDays(3), Policy, Screen));
         states.Add(c);
         states.Add(BuyerOpened(orderId: ""));
+        var waiting = SellerOpened();
+        states.Add(waiting);
+        var marked = Accepted(waiting.OnTimer(T0.AddDays(1), Policy));
+        states.Add(marked);
+        states.Add(Accepted(marked.OrderLeftWork([T0.AddDays(2)], T0.AddDays(2))));
 
         foreach (var state in states)
         {
@@ -29,6 +35,39 @@ public sealed class ConversationFieldsTests
 
         Assert.True(states[1].CurrentWaitMarked);
         Assert.NotNull(states[3].ReviewRequestedAt);
+        Assert.Equal(T0, states[5].BuyerWaitSince);
+        Assert.Equal(TimeSpan.FromDays(2), states[7].BuyerUnresponsiveWait);
+        Assert.Null(states[7].BuyerWaitSince);
+    }
+
+    [Fact]
+    public void A_cleared_wait_is_listed_for_deletion_and_hashes_from_before_issue_12_read_as_no_wait()
+    {
+        var marked = Accepted(SellerOpened().OnTimer(T0.AddDays(1), Policy));
+        var ended = Accepted(marked.OrderLeftWork([T0.AddHours(30)], T0.AddHours(30)));
+
+        Assert.DoesNotContain("buyer_wait_since", ConversationFields.Cleared(marked));
+        Assert.Contains("buyer_wait_since", ConversationFields.Cleared(ended));
+
+        var old = ConversationFields.ToFields(BuyerOpened()).Fields.ToDictionary();
+        old.Remove("buyer_unresponsive_wait_ticks");
+        var read = ConversationFields.FromFields(old);
+        Assert.Equal(TimeSpan.Zero, read.BuyerUnresponsiveWait);
+        Assert.Null(read.BuyerWaitSince);
+    }
+
+    [Fact]
+    public void Response_facts_round_trip_and_corrupt_ones_are_named()
+    {
+        var answered = Accepted(Say(BuyerOpened(), Seller, T0.AddHours(3).AddTicks(7)));
+        foreach (var c in new[] { BuyerOpened(), answered, SellerOpened() })
+        {
+            var facts = ResponseFacts.Of(c);
+            Assert.Equal(facts, ResponseFactsFields.Parse("conv-1", ResponseFactsFields.Format(facts)));
+        }
+
+        Assert.Equal("response facts of conversation 'conv-9' have a bad value '12 X - 0 0'",
+            Assert.Throws<FormatException>(() => ResponseFactsFields.Parse("conv-9", "12 X - 0 0")).Message);
     }
 
     [Fact]

@@ -188,8 +188,8 @@ public sealed class ConversationTests
         Assert.Empty(Policy.Validate());
         Assert.Equal(TimeSpan.FromDays(90), Policy.ResponseRatePeriod);
 
-        var bad = Policy with { ResponseWindow = TimeSpan.Zero, RatingAskTerms = ["ok", " "] };
+        var bad = Policy with { ResponseWindow = TimeSpan.Zero, UnresponsiveAfter = TimeSpan.FromHours(-1) };
 
-        Assert.Equal(["ResponseWindow must be > 0 (was 00:00:00)", "RatingAskTerms must not contain blank terms"], bad.Validate());
+        Assert.Equal(["UnresponsiveAfter must be > 0 (was -01:00:00)", "ResponseWindow must be > 0 (was 00:00:00)"], bad.Validate());
     }
 }

@@ -72,4 +72,47 @@ public sealed class ResponseRateTests
             }
         }));
     }
+
+    [Fact]
+    public void Spec3_a_reply_after_the_evaluation_time_is_not_counted_yet()
+    {
+        var c = Opened(Now.AddDays(-2), TimeSpan.FromHours(2));
+
+        var before = ResponseRate.Compute("s-1", [c], Now.AddDays(-2).AddHours(1), Policy);
+        var after = ResponseRate.Compute("s-1", [c], Now, Policy);
+
+        Assert.Equal(0, before.BuyerOpenedConversations);
+        Assert.Equal(1, after.AnsweredWithinWindow);
+    }
+
+    [Fact]
+    public void Spec3_the_figures_change_with_time_when_a_question_goes_unanswered_past_its_window_and_when_a_conversation_leaves_the_period()
+    {
+        var open = ResponseFacts.Of(Opened(Now.AddHours(-3), null));
+        var answered = ResponseFacts.Of(Opened(Now.AddDays(-80), TimeSpan.FromHours(1)));
+
+        Assert.Equal(Now.AddHours(21).AddTicks(1), ResponseRate.NextChange([open, answered], Now, Policy));
+        Assert.Equal(Now.AddDays(10).AddTicks(1), ResponseRate.NextChange([answered], Now, Policy));
+        Assert.Null(ResponseRate.NextChange([], Now, Policy));
+
+        var atChange = Now.AddHours(21).AddTicks(1);
+        Assert.Equal(1, ResponseRate.Compute("s-1", [open, answered], atChange.AddTicks(-1), Policy).BuyerOpenedConversations);
+        Assert.Equal(2, ResponseRate.Compute("s-1", [open, answered], atChange, Policy).BuyerOpenedConversations);
+        Assert.True(ResponseRate.LeftPeriod(answered, Now.AddDays(10).AddTicks(1), Policy));
+        Assert.False(ResponseRate.LeftPeriod(answered, Now.AddDays(10), Policy));
+    }
+
+    [Fact]
+    public void Spec3_same_figures_ignore_the_evaluation_time()
+    {
+        var c = Opened(Now.AddDays(-10), TimeSpan.FromHours(2));
+
+        var a = ResponseRate.Compute("s-1", [c], Now, Policy);
+        var b = ResponseRate.Compute("s-1", [c], Now.AddHours(1), Policy);
+
+        Assert.NotEqual(a, b);
+        Assert.True(ResponseRate.SameFigures(a, b));
+        Assert.False(ResponseRate.SameFigures(a, ResponseRate.None("s-1")));
+        Assert.True(ResponseRate.SameFigures(ResponseRate.Compute("s-1", Array.Empty<ResponseFacts>(), Now, Policy), ResponseRate.None("s-1")));
+    }
 }

@@ -10,6 +10,7 @@ internal static class Scenario
     public static readonly Actor Buyer = Actor.Buyer("b-1");
     public static readonly Actor Seller = Actor.Seller("s-1");
     public static readonly MessagingPolicy Policy = MessagingPolicy.Default;
+    public static readonly ReviewRequestScreen Screen = new(ScreenTerms.Defaults);
 
     private static int messageIds;
 
@@ -19,11 +20,12 @@ internal static class Scenario
     public static Conversation BuyerOpened(string orderId = "ord-1", DateTimeOffset? at = null) =>
         Accepted(Conversation.Start("conv-1", NextMessageId(), Buyer, "s-1", orderId, "Can you add a logo variant?", [], at ?? T0));
 
-    public static Conversation SellerOpened(string orderId = "ord-1") =>
-        Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0));
+    /// <summary>The seller opens an order conversation at T0, by default while the order runs before its delivery.</summary>
+    public static Conversation SellerOpened(string orderId = "ord-1", bool orderRunning = true) =>
+        Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0, orderRunning));
 
-    public static Decision<Conversation> Say(Conversation c, Actor caller, DateTimeOffset at, string text = "hello there") =>
-        c.Send(caller, NextMessageId(), text, [], at);
+    public static Decision<Conversation> Say(Conversation c, Actor caller, DateTimeOffset at, string text = "hello there", bool orderRunning = true) =>
+        c.Send(caller, NextMessageId(), text, [], at, orderRunning);
 
     public static T Accepted<T>(Decision<T> decision)
         where T : class

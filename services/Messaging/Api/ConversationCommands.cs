@@ -18,11 +18,13 @@ namespace Marketplace.Messaging.Api;
 /// through the platform's <see cref="IdempotentCommands"/>: in one unit of work keyed by the caller
 /// and request id, it reads the conversation (and the order it is about), decides the acting party,
 /// lets the domain decide, and commits the conversation, its messages, its events, its wait
-/// schedule and the response together. A refused command throws before anything is staged, so it
+/// schedule, the seller's response statistics (and their event when they moved) and the response
+/// together. A refused command throws before anything is staged, so it
 /// changes nothing; a repeated request returns the stored response, and a request id reused for a
 /// different request is ALREADY_EXISTS.
 /// </summary>
-public sealed class ConversationCommands(IdempotentCommands commands, ConversationStore store, IOptions<MessagingOptions> options, TimeProvider clock)
+public sealed class ConversationCommands(
+    IdempotentCommands commands, ConversationStore store, ResponseStatsStore stats, ReviewRequestScreen screen, IOptions<MessagingOptions> options, TimeProvider clock)
 {
     private MessagingOptions Options => options.Value;
 
@@ -42,11 +44,12 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
         return commands.RunAsync(context, request.RequestId, request, ConversationMessage.Parser, async (work, caller) =>
         {
             var conversationId = NewConversationId();
-            var actor = aboutOrder
+            var (actor, order) = aboutOrder
                 ? await OrderPartyAsync(work, caller, request.OrderId, request.CounterpartId)
-                : ActingParty.On(caller, caller.Subject, caller.Subject);
+                : (ActingParty.On(caller, caller.Subject, caller.Subject), null);
+            var now = clock.GetUtcNow();
             var decision = Conversation.Start(conversationId, ConversationStore.MessageId(conversationId, 1), actor, request.CounterpartId,
-                request.OrderId, request.Text, request.AttachmentRefs, clock.GetUtcNow());
+                request.OrderId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false);
             var started = decision.OrThrow();
             if (aboutOrder)
             {
@@ -54,27 +57,33 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
             }
 
             store.Write(work, started, decision.Events);
+            if (ResponseFacts.Of(started).Counts)
+            {
+                await stats.StageAsync(work, started.SellerId, started, now);
+            }
+
             return ConversationSnapshot.ToMessage(started);
         });
     }
 
-    /// <summary>SendMessage: a party of the conversation sends a message.</summary>
+    /// <summary>
+    /// SendMessage: a party of the conversation sends a message; whether the conversation's order
+    /// is running before its delivery decides if a seller message waits on the buyer.
+    /// </summary>
     public Task<SendMessageResponse> SendAsync(ServerCallContext context, SendMessageRequest request) =>
-        RunAsync(context, request.RequestId, request.ConversationId, request,
-            (_, conversation, actor, messageId, now) =>
-                Task.FromResult(conversation.Send(actor, messageId, request.Text, request.AttachmentRefs, now)));
+        RunAsync(context, request.RequestId, request.ConversationId, request, async (work, conversation, actor, messageId, now) =>
+        {
+            var order = conversation.IsAboutOrder ? await ConversationStore.ReadOrderAsync(work, conversation.OrderId) : null;
+            return conversation.Send(actor, messageId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false);
+        });
 
     /// <summary>SendReviewRequest: the seller asks for a review of the conversation's completed order.</summary>
     public Task<SendMessageResponse> RequestReviewAsync(ServerCallContext context, SendReviewRequestRequest request) =>
         RunAsync(context, request.RequestId, request.ConversationId, request, async (work, conversation, actor, messageId, now) =>
         {
             var order = conversation.IsAboutOrder ? await ConversationStore.ReadOrderAsync(work, conversation.OrderId) : null;
-            var facts = new OrderReviewFacts(
-                order?.OrderId ?? "",
-                order?.CompletedAt,
-                order?.BuyerReviewed ?? false,
-                order?.ReviewWindowEndsAt ?? order?.CompletedAt + Options.ReviewWindow);
-            return conversation.RequestReview(actor, messageId, request.Text, facts, now, Options.Policy);
+            var facts = new OrderReviewFacts(order?.OrderId ?? "", order?.CompletedAt, order?.Window ?? ReviewWindow.Unknown);
+            return conversation.RequestReview(actor, messageId, request.Text, facts, now, Options.Policy, screen);
         });
 
     /// <summary>The refusal of a command or read naming a conversation that does not exist.</summary>
@@ -102,9 +111,15 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
                 ?? throw UnknownConversation(conversationId).ToException();
             var actor = ActingParty.On(caller, conversation.BuyerId, conversation.SellerId);
             var messageId = ConversationStore.MessageId(conversation.ConversationId, conversation.MessageCount + 1);
-            var decision = await decide(work, conversation, actor, messageId, clock.GetUtcNow());
+            var now = clock.GetUtcNow();
+            var decision = await decide(work, conversation, actor, messageId, now);
             var next = decision.OrThrow();
             store.Write(work, next, decision.Events);
+            if (ResponseFacts.Of(next) != ResponseFacts.Of(conversation))
+            {
+                await stats.StageAsync(work, next.SellerId, next, now);
+            }
+
             return new SendMessageResponse
             {
                 Conversation = ConversationSnapshot.ToMessage(next),
@@ -117,7 +132,7 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
     /// The party role of the caller on an order conversation: only the order's buyer or seller, the
     /// counterpart must be the order's other party, and the order must not have its conversation yet.
     /// </summary>
-    private static async Task<Actor> OrderPartyAsync(UnitOfWork work, Caller caller, string orderId, string counterpartId)
+    private static async Task<(Actor, OrderParties?)> OrderPartyAsync(UnitOfWork work, Caller caller, string orderId, string counterpartId)
     {
         var shown = RequestFields.Shown(orderId);
         var order = await ConversationStore.ReadOrderAsync(work, orderId)
@@ -139,6 +154,6 @@ public sealed class ConversationCommands(IdempotentCommands commands, Conversati
             throw Rejection.AlreadyExists($"order {shown} already has conversation {order.ConversationId}").ToException();
         }
 
-        return actor;
+        return (actor, order);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Hosting.Identity;
@@ -26,6 +27,7 @@ public sealed class MessagingApi(ConversationCommands commands, ConversationStor
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 200;
+    private const long MaxTimestampSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
 
     public override Task<ConversationMessage> StartConversation(StartConversationRequest request, ServerCallContext context) =>
         commands.StartAsync(context, request);
@@ -39,14 +41,33 @@ public sealed class MessagingApi(ConversationCommands commands, ConversationStor
     public override async Task<ConversationMessage> GetConversation(GetConversationRequest request, ServerCallContext context) =>
         ConversationSnapshot.ToMessage(await ReadableAsync(context.Caller(), request.ConversationId));
 
-    /// <summary>Any authenticated caller: the response rate is public on the marketplace.</summary>
+    /// <summary>
+    /// Any authenticated caller: the response rate is public on the marketplace. The same
+    /// computation (<see cref="ResponseRate"/>) as the published messaging.response_stats_changed.v1,
+    /// over the seller's conversations started in the period up to <c>as_of</c> (now when absent).
+    /// </summary>
     public override async Task<ResponseStats> GetResponseStats(GetResponseStatsRequest request, ServerCallContext context)
     {
         RequestFields.Id("seller_id", request.SellerId);
         var policy = options.Value.Policy;
-        var asOf = request.AsOf?.ToDateTimeOffset() ?? clock.GetUtcNow();
+        var asOf = request.AsOf is { } at ? AsOf(at) : clock.GetUtcNow();
         var conversations = await store.GetSellerConversationsAsync(request.SellerId, asOf - policy.ResponseRatePeriod, asOf);
         return ResponseRate.Compute(request.SellerId, conversations, asOf, policy);
+    }
+
+    /// <summary>
+    /// The evaluation time a client asked for, when the period before it can be computed: from the
+    /// Unix epoch to the last valid protobuf Timestamp (9999-12-31T23:59:59.999999999Z).
+    /// </summary>
+    private static DateTimeOffset AsOf(Timestamp at)
+    {
+        if (at.Nanos is < 0 or > 999_999_999 || at.Seconds < 0 || at.Seconds > MaxTimestampSeconds)
+        {
+            throw Rejection.InvalidArgument(
+                $"as_of must be a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z (was seconds={at.Seconds}, nanos={at.Nanos})").ToException();
+        }
+
+        return at.ToDateTimeOffset();
     }
 
     /// <summary>Messages oldest first; page_token is the sequence number of the next message.</summary>

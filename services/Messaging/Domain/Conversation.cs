@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
+using Marketplace.Contracts.Reviews.V1;
 using ConversationMessage = Marketplace.Contracts.Messaging.V1.Conversation;
 
 namespace Marketplace.Messaging.Domain;
@@ -57,16 +58,45 @@ public sealed record Conversation
 
     public DateTimeOffset? ReviewRequestedAt { get; init; }
 
+    /// <summary>
+    /// Since when the seller waits on the buyer for something the running order needs (SPEC 3):
+    /// set by a seller message on an order conversation while the order runs before its delivery,
+    /// cleared by the buyer's next message or the order's delivery or close. Only such a wait can
+    /// become a buyer-unresponsive mark; null when none runs.
+    /// </summary>
+    public DateTimeOffset? BuyerWaitSince { get; init; }
+
+    /// <summary>
+    /// The time the seller spent waiting on an unresponsive buyer: the sum over ended waits that
+    /// were marked, each from its start to the buyer's next message or the order's delivery or
+    /// close, whichever came first. A marked wait still running is added when it ends.
+    /// </summary>
+    public TimeSpan BuyerUnresponsiveWait { get; init; }
+
     public bool IsAboutOrder => OrderId.Length > 0;
+
+    /// <summary>
+    /// When the current wait becomes unresponsive, if it can (SPEC 3): a buyer's question on an
+    /// order when strictly longer than the window, a running wait on the buyer at the window; null
+    /// when no wait can be marked (none runs, it is marked, or no order).
+    /// </summary>
+    public DateTimeOffset? UnresponsiveDueAt(MessagingPolicy policy) =>
+        !IsAboutOrder || CurrentWaitMarked ? null
+        : AwaitingReplyFrom == PartyRole.Seller && AwaitingSince is { } asked ? asked + policy.UnresponsiveAfter + TimeSpan.FromTicks(1)
+        : AwaitingReplyFrom == PartyRole.Buyer && BuyerWaitSince is { } waiting ? waiting + policy.UnresponsiveAfter
+        : null;
 
     /// <summary>Who may read the conversation: its buyer and seller, support and internal callers.</summary>
     public Rejection? AllowRead(Actor caller) =>
         caller.Role is PartyRole.Support or PartyRole.Internal ? null : RequireParty(caller);
 
-    /// <summary>A buyer or seller opens a conversation with the other party and a first message.</summary>
+    /// <summary>
+    /// A buyer or seller opens a conversation with the other party and a first message.
+    /// <paramref name="orderRunning"/>: the conversation's order runs before its delivery (see <see cref="OrderWork"/>).
+    /// </summary>
     public static Decision<Conversation> Start(
         string conversationId, string messageId, Actor caller, string counterpartId, string orderId, string text,
-        IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
+        IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool orderRunning = false)
     {
         if (caller.Role is not (PartyRole.Buyer or PartyRole.Seller))
         {
@@ -95,17 +125,19 @@ public sealed record Conversation
             LastMessageAt = now,
         };
         var message = NewMessage(messageId, caller, text, attachmentRefs, now);
-        var started = conversation.Received(caller.Role, now).Item1 with { Version = 1 };
+        var started = conversation.Received(caller.Role, now, orderRunning).Item1 with { Version = 1 };
         return Decision<Conversation>.Accept(started,
             [new ConversationStarted { Conversation = ConversationSnapshot.ToMessage(started), FirstMessage = message }]);
     }
 
     /// <summary>
     /// A party sends a message. A seller message answering a waiting buyer message records the
-    /// seller's response time (buyer message -> seller's next message, SPEC 3).
+    /// seller's response time (buyer message -> seller's next message, SPEC 3). A seller message
+    /// while the order runs before its delivery (<paramref name="orderRunning"/>) starts a wait on
+    /// the buyer; the buyer's message ends one.
     /// </summary>
     public Decision<Conversation> Send(
-        Actor caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
+        Actor caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool orderRunning = false)
     {
         var problem = RequireParty(caller) ?? Content(text, attachmentRefs);
         if (problem is not null)
@@ -113,7 +145,7 @@ public sealed record Conversation
             return problem;
         }
 
-        var (next, responseTime) = Received(caller.Role, now);
+        var (next, responseTime) = Received(caller.Role, now, orderRunning);
         next = next with { Version = Version + 1 };
         var sent = new MessageSent
         {
@@ -126,18 +158,18 @@ public sealed record Conversation
 
     /// <summary>
     /// Marks the waiting party unresponsive once per wait on an order conversation (SPEC 3):
-    /// the seller after more than the policy window, the buyer after the window or more.
+    /// the seller after more than the policy window, the buyer after the window or more, and the
+    /// buyer only on a wait for something the running order needs (<see cref="BuyerWaitSince"/>).
     /// Accepted with no events when nothing is due.
     /// </summary>
     public Decision<Conversation> OnTimer(DateTimeOffset now, MessagingPolicy policy)
     {
-        if (!IsAboutOrder || CurrentWaitMarked || AwaitingSince is not { } since)
+        if (UnresponsiveDueAt(policy) is not { } due || now < due)
         {
             return Decision<Conversation>.Accept(this, []);
         }
 
-        var waited = now - since;
-        if (AwaitingReplyFrom == PartyRole.Seller && waited > policy.UnresponsiveAfter)
+        if (AwaitingReplyFrom == PartyRole.Seller && AwaitingSince is { } since)
         {
             var marked = this with { Version = Version + 1, CurrentWaitMarked = true, SellerUnresponsiveCount = SellerUnresponsiveCount + 1 };
             return Decision<Conversation>.Accept(marked,
@@ -151,30 +183,65 @@ public sealed record Conversation
             ]);
         }
 
-        if (AwaitingReplyFrom == PartyRole.Buyer && waited >= policy.UnresponsiveAfter)
+        var waitingSince = BuyerWaitSince!.Value;
+        var buyerMarked = this with { Version = Version + 1, CurrentWaitMarked = true, BuyerUnresponsiveCount = BuyerUnresponsiveCount + 1 };
+        return Decision<Conversation>.Accept(buyerMarked,
+        [
+            new BuyerUnresponsiveMarked
+            {
+                Conversation = ConversationSnapshot.ToMessage(buyerMarked),
+                MessageSentAt = Timestamp.FromDateTimeOffset(waitingSince),
+                MarkedAt = Timestamp.FromDateTimeOffset(now),
+            },
+        ]);
+    }
+
+    /// <summary>
+    /// The order stopped running before its delivery (delivered, completed or cancelled; SPEC 3):
+    /// a running wait on the buyer ends at the first of <paramref name="workEnds"/> (the order's
+    /// delivery and close times) at or after its start. A wait that was marked adds its time to
+    /// <see cref="BuyerUnresponsiveWait"/>, published as <see cref="BuyerWaitEnded"/>; an unmarked
+    /// one just stops (nothing published, the version stays).
+    /// </summary>
+    public Decision<Conversation> OrderLeftWork(IReadOnlyList<DateTimeOffset> workEnds, DateTimeOffset now)
+    {
+        if (BuyerWaitSince is not { } since)
         {
-            var marked = this with { Version = Version + 1, CurrentWaitMarked = true, BuyerUnresponsiveCount = BuyerUnresponsiveCount + 1 };
-            return Decision<Conversation>.Accept(marked,
-            [
-                new BuyerUnresponsiveMarked
-                {
-                    Conversation = ConversationSnapshot.ToMessage(marked),
-                    MessageSentAt = Timestamp.FromDateTimeOffset(since),
-                    MarkedAt = Timestamp.FromDateTimeOffset(now),
-                },
-            ]);
+            return Decision<Conversation>.Accept(this, []);
         }
 
-        return Decision<Conversation>.Accept(this, []);
+        var ended = this with { BuyerWaitSince = null, CurrentWaitMarked = false };
+        if (!CurrentWaitMarked)
+        {
+            return Decision<Conversation>.Accept(ended, []);
+        }
+
+        // The first delivery or close at or after the wait's start; none after it means Messaging
+        // learned late that the order had left its work before the message: nothing was waited.
+        var endedAt = workEnds.Count == 0 ? (now > since ? now : since) : workEnds.Where(t => t >= since).DefaultIfEmpty(since).Min();
+        var waited = endedAt - since;
+        ended = ended with { Version = Version + 1, BuyerUnresponsiveWait = BuyerUnresponsiveWait + waited };
+        return Decision<Conversation>.Accept(ended,
+        [
+            new BuyerWaitEnded
+            {
+                Conversation = ConversationSnapshot.ToMessage(ended),
+                WaitingSince = Timestamp.FromDateTimeOffset(since),
+                EndedAt = Timestamp.FromDateTimeOffset(endedAt),
+                Waited = Duration.FromTimeSpan(waited),
+            },
+        ]);
     }
 
     /// <summary>
     /// The seller asks the buyer to review the completed order (SPEC 3): once per order, only
-    /// while it can still be reviewed, not for orders completed more than 90 days ago, and
-    /// never offering anything or asking for a particular rating.
+    /// while the order's review window is open as Reviews reported it, not for orders completed
+    /// more than 90 days ago, and never offering anything or asking for a particular rating
+    /// (<paramref name="screen"/>). A review request waits for nothing the order needs: it never
+    /// starts a wait on the buyer.
     /// </summary>
     public Decision<Conversation> RequestReview(
-        Actor caller, string messageId, string text, OrderReviewFacts order, DateTimeOffset now, MessagingPolicy policy)
+        Actor caller, string messageId, string text, OrderReviewFacts order, DateTimeOffset now, MessagingPolicy policy, ReviewRequestScreen screen)
     {
         if (caller.Role != PartyRole.Seller || caller.Id != SellerId)
         {
@@ -182,7 +249,7 @@ public sealed record Conversation
                 $"only the seller of conversation {ConversationId} may request a review; caller is {Names.Of(caller.Role)} {caller.Id}");
         }
 
-        var problem = NotEmpty("text", text) ?? new ReviewRequestScreen(policy).Check(text);
+        var problem = NotEmpty("text", text) ?? screen.Check(text);
         if (problem is not null)
         {
             return problem;
@@ -209,12 +276,12 @@ public sealed record Conversation
                 $"order {OrderId} was completed more than {policy.ReviewRequestMaxOrderAge.TotalDays} days ago; no review requests for older orders");
         }
 
-        if (order.BuyerReviewed || now > order.ReviewWindowEndsAt)
+        if (order.Window.Closed(OrderId, now) is { } closed)
         {
-            return Rejection.FailedPrecondition($"order {OrderId} can no longer be reviewed by its buyer");
+            return closed;
         }
 
-        var (next, _) = Received(PartyRole.Seller, now);
+        var (next, _) = Received(PartyRole.Seller, now, orderRunning: false);
         next = next with { Version = Version + 1, ReviewRequestedAt = now };
         return Decision<Conversation>.Accept(next,
         [
@@ -226,8 +293,12 @@ public sealed record Conversation
         ]);
     }
 
-    /// <summary>Applies a message from <paramref name="sender"/>: counts, waits and response times.</summary>
-    private (Conversation, TimeSpan?) Received(PartyRole sender, DateTimeOffset now)
+    /// <summary>
+    /// Applies a message from <paramref name="sender"/>: counts, waits and response times. The
+    /// buyer's message ends a running wait on the buyer (adding it to the unresponsive time when it
+    /// was marked); a seller message starts one only while the order runs before its delivery.
+    /// </summary>
+    private (Conversation, TimeSpan?) Received(PartyRole sender, DateTimeOffset now, bool orderRunning)
     {
         var other = sender == PartyRole.Buyer ? PartyRole.Seller : PartyRole.Buyer;
         var next = this with { MessageCount = MessageCount + 1, LastMessageAt = now };
@@ -249,10 +320,34 @@ public sealed record Conversation
             next = next with { FirstSellerReplyAt = now };
         }
 
-        // Consecutive messages of one party keep the wait running from the first of them.
-        return AwaitingReplyFrom == other
-            ? (next, responseTime)
-            : (next with { AwaitingReplyFrom = other, AwaitingSince = now, CurrentWaitMarked = false }, responseTime);
+        if (sender == PartyRole.Buyer && BuyerWaitSince is { } waitingSince)
+        {
+            var waited = now > waitingSince ? now - waitingSince : TimeSpan.Zero;
+            next = next with
+            {
+                BuyerWaitSince = null,
+                BuyerUnresponsiveWait = CurrentWaitMarked ? BuyerUnresponsiveWait + waited : BuyerUnresponsiveWait,
+            };
+        }
+
+        var startsBuyerWait = sender == PartyRole.Seller && orderRunning && IsAboutOrder;
+        if (AwaitingReplyFrom == other)
+        {
+            // Consecutive messages of one party keep the wait running from the first of them; a
+            // seller message that needs something of the running order starts a wait on the buyer
+            // if none runs (e.g. after a "thanks" on delivery, a question once a revision came).
+            return startsBuyerWait && next.BuyerWaitSince is null
+                ? (next with { BuyerWaitSince = now, CurrentWaitMarked = false }, responseTime)
+                : (next, responseTime);
+        }
+
+        return (next with
+        {
+            AwaitingReplyFrom = other,
+            AwaitingSince = now,
+            CurrentWaitMarked = false,
+            BuyerWaitSince = startsBuyerWait ? now : null,
+        }, responseTime);
     }
 
     private Rejection? RequireParty(Actor caller)
@@ -300,7 +395,48 @@ public sealed record Conversation
 
 /// <summary>
 /// What Messaging knows about an order when a seller asks for a review: its completion (from
-/// the orders events; null while not completed), whether the buyer has reviewed and when the
-/// buyer's review window ends (from the reviews events and the review policy).
+/// the orders events; null while not completed) and its review window (from Reviews' events).
 /// </summary>
-public sealed record OrderReviewFacts(string OrderId, DateTimeOffset? CompletedAt, bool BuyerReviewed, DateTimeOffset? ReviewWindowEndsAt);
+public sealed record OrderReviewFacts(string OrderId, DateTimeOffset? CompletedAt, ReviewWindow Window);
+
+/// <summary>
+/// An order's review window as Reviews reported it (reviews.review_window_opened.v1 /
+/// reviews.review_window_closed.v1): each part is kept when it arrives, in whatever order.
+/// </summary>
+/// <param name="OpensAt">When the buyer's window opened; null until Reviews reported it.</param>
+/// <param name="EndsAt">When it ends (completion + 14 days, 30 or more in categories so configured).</param>
+/// <param name="ClosedBy">Why Reviews closed it (the buyer reviewed, it ended, support revoked); null while open.</param>
+public sealed record ReviewWindow(DateTimeOffset? OpensAt, DateTimeOffset? EndsAt, ReviewWindowCloseReason? ClosedBy)
+{
+    public static ReviewWindow Unknown { get; } = new(null, null, null);
+
+    /// <summary>The refusal naming why a review request cannot be sent at <paramref name="now"/>, or null while the window is open.</summary>
+    public Rejection? Closed(string orderId, DateTimeOffset now)
+    {
+        var reviewable = $"order {orderId} can no longer be reviewed by its buyer";
+        if (ClosedBy is { } reason)
+        {
+            return Rejection.FailedPrecondition(reason switch
+            {
+                ReviewWindowCloseReason.Reviewed => $"{reviewable}: the buyer has reviewed it",
+                ReviewWindowCloseReason.Revoked => $"{reviewable}: support revoked its review eligibility",
+                _ => $"{reviewable}: the review window of order {orderId} has ended",
+            });
+        }
+
+        if (OpensAt is not { } opensAt || EndsAt is not { } endsAt)
+        {
+            return Rejection.FailedPrecondition(
+                $"order {orderId} has no open review window (Reviews has not reported one); review requests need the buyer's review window");
+        }
+
+        if (now > endsAt)
+        {
+            return Rejection.FailedPrecondition($"{reviewable}: its review window ended at {endsAt.ToUniversalTime():O}");
+        }
+
+        return now < opensAt
+            ? Rejection.FailedPrecondition($"order {orderId}'s review window opens at {opensAt.ToUniversalTime():O}; review requests need the buyer's review window")
+            : null;
+    }
+}

@@ -26,5 +26,6 @@ public static class ConversationSnapshot
         SellerUnresponsiveCount = c.SellerUnresponsiveCount,
         BuyerUnresponsiveCount = c.BuyerUnresponsiveCount,
         ReviewRequestedAt = c.ReviewRequestedAt is { } requested ? Timestamp.FromDateTimeOffset(requested) : null,
+        BuyerUnresponsiveWait = c.BuyerUnresponsiveWait > TimeSpan.Zero ? Duration.FromTimeSpan(c.BuyerUnresponsiveWait) : null,
     };
 }

@@ -8,7 +8,8 @@ namespace Marketplace.Messaging.Store;
 /// The hash layout of a <see cref="Conversation"/> (key <see cref="MessagingKeys.Conversation"/>):
 /// one field per fact in the platform's hash formats (<see cref="HashWriter"/>), absent fields
 /// for unset times. <see cref="FromFields"/> inverts <see cref="ToFields"/> exactly and names the
-/// field when stored data is corrupt.
+/// field when stored data is corrupt. An unset time is an absent field, so a field that is no
+/// longer set must be deleted when the conversation is written (<see cref="Cleared"/>).
 /// </summary>
 public static class ConversationFields
 {
@@ -31,7 +32,23 @@ public static class ConversationFields
         .Set("buyer_unresponsive_count", c.BuyerUnresponsiveCount)
         .SetOptional("awaiting_since", c.AwaitingSince)
         .SetOptional("first_seller_reply_at", c.FirstSellerReplyAt)
-        .SetOptional("review_requested_at", c.ReviewRequestedAt);
+        .SetOptional("review_requested_at", c.ReviewRequestedAt)
+        .SetOptional("buyer_wait_since", c.BuyerWaitSince)
+        .Set("buyer_unresponsive_wait_ticks", c.BuyerUnresponsiveWait);
+
+    /// <summary>The optional fields <paramref name="c"/> leaves unset: the store deletes them, so a cleared time does not linger.</summary>
+    public static IEnumerable<string> Cleared(Conversation c)
+    {
+        if (c.AwaitingSince is null)
+        {
+            yield return "awaiting_since";
+        }
+
+        if (c.BuyerWaitSince is null)
+        {
+            yield return "buyer_wait_since";
+        }
+    }
 
     /// <summary>Rebuilds the conversation; throws <see cref="FormatException"/> naming a missing or bad field.</summary>
     public static Conversation FromFields(IReadOnlyDictionary<string, string> fields)
@@ -58,6 +75,8 @@ public static class ConversationFields
             SellerUnresponsiveCount = f.Int("seller_unresponsive_count"),
             BuyerUnresponsiveCount = f.Int("buyer_unresponsive_count"),
             ReviewRequestedAt = f.OptionalTime("review_requested_at"),
+            BuyerWaitSince = f.OptionalTime("buyer_wait_since"),
+            BuyerUnresponsiveWait = f.OptionalDuration("buyer_unresponsive_wait_ticks") ?? TimeSpan.Zero, // absent in hashes written before issue 12
         };
     }
 }

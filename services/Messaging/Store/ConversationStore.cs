@@ -33,6 +33,11 @@ public sealed class ConversationStore(RedisConnection redis, IOptions<MessagingO
     {
         var id = conversation.ConversationId;
         work.HashSet(MessagingKeys.Conversation(id), ConversationFields.ToFields(conversation).Entries);
+        foreach (var field in ConversationFields.Cleared(conversation))
+        {
+            work.HashDelete(MessagingKeys.Conversation(id), field);
+        }
+
         work.SortedSetAdd(MessagingKeys.SellerConversations(conversation.SellerId), id, conversation.StartedAt.ToUnixTimeMilliseconds());
         foreach (var payload in events)
         {
@@ -44,15 +49,22 @@ public sealed class ConversationStore(RedisConnection redis, IOptions<MessagingO
             work.Publish(PlatformEvents.TypeOf(payload.Descriptor), id, payload);
         }
 
-        // A seller wait is marked when it is strictly longer than the window: due one ms after.
-        if (conversation.IsAboutOrder && !conversation.CurrentWaitMarked && conversation.AwaitingSince is { } since)
+        // Scored at the first whole millisecond at or after the wait becomes unresponsive.
+        if (conversation.UnresponsiveDueAt(options.Value.Policy) is { } due)
         {
-            work.SortedSetAdd(MessagingKeys.Waits, id, (since + options.Value.Policy.UnresponsiveAfter).ToUnixTimeMilliseconds() + 1);
+            work.SortedSetAdd(MessagingKeys.Waits, id, CeilingMs(due));
         }
         else
         {
             work.SortedSetRemove(MessagingKeys.Waits, id);
         }
+    }
+
+    /// <summary>Unix milliseconds, rounded up: a schedule entry is never due before its time.</summary>
+    public static long CeilingMs(DateTimeOffset at)
+    {
+        var ms = at.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < at ? ms + 1 : ms;
     }
 
     /// <summary>The message id of the n-th message of a conversation: its sequence number is the part after the last '-'.</summary>

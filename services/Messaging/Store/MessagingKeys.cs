@@ -18,6 +18,22 @@ public static class MessagingKeys
     /// <summary>Sorted set: a seller's conversation ids scored by start time (Unix ms), for response statistics.</summary>
     public static string SellerConversations(string sellerId) => $"messaging:seller:{{{sellerId}}}:conversations";
 
+    /// <summary>
+    /// Hash: conversation id → what it brings to the seller's response statistics
+    /// (<see cref="ResponseFactsFields"/>), for the conversations in the current period (those that
+    /// left it are removed when the stats are next evaluated).
+    /// </summary>
+    public static string SellerResponseFacts(string sellerId) => $"messaging:seller:{{{sellerId}}}:response-facts";
+
+    /// <summary>String: the seller's response statistics last published (serialized ResponseStats).</summary>
+    public static string SellerResponseStats(string sellerId) => $"messaging:seller:{{{sellerId}}}:response-stats";
+
+    /// <summary>Sorted set: sellers whose statistics change with time alone, scored by when next (Unix ms).</summary>
+    public const string ResponseStatsDue = "messaging:{response-stats}";
+
+    /// <summary>Hash: seller id → when and why evaluating their statistics was parked (it failed repeatedly), for support.</summary>
+    public const string ResponseStatsParked = "messaging:{response-stats}:parked";
+
     /// <summary>Sorted set: order conversations with a running wait, scored by when the wait becomes unresponsive (Unix ms).</summary>
     public const string Waits = "messaging:{waits}";
 

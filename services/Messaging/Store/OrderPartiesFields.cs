@@ -1,31 +1,38 @@
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting;
+using Marketplace.Messaging.Domain;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Messaging.Store;
 
-/// <summary>What Messaging knows about an order: its parties and completion, from the latest order snapshot.</summary>
-/// <param name="BuyerReviewed">Reviews reported the buyer's review (reviews.buyer_review_submitted.v1).</param>
-/// <param name="ReviewWindowEndsAt">The buyer's review window end as Reviews reported it; null until then.</param>
+/// <summary>What Messaging knows about an order: its parties, state and completion from the latest order snapshot, and its review window.</summary>
+/// <param name="Window">The buyer's review window as Reviews reported it (<see cref="ReviewWindow.Unknown"/> until then).</param>
 public sealed record OrderParties(
     string OrderId, long Version, string BuyerId, string SellerId, OrderState State, DateTimeOffset? CompletedAt, string ConversationId,
-    bool BuyerReviewed, DateTimeOffset? ReviewWindowEndsAt);
+    ReviewWindow Window)
+{
+    /// <summary>The order runs before its delivery: a seller message may wait on the buyer (SPEC 3).</summary>
+    public bool Running => OrderWork.IsRunning(State);
+}
 
 /// <summary>
 /// The hash layout of what Messaging knows about an order (key <see cref="MessagingKeys.Order"/>),
-/// in the platform's hash formats (<see cref="HashWriter"/>). Three writers share it, each with
+/// in the platform's hash formats (<see cref="HashWriter"/>). Four writers share it, each with
 /// its own fields: the newest order snapshot consumed (with its <c>version</c>);
-/// <c>conversation_id</c>, written once by StartConversation; <c>buyer_reviewed</c> /
-/// <c>review_window_ends_at</c> from Reviews' events (never overwritten by order snapshots).
-/// A hash without <c>version</c> means the order itself has not been seen yet.
+/// <c>conversation_id</c>, written once by StartConversation; <c>window_opens_at</c> /
+/// <c>window_ends_at</c> from reviews.review_window_opened.v1; <c>window_closed</c> (the reason,
+/// as a number) from reviews.review_window_closed.v1, first close kept. Each part is kept when it
+/// arrives, so events of the two topics may come in any order. A hash without <c>version</c> means
+/// the order itself has not been seen yet.
 /// </summary>
 public static class OrderPartiesFields
 {
     public const string Version = "version";
     public const string ConversationId = "conversation_id";
-    public const string BuyerReviewed = "buyer_reviewed";
-    public const string ReviewWindowEndsAt = "review_window_ends_at";
+    public const string WindowOpensAt = "window_opens_at";
+    public const string WindowEndsAt = "window_ends_at";
+    public const string WindowClosed = "window_closed";
 
     /// <summary>The snapshot's fields. An order's completion is final, so an unset <c>completed_at</c> never has to clear a stored one.</summary>
     public static HashWriter FromSnapshot(OrderMessage order) => new HashWriter()
@@ -36,10 +43,10 @@ public static class OrderPartiesFields
         .SetEnum("state", order.State)
         .SetOptional("completed_at", order.CompletedAt?.ToDateTimeOffset());
 
-    /// <summary>The fields a buyer's review sets: the order was reviewed, and the window Reviews applied when it says.</summary>
-    public static HashWriter FromReview(Review review) => new HashWriter()
-        .Set(BuyerReviewed, true)
-        .SetOptional(ReviewWindowEndsAt, review.WindowEndsAt?.ToDateTimeOffset());
+    /// <summary>The fields the opening of the buyer's review window sets.</summary>
+    public static HashWriter FromWindowOpened(ReviewWindowOpened opened) => new HashWriter()
+        .Set(WindowOpensAt, opened.OpensAt.ToDateTimeOffset())
+        .Set(WindowEndsAt, opened.EndsAt.ToDateTimeOffset());
 
     /// <summary>The order, or null while no snapshot of it has arrived; throws <see cref="FormatException"/> naming a bad field.</summary>
     public static OrderParties? ToOrder(IReadOnlyDictionary<string, string> fields)
@@ -58,8 +65,10 @@ public static class OrderPartiesFields
             f.Enum<OrderState>("state"),
             OptionalTime(f, "completed_at"),
             f.OptionalString(ConversationId) ?? "",
-            f.Has(BuyerReviewed) && f.Bool(BuyerReviewed),
-            OptionalTime(f, ReviewWindowEndsAt));
+            new ReviewWindow(
+                OptionalTime(f, WindowOpensAt),
+                OptionalTime(f, WindowEndsAt),
+                f.Has(WindowClosed) ? f.Enum<ReviewWindowCloseReason>(WindowClosed) : null));
     }
 
     /// <summary>A time that may be absent; hashes written before the shared layout hold an empty value for "not yet".</summary>

@@ -1,12 +1,9 @@
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
-using Marketplace.Contracts.Reviews.V1;
 using Grpc.Core;
 using Marketplace.Hosting.Identity;
-using Marketplace.Messaging.Store;
 using Marketplace.Platform;
-using Marketplace.Testing;
 using Xunit;
 using static Marketplace.Clients.PlatformClients;
 using static Marketplace.Testing.TestIdentity;
@@ -88,6 +85,7 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await fx.SendAsync(seller, conversation, "m-1", "Yes, of course.");
         var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
         await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+        await OpenWindowAsync(o, completed);
         var ask = new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" };
         var requested = await AskAsync(seller, ask);
         Assert.Equal(requested, await AskAsync(seller, ask));
@@ -179,9 +177,11 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await AssertRefusedAsync(StatusCode.FailedPrecondition, "is not completed", o.Order, conversation, () => AskAsync(seller, Ask("rr-1")));
         var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
         await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
-        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not offer anything", o.Order, conversation,
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "has no open review window", o.Order, conversation, () => AskAsync(seller, Ask("rr-1")));
+        await OpenWindowAsync(o, completed);
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "must not offer anything", o.Order, conversation,
             () => AskAsync(seller, Ask("rr-1", "A review gets you a discount on the next order.")));
-        await AssertRefusedAsync(StatusCode.InvalidArgument, "must not ask for a particular rating", o.Order, conversation,
+        await AssertRefusedAsync(StatusCode.FailedPrecondition, "must not ask for a particular rating", o.Order, conversation,
             () => AskAsync(seller, Ask("rr-1", "Please leave a 5 star review!")));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "only the seller", o.Order, conversation,
             () => AskAsync(Bearer(o.Buyer, CallerRole.Buyer), Ask("rr-1")));
@@ -193,29 +193,9 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await AssertRefusedAsync(StatusCode.AlreadyExists, "one per order", o.Order, conversation, () => AskAsync(seller, Ask("rr-2")));
     }
 
-    [Fact]
-    public async Task No_review_request_once_the_buyer_has_reviewed()
-    {
-        var (o, conversation) = await ConversationAsync();
-        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromHours(1));
-        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
-        await fx.PublishAsync(new BuyerReviewSubmitted { Review = new Review { OrderId = o.Order, Version = 1, BuyerId = o.Buyer, SellerId = o.Seller } }, o.Order);
-        await Wait.UntilAsync(async () => await fx.Db.HashExistsAsync(MessagingKeys.Order(o.Order), OrderPartiesFields.BuyerReviewed), "Messaging saw the review");
-
-        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
-            () => AskAsync(Bearer(o.Seller, CallerRole.Seller), new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
-    }
-
-    [Fact]
-    public async Task No_review_request_after_the_review_window()
-    {
-        var (o, conversation) = await ConversationAsync();
-        var completed = OrderEvents.Completed(OrderEvents.Placed(o.Order, o.Buyer, o.Seller), TimeSpan.FromDays(15));
-        await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
-
-        await AssertRefusedAsync(StatusCode.FailedPrecondition, "can no longer be reviewed", o.Order, conversation,
-            () => AskAsync(Bearer(o.Seller, CallerRole.Seller), new SendReviewRequestRequest { RequestId = "rr-1", ConversationId = conversation, Text = "Would you share your experience?" }));
-    }
+    /// <summary>Reviews opens the buyer's 14-day review window at the completion.</summary>
+    private Task OpenWindowAsync((string Order, string Buyer, string Seller) o, Order completed) =>
+        fx.PublishAndSettleAsync(ReviewWindows.Opened(o, completed.CompletedAt.ToDateTimeOffset(), completed.CompletedAt.ToDateTimeOffset().AddDays(14)), o.Order);
 
     private static string Type(Google.Protobuf.Reflection.MessageDescriptor payload) => PlatformEvents.TypeOf(payload);
 

@@ -109,6 +109,57 @@ public class MessagingServiceFixture : IAsyncLifetime
         }, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Publishes an event of any topic and waits until Messaging's consumer group has taken and
+    /// acknowledged it: handled, or ignored when Messaging has no handler for its type.
+    /// </summary>
+    public async Task PublishAndSettleAsync(IMessage payload, string subject)
+    {
+        var executor = Host.Services.GetRequiredService<UnitOfWorkExecutor>();
+        var outcome = await executor.ExecuteAsync(null, (work, _) =>
+        {
+            work.Publish(PlatformEvents.TypeOf(payload.Descriptor), subject, payload);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        var published = outcome.Events.Single();
+        string? entryId = null;
+        await Wait.UntilAsync(async () =>
+        {
+            entryId ??= (await TopicHistory.ReadAsync(Db, published.Topic)).Where(e => e.Event.Id == published.Id).Select(e => e.EntryId).FirstOrDefault();
+            if (entryId is null)
+            {
+                return false;
+            }
+
+            var group = (await Db.StreamGroupInfoAsync(published.Topic)).FirstOrDefault(g => g.Name == AppId);
+            if (group.Name is null || StreamIdLess((string)group.LastDeliveredId!, entryId))
+            {
+                return false;
+            }
+
+            var pending = await Db.StreamPendingMessagesAsync(published.Topic, AppId, 1, RedisValue.Null, entryId, entryId);
+            return pending.Length == 0;
+        }, $"Messaging took {published.Type} {published.Id}");
+    }
+
+    /// <summary>The CloudEvents on topic <c>messaging</c> with the given subject (a conversation or seller id), once the outbox is relayed.</summary>
+    public async Task<IReadOnlyList<CloudEvent>> SettledEventsAsync(string subject)
+    {
+        await Wait.UntilAsync(async () => await Db.StreamLengthAsync(EventBus.Names.OutboxKey(AppId)) == 0, "the outbox is relayed");
+        return await MessagingEventsAsync(subject);
+    }
+
+    private static bool StreamIdLess(string a, string b)
+    {
+        static (ulong, ulong) Parse(string id)
+        {
+            var parts = id.Split('-');
+            return (ulong.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 1 ? ulong.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
+        }
+
+        return Parse(a).CompareTo(Parse(b)) < 0;
+    }
+
     /// <summary>The CloudEvents published on topic <c>messaging</c> about a conversation, in stream order.</summary>
     public async Task<IReadOnlyList<CloudEvent>> MessagingEventsAsync(string conversationId)
     {

@@ -37,6 +37,40 @@ public static class OrderEvents
         };
     }
 
+    /// <summary>Delivered <paramref name="ago"/> before now (version 5), not yet completed.</summary>
+    public static Order Delivered(Order placed, TimeSpan ago)
+    {
+        var delivered = placed.Clone();
+        var at = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - ago);
+        delivered.Version = 5;
+        delivered.State = OrderState.Delivered;
+        delivered.RequirementsSubmittedAt = placed.CreatedAt;
+        delivered.StartedAt = placed.CreatedAt;
+        delivered.FirstDeliveredAt = at;
+        delivered.LastDeliveredAt = at;
+        delivered.DeliveryCount = 1;
+        delivered.UpdatedAt = at;
+        return delivered;
+    }
+
+    /// <summary>Cancelled by the buyer and seller together <paramref name="ago"/> before now (version 4), never delivered.</summary>
+    public static Order Cancelled(Order placed, TimeSpan ago)
+    {
+        var cancelled = placed.Clone();
+        var at = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - ago);
+        cancelled.Version = 4;
+        cancelled.State = OrderState.Cancelled;
+        cancelled.Cancellation = new Cancellation
+        {
+            Initiator = CancellationInitiator.Mutual,
+            Reason = CancellationReason.MutualAgreement,
+            RequestedBy = PartyRole.Seller,
+            CancelledAt = at,
+        };
+        cancelled.UpdatedAt = at;
+        return cancelled;
+    }
+
     /// <summary>Delivered and completed <paramref name="ago"/> before now.</summary>
     public static Order Completed(Order placed, TimeSpan ago)
     {

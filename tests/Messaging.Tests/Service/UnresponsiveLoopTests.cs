@@ -120,14 +120,4 @@ public sealed class UnresponsiveLoopParkingTests(MessagingServiceFixture fx) : I
             Assert.Equal(2, (await fx.MessagingEventsAsync(id)).Count);
         }
     }
-
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset _now = now;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }
