@@ -99,7 +99,9 @@ public sealed class SellerEvaluationTests
         Assert.Equal(3, own.Metrics.UniqueClients);
         Assert.Equal(5 * 12_000, own.Metrics.Earnings.AmountMinor);
         Assert.Equal(5.0, own.Metrics.Rating);
-        Assert.Equal(1.0, own.Metrics.ResponseRate);
+        // No response statistics from Messaging (no buyer-opened conversation): no rate, and the level
+        // policy counts that as 100 % (Scoring:ResponseRateWithoutConversations).
+        Assert.False(own.Metrics.HasResponseRate);
         Assert.True(own.Metrics.SuccessScore >= 7);
         Assert.Contains(own.UnmetCriteria, c => c.StartsWith("Level2 completed orders: 5", StringComparison.Ordinal));
 
