@@ -132,6 +132,14 @@ public sealed class SellerEvaluationTests
         Assert.False(approved.TopRatedPendingApproval);
         Assert.Equal(approved, await DecideAsync(scoring, "r-2", approve: true, CallerRole.Support)); // same request: same answer
 
+        // Issue 12, hole 6: the same request id for another decision is ALREADY_EXISTS and changes nothing.
+        await scoring.CaughtUpAsync();
+        var decided = await scoring.StateAsync();
+        var reused = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-2", approve: false, CallerRole.Support));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+        Assert.Contains("request_id 'r-2' was already used", reused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(decided, await scoring.StateAsync());
+
         var again = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-3", approve: true, CallerRole.Support));
         Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
         Assert.Contains("not a Top Rated candidate", again.Status.Detail, StringComparison.Ordinal);
