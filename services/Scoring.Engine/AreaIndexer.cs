@@ -8,12 +8,12 @@ namespace Marketplace.Scoring.Engine;
 public static class AreaIndexer
 {
     /// <summary>
-    /// Whether the order counts at all: its outcome is final, the buyer was not unresponsive,
-    /// and a cancellation counts against the seller by the policy's rule table (SPEC 2, 5.1).
+    /// Whether the order counts at all: its outcome is final, and a cancellation counts against the
+    /// seller by the policy's rule table (SPEC 2, 5.1). A buyer-unresponsive mark never takes an order
+    /// out: only the seller's wait on that buyer is kept out of lateness (<see cref="OnTime"/>).
     /// </summary>
     public static bool IsIncluded(OrderFacts facts, ScoringPolicy policy) =>
         facts.OutcomeAt is not null
-        && !facts.BuyerUnresponsive
         && (facts.Cancellation is null || policy.Cancellations.Counts(facts.Cancellation));
 
     /// <summary>
@@ -64,6 +64,9 @@ public static class AreaIndexer
     /// On-time credit: 1 when delivered by the due time; partial credit that falls linearly to 0
     /// at a lateness of LateZeroCreditFraction × the order's duration; 0 for an order cancelled
     /// past its due time with no delivery; not applicable when cancelled before it was due.
+    /// Lateness = first delivery − due − the seller's wait on an unresponsive buyer (SPEC 5.1), at least 0.
+    /// The wait applies to delivered orders only: on an undelivered cancellation it would decide
+    /// whether the area applies at all, and a longer wait must never lower the quality (invariant 2).
     /// </summary>
     private static double OnTime(OrderFacts facts, AreaInputWeights w)
     {
@@ -72,7 +75,7 @@ public static class AreaIndexer
         else if (facts.Cancellation is { } c && c.At > facts.DueAt) return 0;
         else return double.NaN;
 
-        var lateness = (end - facts.DueAt).TotalSeconds;
+        var lateness = (end - facts.DueAt - facts.BuyerUnresponsiveWait).TotalSeconds;
         if (lateness <= 0) return 1;
         var duration = (facts.DueAt - facts.CreatedAt).TotalSeconds;
         if (duration <= 0) return 0;

@@ -27,7 +27,7 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
 
     /// <summary>
     /// Outcome time of the Gig's most recent counted order (unix seconds). Excluded orders
-    /// (non-counting cancellations, unresponsive buyers) do not move it: they change nothing.
+    /// (non-counting cancellations) do not move it: they change nothing.
     /// </summary>
     public long MaxOutcomeSeconds { get; private set; }
 

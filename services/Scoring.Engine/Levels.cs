@@ -27,7 +27,9 @@ public enum EvaluationKind
 
 /// <summary>The level metrics of a seller (SPEC 5.4), computed by the service; null means "none yet".</summary>
 /// <param name="Rating">Mean public overall rating over the policy window (1–5).</param>
-/// <param name="ResponseRate">Share in [0,1] of buyer-opened conversations answered within 24 h.</param>
+/// <param name="ResponseRate">Share in [0,1] of buyer-opened conversations answered within 24 h, as Messaging
+/// computes it; null when the seller had no buyer-opened conversation in the window (the criteria then use
+/// <see cref="ScoringPolicy.ResponseRateWithoutConversations"/>).</param>
 public sealed record LevelMetrics(double? SuccessScore, double? Rating, double? ResponseRate, int CompletedOrders, int UniqueClients, decimal EarningsUsd);
 
 /// <summary>The small per-seller record the service persists between level evaluations.</summary>
@@ -174,7 +176,9 @@ public static class LevelEvaluator
         var f = new List<CriterionFailure>();
         if (!(m.SuccessScore >= c.MinSuccessScore)) f.Add(new(level, "success score", Show(m.SuccessScore, "0.0"), $"≥ {c.MinSuccessScore:0.0}"));
         if (!(m.Rating >= c.MinRating)) f.Add(new(level, "rating", Show(m.Rating, "0.00"), $"≥ {c.MinRating:0.0#}"));
-        if (!(m.ResponseRate >= c.MinResponseRate)) f.Add(new(level, "response rate", Show(m.ResponseRate * 100, "0.#") + (m.ResponseRate is null ? "" : " %"), $"≥ {c.MinResponseRate * 100:0.#} %"));
+        var responseRate = m.ResponseRate ?? policy.ResponseRateWithoutConversations;
+        if (!(responseRate >= c.MinResponseRate))
+            f.Add(new(level, "response rate", m.ResponseRate is null ? $"no buyer-opened conversations (counted as {responseRate * 100:0.#} %)" : $"{responseRate * 100:0.#} %", $"≥ {c.MinResponseRate * 100:0.#} %"));
         if (m.CompletedOrders < c.MinCompletedOrders) f.Add(new(level, "completed orders", $"{m.CompletedOrders}", $"≥ {c.MinCompletedOrders}"));
         if (m.UniqueClients < c.MinUniqueClients) f.Add(new(level, "unique clients", $"{m.UniqueClients}", $"≥ {c.MinUniqueClients}"));
         if (m.EarningsUsd < c.MinEarningsUsd) f.Add(new(level, "earnings (USD)", $"{m.EarningsUsd:0.##}", $"≥ {c.MinEarningsUsd:0.##}"));

@@ -16,7 +16,7 @@ public readonly struct OrderContribution : IEquatable<OrderContribution>
     /// <summary>The landmark the weights were computed against (unix seconds).</summary>
     public long LandmarkSeconds { get; }
 
-    /// <summary>False for orders left out of every area (running, buyer unresponsive, non-counting cancellation).</summary>
+    /// <summary>False for orders left out of every area (running, or a cancellation that does not count).</summary>
     public bool Included { get; }
 
     /// <summary>Bit i set when area i applies to this order.</summary>

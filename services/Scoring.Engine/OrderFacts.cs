@@ -65,8 +65,12 @@ public sealed record OrderFacts
     public DateTimeOffset? CompletedAt { get; init; }
     public CancellationFacts? Cancellation { get; init; }
 
-    /// <summary>Buyer left the seller unanswered for 24 h+; such orders never count (SPEC 3, 5.1).</summary>
-    public bool BuyerUnresponsive { get; init; }
+    /// <summary>
+    /// Time the seller spent waiting on an unresponsive buyer before delivery (SPEC 3, 5.1): kept out
+    /// of the order's lateness. A buyer-unresponsive mark takes nothing else out: the order and its
+    /// review count as usual (only cancellations whose reason does not count are left out, SPEC 2).
+    /// </summary>
+    public TimeSpan BuyerUnresponsiveWait { get; init; }
 
     /// <summary>A buyer question stayed unanswered by the seller for more than 24 h (SPEC 3).</summary>
     public bool SellerUnresponsive { get; init; }
@@ -78,7 +82,10 @@ public sealed record OrderFacts
     public bool EscalatedToSupport { get; init; }
     public ReviewFacts? Review { get; init; }
 
-    /// <summary>The private 0–10 satisfaction rating, never shown to the seller (SPEC 4).</summary>
+    /// <summary>
+    /// The private 0–10 satisfaction rating, never shown to the seller (SPEC 4); null when the buyer
+    /// gave none, which is missing, not 0 (SPEC 5.1): the satisfaction area then uses what was given.
+    /// </summary>
     public int? PrivateRating { get; init; }
 
     /// <summary>When the order's outcome became final (completion or cancellation); null while running.</summary>
@@ -97,6 +104,7 @@ public sealed record OrderFacts
         if (CompletedAt < CreatedAt) problems.Add("CompletedAt must not be before CreatedAt");
         if (Cancellation is not null && Cancellation.At < CreatedAt) problems.Add("Cancellation.At must not be before CreatedAt");
         if (SellerResponseHours is < 0 or double.NaN) problems.Add("SellerResponseHours must be >= 0");
+        if (BuyerUnresponsiveWait < TimeSpan.Zero) problems.Add("BuyerUnresponsiveWait must be >= 0");
         if (PrivateRating is < 0 or > 10) problems.Add("PrivateRating must be in 0..10");
         if (Review is { } r)
         {
@@ -121,7 +129,7 @@ public sealed record OrderFacts
         !string.IsNullOrWhiteSpace(OrderId) && !string.IsNullOrWhiteSpace(GigId) && AmountUsd >= 0
         && DueAt >= CreatedAt && !(FirstDeliveryAt < CreatedAt) && !(CompletedAt is not null && Cancellation is not null)
         && !(CompletedAt < CreatedAt) && !(Cancellation is not null && Cancellation.At < CreatedAt)
-        && (SellerResponseHours is null or >= 0) && (PrivateRating is null or (>= 0 and <= 10))
+        && (SellerResponseHours is null or >= 0) && BuyerUnresponsiveWait >= TimeSpan.Zero && (PrivateRating is null or (>= 0 and <= 10))
         && (Review is null || (Stars(Review.Overall) && Stars(Review.Communication) && Stars(Review.ServiceAsDescribed) && Stars(Review.ValueForMoney)));
 
     private static bool Stars(int value) => value is >= 1 and <= 5;

@@ -132,6 +132,12 @@ public sealed record ScoringPolicy
     /// <summary>Window of public ratings for the level "rating" metric (computed by the service).</summary>
     public int RatingWindowDays { get; init; } = 730;
 
+    /// <summary>
+    /// The response rate a level criterion uses for a seller with no buyer-opened conversation in
+    /// Messaging's window (Messaging then publishes no rate): nothing was left unanswered, 1 (100 %).
+    /// </summary>
+    public double ResponseRateWithoutConversations { get; init; } = 1.0;
+
     public double LowPerformanceFlagAtOrBelow { get; init; } = 3.0;
     public double LowPerformanceClearAtOrAbove { get; init; } = 4.0;
     public int LowPerformanceMinScoredOrders { get; init; } = 5;
@@ -181,6 +187,7 @@ public sealed record ScoringPolicy
         if (DemotionGraceEvaluations < 1) Add(nameof(DemotionGraceEvaluations), "must be >= 1");
         if (TopRatedRetryMonths < 0) Add(nameof(TopRatedRetryMonths), "must be >= 0");
         if (RatingWindowDays <= 0) Add(nameof(RatingWindowDays), "must be > 0");
+        if (!(ResponseRateWithoutConversations is >= 0 and <= 1)) Add(nameof(ResponseRateWithoutConversations), "must be in [0,1]");
         if (!(LowPerformanceFlagAtOrBelow is >= 1 and <= 10)) Add(nameof(LowPerformanceFlagAtOrBelow), "must be in [1,10]");
         if (!(LowPerformanceClearAtOrAbove > LowPerformanceFlagAtOrBelow && LowPerformanceClearAtOrAbove <= 10))
             Add(nameof(LowPerformanceClearAtOrAbove), $"must be greater than {s}:{nameof(LowPerformanceFlagAtOrBelow)} and <= 10 (hysteresis)");

@@ -26,6 +26,9 @@ public sealed class ScoringOptions : IValidatableObject
     private const string WholeNumber = "must be a whole number from {1} to {2}";
     private static readonly ScoringPolicy Defaults = ScoringPolicy.Default;
 
+    /// <summary>The largest USD value of one major unit accepted (no currency comes near; it bounds every conversion).</summary>
+    public const decimal MaxUsdPerUnit = 1_000_000m;
+
     private ScoringPolicy? _policy;
 
     // ---- the service ----
@@ -37,14 +40,6 @@ public sealed class ScoringOptions : IValidatableObject
     /// <summary>How often sellers whose own events changed are re-evaluated.</summary>
     [Range(10, 60_000, ErrorMessage = WholeNumber)]
     public int SellerEvaluationPollMs { get; set; } = 200;
-
-    /// <summary>The period of the level's response rate (SPEC 3; the same as Messaging's).</summary>
-    [Range(1, 3650, ErrorMessage = WholeNumber)]
-    public int ResponseRatePeriodDays { get; set; } = 90;
-
-    /// <summary>A buyer-opened conversation counts as answered when the seller replied within this window.</summary>
-    [Range(1, 720, ErrorMessage = WholeNumber)]
-    public int ResponseWindowHours { get; set; } = 24;
 
     /// <summary>USD rates by ISO 4217 code (<c>Currencies:JPY:UsdPerUnit</c>); USD is built in (1, 2 minor digits).</summary>
     public Dictionary<string, CurrencyOptions> Currencies { get; set; } = new(StringComparer.Ordinal);
@@ -89,6 +84,8 @@ public sealed class ScoringOptions : IValidatableObject
 
     public int RatingWindowDays { get; set; } = Defaults.RatingWindowDays;
 
+    public double ResponseRateWithoutConversations { get; set; } = Defaults.ResponseRateWithoutConversations;
+
     public double LowPerformanceFlagAtOrBelow { get; set; } = Defaults.LowPerformanceFlagAtOrBelow;
 
     public double LowPerformanceClearAtOrAbove { get; set; } = Defaults.LowPerformanceClearAtOrAbove;
@@ -104,10 +101,6 @@ public sealed class ScoringOptions : IValidatableObject
 
     public TimeSpan SellerEvaluationPoll => TimeSpan.FromMilliseconds(SellerEvaluationPollMs);
 
-    public TimeSpan ResponseRatePeriod => TimeSpan.FromDays(ResponseRatePeriodDays);
-
-    public TimeSpan ResponseWindow => TimeSpan.FromHours(ResponseWindowHours);
-
     /// <summary>The rate of a currency: as configured, USD = 1 with 2 minor digits unless configured; null when it has none.</summary>
     public CurrencyRate? RateOf(string currency)
     {
@@ -120,8 +113,12 @@ public sealed class ScoringOptions : IValidatableObject
         return configured?.UsdPerUnit is { } usd ? new CurrencyRate(usd, configured.MinorDigits ?? 2) : null;
     }
 
-    /// <summary>An amount in minor units of <paramref name="currency"/>, in USD; null when the currency has no rate.</summary>
-    public decimal? ToUsd(string currency, long amountMinor) =>
+    /// <summary>
+    /// An amount in minor units of <paramref name="currency"/>, in USD; null when the currency has no rate.
+    /// Cannot overflow: |amount| ≤ 2^64 minor units times a rate of at most <see cref="MaxUsdPerUnit"/> stays
+    /// far inside decimal's range.
+    /// </summary>
+    public decimal? ToUsd(string currency, decimal amountMinor) =>
         RateOf(currency) is { } rate ? amountMinor * rate.UsdPerUnit / Pow10(rate.MinorDigits) : null;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -142,9 +139,9 @@ public sealed class ScoringOptions : IValidatableObject
             {
                 Add($"{key}:{nameof(CurrencyOptions.UsdPerUnit)}", "is required");
             }
-            else if (currency.UsdPerUnit <= 0)
+            else if (currency.UsdPerUnit is <= 0 or > MaxUsdPerUnit)
             {
-                Add($"{key}:{nameof(CurrencyOptions.UsdPerUnit)}", "must be a number > 0");
+                Add($"{key}:{nameof(CurrencyOptions.UsdPerUnit)}", $"must be a number > 0 and at most {MaxUsdPerUnit}");
             }
 
             if (currency.MinorDigits is < 0 or > 4)
@@ -201,6 +198,7 @@ public sealed class ScoringOptions : IValidatableObject
         DemotionGraceEvaluations = DemotionGraceEvaluations,
         TopRatedRetryMonths = TopRatedRetryMonths,
         RatingWindowDays = RatingWindowDays,
+        ResponseRateWithoutConversations = ResponseRateWithoutConversations,
         LowPerformanceFlagAtOrBelow = LowPerformanceFlagAtOrBelow,
         LowPerformanceClearAtOrAbove = LowPerformanceClearAtOrAbove,
         LowPerformanceMinScoredOrders = LowPerformanceMinScoredOrders,

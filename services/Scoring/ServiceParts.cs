@@ -23,7 +23,8 @@ public static class ServiceParts
         builder.AddEventHandlers(handlers => handlers
             .Add<OrderHandler>()
             .Add<ReviewHandler>()
-            .Add<ConversationHandler>());
+            .Add<ConversationHandler>()
+            .Add<ResponseStatsHandler>());
 
         services.AddSingleton<PeerGroupStore>();
         services.AddSingleton<SellerStore>();

@@ -115,7 +115,7 @@ public sealed class EngineOracle
             Cancellation = o.State == OrderState.Cancelled
                 ? new CancellationFacts(o.Cancellation.CancelledAt.ToDateTimeOffset(), Initiator(o.Cancellation.Initiator), Reason(o.Cancellation.Reason))
                 : null,
-            BuyerUnresponsive = (o.State == OrderState.Cancelled && o.Cancellation.BuyerUnresponsive) || (c?.BuyerUnresponsiveCount ?? 0) > 0,
+            BuyerUnresponsiveWait = c?.BuyerUnresponsiveWait?.ToTimeSpan() ?? TimeSpan.Zero,
             SellerUnresponsive = (c?.SellerUnresponsiveCount ?? 0) > 0,
             SellerResponseHours = c is { SellerReplyCount: > 0 } ? c.TotalSellerResponseTime.ToTimeSpan().TotalHours / c.SellerReplyCount : null,
             DisputeOpened = o.DisputeCount > 0,
@@ -123,7 +123,7 @@ public sealed class EngineOracle
             Review = published
                 ? new ReviewFacts(r!.Ratings.Overall, r.Ratings.Communication, r.Ratings.Quality, r.Ratings.ValueForMoney, r.Ratings.WouldRecommend)
                 : null,
-            PrivateRating = published ? r!.Ratings.PrivateRating : null,
+            PrivateRating = published && r!.Ratings.HasPrivateRating ? r.Ratings.PrivateRating : null,
         };
     }
 

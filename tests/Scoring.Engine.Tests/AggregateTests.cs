@@ -176,18 +176,19 @@ public sealed class AggregateTests
     {
         // SPEC 5.1: excluded orders are left out of every area — so they are not "the most recent order" of SPEC 5.2 either.
         var ledger = Ledger([Completed("old", 0), Completed("mid", 100)]);
-        ledger.Upsert(Completed("newest", 800) with { BuyerUnresponsive = true });
+        ledger.Upsert(Cancelled("newest", CancellationInitiator.Buyer, CancellationReason.PlacedByMistake, 800));
         Assert.Equal(Ledger([Completed("old", 0), Completed("mid", 100)]).Aggregate, ledger.Aggregate);
     }
 
     [Fact]
     public void When_the_most_recent_order_stops_counting_the_orders_it_pushed_out_come_back()
     {
-        // SPEC 5.2 evaluation period + SPEC 3: a buyer-unresponsive mark arriving late removes the newest order,
-        // and the window is again measured from the most recent counted order.
-        var ledger = Ledger([Completed("old", 0), Completed("mid", 100), Completed("newest", 800)]);
+        // SPEC 5.2 evaluation period + SPEC 2: a correction that makes the newest order stop counting (support
+        // rules a seller's cancellation in the seller's favour) brings back what it pushed out of the window,
+        // measured again from the most recent counted order.
+        var ledger = Ledger([Completed("old", 0), Completed("mid", 100), Cancelled("newest", CancellationInitiator.Seller, CancellationReason.SellerUnableToDeliver, 800)]);
         Assert.False(ledger.Counted.ContainsKey("old"));
-        ledger.Upsert(Completed("newest", 800) with { BuyerUnresponsive = true });
+        ledger.Upsert(Cancelled("newest", CancellationInitiator.Support, CancellationReason.SupportInSellerFavour, 800));
         Assert.True(ledger.Counted.ContainsKey("old"));
         Assert.Equal(Ledger([Completed("old", 0), Completed("mid", 100)]).Aggregate, ledger.Aggregate);
     }

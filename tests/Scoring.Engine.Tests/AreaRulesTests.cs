@@ -10,16 +10,46 @@ public sealed class AreaRulesTests
     private static double Index(OrderFacts facts, Area area) => AreaIndexer.Indices(facts, Policy)[(int)area];
 
     [Fact]
-    public void Buyer_unresponsive_order_is_left_out_of_every_area()
+    public void The_sellers_wait_on_an_unresponsive_buyer_is_kept_out_of_lateness_and_nothing_else()
     {
-        // SPEC 3 / 5.1: "orders with an unresponsive buyer are left out of every area".
-        var others = new[] { Completed("a", 0), Bad("b", 10) };
-        var with = Ledger([.. others, Bad("c", 20) with { BuyerUnresponsive = true }]);
-        var without = Ledger(others);
-        Assert.Equal(2, with.Aggregate.ScoredOrders);
-        Assert.False(OrderContribution.From(Bad("c", 20) with { BuyerUnresponsive = true }, Policy, 0).Included);
-        Assert.Equal(without.Aggregate.ScoredOrders, with.Aggregate.ScoredOrders);
-        foreach (var area in Areas.All) Assert.Equal(without.Aggregate.RawIndex(area), with.Aggregate.RawIndex(area));
+        // SPEC 3 / 5.1: a buyer-unresponsive mark never counts against the seller, and on a completed order
+        // the time the seller waited does not count as lateness; the order and its review count as usual.
+        // A 4-day order delivered on day 6: 2 days late = 50 % of its duration, no on-time credit.
+        var late = Bad("a") with { FirstDeliveryAt = T0.AddDays(6) };
+        var waited = late with { BuyerUnresponsiveWait = TimeSpan.FromDays(1.5) };
+        Assert.Equal(0.0, Index(late, Area.OnTimeDelivery));
+        Assert.Equal(1 - (0.5 / 4) / 0.5, Index(waited, Area.OnTimeDelivery), 1e-12); // 0.5 d late: 0.75
+        Assert.Equal(1.0, Index(late with { BuyerUnresponsiveWait = TimeSpan.FromDays(3) }, Area.OnTimeDelivery));
+        Assert.True(AreaIndexer.IsIncluded(waited, Policy));
+        foreach (var area in Areas.All.Where(a => a != Area.OnTimeDelivery))
+            Assert.Equal(Index(late, area), Index(waited, area));
+        Assert.Equal(1, Ledger([waited]).Aggregate.ScoredOrders);
+    }
+
+    [Fact]
+    public void A_wait_after_delivery_or_on_an_order_delivered_on_time_changes_nothing()
+    {
+        // SPEC 3: messages after delivery never start a wait, so they cannot buy lateness back; and an
+        // on-time order has no lateness to remove.
+        var onTime = Completed("a") with { Review = OneStar, PrivateRating = 2 };
+        Assert.Equal(Ledger([onTime]).Aggregate, Ledger([onTime with { BuyerUnresponsiveWait = TimeSpan.FromDays(2) }]).Aggregate);
+        var cancelledLate = Cancelled("b", CancellationInitiator.Seller, CancellationReason.SellerUnableToDeliver) with
+        {
+            Cancellation = new CancellationFacts(T0.AddDays(6), CancellationInitiator.Seller, CancellationReason.SellerUnableToDeliver),
+        };
+        Assert.Equal(0.0, Index(cancelledLate with { BuyerUnresponsiveWait = TimeSpan.FromDays(5) }, Area.OnTimeDelivery));
+    }
+
+    [Fact]
+    public void A_missing_private_rating_is_missing_not_zero()
+    {
+        // SPEC 5.1: "A missing private rating is missing, not 0: the area uses what the buyer did give."
+        // Overall 3 stars = 0.5, no incident = 1; weights 0.5 (overall), 0.3 (private), 0.2 (no incident).
+        var rated = Completed("a") with { Review = new ReviewFacts(3, 4, 4, 4, true) };
+        Assert.Equal((0.5 * 0.5 + 0.2 * 1) / (0.5 + 0.2), Index(rated, Area.Satisfaction), 1e-12);                           // 0.642857…
+        Assert.Equal((0.5 * 0.5 + 0.3 * 0 + 0.2 * 1) / 1.0, Index(rated with { PrivateRating = 0 }, Area.Satisfaction), 1e-12);  // 0.45
+        Assert.Equal((0.5 * 0.5 + 0.3 * 1 + 0.2 * 1) / 1.0, Index(rated with { PrivateRating = 10 }, Area.Satisfaction), 1e-12); // 0.75
+        Assert.NotEqual(Ledger([rated]).Aggregate, Ledger([rated with { PrivateRating = 0 }]).Aggregate);
     }
 
     [Theory]
@@ -183,6 +213,7 @@ public sealed class AreaRulesTests
             } },
         { "SellerResponseHours", Completed("a") with { SellerResponseHours = -2 } },
         { "SellerResponseHours", Completed("a") with { SellerResponseHours = double.NaN } },
+        { "BuyerUnresponsiveWait", Completed("a") with { BuyerUnresponsiveWait = TimeSpan.FromHours(-1) } },
         { "PrivateRating", Completed("a") with { PrivateRating = -1 } },
         { "Review.Communication", Completed("a") with { Review = FiveStars with { Communication = 0 } } },
         { "Review.ServiceAsDescribed", Completed("a") with { Review = FiveStars with { ServiceAsDescribed = 6 } } },

@@ -26,7 +26,7 @@ internal static class Generators
                 select (ReviewFacts?)new ReviewFacts(o, c, q, v, r)));
 
     /// <summary>A final (completed or cancelled) order created within the first <paramref name="maxDay"/> days.</summary>
-    public static Gen<OrderFacts> Order(string id, string gig, int maxDay, int excludedInTen = 1) =>
+    public static Gen<OrderFacts> Order(string id, string gig, int maxDay) =>
         from startHour in Gen.Choose(0, maxDay * 24)
         from durationHours in Gen.Choose(24, 240)
         from deliveryOffsetHours in Gen.Choose(-20, 150)
@@ -41,13 +41,13 @@ internal static class Generators
         from escalated in Chance(1)
         from sellerUnresponsive in Chance(2)
         from responseHours in OrNone(Gen.Choose(0, 48).Select(h => (double)h))
-        from buyerUnresponsive in Chance(excludedInTen)
+        from waitHours in Gen.Frequency((7, Gen.Constant(0)), (3, Gen.Choose(1, 96)))
         select Build(id, gig, startHour, durationHours, deliveryOffsetHours, delivered, cancelled, initiator, reason, amount,
-            review, privateRating, dispute, escalated, sellerUnresponsive, responseHours, buyerUnresponsive);
+            review, privateRating, dispute, escalated, sellerUnresponsive, responseHours, waitHours);
 
     /// <summary><paramref name="count"/> orders with ids o0.. on one Gig.</summary>
-    public static Gen<OrderFacts[]> Orders(int count, int maxDay, string gig = "g", int excludedInTen = 1) =>
-        Gen.CollectToArray(Enumerable.Range(0, count).Select(i => Order($"o{i}", gig, maxDay, excludedInTen)));
+    public static Gen<OrderFacts[]> Orders(int count, int maxDay, string gig = "g") =>
+        Gen.CollectToArray(Enumerable.Range(0, count).Select(i => Order($"o{i}", gig, maxDay)));
 
     /// <summary>Between <paramref name="min"/> and <paramref name="max"/> orders.</summary>
     public static Gen<OrderFacts[]> SomeOrders(int min, int max, int maxDay, string gig = "g") =>
@@ -60,7 +60,7 @@ internal static class Generators
 
     private static OrderFacts Build(string id, string gig, int startHour, int durationHours, int deliveryOffsetHours, bool delivered,
         bool cancelled, CancellationInitiator initiator, CancellationReason reason, decimal amount, ReviewFacts? review, int? privateRating,
-        bool dispute, bool escalated, bool sellerUnresponsive, double? responseHours, bool buyerUnresponsive)
+        bool dispute, bool escalated, bool sellerUnresponsive, double? responseHours, int waitHours)
     {
         var created = Start.AddHours(startHour);
         var due = created.AddHours(durationHours);
@@ -82,7 +82,7 @@ internal static class Generators
             EscalatedToSupport = escalated,
             SellerUnresponsive = sellerUnresponsive,
             SellerResponseHours = responseHours,
-            BuyerUnresponsive = buyerUnresponsive,
+            BuyerUnresponsiveWait = TimeSpan.FromHours(waitHours),
         };
     }
 

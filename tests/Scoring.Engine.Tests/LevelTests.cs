@@ -53,7 +53,25 @@ public sealed class LevelTests
         // SPEC 5.4: "Meeting a success score alone is never enough".
         var d = Daily(LevelState.New, Nothing with { SuccessScore = 10 });
         Assert.Equal(SellerLevel.NewSeller, d.After.Level);
-        Assert.Equal(5, d.FailingNext.Count);
+        // Rating, orders, clients and earnings fail; no buyer-opened conversation left nothing unanswered.
+        Assert.Equal(["rating", "completed orders", "unique clients", "earnings (USD)"], d.FailingNext.Select(f => f.Criterion));
+    }
+
+    [Fact]
+    public void Without_buyer_opened_conversations_the_level_policy_decides_the_response_rate()
+    {
+        // SPEC 5.4 with SPEC 3: Messaging publishes no rate for a seller without buyer-opened conversations;
+        // the level policy counts that as ResponseRateWithoutConversations (default 100 %).
+        var noConversations = Level1Metrics with { ResponseRate = null };
+        Assert.Equal(SellerLevel.Level1, Daily(LevelState.New, noConversations).After.Level);
+
+        var strict = Policy with { ResponseRateWithoutConversations = 0.5 };
+        var d = LevelEvaluator.Evaluate(LevelState.New, noConversations, EvaluationKind.Daily, Day0, strict);
+        Assert.Equal(SellerLevel.NewSeller, d.After.Level);
+        var failure = Assert.Single(d.FailingNext);
+        Assert.Equal("Level1 response rate: no buyer-opened conversations (counted as 50 %), needs ≥ 90 %", failure.ToString());
+        var invalid = strict with { ResponseRateWithoutConversations = 1.5 };
+        Assert.Contains(invalid.Validate(), p => p.StartsWith("Scoring:ResponseRateWithoutConversations", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -70,6 +70,7 @@ public sealed class PropertyTests
         o => o.SellerResponseHours is { } h ? o with { SellerResponseHours = h / 3 } : o,
         o => o.FirstDeliveryAt is { } d ? o with { FirstDeliveryAt = d.AddHours(-30) < o.CreatedAt ? o.CreatedAt : d.AddHours(-30) } : o,
         o => o.Cancellation is { Initiator: CancellationInitiator.Seller } c ? o with { Cancellation = c with { Initiator = CancellationInitiator.Mutual } } : o,
+        o => o with { BuyerUnresponsiveWait = o.BuyerUnresponsiveWait + TimeSpan.FromHours(20) },
     ];
 
     [Fact]
@@ -94,30 +95,26 @@ public sealed class PropertyTests
     [Fact]
     public void P3_excluded_orders_change_nothing()
     {
-        // Invariant (3), SPEC 5.1: cancellations that do not count and orders with an unresponsive buyer are
+        // Invariant (3), SPEC 5.1: cancellations that do not count are
         // left out of every area — the aggregate is bit-for-bit the same with or without them, wherever they fall.
         var nonCounting = Policy.Cancellations.NotCounting.ToArray();
         var gen =
-            from counted in Generators.Orders(15, 2000, excludedInTen: 0)
-            from extra in Generators.Orders(8, 2400, excludedInTen: 10)
+            from counted in Generators.Orders(15, 2000)
+            from extra in Generators.Orders(8, 2400)
             from reasons in Gen.CollectToArray(extra.Select(_ => Gen.Elements(nonCounting)))
-            from asCancellation in Gen.CollectToArray(extra.Select(_ => Gen.Elements(true, false)))
-            from order in Gen.Shuffle(counted.Concat(extra.Select((e, i) => Exclude(e, i, reasons[i], asCancellation[i]))).ToArray())
+            from order in Gen.Shuffle(counted.Concat(extra.Select((e, i) => Exclude(e, i, reasons[i]))).ToArray())
             select (counted, order);
         Properties.Check(Prop.ForAll(gen.ToArbitrary(), c =>
             Ledger(c.counted).Aggregate.Equals(Ledger(c.order).Aggregate)), maxTest: 200);
     }
 
-    private static OrderFacts Exclude(OrderFacts o, int i, CancellationReason reason, bool asCancellation) =>
-        asCancellation
-            ? o with
-            {
-                OrderId = $"x{i}",
-                BuyerUnresponsive = false,
-                CompletedAt = null,
-                Cancellation = new CancellationFacts(o.OutcomeAt!.Value, CancellationInitiator.Mutual, reason),
-            }
-            : o with { OrderId = $"x{i}", BuyerUnresponsive = true };
+    private static OrderFacts Exclude(OrderFacts o, int i, CancellationReason reason) =>
+        o with
+        {
+            OrderId = $"x{i}",
+            CompletedAt = null,
+            Cancellation = new CancellationFacts(o.OutcomeAt!.Value, CancellationInitiator.Mutual, reason),
+        };
 
     /// <summary>
     /// The bound of invariant (4) for one area with n applicable orders, when the new order's weight is at
@@ -133,8 +130,8 @@ public sealed class PropertyTests
         // Invariant (4), SPEC 5.2 "few orders must not swing a score": the quality moves by at most
         // Σ_a w_a · AreaBound(n_a, rho); the success score by at most 9 × (share of peers between the two qualities).
         var gen =
-            from orders in Generators.Orders(50, 600, excludedInTen: 0)
-            from bad in Generators.Order("bad", "g", 600, excludedInTen: 0)
+            from orders in Generators.Orders(50, 600)
+            from bad in Generators.Order("bad", "g", 600)
             from peers in Generators.Peers
             from peerCount in Gen.Choose(2, 300)
             from peerQualities in Gen.CollectToArray(Enumerable.Range(0, peerCount).Select(_ => Gen.Choose(0, 10_000).Select(x => x / 10_000.0)))
@@ -181,7 +178,7 @@ public sealed class PropertyTests
         PrivateRating = 0,
         DisputeOpened = true,
         SellerUnresponsive = true,
-        BuyerUnresponsive = false,
+        BuyerUnresponsiveWait = TimeSpan.Zero,
         FirstDeliveryAt = null,
         CompletedAt = null,
         Cancellation = new CancellationFacts(o.OutcomeAt!.Value > o.DueAt ? o.OutcomeAt.Value : o.DueAt.AddHours(1),
@@ -204,7 +201,7 @@ public sealed class PropertyTests
     public void P6_applying_events_in_any_order_yields_the_same_aggregate()
     {
         // Invariant (6), SPEC 5.2/6: events arrive in any order; each order's facts pass through partial
-        // versions (no outcome yet, review or private rating not yet known, dispute or buyer-unresponsive
+        // versions (no outcome yet, review or private rating not yet known, dispute or the wait on an unresponsive buyer
         // mark not yet known) in any interleaving, across evaluation windows and landmark moves.
         var gen =
             from finals in Generators.SomeOrders(1, 25, 3500)
@@ -235,7 +232,7 @@ public sealed class PropertyTests
         Review = (mask & 2) != 0 ? null : f.Review,
         PrivateRating = (mask & 4) != 0 ? null : f.PrivateRating,
         DisputeOpened = (mask & 8) == 0 && f.DisputeOpened,
-        BuyerUnresponsive = (mask & 16) == 0 && f.BuyerUnresponsive,
+        BuyerUnresponsiveWait = (mask & 16) == 0 ? f.BuyerUnresponsiveWait : TimeSpan.Zero,
     };
 
     [Fact]
@@ -244,7 +241,7 @@ public sealed class PropertyTests
         // Invariant (7), SPEC 4/5.2: a review removed by support stops counting; nothing of it remains.
         var gen =
             from others in Generators.SomeOrders(0, 20, 1500)
-            from target in Generators.Order("target", "g", 1500, excludedInTen: 0)
+            from target in Generators.Order("target", "g", 1500)
             from review in Gen.Choose(1, 5).Select(s => new ReviewFacts(s, 6 - s, s, 6 - s, s > 2))
             select (others, target: target with { Review = null }, review);
         Properties.Check(Prop.ForAll(gen.ToArbitrary(), c =>

@@ -88,6 +88,11 @@ public sealed class BadInputTests(ScoredGroupFixture fixture) : IClassFixture<Sc
         Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
         Assert.Contains("request_id 'same' was already used", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(before, await scoring.StateAsync());
+
+        // The same request again gets the first answer unchanged, and runs nothing.
+        Assert.Equal(first, await scoring.Client.EvaluateSellerAsync(
+            new EvaluateSellerRequest { RequestId = "same", SellerId = "seller-a" }, Authorization(Support)).ResponseAsync);
+        Assert.Equal(before, await scoring.StateAsync());
     }
 
     private static string Seller(string id) => ScoringHarness.Bearer(id, CallerRole.Seller);

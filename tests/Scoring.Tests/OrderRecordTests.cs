@@ -72,6 +72,36 @@ public sealed class OrderRecordTests
     }
 
     [Fact]
+    public void A_missing_private_rating_and_the_buyers_wait_read_back_as_they_were()
+    {
+        // SPEC 5.1: no private rating is no private rating (not 0); the wait on an unresponsive buyer is kept.
+        var order = new TestOrder
+        {
+            OrderId = "o-4", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero),
+            DeliveredAfter = TimeSpan.FromDays(9), Conversation = (0, 1, TimeSpan.Zero, 0), BuyerWait = TimeSpan.FromHours(30),
+            Review = new TestReview(4, 3, 5, 2, true, null, new DateTimeOffset(2026, 3, 15, 0, 0, 0, TimeSpan.Zero)),
+        };
+        var record = OrderRecord.Empty;
+        foreach (var (payload, _) in order.Events())
+        {
+            record = payload switch
+            {
+                OrderCompleted completed => record.WithOrder(completed.Order),
+                ReviewPublished published => record.WithReview(published.Review),
+                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
+                _ => record,
+            };
+        }
+
+        var fields = record.ToFields().Fields;
+        var back = OrderRecord.FromFields(new HashReader("order o-4", fields));
+        Assert.False(fields.ContainsKey("r_p"));
+        Assert.Null(back.ToFacts("o-4", Options.ToUsd)!.PrivateRating);
+        Assert.Equal(TimeSpan.FromHours(30), back.ToFacts("o-4", Options.ToUsd)!.BuyerUnresponsiveWait);
+        Assert.Equal(order.Facts(), back.ToFacts("o-4", Options.ToUsd));
+    }
+
+    [Fact]
     public void A_corrupt_field_is_reported_by_record_and_field()
     {
         var fields = OrderRecord.Empty.WithOrder(new TestOrder

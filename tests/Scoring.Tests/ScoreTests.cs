@@ -40,7 +40,8 @@ public sealed class ScoreTests
         orders.Add(O("b1-2", "b1", "seller-b", 12) with { Disputes = 1, Review = five with { Overall = 2, Communication = 2, Quality = 2, Value = 1, Recommend = false, Private = 3 } });
         orders.Add(O("b1-3", "b1", "seller-b", 22) with { DeliveredAfter = null, Cancelled = (OrderCancellationInitiator.Seller, OrderCancellationReason.SellerUnableToDeliver, false) });
         orders.Add(O("b1-4", "b1", "seller-b", 32) with { Conversation = (1, 0, TimeSpan.FromHours(30), 1) });
-        // c1: average, one buyer-unresponsive order (left out everywhere).
+        // c1: average; on one order the buyer went silent on the seller after delivery (marked buyer
+        // unresponsive): it counts as usual (SPEC 3, 5.1).
         orders.Add(O("c1-1", "c1", "seller-c", 3) with { Review = five with { Overall = 4, Communication = 4, Quality = 4, Value = 3, Private = 7 } });
         orders.Add(O("c1-2", "c1", "seller-c", 13) with { DeliveredAfter = TimeSpan.FromDays(9) });
         orders.Add(O("c1-3", "c1", "seller-c", 23));

@@ -97,7 +97,11 @@ public sealed class ScoringOptionsTests
     [InlineData("Scoring:EvaluationIntervalMinutes", "0", "Scoring:EvaluationIntervalMinutes must be a whole number from 1 to 10080 (got '0')")]
     [InlineData("Scoring:SellerEvaluationPollMs", "5", "Scoring:SellerEvaluationPollMs must be a whole number from 10 to 60000 (got '5')")]
     [InlineData("Scoring:Currencies:eur:UsdPerUnit", "1.1", "Scoring:Currencies:eur must be an ISO 4217 code of three upper-case letters")]
-    [InlineData("Scoring:Currencies:EUR:UsdPerUnit", "-1", "Scoring:Currencies:EUR:UsdPerUnit must be a number > 0 (got '-1')")]
+    [InlineData("Scoring:Currencies:EUR:UsdPerUnit", "-1", "Scoring:Currencies:EUR:UsdPerUnit must be a number > 0 and at most 1000000 (got '-1')")]
+    [InlineData("Scoring:Currencies:XAU:UsdPerUnit", "2000000", "Scoring:Currencies:XAU:UsdPerUnit must be a number > 0 and at most 1000000 (got '2000000')")]
+    [InlineData("Scoring:ResponseRateWithoutConversations", "1.5", "Scoring:ResponseRateWithoutConversations must be in [0,1] (got '1.5')")]
+    [InlineData("Scoring:ResponseRatePeriodDays", "90", "Scoring:ResponseRatePeriodDays is not a known setting")] // Messaging's setting now
+    [InlineData("Scoring:ResponseWindowHours", "24", "Scoring:ResponseWindowHours is not a known setting")]
     [InlineData("Scoring:Currencies:EUR:MinorDigits", "2", "Scoring:Currencies:EUR:UsdPerUnit is required")]
     [InlineData("Scoring:Currencies:EUR:UsdPerUnit", "1,08", "Scoring:Currencies:EUR:UsdPerUnit has an unreadable value '1,08'")]
     [InlineData("Scoring:HalfLifeDays", "0", "Scoring:HalfLifeDays must be > 0 (got '0')")]

@@ -99,7 +99,9 @@ public sealed class SellerEvaluationTests
         Assert.Equal(3, own.Metrics.UniqueClients);
         Assert.Equal(5 * 12_000, own.Metrics.Earnings.AmountMinor);
         Assert.Equal(5.0, own.Metrics.Rating);
-        Assert.Equal(1.0, own.Metrics.ResponseRate);
+        // No response statistics from Messaging (no buyer-opened conversation): no rate, and the level
+        // policy counts that as 100 % (Scoring:ResponseRateWithoutConversations).
+        Assert.False(own.Metrics.HasResponseRate);
         Assert.True(own.Metrics.SuccessScore >= 7);
         Assert.Contains(own.UnmetCriteria, c => c.StartsWith("Level2 completed orders: 5", StringComparison.Ordinal));
 
@@ -129,6 +131,14 @@ public sealed class SellerEvaluationTests
         Assert.Equal(SellerLevelKind.TopRated, approved.Level);
         Assert.False(approved.TopRatedPendingApproval);
         Assert.Equal(approved, await DecideAsync(scoring, "r-2", approve: true, CallerRole.Support)); // same request: same answer
+
+        // Issue 12, hole 6: the same request id for another decision is ALREADY_EXISTS and changes nothing.
+        await scoring.CaughtUpAsync();
+        var decided = await scoring.StateAsync();
+        var reused = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-2", approve: false, CallerRole.Support));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+        Assert.Contains("request_id 'r-2' was already used", reused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(decided, await scoring.StateAsync());
 
         var again = await Assert.ThrowsAsync<RpcException>(() => DecideAsync(scoring, "r-3", approve: true, CallerRole.Support));
         Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);

@@ -9,8 +9,8 @@ using Proto = Marketplace.Contracts.Orders.V1;
 
 namespace Marketplace.Scoring.Tests;
 
-/// <summary>A published buyer review as a test states it.</summary>
-public sealed record TestReview(int Overall, int Communication, int Quality, int Value, bool Recommend, int Private, DateTimeOffset PublishedAt, bool Removed = false);
+/// <summary>A published buyer review as a test states it; <paramref name="Private"/> null when the buyer gave no private rating.</summary>
+public sealed record TestReview(int Overall, int Communication, int Quality, int Value, bool Recommend, int? Private, DateTimeOffset PublishedAt, bool Removed = false);
 
 /// <summary>
 /// One order as a test states it, written twice: as the events Orders, Reviews and Messaging would
@@ -34,6 +34,9 @@ public sealed record TestOrder
     public int SupportContacts { get; init; }
     public TestReview? Review { get; init; }
     public (int SellerUnresponsive, int BuyerUnresponsive, TimeSpan ResponseTotal, int Replies)? Conversation { get; init; }
+
+    /// <summary>With <see cref="Conversation"/>: the time the seller waited on an unresponsive buyer before delivery.</summary>
+    public TimeSpan BuyerWait { get; init; }
 
     public DateTimeOffset DueAt => CreatedAt + Duration;
 
@@ -83,6 +86,10 @@ public sealed record TestOrder
                 TotalSellerResponseTime = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(c.ResponseTotal),
                 SellerReplyCount = c.Replies,
             };
+            if (BuyerWait > TimeSpan.Zero)
+            {
+                conversation.BuyerUnresponsiveWait = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(BuyerWait);
+            }
             if (c.Replies > 0)
             {
                 conversation.FirstSellerReplyAt = Timestamp.FromDateTimeOffset(CreatedAt + c.ResponseTotal / c.Replies);
@@ -105,7 +112,7 @@ public sealed record TestOrder
         FirstDeliveryAt = DeliveredAt,
         CompletedAt = Cancelled is null && Completed ? EndedAt : null,
         Cancellation = Cancelled is { } x ? new CancellationFacts(EndedAt, Initiator(x.By), Reason(x.Reason)) : null,
-        BuyerUnresponsive = (Cancelled?.BuyerUnresponsive ?? false) || (Conversation?.BuyerUnresponsive ?? 0) > 0,
+        BuyerUnresponsiveWait = Conversation is not null ? BuyerWait : TimeSpan.Zero,
         SellerUnresponsive = (Conversation?.SellerUnresponsive ?? 0) > 0,
         SellerResponseHours = Conversation is { Replies: > 0 } c ? c.ResponseTotal.TotalHours / c.Replies : null,
         DisputeOpened = Disputes > 0,
@@ -185,12 +192,16 @@ public sealed record TestOrder
                 Quality = r.Quality,
                 ValueForMoney = r.Value,
                 WouldRecommend = r.Recommend,
-                PrivateRating = r.Private,
             },
             Text = "A review text of enough length.",
             SubmittedAt = Timestamp.FromDateTimeOffset(r.PublishedAt),
             PublishedAt = Timestamp.FromDateTimeOffset(r.PublishedAt),
         };
+        if (r.Private is { } privateRating)
+        {
+            review.Ratings.PrivateRating = privateRating;
+        }
+
         return review;
     }
 

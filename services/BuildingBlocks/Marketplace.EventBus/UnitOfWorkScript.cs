@@ -8,11 +8,18 @@ namespace Marketplace.EventBus;
 /// primary (all keys must live on the same node; see README.md).
 /// </summary>
 /// <remarks>
-/// KEYS[1] outbox stream, KEYS[2] marker (or the outbox again when there is none), KEYS[3..] data keys.
+/// <para>KEYS[1] outbox stream, KEYS[2] marker (or the outbox again when there is none), KEYS[3..] data keys.
 /// ARGV: hasMarker, markerValue, markerTtlMs, then conditions (count; kind, keyIndex, ...),
-/// writes (count; command, keyIndex, argc, args...), events (count; topic, data, metadata).
-/// Writes are type-checked before the first one runs, so a wrong key type fails the whole unit
-/// instead of leaving it half applied.
+/// writes (count; command, keyIndex, argc, args...), events (count; topic, data, metadata).</para>
+/// <para>Redis does not roll back a script that fails midway, so every check comes before the first
+/// write: the staged writes are first simulated, in order, on what they will meet (each key's type,
+/// the hash fields an earlier write of the unit set, incremented or deleted), and any write Redis
+/// would refuse refuses the whole unit with the reason, nothing written: a key of the wrong type,
+/// HINCRBY on a value that is not a 64-bit integer or whose result leaves the 64-bit range (checked
+/// in decimal digits: Lua numbers are doubles), HINCRBYFLOAT on a value that is not a number or to a
+/// result that is not finite, a sorted-set score that is not a finite number, a malformed argument
+/// list, an outbox that is not a stream, a marker lifetime that is not a positive whole number.
+/// Variadic writes are applied in chunks of at most 1000 arguments (Lua's unpack takes about 8000).</para>
 /// </remarks>
 internal static class UnitOfWorkScript
 {
@@ -57,36 +64,209 @@ internal static class UnitOfWorkScript
             end
             if not ok then return {'conflict', key} end
           else
-            return redis.error_reply('unit of work: unknown condition ' .. tostring(kind))
+            return redis.error_reply('ERR unit of work: unknown condition ' .. tostring(kind))
           end
+        end
+
+        -- ---- checks: every staged write simulated in order, before the first write ----
+
+        local MAXPOS, MAXNEG = '9223372036854775807', '9223372036854775808'
+
+        -- A 64-bit integer as Redis reads one (no sign '+', no leading zeros, no '-0'): negative, digits; nil otherwise.
+        local function int64(s)
+          if type(s) ~= 'string' then return nil end
+          if s == '0' then return false, '0' end
+          local sign, digits = string.match(s, '^(%-?)([1-9][0-9]*)$')
+          if digits == nil then return nil end
+          local limit = sign == '-' and MAXNEG or MAXPOS
+          if #digits > 19 or (#digits == 19 and digits > limit) then return nil end
+          return sign == '-', digits
+        end
+
+        local function isInteger(s)
+          local _, digits = int64(s)
+          return digits ~= nil
+        end
+
+        local function compareDigits(x, y)
+          if #x ~= #y then return #x < #y and -1 or 1 end
+          if x == y then return 0 end
+          return x < y and -1 or 1
+        end
+
+        local function addDigits(x, y)
+          local out, carry, i, j = {}, 0, #x, #y
+          while i > 0 or j > 0 or carry > 0 do
+            local d = carry
+            if i > 0 then d = d + string.byte(x, i) - 48 end
+            if j > 0 then d = d + string.byte(y, j) - 48 end
+            table.insert(out, 1, d % 10)
+            carry = d >= 10 and 1 or 0
+            i, j = i - 1, j - 1
+          end
+          return table.concat(out)
+        end
+
+        local function subtractDigits(x, y) -- x >= y
+          local out, borrow, i, j = {}, 0, #x, #y
+          while i > 0 do
+            local d = string.byte(x, i) - 48 - borrow
+            if j > 0 then d = d - (string.byte(y, j) - 48) end
+            if d < 0 then d, borrow = d + 10, 1 else borrow = 0 end
+            table.insert(out, 1, d)
+            i, j = i - 1, j - 1
+          end
+          local s = (string.gsub(table.concat(out), '^0+', ''))
+          return s == '' and '0' or s
+        end
+
+        -- x + y for two 64-bit integers given as text; nil when the sum leaves the 64-bit range.
+        local function add64(x, y)
+          local xn, xd = int64(x)
+          local yn, yd = int64(y)
+          local negative, digits
+          if xn == yn then
+            negative, digits = xn, addDigits(xd, yd)
+          else
+            local c = compareDigits(xd, yd)
+            if c == 0 then return '0' end
+            if c > 0 then negative, digits = xn, subtractDigits(xd, yd) else negative, digits = yn, subtractDigits(yd, xd) end
+          end
+          if compareDigits(digits, negative and MAXNEG or MAXPOS) > 0 then return nil end
+          return (negative and '-' or '') .. digits
+        end
+
+        -- A number as Redis reads one for HINCRBYFLOAT and ZADD (no surrounding spaces); nil otherwise.
+        local function float(s)
+          if type(s) ~= 'string' or s == '' or string.find(s, '^%s') or string.find(s, '%s$') then return nil end
+          local v = tonumber(s)
+          if v == nil or v ~= v then return nil end
+          return v
+        end
+
+        local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
+        local types, staged, emptied = {}, {}, {}
+        local function typeOf(key)
+          if types[key] == nil then types[key] = redis.call('TYPE', key)['ok'] end
+          return types[key]
+        end
+        local function field(key, name)
+          local fields = staged[key]
+          if fields ~= nil and fields[name] ~= nil then return fields[name] end
+          if emptied[key] or typeOf(key) ~= 'hash' then return false end
+          return redis.call('HGET', key, name)
+        end
+        local function stage(key, name, value)
+          staged[key] = staged[key] or {}
+          staged[key][name] = value
+        end
+        local function replace(key, newType)
+          types[key], staged[key], emptied[key] = newType, {}, true
         end
 
         local needs = {
           HSET = 'hash', HINCRBY = 'hash', HINCRBYFLOAT = 'hash', HDEL = 'hash',
-          ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set',
-          SET = '', DEL = '', PEXPIRE = '' }
+          ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set' }
+        local arity = {
+          HSET = 'pairs', ZADD = 'pairs', HDEL = 'some', ZREM = 'some', SADD = 'some', SREM = 'some',
+          HINCRBY = 2, HINCRBYFLOAT = 2, SET = 1, DEL = 0, PEXPIRE = 1 }
+
+        local function refuse(command, key, why) return 'ERR unit of work refused, nothing written: ' .. command .. ' ' .. key .. ': ' .. why end
+
+        local function check(command, key, first, argc)
+          local shape = arity[command]
+          if shape == nil then return 'ERR unit of work: command not allowed: ' .. tostring(command) end
+          if (shape == 'pairs' and (argc < 2 or argc % 2 ~= 0)) or (shape == 'some' and argc < 1)
+            or (type(shape) == 'number' and argc ~= shape) then
+            return refuse(command, key, 'wrong number of arguments (' .. argc .. ')')
+          end
+          local need = needs[command]
+          if need ~= nil then
+            local actual = typeOf(key)
+            if actual ~= 'none' and actual ~= need then
+              return 'WRONGTYPE unit of work refused, nothing written: ' .. key .. ' is a ' .. actual .. ', ' .. command .. ' needs a ' .. need
+            end
+          end
+          if command == 'HSET' then
+            for i = first, first + argc - 1, 2 do stage(key, ARGV[i], ARGV[i + 1]) end
+          elseif command == 'HDEL' then
+            for i = first, first + argc - 1 do stage(key, ARGV[i], false) end
+          elseif command == 'HINCRBY' then
+            local name, by = ARGV[first], ARGV[first + 1]
+            local current = field(key, name) or '0'
+            if not isInteger(current) then return refuse(command, key, 'field ' .. name .. ' holds ' .. current .. ', not an integer') end
+            if not isInteger(by) then return refuse(command, key, 'increment ' .. tostring(by) .. ' is not an integer') end
+            local sum = add64(current, by)
+            if sum == nil then return refuse(command, key, 'field ' .. name .. ' would overflow (' .. current .. ' + ' .. by .. ')') end
+            stage(key, name, sum)
+          elseif command == 'HINCRBYFLOAT' then
+            local name, by = ARGV[first], ARGV[first + 1]
+            local current = field(key, name) or '0'
+            local x, y = float(current), float(by)
+            if x == nil then return refuse(command, key, 'field ' .. name .. ' holds ' .. current .. ', not a float') end
+            if y == nil then return refuse(command, key, 'increment ' .. tostring(by) .. ' is not a float') end
+            local sum = x + y
+            if not finite(sum) then return refuse(command, key, 'field ' .. name .. ' would become NaN or Infinity (' .. current .. ' + ' .. by .. ')') end
+            stage(key, name, string.format('%.17g', sum))
+          elseif command == 'ZADD' then
+            for i = first, first + argc - 1, 2 do
+              local score = float(ARGV[i])
+              if score == nil or not finite(score) then return refuse(command, key, 'score ' .. tostring(ARGV[i]) .. ' is not a finite number') end
+            end
+          elseif command == 'SET' then
+            replace(key, 'string')
+            return nil
+          elseif command == 'DEL' then
+            replace(key, 'none')
+            return nil
+          elseif command == 'PEXPIRE' then
+            local negative, digits = int64(ARGV[first])
+            if digits == nil or (not negative and #digits > 18) then return refuse(command, key, 'lifetime ' .. tostring(ARGV[first]) .. ' is not a whole number of milliseconds below 10^18') end
+            return nil
+          end
+          if need ~= nil and types[key] == 'none' and command ~= 'HDEL' and command ~= 'ZREM' and command ~= 'SREM' then types[key] = need end
+          return nil
+        end
+
         local writes = tonumber(arg())
         local first = a
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
-          local need = needs[command]
-          if need == nil then return redis.error_reply('unit of work: command not allowed: ' .. tostring(command)) end
-          if need ~= '' then
-            local actual = redis.call('TYPE', key)['ok']
-            if actual ~= 'none' and actual ~= need then
-              return redis.error_reply('WRONGTYPE unit of work: ' .. key .. ' is a ' .. actual .. ', ' .. command .. ' needs a ' .. need)
-            end
-          end
+          local problem = check(command, key, a + 3, argc)
+          if problem then return redis.error_reply(problem) end
           a = a + 3 + argc
         end
+        local events = tonumber(ARGV[a])
+        if events > 0 then
+          local outbox = typeOf(KEYS[1])
+          if outbox ~= 'none' and outbox ~= 'stream' then
+            return redis.error_reply('WRONGTYPE unit of work refused, nothing written: the outbox ' .. KEYS[1] .. ' is a ' .. outbox .. ', not a stream')
+          end
+        end
+        if hasMarker then
+          local negative, digits = int64(markerTtl)
+          if digits == nil or negative or digits == '0' or #digits > 18 then
+            return redis.error_reply('ERR unit of work refused, nothing written: marker lifetime ' .. tostring(markerTtl) .. ' is not a positive whole number of milliseconds')
+          end
+        end
+
+        -- ---- writes: nothing below can fail ----
+
+        local CHUNK = 1000
         a = first
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
-          redis.call(command, key, unpack(ARGV, a + 3, a + 2 + argc))
+          local from, to = a + 3, a + 2 + argc
+          if argc <= CHUNK then
+            redis.call(command, key, unpack(ARGV, from, to))
+          else
+            for j = from, to, CHUNK do redis.call(command, key, unpack(ARGV, j, math.min(to, j + CHUNK - 1))) end
+          end
           a = a + 3 + argc
         end
 
-        local events = tonumber(arg())
+        events = tonumber(arg())
         for i = 1, events do
           local topic, data, metadata = arg(), arg(), arg()
           redis.call('XADD', KEYS[1], '*', 'topic', topic, 'data', data, 'metadata', metadata)

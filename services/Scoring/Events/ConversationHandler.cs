@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
 using Marketplace.Platform;
@@ -9,10 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Marketplace.Scoring.Events;
 
 /// <summary>
-/// Any messaging event: a buyer-opened conversation feeds the seller's response rate (level
-/// metric); a conversation tied to an order feeds that order's communication facts (seller
-/// response times, unresponsive marks) and the buyer-unresponsive exclusion (SPEC 3, 5.1).
-/// Each keeps the conversation snapshot with the highest version.
+/// Any messaging event with a conversation snapshot: a conversation tied to an order feeds that
+/// order's communication facts (seller response times, seller-unresponsive marks) and the time the
+/// seller waited on an unresponsive buyer, which is kept out of the order's lateness (SPEC 3, 5.1).
+/// A buyer-unresponsive mark takes nothing else out of the score. Keeps the conversation snapshot
+/// with the highest version. (The response rate is Messaging's: <see cref="ResponseStatsHandler"/>.)
 /// </summary>
 public sealed class ConversationHandler(GigProjection projection, ILogger<ConversationHandler> logger)
     : SnapshotHandler<Conversation>(PlatformEvents.Topics.Messaging, "conversation")
@@ -24,34 +24,20 @@ public sealed class ConversationHandler(GigProjection projection, ILogger<Conver
             throw new MalformedEventException($"{envelope.Type} event {envelope.Id}: the conversation snapshot lacks conversation_id or seller_id");
         }
 
-        bool changed = false;
-        if (conversation.OpenedBy == PartyRole.Buyer && conversation.StartedAt is not null)
+        if (conversation.OrderId.Length == 0)
         {
-            var key = ScoringKeys.SellerConversations(conversation.SellerId);
-            var stored = await work.ReadHashFieldAsync(key, conversation.ConversationId);
-            if (stored.IsNull || BuyerConversation.Parse(stored!).Version < conversation.Version)
-            {
-                var facts = new BuyerConversation(conversation.Version, Ms(conversation.StartedAt), conversation.FirstSellerReplyAt is { } reply ? Ms(reply) : null);
-                work.HashSet(key, conversation.ConversationId, facts.ToString());
-                changed = true;
-            }
+            logger.LogDebug("Event {EventId}: conversation {ConversationId} is tied to no order; nothing to score", envelope.Id, conversation.ConversationId);
+            return;
         }
 
-        if (conversation.OrderId.Length > 0)
-        {
-            changed |= await ChangeOrderAsync(work, projection, conversation.OrderId,
-                record => record.ConversationVersion >= conversation.Version ? null : record.WithConversation(conversation)) is not null;
-        }
-
-        if (changed)
-        {
-            SellerStore.StageDirty(work, conversation.SellerId);
-        }
-        else
+        var change = await ChangeOrderAsync(work, projection, conversation.OrderId,
+            record => record.ConversationVersion >= conversation.Version ? null : record.WithConversation(conversation));
+        if (change is null)
         {
             logger.LogDebug("Event {EventId}: conversation {ConversationId} v{Version} is not newer; ignored", envelope.Id, conversation.ConversationId, conversation.Version);
+            return;
         }
-    }
 
-    private static long Ms(Google.Protobuf.WellKnownTypes.Timestamp t) => t.Seconds * 1000 + t.Nanos / 1_000_000;
+        SellerStore.StageDirty(work, conversation.SellerId);
+    }
 }

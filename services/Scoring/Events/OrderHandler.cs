@@ -34,8 +34,8 @@ public sealed class OrderHandler(GigProjection projection, IOptions<ScoringOptio
 
         if (before.State != OrderState.Completed && after.State == OrderState.Completed)
         {
-            var earned = options.Value.ToUsd(after.Currency, after.AmountMinor - after.RefundedMinor) ?? 0;
-            SellerStore.StageCompleted(work, after.SellerId, after.BuyerId, (long)decimal.Round(earned * 100m));
+            var earned = options.Value.ToUsd(after.Currency, (decimal)after.AmountMinor - after.RefundedMinor) ?? 0;
+            await SellerStore.StageCompletedAsync(work, order.OrderId, after.SellerId, after.BuyerId, decimal.Round(earned * 100m));
         }
 
         SellerStore.StageDirty(work, after.SellerId);

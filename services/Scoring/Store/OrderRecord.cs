@@ -37,7 +37,6 @@ public sealed record OrderRecord
     public long? CancelledTicks { get; init; }
     public Proto.CancellationInitiator CancelledBy { get; init; }
     public Proto.CancellationReason CancelReason { get; init; }
-    public bool CancelledBuyerUnresponsive { get; init; }
     public int Disputes { get; init; }
     public int SupportContacts { get; init; }
 
@@ -50,7 +49,13 @@ public sealed record OrderRecord
     // ---- conversation part (Messaging) ----
     public long ConversationVersion { get; init; }
     public int SellerUnresponsiveMarks { get; init; }
-    public int BuyerUnresponsiveMarks { get; init; }
+
+    /// <summary>
+    /// UTC ticks the seller waited on an unresponsive buyer before delivery (Messaging's
+    /// <c>buyer_unresponsive_wait</c>): kept out of lateness. The buyer-unresponsive marks themselves
+    /// change nothing in the score (SPEC 3, 5.1), so they are not kept.
+    /// </summary>
+    public long BuyerWaitTicks { get; init; }
     public long SellerResponseTotalTicks { get; init; }
     public int SellerReplies { get; init; }
 
@@ -82,7 +87,6 @@ public sealed record OrderRecord
         CancelledTicks = o.State == Proto.OrderState.Cancelled ? Ticks(o.Cancellation?.CancelledAt) : null,
         CancelledBy = o.State == Proto.OrderState.Cancelled ? o.Cancellation?.Initiator ?? default : default,
         CancelReason = o.State == Proto.OrderState.Cancelled ? o.Cancellation?.Reason ?? default : default,
-        CancelledBuyerUnresponsive = o.State == Proto.OrderState.Cancelled && (o.Cancellation?.BuyerUnresponsive ?? false),
         Disputes = o.DisputeCount,
         SupportContacts = o.SupportContactCount,
     };
@@ -101,7 +105,7 @@ public sealed record OrderRecord
     {
         ConversationVersion = c.Version,
         SellerUnresponsiveMarks = c.SellerUnresponsiveCount,
-        BuyerUnresponsiveMarks = c.BuyerUnresponsiveCount,
+        BuyerWaitTicks = c.BuyerUnresponsiveWait?.ToTimeSpan().Ticks ?? 0,
         SellerResponseTotalTicks = c.TotalSellerResponseTime?.ToTimeSpan().Ticks ?? 0,
         SellerReplies = c.SellerReplyCount,
     };
@@ -110,7 +114,7 @@ public sealed record OrderRecord
     /// The engine's facts of this order, or null while the order itself is unknown. The amount
     /// must be convertible to USD (<paramref name="toUsd"/> returns null otherwise, and this throws).
     /// </summary>
-    public OrderFacts? ToFacts(string orderId, Func<string, long, decimal?> toUsd)
+    public OrderFacts? ToFacts(string orderId, Func<string, decimal, decimal?> toUsd)
     {
         if (!HasOrder)
         {
@@ -129,7 +133,7 @@ public sealed record OrderRecord
             FirstDeliveryAt = FirstDeliveredTicks is { } d ? Time(d) : null,
             CompletedAt = CompletedTicks is { } c ? Time(c) : null,
             Cancellation = CancelledTicks is { } x ? new CancellationFacts(Time(x), Initiator(CancelledBy), Reason(CancelReason)) : null,
-            BuyerUnresponsive = CancelledBuyerUnresponsive || BuyerUnresponsiveMarks > 0,
+            BuyerUnresponsiveWait = TimeSpan.FromTicks(BuyerWaitTicks),
             SellerUnresponsive = SellerUnresponsiveMarks > 0,
             SellerResponseHours = SellerReplies > 0 ? TimeSpan.FromTicks(SellerResponseTotalTicks).TotalHours / SellerReplies : null,
             DisputeOpened = Disputes > 0,
@@ -137,7 +141,8 @@ public sealed record OrderRecord
             Review = HasPublishedReview
                 ? new ReviewFacts(Ratings!.Overall, Ratings.Communication, Ratings.Quality, Ratings.ValueForMoney, Ratings.WouldRecommend)
                 : null,
-            PrivateRating = HasPublishedReview ? Ratings!.PrivateRating : null,
+            // Absent is absent, not 0 (SPEC 5.1): the satisfaction area then uses what the buyer gave.
+            PrivateRating = HasPublishedReview && Ratings!.HasPrivateRating ? Ratings.PrivateRating : null,
         };
     }
 
@@ -173,7 +178,6 @@ public sealed record OrderRecord
                 CancelledTicks = f.OptionalLong("cx_at"),
                 CancelledBy = f.Enum<Proto.CancellationInitiator>("cx_by"),
                 CancelReason = f.Enum<Proto.CancellationReason>("cx_reason"),
-                CancelledBuyerUnresponsive = f.Bool("cx_bu"),
                 Disputes = f.Int("disputes"),
                 SupportContacts = f.Int("support"),
             };
@@ -186,17 +190,7 @@ public sealed record OrderRecord
                 ReviewVersion = f.Long("rv"),
                 ReviewStatus = f.Enum<ReviewStatus>("r_status"),
                 ReviewPublishedTicks = f.OptionalLong("r_pub"),
-                Ratings = f.Has("r_o")
-                    ? new BuyerRatings
-                    {
-                        Overall = f.Int("r_o"),
-                        Communication = f.Int("r_c"),
-                        Quality = f.Int("r_q"),
-                        ValueForMoney = f.Int("r_v"),
-                        WouldRecommend = f.Bool("r_rec"),
-                        PrivateRating = f.Int("r_p"),
-                    }
-                    : null,
+                Ratings = f.Has("r_o") ? RatingsFrom(f) : null,
             };
         }
 
@@ -206,7 +200,7 @@ public sealed record OrderRecord
             {
                 ConversationVersion = f.Long("cv"),
                 SellerUnresponsiveMarks = f.Int("su"),
-                BuyerUnresponsiveMarks = f.Int("bu"),
+                BuyerWaitTicks = f.OptionalLong("bw") ?? 0,
                 SellerResponseTotalTicks = f.Long("rt"),
                 SellerReplies = f.Int("rn"),
             };
@@ -241,7 +235,6 @@ public sealed record OrderRecord
                 .SetOptional("cx_at", CancelledTicks)
                 .SetEnum("cx_by", CancelledBy)
                 .SetEnum("cx_reason", CancelReason)
-                .Set("cx_bu", CancelledBuyerUnresponsive)
                 .Set("disputes", Disputes)
                 .Set("support", SupportContacts);
         }
@@ -258,7 +251,7 @@ public sealed record OrderRecord
                     .Set("r_q", r.Quality)
                     .Set("r_v", r.ValueForMoney)
                     .Set("r_rec", r.WouldRecommend)
-                    .Set("r_p", r.PrivateRating);
+                    .SetOptional("r_p", r.HasPrivateRating ? r.PrivateRating : null);
             }
         }
 
@@ -266,7 +259,7 @@ public sealed record OrderRecord
         {
             f.Set("cv", ConversationVersion)
                 .Set("su", SellerUnresponsiveMarks)
-                .Set("bu", BuyerUnresponsiveMarks)
+                .Set("bw", BuyerWaitTicks)
                 .Set("rt", SellerResponseTotalTicks)
                 .Set("rn", SellerReplies);
         }
@@ -277,6 +270,25 @@ public sealed record OrderRecord
         }
 
         return f;
+    }
+
+    /// <summary>The buyer's ratings as stored: <c>r_p</c> only when the buyer gave a private rating.</summary>
+    private static BuyerRatings RatingsFrom(HashReader f)
+    {
+        var ratings = new BuyerRatings
+        {
+            Overall = f.Int("r_o"),
+            Communication = f.Int("r_c"),
+            Quality = f.Int("r_q"),
+            ValueForMoney = f.Int("r_v"),
+            WouldRecommend = f.Bool("r_rec"),
+        };
+        if (f.Has("r_p"))
+        {
+            ratings.PrivateRating = f.Int("r_p");
+        }
+
+        return ratings;
     }
 
     public static string FormatContribution(OrderContribution c) =>

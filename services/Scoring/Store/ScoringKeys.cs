@@ -42,6 +42,12 @@ public static class ScoringKeys
     /// <summary>Hash: conversation id → "version started-unix-ms first-reply-unix-ms|-" of buyer-opened conversations (response rate).</summary>
     public static string SellerConversations(string sellerId) => $"scoring:seller:{{{sellerId}}}:conversations";
 
+    /// <summary>
+    /// Hash: the seller's latest response statistics from Messaging (<c>end</c>, the window's end in UTC
+    /// ticks; <c>rate</c>, absent without buyer-opened conversations; <c>opened</c>, <c>answered</c>).
+    /// </summary>
+    public static string SellerResponseStats(string sellerId) => $"scoring:seller:{{{sellerId}}}:response";
+
     /// <summary>Hash: <c>completed</c> orders and <c>earned_cents</c> (USD, amount less refunds), raised once per completed order.</summary>
     public static string SellerTotals(string sellerId) => $"scoring:seller:{{{sellerId}}}:totals";
 

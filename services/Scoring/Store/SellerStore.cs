@@ -93,7 +93,11 @@ public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> 
     public async Task<LevelMetrics> CurrentMetricsAsync(string sellerId, DateTimeOffset now) =>
         await MetricsAsync(sellerId, SellerScore.Of((await ScoreGigsAsync(sellerId)).Select(g => g.Score)).Score, now);
 
-    /// <summary>The level metrics of SPEC 5.4 now (rating and response rate over their windows).</summary>
+    /// <summary>
+    /// The level metrics of SPEC 5.4 now: the rating over its window, the response rate as Messaging
+    /// last reported it (null without buyer-opened conversations: the level policy decides), the
+    /// completed orders, clients and earnings.
+    /// </summary>
     public async Task<LevelMetrics> MetricsAsync(string sellerId, double? successScore, DateTimeOffset now)
     {
         var ratingsFrom = now.AddDays(-Policy.RatingWindowDays).ToUnixTimeSeconds();
@@ -103,57 +107,40 @@ public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> 
             .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
             .ToList();
 
-        var totals = HashReader.From($"scoring totals of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId)));
-        long Total(string name) => totals.OptionalLong(name) ?? 0;
+        var totals = SellerTotals.FromFields(HashReader.From($"scoring totals of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId))));
         var clients = await Db.SetLengthAsync(ScoringKeys.SellerClients(sellerId));
+        var response = ResponseReport.FromFields(HashReader.From($"response stats of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerResponseStats(sellerId))));
 
         return new LevelMetrics(
             successScore,
             ratings.Count > 0 ? ratings.Average() : null,
-            await ResponseRateAsync(sellerId, now),
-            (int)Total("completed"),
-            (int)clients,
-            Total("earned_cents") / 100m);
-    }
-
-    /// <summary>
-    /// SPEC 3: share of buyer-opened conversations started in the period that the seller answered
-    /// within the response window; one still inside its window without an answer is not counted
-    /// yet. A seller with no such conversation has left nothing unanswered: 100 %.
-    /// </summary>
-    public async Task<double> ResponseRateAsync(string sellerId, DateTimeOffset now)
-    {
-        long nowMs = now.ToUnixTimeMilliseconds();
-        long fromMs = (now - Options.ResponseRatePeriod).ToUnixTimeMilliseconds();
-        long windowMs = (long)Options.ResponseWindow.TotalMilliseconds;
-        int opened = 0, answered = 0;
-        foreach (var value in await Db.HashValuesAsync(ScoringKeys.SellerConversations(sellerId)))
-        {
-            var conversation = BuyerConversation.Parse(value!);
-            if (conversation.StartedMs < fromMs || conversation.StartedMs > nowMs)
-            {
-                continue;
-            }
-
-            bool inTime = conversation.FirstReplyMs is { } reply && reply - conversation.StartedMs <= windowMs;
-            bool stillOpen = conversation.FirstReplyMs is null && nowMs - conversation.StartedMs <= windowMs;
-            if (!stillOpen)
-            {
-                opened++;
-                answered += inTime ? 1 : 0;
-            }
-        }
-
-        return opened == 0 ? 1.0 : (double)answered / opened;
+            response?.Rate,
+            (int)Math.Min(totals.Completed, int.MaxValue),
+            (int)Math.Min(clients, int.MaxValue),
+            totals.EarnedCents / 100m);
     }
 
     // ---- facts events bring ----
 
-    /// <summary>A completed order: one more completed order, its buyer a client, its amount (less refunds) earned.</summary>
-    public static void StageCompleted(UnitOfWork work, string sellerId, string buyerId, long earnedCents)
+    /// <summary>
+    /// A completed order: one more completed order, its buyer a client, its amount (less refunds)
+    /// earned. The totals are read as a commit condition and added with checked arithmetic: a sum that
+    /// would leave the 64-bit range is refused before anything is staged (the event is malformed for
+    /// Scoring and goes to the dead-letter topic with the reason), never half applied.
+    /// </summary>
+    public static async Task StageCompletedAsync(UnitOfWork work, string orderId, string sellerId, string buyerId, decimal earnedCents)
     {
-        work.HashIncrement(ScoringKeys.SellerTotals(sellerId), "completed", 1);
-        work.HashIncrement(ScoringKeys.SellerTotals(sellerId), "earned_cents", earnedCents);
+        var key = ScoringKeys.SellerTotals(sellerId);
+        var totals = SellerTotals.FromFields(HashReader.From($"scoring totals of {sellerId}", await work.ReadHashAsync(key)));
+        if (earnedCents < 0 || totals.EarnedCents + earnedCents > long.MaxValue || totals.Completed == long.MaxValue)
+        {
+            throw new MalformedEventException(
+                $"order {orderId}: the seller's earnings ({totals.EarnedCents} + {earnedCents} USD cents) or completed orders ({totals.Completed} + 1) " +
+                $"would leave the range Scoring keeps (0 to {long.MaxValue}); refused, nothing written");
+        }
+
+        work.HashIncrement(key, "completed", 1);
+        work.HashIncrement(key, "earned_cents", (long)earnedCents);
         work.SetAdd(ScoringKeys.SellerClients(sellerId), buyerId);
     }
 
@@ -198,18 +185,8 @@ public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> 
         (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
 }
 
-/// <summary>A buyer-opened conversation as the response rate needs it: "version started-ms first-reply-ms|-".</summary>
-public sealed record BuyerConversation(long Version, long StartedMs, long? FirstReplyMs)
+/// <summary>A seller's level totals (<see cref="ScoringKeys.SellerTotals"/>): completed orders and earnings in USD cents.</summary>
+public sealed record SellerTotals(long Completed, long EarnedCents)
 {
-    public static BuyerConversation Parse(string value)
-    {
-        var parts = value.Split(' ');
-        return new BuyerConversation(
-            long.Parse(parts[0], CultureInfo.InvariantCulture),
-            long.Parse(parts[1], CultureInfo.InvariantCulture),
-            parts[2] == "-" ? null : long.Parse(parts[2], CultureInfo.InvariantCulture));
-    }
-
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Version} {StartedMs} {(FirstReplyMs is { } r ? r.ToString(CultureInfo.InvariantCulture) : "-")}");
+    public static SellerTotals FromFields(HashReader f) => new(f.OptionalLong("completed") ?? 0, f.OptionalLong("earned_cents") ?? 0);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapr.Client;
 using Grpc.Core;
 using Marketplace.EventBus.Outbox;
@@ -29,21 +28,6 @@ namespace Marketplace.EventBus.Dapr;
 public sealed class DaprOutboxTransport(DaprClient dapr, RedisConnection redis, EventBusContext context, ILogger<DaprOutboxTransport> logger)
     : IOutboxTransport
 {
-    private const string AckAndDelete = """
-        for i = 2, #ARGV do
-          if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then redis.call('XDEL', KEYS[1], ARGV[i]) end
-        end
-        return 0
-        """;
-
-    /// <summary>KEYS[1] outbox, KEYS[2] parking stream; ARGV group, id, topic, data, metadata, error.</summary>
-    private const string Park = """
-        if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-        redis.call('XADD', KEYS[2], '*', 'topic', ARGV[3], 'data', ARGV[4], 'metadata', ARGV[5], 'error', ARGV[6], 'entryId', ARGV[2])
-        redis.call('XDEL', KEYS[1], ARGV[2])
-        return 1
-        """;
-
     private static readonly StatusCode[] Permanent =
         [StatusCode.InvalidArgument, StatusCode.NotFound, StatusCode.PermissionDenied, StatusCode.FailedPrecondition, StatusCode.OutOfRange];
 
@@ -83,7 +67,7 @@ public sealed class DaprOutboxTransport(DaprClient dapr, RedisConnection redis, 
                 }
                 catch (Exception e) when (IsPermanent(e))
                 {
-                    await ParkAsync(entry, topic, data, e);
+                    await OutboxParking.ParkAsync(redis.Database, context, logger, entry, topic, Describe(e));
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -98,23 +82,8 @@ public sealed class DaprOutboxTransport(DaprClient dapr, RedisConnection redis, 
         {
             if (published.Count > 1)
             {
-                await redis.Database.ScriptEvaluateAsync(AckAndDelete, [Names.OutboxKey(context.AppId)], [.. published]);
+                await redis.Database.ScriptEvaluateAsync(OutboxScripts.AckAndDelete, [Names.OutboxKey(context.AppId)], [.. published]);
             }
-        }
-    }
-
-    private async Task ParkAsync(StreamDelivery entry, string topic, RedisValue data, Exception error)
-    {
-        string reason = Describe(error);
-        var moved = (long)await redis.Database.ScriptEvaluateAsync(
-            Park,
-            [Names.OutboxKey(context.AppId), Names.OutboxDeadLetterKey(context.AppId)],
-            [Names.RelayGroup, entry.Id, topic, data.IsNull ? RedisValue.EmptyString : data, entry.Field("metadata").IsNull ? "{}" : entry.Field("metadata"), reason]);
-        if (moved == 1)
-        {
-            EventBusTelemetry.PublishParked.Add(1, new KeyValuePair<string, object?>("topic", topic));
-            logger.LogError("The Dapr sidecar refused outbox entry {EntryId} ({EventId}) on {Topic} for good; parked in {Parking}: {Error}",
-                (string)entry.Id!, EventIdOf(data), topic, Names.OutboxDeadLetterKey(context.AppId), reason);
         }
     }
 
@@ -135,18 +104,4 @@ public sealed class DaprOutboxTransport(DaprClient dapr, RedisConnection redis, 
 
     private static string Describe(Exception? e) =>
         FindRpc(e) is { } rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e is null ? "unknown" : $"{e.GetType().Name}: {e.Message}";
-
-    private static string EventIdOf(RedisValue data)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse((byte[])data!);
-            return json.RootElement.TryGetProperty("id", out var id) ? id.ToString() : "?";
-        }
-        catch (Exception e) when (e is JsonException or ArgumentNullException or InvalidCastException)
-        {
-            return "?";
-        }
-    }
 }
-

@@ -1,5 +1,6 @@
 using Marketplace.EventBus.Redis;
 using Marketplace.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Marketplace.EventBus.Outbox;
@@ -8,50 +9,54 @@ namespace Marketplace.EventBus.Outbox;
 /// Relays outbox entries to topic streams in Dapr's layout (<c>XADD &lt;topic&gt; MAXLEN ~ N * data … metadata …</c>).
 /// One Lua script per batch acknowledges each outbox entry, appends it to its topic and deletes
 /// it, only when this call did the acknowledging: a relay that crashed mid-batch, or two relays
-/// racing on a reclaimed entry, still append every event exactly once.
+/// racing on a reclaimed entry, still append every event exactly once. The script checks every
+/// topic key before its first write; a topic key that is not a stream refuses the batch unchanged,
+/// and that topic's entries are parked in <c>&lt;appid&gt;:outbox.deadletter</c> while the others are relayed.
 /// </summary>
-public sealed class RedisOutboxTransport(RedisConnection redis, EventBusContext context) : IOutboxTransport
+public sealed class RedisOutboxTransport(RedisConnection redis, EventBusContext context, ILogger<RedisOutboxTransport> logger) : IOutboxTransport
 {
-    /// <summary>KEYS[1] outbox, KEYS[2..] topics; ARGV group, maxLen, then (id, topic key index, data, metadata) per entry.</summary>
-    private const string Script = """
-        local maxLen = tonumber(ARGV[2])
-        local moved = 0
-        for a = 3, #ARGV, 4 do
-          local id, topic = ARGV[a], KEYS[tonumber(ARGV[a + 1])]
-          if redis.call('XACK', KEYS[1], ARGV[1], id) == 1 then
-            if maxLen > 0 then
-              redis.call('XADD', topic, 'MAXLEN', '~', maxLen, '*', 'data', ARGV[a + 2], 'metadata', ARGV[a + 3])
-            else
-              redis.call('XADD', topic, '*', 'data', ARGV[a + 2], 'metadata', ARGV[a + 3])
-            end
-            redis.call('XDEL', KEYS[1], id)
-            moved = moved + 1
-          end
-        end
-        return moved
-        """;
-
     public async Task RelayAsync(IReadOnlyList<StreamDelivery> entries, CancellationToken cancellationToken)
     {
-        var keys = new List<RedisKey> { Names.OutboxKey(context.AppId) };
-        var topicIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var args = new List<RedisValue>(2 + (entries.Count * 4)) { Names.RelayGroup, context.Options.MaxLenApprox };
-        foreach (var entry in entries)
+        var remaining = entries.ToList();
+        while (remaining.Count > 0)
         {
-            string topic = (string?)entry.Field("topic") ?? "";
-            if (!topicIndex.TryGetValue(topic, out int index))
+            var keys = new List<RedisKey> { Names.OutboxKey(context.AppId) };
+            var topicIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            var args = new List<RedisValue>(2 + (remaining.Count * 4)) { Names.RelayGroup, context.Options.MaxLenApprox };
+            foreach (var entry in remaining)
             {
-                keys.Add(topic);
-                index = keys.Count;
-                topicIndex.Add(topic, index);
+                string topic = TopicOf(entry);
+                if (!topicIndex.TryGetValue(topic, out int index))
+                {
+                    keys.Add(topic);
+                    index = keys.Count;
+                    topicIndex.Add(topic, index);
+                }
+
+                args.Add(entry.Id);
+                args.Add(index);
+                args.Add(entry.Field("data"));
+                args.Add(entry.Field("metadata"));
             }
 
-            args.Add(entry.Id);
-            args.Add(index);
-            args.Add(entry.Field("data"));
-            args.Add(entry.Field("metadata"));
-        }
+            var reply = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(OutboxScripts.Relay, [.. keys], [.. args]))!;
+            if ((string?)reply[0] == "ok")
+            {
+                logger.LogDebug("Relayed {Count} outbox entries", (long)reply[1]);
+                return;
+            }
 
-        await redis.Database.ScriptEvaluateAsync(Script, [.. keys], [.. args]);
+            // "wrongtype": nothing was written; that topic can never take an event until an operator fixes its key.
+            string refused = (string)keys[(int)reply[1] - 1]!;
+            string reason = $"WRONGTYPE: topic key {refused} is a {(string?)reply[2]}, not a stream";
+            foreach (var entry in remaining.Where(e => TopicOf(e) == refused))
+            {
+                await OutboxParking.ParkAsync(redis.Database, context, logger, entry, refused, reason);
+            }
+
+            remaining.RemoveAll(e => TopicOf(e) == refused);
+        }
     }
+
+    private static string TopicOf(StreamDelivery entry) => (string?)entry.Field("topic") ?? "";
 }

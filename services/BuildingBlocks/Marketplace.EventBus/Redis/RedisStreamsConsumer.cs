@@ -115,10 +115,23 @@ public sealed class RedisStreamsConsumer(
             ["metadata"] = (string?)delivery.Field("metadata") ?? "",
         });
         var data = delivery.Field("data");
-        var moved = (long)await redis.Database.ScriptEvaluateAsync(
-            DeadLetterScript.Text,
-            [delivery.Stream, topic],
-            [context.AppId, delivery.Id, context.Options.MaxLenApprox, data.IsNull ? RedisValue.EmptyString : data, metadata]);
+        long moved;
+        try
+        {
+            moved = (long)await redis.Database.ScriptEvaluateAsync(
+                DeadLetterScript.Text,
+                [delivery.Stream, topic],
+                [context.AppId, delivery.Id, context.Options.MaxLenApprox, data.IsNull ? RedisValue.EmptyString : data, metadata]);
+        }
+        catch (RedisServerException e)
+        {
+            // Nothing was written (the script checks before it acknowledges): the entry stays pending
+            // and is tried again at the next reclaim, while the rest of the batch is acknowledged.
+            logger.LogError("Event {EventId} (entry {EntryId} of {Topic}) could not be moved to {DeadLetterTopic}: {Error}; it stays pending",
+                result.EventId ?? "?", (string)delivery.Id!, delivery.Stream, topic, e.Message);
+            return;
+        }
+
         if (moved == 1)
         {
             EventBusTelemetry.DeadLettered.Add(1, EventBusTelemetry.Tags(delivery.Stream, result.Type));

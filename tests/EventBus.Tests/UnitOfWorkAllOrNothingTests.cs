@@ -1,0 +1,169 @@
+using Marketplace.EventBus.ChildConsumer;
+using Marketplace.EventBus.ChildConsumer.Contracts;
+using Marketplace.Hosting;
+using Marketplace.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Marketplace.EventBus.Tests;
+
+/// <summary>
+/// Redis does not roll back a script that fails midway: a unit of work whose last staged write
+/// fails must be refused before its first write, so nothing of it (state, outbox, marker) exists.
+/// Each case stages harmless writes first and one that Redis would refuse last.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLifetime
+{
+    private const string AppId = "uow";
+    private const string Totals = "seller:{s-1}:totals";
+    private RedisConnection? _connection;
+
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync()
+    {
+        _connection?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private IDatabase Db => redis.Server.Admin.GetDatabase();
+
+    private UnitOfWorkExecutor Executor()
+    {
+        _connection = new RedisConnection(Options.Create(new PlatformOptions { AppId = AppId, Redis = redis.ConnectionString }), NullLogger<RedisConnection>.Instance);
+        _ = _connection.Multiplexer;
+        return new UnitOfWorkExecutor(_connection, new EventBusContext(AppId, TestCatalogue.Create(), new EventBusOptions()));
+    }
+
+    /// <summary>A case: what is in Redis before, the unit's last (failing) writes, and what the refusal says.</summary>
+    private sealed record Case(Func<IDatabase, Task> Setup, Action<UnitOfWork> Last, string Says);
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        // The attack: earnings near the int64 maximum; one more completion adds to the
+        // completed orders first, then overflows the earnings.
+        ["earnings overflow after the completed count"] = new(
+            db => db.HashSetAsync(Totals, [new HashEntry("completed", 3), new HashEntry("earned_cents", "9223372036854775800")]),
+            w => w.HashIncrement(Totals, "earned_cents", 100),
+            "would overflow"),
+        ["two increments that overflow only together"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "9223372036854775000"),
+            w =>
+            {
+                w.HashIncrement(Totals, "earned_cents", 500);
+                w.HashIncrement(Totals, "earned_cents", 500);
+            },
+            "would overflow"),
+        ["a decrement below the int64 minimum"] = new(
+            db => db.HashSetAsync(Totals, "balance", "-9223372036854775800"),
+            w => w.HashIncrement(Totals, "balance", -100),
+            "would overflow"),
+        ["an increment of a field that is not an integer"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "12.5"),
+            w => w.HashIncrement(Totals, "earned_cents", 1),
+            "not an integer"),
+        ["an increment of a value this unit set"] = new(
+            _ => Task.CompletedTask,
+            w =>
+            {
+                w.HashSet(Totals, "earned_cents", "a lot");
+                w.HashIncrement(Totals, "earned_cents", 1);
+            },
+            "not an integer"),
+        ["a float increment to infinity"] = new(
+            db => db.HashSetAsync(Totals, "ratio", "1e308"),
+            w => w.HashIncrementFloat(Totals, "ratio", 1e308),
+            "NaN or Infinity"),
+        ["a float increment of a field that is not a number"] = new(
+            db => db.HashSetAsync(Totals, "ratio", "high"),
+            w => w.HashIncrementFloat(Totals, "ratio", 1),
+            "not a float"),
+        ["a sorted-set score that is not a number"] = new(
+            _ => Task.CompletedTask,
+            w => w.SortedSetAdd("ranking:{b3}", "g-1", double.NaN),
+            "score"),
+        ["an infinite sorted-set score"] = new(
+            _ => Task.CompletedTask,
+            w => w.SortedSetAdd("ranking:{b3}", "g-1", double.PositiveInfinity),
+            "score"),
+        ["a set write to a key of another type"] = new(
+            db => db.StringSetAsync("clients:{s-1}", "text"),
+            w => w.SetAdd("clients:{s-1}", "b-9"),
+            "clients:{s-1}"),
+        ["an outbox that is not a stream"] = new(
+            db => db.StringSetAsync(Names.OutboxKey(AppId), "text"),
+            _ => { },
+            "uow:outbox"),
+    };
+
+    public static TheoryData<string> CaseNames() => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task A_unit_whose_last_write_would_fail_writes_nothing_and_publishes_nothing(string name)
+    {
+        var executor = Executor();
+        var @case = Cases[name];
+        await @case.Setup(Db);
+        var before = await RedisState.DumpAsync(redis.Server);
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => executor.ExecuteAsync("request:complete-o-1", (work, _) =>
+        {
+            work.HashSet("order:{o-1}", "state", "completed");
+            work.HashIncrement(Totals, "completed", 1);
+            work.SetAdd("seller:{s-1}:clients", "b-1");
+            work.KeyDelete("order:{o-0}");
+            work.Publish(TestCatalogue.Counted, "o-1", new Counted { Key = "completed", Amount = 1 });
+            @case.Last(work);
+            return Task.CompletedTask;
+        }, CancellationToken.None));
+
+        Assert.Contains(@case.Says, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await RedisState.DumpAsync(redis.Server));
+        Assert.True((await executor.GetResultAsync("request:complete-o-1")).IsNull);
+    }
+
+    [Fact]
+    public async Task Writes_are_checked_against_what_earlier_writes_of_the_unit_leave_so_a_valid_unit_commits()
+    {
+        var executor = Executor();
+        await Db.StringSetAsync("k:{1}", "text");
+        await Db.HashSetAsync("h:{1}", [new HashEntry("f", "not a number"), new HashEntry("max", long.MaxValue)]);
+        var many = Enumerable.Range(0, 5000).Select(i => new KeyValuePair<string, RedisValue>($"f{i}", i)).ToList();
+
+        var outcome = await executor.ExecuteAsync("request:valid", (work, _) =>
+        {
+            work.KeyDelete("k:{1}");
+            work.HashSet("k:{1}", "a", "1");          // a string key deleted first may become a hash
+            work.KeyDelete("h:{1}");
+            work.HashIncrement("h:{1}", "f", 5);      // the non-number went with the key
+            work.HashIncrement("h:{1}", "f", -7);
+            work.HashSet("h:{1}", "n", "10");
+            work.HashIncrement("h:{1}", "n", 5);
+            work.HashIncrement("h:{1}", "max", long.MaxValue); // the stored maximum went with the key: 0 + max
+            work.HashIncrement("h:{1}", "max", -1);
+            work.HashIncrement("h:{1}", "max", 1);
+            work.HashIncrementFloat("h:{1}", "x", 0.5);
+            work.HashIncrementFloat("h:{1}", "x", 0.5);
+            work.HashSet("wide:{1}", many);           // more arguments than one Lua unpack takes
+            work.SortedSetAdd("z:{1}", "m", -1.5);
+            work.Publish(TestCatalogue.Counted, "o-1", new Counted { Key = "valid", Amount = 1 });
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.False(outcome.AlreadyDone);
+        Assert.Equal("1", (string?)await Db.HashGetAsync("k:{1}", "a"));
+        Assert.Equal(-2, (long)await Db.HashGetAsync("h:{1}", "f"));
+        Assert.Equal(15, (long)await Db.HashGetAsync("h:{1}", "n"));
+        Assert.Equal(long.MaxValue, (long)await Db.HashGetAsync("h:{1}", "max"));
+        Assert.Equal(1.0, (double)await Db.HashGetAsync("h:{1}", "x"));
+        Assert.Equal(5000, await Db.HashLengthAsync("wide:{1}"));
+        Assert.Equal(4999, (long)await Db.HashGetAsync("wide:{1}", "f4999"));
+        Assert.Equal(-1.5, await Db.SortedSetScoreAsync("z:{1}", "m"));
+        Assert.Equal(1, await Db.StreamLengthAsync(Names.OutboxKey(AppId)));
+        Assert.False((await executor.GetResultAsync("request:valid")).IsNull);
+    }
+}
