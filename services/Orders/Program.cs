@@ -5,7 +5,7 @@ using Marketplace.Platform;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(appId: "orders");   // settings, listeners, telemetry, Redis, identity, gRPC, event bus
-builder.AddOrders();                            // policy options, order store, commands, timer loop
+builder.AddOrders();                            // policy options, order store, commands, timer loop, Messaging marks
 
 var app = builder.Build();
 app.MapServiceDefaults();                       // /healthz, /readyz, gRPC health + reflection, Dapr endpoints

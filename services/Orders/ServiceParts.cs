@@ -1,7 +1,9 @@
 using Marketplace.Hosting.Configuration;
 using Marketplace.Orders.Api;
 using Marketplace.Orders.Background;
+using Marketplace.Orders.Events;
 using Marketplace.Orders.Store;
+using Marketplace.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +18,7 @@ public static class ServiceParts
         builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<OrderCommands>();
         builder.Services.AddHostedService<OrderTimerLoop>();
+        builder.AddEventHandlers(handlers => handlers.Add<BuyerUnresponsiveHandler>());
         return builder;
     }
 }

@@ -14,14 +14,17 @@ public sealed class Platform : IAsyncDisposable
 {
     public static readonly IReadOnlyList<string> ServiceNames = ["Orders", "Reviews", "Messaging", "Scoring"];
 
-    private static readonly Dictionary<string, string> Settings = new()
+    private static readonly Dictionary<string, string> Settings = new Dictionary<string, string>
     {
         ["EventBus__ReadTimeoutMs"] = "500",
         ["EventBus__RedeliverIntervalMs"] = "1000",
         ["EventBus__ProcessingTimeoutMs"] = "3000",
         ["Scoring__SellerEvaluationPollMs"] = "50",
         ["Logging__LogLevel__Default"] = "Warning",
-    };
+    }
+        // The scenario's silent buyer is marked by Messaging within seconds (only Messaging reads these).
+        .Concat(WalkingSkeleton.MessagingSettings)
+        .ToDictionary();
 
     private readonly Dictionary<string, ServiceProcess> _services = new(StringComparer.Ordinal);
 

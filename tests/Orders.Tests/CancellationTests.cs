@@ -18,7 +18,7 @@ public sealed class CancellationTests
     {
         foreach (var order in EveryState().Where(o => !o.IsClosed))
         {
-            var decision = order.Cancel(Seller, Request(CancellationReason.SellerUnableToDeliver), T0.AddDays(1));
+            var decision = order.Cancel(Seller, Request(CancellationReason.SellerUnableToDeliver), T0.AddDays(1), Policy);
 
             var cancelled = Accepted(decision);
             Assert.Equal(OrderState.Cancelled, cancelled.State);
@@ -34,7 +34,7 @@ public sealed class CancellationTests
     {
         var order = EveryState().Single(o => o.State == state);
 
-        var rejection = Rejected(order.Cancel(Support, Request(CancellationReason.Other), T0.AddDays(4)), RejectionKind.FailedPrecondition);
+        var rejection = Rejected(order.Cancel(Support, Request(CancellationReason.Other), T0.AddDays(4), Policy), RejectionKind.FailedPrecondition);
 
         Assert.Equal($"order ord-1 is in state '{name}'; 'cancel' needs a state before 'completed'", rejection.Message);
     }
@@ -42,7 +42,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_cancellation_records_initiator_reason_buyer_unresponsive_and_time()
     {
-        var order = Accepted(InProgress().Cancel(Seller, Request(CancellationReason.MissingRequirements, buyerUnresponsive: true), T0.AddDays(1)));
+        var order = Accepted(Marked(Placed()).Cancel(Seller, Request(CancellationReason.MissingRequirements, buyerUnresponsive: true), T0.AddDays(1), Policy));
 
         var c = order.Cancellation!;
         Assert.Equal(CancellationInitiator.Seller, c.Initiator);
@@ -56,7 +56,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_reason_buyer_unresponsive_implies_the_flag()
     {
-        var order = Accepted(InProgress().Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(1)));
+        var order = Accepted(Marked(InProgress()).Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(1), Policy));
 
         Assert.True(order.Cancellation!.BuyerUnresponsive);
     }
@@ -64,7 +64,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_buyer_may_cancel_a_placed_order()
     {
-        var order = Accepted(Placed().Cancel(Buyer, Request(CancellationReason.PlacedByMistake), T0.AddMinutes(5)));
+        var order = Accepted(Placed().Cancel(Buyer, Request(CancellationReason.PlacedByMistake), T0.AddMinutes(5), Policy));
 
         Assert.Equal(CancellationInitiator.Buyer, order.Cancellation!.Initiator);
     }
@@ -72,7 +72,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_buyer_may_cancel_a_late_order()
     {
-        var order = Accepted(InProgress().Cancel(Buyer, Request(CancellationReason.LateDelivery), T0.AddDays(6)));
+        var order = Accepted(InProgress().Cancel(Buyer, Request(CancellationReason.LateDelivery), T0.AddDays(6), Policy));
 
         Assert.Equal(CancellationReason.LateDelivery, order.Cancellation!.Reason);
     }
@@ -80,17 +80,19 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_buyer_cannot_cancel_a_running_order_that_is_not_late()
     {
-        var rejection = Rejected(InProgress().Cancel(Buyer, Request(CancellationReason.Other), T0.AddDays(1)), RejectionKind.FailedPrecondition);
+        var rejection = Rejected(InProgress().Cancel(Buyer, Request(CancellationReason.Other), T0.AddDays(1), Policy), RejectionKind.FailedPrecondition);
 
-        Assert.Contains("order ord-1 is in state 'in_progress' and not late", rejection.Message);
-        Assert.Contains("Resolution Center", rejection.Message);
+        Assert.Equal(
+            "a buyer cancels a running order alone only once it is late (SPEC 2); order ord-1 is due at 2026-03-06T12:00:00.0000000+00:00 "
+            + "and not late: open a cancellation request in the Resolution Center or contact support",
+            rejection.Message);
     }
 
     [Fact]
     public void Spec3_a_buyer_cannot_declare_themselves_unresponsive()
     {
-        var flag = Rejected(Placed().Cancel(Buyer, Request(CancellationReason.PlacedByMistake, buyerUnresponsive: true), T0), RejectionKind.InvalidArgument);
-        var reason = Rejected(Placed().Cancel(Buyer, Request(CancellationReason.BuyerUnresponsive), T0), RejectionKind.InvalidArgument);
+        var flag = Rejected(Placed().Cancel(Buyer, Request(CancellationReason.PlacedByMistake, buyerUnresponsive: true), T0, Policy), RejectionKind.InvalidArgument);
+        var reason = Rejected(Placed().Cancel(Buyer, Request(CancellationReason.BuyerUnresponsive), T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Equal("buyer_unresponsive: a buyer cannot declare themselves unresponsive", flag.Message);
         Assert.Equal(flag.Message, reason.Message);
@@ -99,8 +101,8 @@ public sealed class CancellationTests
     [Fact]
     public void Spec7_unknown_reason_is_invalid_argument()
     {
-        var unspecified = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.Unspecified), T0), RejectionKind.InvalidArgument);
-        var undefined = Rejected(InProgress().Cancel(Seller, Request((CancellationReason)999), T0), RejectionKind.InvalidArgument);
+        var unspecified = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.Unspecified), T0, Policy), RejectionKind.InvalidArgument);
+        var undefined = Rejected(InProgress().Cancel(Seller, Request((CancellationReason)999), T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Equal("reason must be a known cancellation reason (was 0)", unspecified.Message);
         Assert.Equal("reason must be a known cancellation reason (was 999)", undefined.Message);
@@ -109,9 +111,9 @@ public sealed class CancellationTests
     [Fact]
     public void Spec1_chargebacks_are_recorded_by_internal_callers_only()
     {
-        var order = Accepted(Delivered().Cancel(Payments, Request(CancellationReason.ChargebackFraud), T0.AddDays(3)));
-        var bySeller = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.ChargebackDispute), T0), RejectionKind.InvalidArgument);
-        var internalOther = Rejected(InProgress().Cancel(Payments, Request(CancellationReason.Other), T0), RejectionKind.InvalidArgument);
+        var order = Accepted(Delivered().Cancel(Payments, Request(CancellationReason.ChargebackFraud), T0.AddDays(3), Policy));
+        var bySeller = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.ChargebackDispute), T0, Policy), RejectionKind.InvalidArgument);
+        var internalOther = Rejected(InProgress().Cancel(Payments, Request(CancellationReason.Other), T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Equal(CancellationInitiator.Chargeback, order.Cancellation!.Initiator);
         Assert.Equal(PartyRole.Internal, order.Cancellation.RequestedBy);
@@ -122,8 +124,8 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_support_decisions_are_given_by_support_only()
     {
-        var bySupport = Accepted(InProgress().Cancel(Support, Request(CancellationReason.SupportInSellersFavour), T0.AddDays(1)));
-        var bySeller = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.SupportInSellersFavour), T0), RejectionKind.InvalidArgument);
+        var bySupport = Accepted(InProgress().Cancel(Support, Request(CancellationReason.SupportInSellersFavour), T0.AddDays(1), Policy));
+        var bySeller = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.SupportInSellersFavour), T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Equal(CancellationInitiator.Support, bySupport.Cancellation!.Initiator);
         Assert.Equal("reason CANCELLATION_REASON_SUPPORT_IN_SELLERS_FAVOUR is a support decision; seller may not give it", bySeller.Message);
@@ -132,7 +134,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_mutual_agreement_goes_through_the_resolution_center()
     {
-        var rejection = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.MutualAgreement), T0), RejectionKind.InvalidArgument);
+        var rejection = Rejected(InProgress().Cancel(Seller, Request(CancellationReason.MutualAgreement), T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Contains("Resolution Center", rejection.Message);
     }
@@ -140,7 +142,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec5_6_another_seller_cannot_cancel()
     {
-        var rejection = Rejected(InProgress().Cancel(Actor.Seller("s-9"), Request(CancellationReason.Other), T0), RejectionKind.PermissionDenied);
+        var rejection = Rejected(InProgress().Cancel(Actor.Seller("s-9"), Request(CancellationReason.Other), T0, Policy), RejectionKind.PermissionDenied);
 
         Assert.Equal("caller s-9 is not the seller of order ord-1", rejection.Message);
     }
@@ -148,7 +150,7 @@ public sealed class CancellationTests
     [Fact]
     public void Spec2_cancellation_event_carries_the_facts_scoring_needs()
     {
-        var decision = Delivered().Cancel(Support, Request(CancellationReason.SupportInBuyersFavour), T0.AddDays(3));
+        var decision = Delivered().Cancel(Support, Request(CancellationReason.SupportInBuyersFavour), T0.AddDays(3), Policy);
 
         var snapshot = Assert.IsType<OrderCancelled>(Assert.Single(decision.Events)).Order;
         Assert.Equal(OrderState.Cancelled, snapshot.State);

@@ -54,10 +54,20 @@ public sealed class EventCatalogueTests
         }
     }
 
+    // Added by the issue 12 contract (8e9ba2e) without an entity version: a window opens once and
+    // closes once per order (a consumer lets "closed" win over "opened"), and response statistics carry
+    // the end of the window they were computed for. Listed here so that a new payload without a
+    // version still fails this test.
+    private static readonly string[] UnversionedByDesign =
+    [
+        "marketplace.reviews.v1.ReviewWindowOpened", "marketplace.reviews.v1.ReviewWindowClosed",
+        "marketplace.messaging.v1.ResponseStatsChanged",
+    ];
+
     [Fact]
     public void Spec6_every_payload_carries_a_versioned_entity()
     {
-        foreach (var descriptor in EventMessages())
+        foreach (var descriptor in EventMessages().Where(d => !UnversionedByDesign.Contains(d.FullName)))
         {
             var hasVersion = descriptor.FindFieldByName("version") is not null
                 || descriptor.Fields.InFieldNumberOrder().Any(f =>

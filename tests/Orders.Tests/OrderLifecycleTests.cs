@@ -14,7 +14,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void Spec2_place_creates_a_placed_order_with_version_1_and_an_OrderPlaced_event()
     {
-        var decision = Order.Place("ord-1", Buyer, PlaceRequest(), T0);
+        var decision = Order.Place("ord-1", Buyer, false, PlaceRequest(), T0, Policy);
 
         var order = Accepted(decision);
         Assert.Equal(OrderState.Placed, order.State);
@@ -40,7 +40,7 @@ public sealed class OrderLifecycleTests
         { "bad currency", r => r.Amount.CurrencyCode = "usd", "amount.currency_code 'usd' must be an ISO 4217 code of three upper-case letters" },
         { "no due time", r => r.DueAt = null, "due_at is required" },
         { "bad due time", r => r.DueAt = new Timestamp { Seconds = 1, Nanos = -1 }, "due_at is not a valid timestamp" },
-        { "negative revisions", r => r.RevisionsIncluded = -1, "revisions_included must be >= 0 (was -1)" },
+        { "negative revisions", r => r.RevisionsIncluded = -1, "revisions_included must be from 0 to 100 (Orders:MaxRevisionsIncluded) (was -1)" },
         { "own gig", r => r.SellerId = "b-1", "seller_id: buyer b-1 cannot order their own Gig" },
     };
 
@@ -51,7 +51,7 @@ public sealed class OrderLifecycleTests
         var request = PlaceRequest();
         spoil(request);
 
-        var rejection = Rejected(Order.Place("ord-1", Buyer, request, T0), RejectionKind.InvalidArgument);
+        var rejection = Rejected(Order.Place("ord-1", Buyer, false, request, T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.Equal(message, rejection.Message);
     }
@@ -64,7 +64,7 @@ public sealed class OrderLifecycleTests
         var request = PlaceRequest();
         request.DueAt = Timestamp.FromDateTimeOffset(T0.AddSeconds(secondsAfterCreation));
 
-        var rejection = Rejected(Order.Place("ord-1", Buyer, request, T0), RejectionKind.InvalidArgument);
+        var rejection = Rejected(Order.Place("ord-1", Buyer, false, request, T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.StartsWith("due_at ", rejection.Message);
         Assert.Contains("must be after the order's creation time", rejection.Message);
@@ -73,7 +73,7 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void Spec5_6_only_a_buyer_places_orders()
     {
-        var rejection = Rejected(Order.Place("ord-1", Seller, PlaceRequest(), T0), RejectionKind.PermissionDenied);
+        var rejection = Rejected(Order.Place("ord-1", Seller, false, PlaceRequest(), T0, Policy), RejectionKind.PermissionDenied);
 
         Assert.Equal("'place_order' may be issued by buyer only, not by seller s-1", rejection.Message);
     }
@@ -88,7 +88,7 @@ public sealed class OrderLifecycleTests
             return Accepted(d);
         }
 
-        var order = Step(Order.Place("ord-1", Buyer, PlaceRequest(), T0));
+        var order = Step(Order.Place("ord-1", Buyer, false, PlaceRequest(), T0, Policy));
         order = Step(order.SubmitRequirements(Buyer, "brief", T0.AddHours(1)));
         Assert.Equal(OrderState.RequirementsSubmitted, order.State);
         order = Step(order.StartWork(Seller, T0.AddHours(2)));

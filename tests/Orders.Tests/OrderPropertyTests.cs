@@ -142,7 +142,7 @@ public sealed class OrderPropertyTests
             case 9 or 10: return order.AcceptDelivery(By(Buyer), now);
             case 11:
                 var canceller = Callers[pick % Callers.Length];
-                return order.Cancel(canceller, new CancelOrderRequest { Reason = Reasons[pick % Reasons.Length], BuyerUnresponsive = pick % 3 == 0 }, now);
+                return order.Cancel(canceller, new CancelOrderRequest { Reason = Reasons[pick % Reasons.Length], BuyerUnresponsive = pick % 3 == 0 }, now, Policy);
             case 12 or 13:
                 var request = (pick % 3) switch
                 {
@@ -152,7 +152,7 @@ public sealed class OrderPropertyTests
                 };
                 return order.OpenResolution(By(pick % 2 == 0 ? Seller : Buyer), $"res-{++resolutionIds}", request, now, Policy);
             case 14 or 15:
-                return order.RespondToResolution(By(requester == PartyRole.Seller ? Buyer : Seller), pending, accept: pick % 2 == 0, now);
+                return order.RespondToResolution(By(requester == PartyRole.Seller ? Buyer : Seller), pending, accept: pick % 2 == 0, now, Policy);
             case 16: return order.EscalateResolution(By(pick % 2 == 0 ? Seller : Buyer), pending, now);
             case 17: return order.ResolveDispute(By(Support), pending, grant: pick % 2 == 0, inSellersFavour: pick % 3 == 0, now);
             case 18: return order.RecordSupportContact(By(Support), now);

@@ -20,7 +20,7 @@ public sealed class ResolutionCenterTests
     {
         var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(2)));
 
-        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(1));
+        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(1), Policy);
 
         var extended = Accepted(decision);
         Assert.Equal(T0.AddDays(7), extended.DueAt);
@@ -35,7 +35,7 @@ public sealed class ResolutionCenterTests
     public void Spec2_lateness_is_measured_against_the_extended_due_time()
     {
         var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(2)));
-        order = Accepted(order.RespondToResolution(Buyer, "res-1", accept: true, T1));
+        order = Accepted(order.RespondToResolution(Buyer, "res-1", accept: true, T1, Policy));
 
         order = Accepted(order.Deliver(Seller, T0.AddDays(6), Policy));
 
@@ -71,7 +71,7 @@ public sealed class ResolutionCenterTests
     {
         var order = Open(InProgress(), Seller, Extension(TimeSpan.FromDays(1)));
 
-        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1), RejectionKind.PermissionDenied);
+        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1, Policy), RejectionKind.PermissionDenied);
 
         Assert.Equal("resolution res-1 was requested by the seller; only the other party may answer it", rejection.Message);
     }
@@ -79,7 +79,7 @@ public sealed class ResolutionCenterTests
     [Fact]
     public void Spec7_unknown_resolution_is_not_found()
     {
-        var rejection = Rejected(InProgress().RespondToResolution(Buyer, "res-404", accept: true, T1), RejectionKind.NotFound);
+        var rejection = Rejected(InProgress().RespondToResolution(Buyer, "res-404", accept: true, T1, Policy), RejectionKind.NotFound);
 
         Assert.Equal("order ord-1 has no resolution 'res-404'", rejection.Message);
     }
@@ -99,7 +99,7 @@ public sealed class ResolutionCenterTests
     {
         var order = Open(InProgress(), Buyer, Refund(1000));
 
-        var decision = order.RespondToResolution(Seller, "res-1", accept: false, T1);
+        var decision = order.RespondToResolution(Seller, "res-1", accept: false, T1, Policy);
 
         var disputed = Accepted(decision);
         Assert.Equal(1, disputed.DisputeCount);
@@ -113,9 +113,9 @@ public sealed class ResolutionCenterTests
     public void Spec1_answering_twice_is_failed_precondition()
     {
         var order = Open(InProgress(), Buyer, Refund(1000));
-        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1, Policy));
 
-        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1), RejectionKind.FailedPrecondition);
+        var rejection = Rejected(order.RespondToResolution(Seller, "res-1", accept: true, T1, Policy), RejectionKind.FailedPrecondition);
 
         Assert.Equal("resolution res-1 is 'rejected'; 'respond_to_resolution' needs 'open'", rejection.Message);
     }
@@ -124,7 +124,7 @@ public sealed class ResolutionCenterTests
     public void Spec1_escalating_a_rejected_request_contacts_support_without_a_second_dispute()
     {
         var order = Open(InProgress(), Buyer, Refund(1000));
-        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1, Policy));
 
         var decision = order.EscalateResolution(Buyer, "res-1", T1.AddHours(2));
 
@@ -138,7 +138,7 @@ public sealed class ResolutionCenterTests
     public void Spec1_a_rejected_request_cannot_be_escalated_while_another_is_pending()
     {
         var order = Open(InProgress(), Buyer, Refund(1000));
-        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1));
+        order = Accepted(order.RespondToResolution(Seller, "res-1", accept: false, T1, Policy));
         order = Open(order, Seller, Extension(TimeSpan.FromDays(1)), id: "res-2");
 
         var rejection = Rejected(order.EscalateResolution(Buyer, "res-1", T1), RejectionKind.FailedPrecondition);
@@ -162,7 +162,7 @@ public sealed class ResolutionCenterTests
     {
         var order = Open(InProgress(), Buyer, Refund(1500));
 
-        var refunded = Accepted(order.RespondToResolution(Seller, "res-1", accept: true, T1));
+        var refunded = Accepted(order.RespondToResolution(Seller, "res-1", accept: true, T1, Policy));
 
         Assert.Equal(1500, refunded.RefundedMinor);
         Assert.Equal(OrderState.InProgress, refunded.State);
@@ -188,9 +188,9 @@ public sealed class ResolutionCenterTests
     [Fact]
     public void Spec2_accepted_cancellation_request_cancels_as_mutual_and_names_the_requester()
     {
-        var order = Open(InProgress(), Seller, CancellationRequest(CancellationReason.MissingRequirements));
+        var order = Open(Placed(), Seller, CancellationRequest(CancellationReason.MissingRequirements));
 
-        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(3));
+        var decision = order.RespondToResolution(Buyer, "res-1", accept: true, T1.AddHours(3), Policy);
 
         var cancelled = Accepted(decision);
         Assert.Equal(OrderState.Cancelled, cancelled.State);

@@ -31,7 +31,7 @@ internal static class Scenario
     };
 
     public static Order Placed(int revisionsIncluded = 1) =>
-        Accepted(Order.Place("ord-1", Buyer, PlaceRequest(revisionsIncluded), T0));
+        Accepted(Order.Place("ord-1", Buyer, false, PlaceRequest(revisionsIncluded), T0, Policy));
 
     public static Order RequirementsSubmitted(int revisionsIncluded = 1) =>
         Accepted(Placed(revisionsIncluded).SubmitRequirements(Buyer, "a blue logo", T0.AddHours(1)));
@@ -48,7 +48,10 @@ internal static class Scenario
     public static Order Completed() => Accepted(Delivered().AcceptDelivery(Buyer, T0.AddDays(3)));
 
     public static Order Cancelled() =>
-        Accepted(InProgress().Cancel(Seller, new CancelOrderRequest { Reason = CancellationReason.SellerUnableToDeliver }, T0.AddDays(1)));
+        Accepted(InProgress().Cancel(Seller, new CancelOrderRequest { Reason = CancellationReason.SellerUnableToDeliver }, T0.AddDays(1), Policy));
+
+    /// <summary>The order after Messaging marked its buyer unresponsive once (conversation "conv-1").</summary>
+    public static Order Marked(Order order) => order.WithBuyerUnresponsiveMarks("conv-1", 1)!;
 
     /// <summary>Every state of SPEC 2, reached through the commands.</summary>
     public static IEnumerable<Order> EveryState() =>

@@ -67,14 +67,25 @@ internal sealed class LocalPlatform(string root, string configuration)
                 throw new InvalidOperationException($"{dll} is missing: run `make run` (it builds first).");
             }
 
-            _children.Add(ChildProcess.Start(service.AppId, "dotnet", [dll], new Dictionary<string, string>
+            var environment = new Dictionary<string, string>
             {
                 ["Platform__BindAddress"] = "127.0.0.1",
                 ["Platform__GrpcPort"] = service.GrpcPort.ToString(CultureInfo.InvariantCulture),
                 ["Platform__HttpPort"] = service.HttpPort.ToString(CultureInfo.InvariantCulture),
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
-            }, Path.Combine(logDir, service.AppId + ".log"), workingDirectory: Path.GetDirectoryName(dll)));
+            };
+            if (service.AppId == "messaging")
+            {
+                // The main job's silent buyer is marked within seconds, not a day.
+                foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
+                {
+                    environment[key] = value;
+                }
+            }
+
+            _children.Add(ChildProcess.Start(service.AppId, "dotnet", [dll], environment,
+                Path.Combine(logDir, service.AppId + ".log"), workingDirectory: Path.GetDirectoryName(dll)));
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

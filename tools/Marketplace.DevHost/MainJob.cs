@@ -40,6 +40,8 @@ internal static class MainJob
             return Task.CompletedTask;
         }, cancellationToken);
 
+        PrintClaims(scenario);
+
         Console.WriteLine("Waiting until Scoring has handled every event ...");
         var probe = new PlatformProbe(redis.GetDatabase());
         await probe.WaitUntilCaughtUpAsync(TimeSpan.FromMinutes(2), cancellationToken);
@@ -96,6 +98,23 @@ internal static class MainJob
         Console.WriteLine();
         Console.WriteLine("Gigs: area index (impact against the peer group); impacts sum to quality minus the group's mean quality");
         Report.PrintTable(["gig", "score", "quality", "orders", "satisfaction", "communication", "conflict-free", "cancellations", "on time", "value"], gigRows);
+    }
+
+    /// <summary>The exempting reasons the sellers claimed: SPEC 2 checks each against the order's facts.</summary>
+    private static void PrintClaims(WalkingSkeleton scenario)
+    {
+        var rows = scenario.Claims
+            .OrderBy(c => c.RefusedWith is null)
+            .Select(c => new[]
+            {
+                c.Order.Label,
+                Marketplace.Domain.Names.Proto(c.Reason),
+                c.RefusedWith is { } status ? $"refused, {status}: {c.Answer}" : c.Answer,
+            })
+            .ToList();
+        Console.WriteLine();
+        Console.WriteLine("Cancellation reasons that would not count against the seller are claims checked against the facts (SPEC 2)");
+        Report.PrintTable(["order", "seller claimed", "answer"], rows);
     }
 
     private static async Task PrintRankingEventsAsync(IDatabase redis)

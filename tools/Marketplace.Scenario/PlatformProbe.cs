@@ -17,7 +17,7 @@ public sealed class PlatformProbe(IDatabase redis, IReadOnlyDictionary<string, s
     {
         ["orders"] = ["messaging", "reviews", "scoring"],
         ["reviews"] = ["messaging", "scoring"],
-        ["messaging"] = ["reviews", "scoring"],
+        ["messaging"] = ["orders", "reviews", "scoring"],
     };
 
     /// <summary>Scoring's list of sellers to re-evaluate (its README's keys).</summary>

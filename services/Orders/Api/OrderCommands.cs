@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Marketplace.Hosting.Identity;
 using Marketplace.Orders.Domain;
 using Marketplace.Orders.Store;
 using Marketplace.Platform;
@@ -37,8 +38,12 @@ public sealed class OrderCommands(IdempotentCommands commands, TimeProvider cloc
         });
     }
 
-    /// <summary>PlaceOrder: the caller (who holds the buyer role) becomes the order's buyer; the order id is generated once per request.</summary>
-    public Task<OrderMessage> PlaceAsync(ServerCallContext context, PlaceOrderRequest request) =>
+    /// <summary>
+    /// PlaceOrder: the caller (who holds the buyer role) becomes the order's buyer, and whether the same
+    /// token holds the seller role is recorded as the buyer's seller account (SPEC 4); the order id is
+    /// generated once per request.
+    /// </summary>
+    public Task<OrderMessage> PlaceAsync(ServerCallContext context, PlaceOrderRequest request, OrderPolicy policy) =>
         commands.RunAsync(context, request.RequestId, request, OrderMessage.Parser, async (work, caller) =>
         {
             var orderId = NewOrderId();
@@ -47,7 +52,7 @@ public sealed class OrderCommands(IdempotentCommands commands, TimeProvider cloc
                 throw Rejection.AlreadyExists($"order {orderId} already exists").ToException();
             }
 
-            var decision = Order.Place(orderId, Actor.Buyer(caller.Subject), request, clock.GetUtcNow());
+            var decision = Order.Place(orderId, Actor.Buyer(caller.Subject), caller.Has(CallerRole.Seller), request, clock.GetUtcNow(), policy);
             var placed = decision.OrThrow();
             OrderStore.StagePlaced(work, placed, decision.Events);
             return OrderSnapshot.ToMessage(placed);

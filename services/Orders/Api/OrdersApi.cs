@@ -29,7 +29,7 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
 
     [Authorize(Policy = CallerIdentity.Buyer)]
     public override Task<OrderMessage> PlaceOrder(PlaceOrderRequest request, ServerCallContext context) =>
-        commands.PlaceAsync(context, request);
+        commands.PlaceAsync(context, request, Policy);
 
     public override Task<OrderMessage> SubmitRequirements(SubmitRequirementsRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request.OrderId, request,
@@ -57,7 +57,7 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
 
     public override Task<OrderMessage> CancelOrder(CancelOrderRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.Cancel(actor, request, now));
+            (order, actor, now) => order.Cancel(actor, request, now, Policy));
 
     public override async Task<OrderMessage> GetOrder(GetOrderRequest request, ServerCallContext context)
     {
@@ -82,7 +82,7 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
 
     public override Task<OrderMessage> RespondToResolution(RespondToResolutionRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request.OrderId, request,
-            (order, actor, now) => order.RespondToResolution(actor, request.ResolutionId, request.Accept, now));
+            (order, actor, now) => order.RespondToResolution(actor, request.ResolutionId, request.Accept, now, Policy));
 
     public override Task<OrderMessage> EscalateResolution(EscalateResolutionRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request.OrderId, request,

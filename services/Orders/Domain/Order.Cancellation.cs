@@ -6,31 +6,29 @@ namespace Marketplace.Orders.Domain;
 /// <summary>
 /// Direct cancellation (SPEC 2). Orders records the facts - initiator (from the caller's
 /// role), reason, buyer unresponsive - and leaves "counts against the seller" to Scoring's
-/// policy table, so operators can change the table without touching Orders.
+/// policy table, so operators can change the table without touching Orders; a reason that
+/// exempts the seller is recorded only when the order's facts support it.
 /// </summary>
 public sealed partial record Order
 {
     /// <summary>
-    /// Cancels directly. Seller: any state before completed. Buyer: while placed, or once the
-    /// order is late; otherwise through the Resolution Center. Support: any state before
-    /// completed. Internal callers record chargebacks only.
+    /// Cancels directly. Seller: any state before completed. Buyer: once the order is late, or to
+    /// withdraw an order that never got going (placed by mistake, duplicate, requirements never
+    /// submitted); otherwise through the Resolution Center or support. Support: any state before
+    /// completed. Internal callers record chargebacks only. An exempting reason is a claim checked
+    /// against the facts (<see cref="CheckClaim"/>), whoever gives it.
     /// </summary>
-    public Decision<Order> Cancel(Actor caller, CancelOrderRequest request, DateTimeOffset now)
+    public Decision<Order> Cancel(Actor caller, CancelOrderRequest request, DateTimeOffset now, OrderPolicy policy)
     {
         const string command = "cancel";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller, PartyRole.Support, PartyRole.Internal)
             ?? CancellationRules.CheckDirect(caller.Role, request.Reason, request.BuyerUnresponsive)
-            ?? RequireOpen(command);
+            ?? RequireOpen(command)
+            ?? (caller.Role == PartyRole.Buyer ? CheckBuyerAlone(request.Reason, now) : null)
+            ?? CheckClaim(caller.Role, request.Reason, request.BuyerUnresponsive, now, policy);
         if (problem is not null)
         {
             return problem;
-        }
-
-        if (caller.Role == PartyRole.Buyer && State != OrderState.Placed && !IsLateAt(now))
-        {
-            return Rejection.FailedPrecondition(
-                $"order {OrderId} is in state '{Names.Of(State)}' and not late; a buyer may cancel directly only while "
-                + "'placed' or once the due time has passed without delivery - ask the seller in the Resolution Center");
         }
 
         var initiator = caller.Role switch

@@ -9,8 +9,14 @@ namespace Marketplace.Orders.Domain;
 /// </summary>
 public sealed partial record Order
 {
-    /// <summary>A buyer places an order of a seller's Gig; the buyer is the caller.</summary>
-    public static Decision<Order> Place(string orderId, Actor caller, PlaceOrderRequest request, DateTimeOffset now)
+    /// <summary>
+    /// A buyer places an order of a seller's Gig; the buyer is the caller. Whether the buyer also holds a
+    /// seller account (<paramref name="buyerHasSellerAccount"/>, from their token) is kept with the order.
+    /// Every number and time the request carries is bounded by <paramref name="policy"/>, so no sum or
+    /// date that follows from the order can overflow.
+    /// </summary>
+    public static Decision<Order> Place(
+        string orderId, Actor caller, bool buyerHasSellerAccount, PlaceOrderRequest request, DateTimeOffset now, OrderPolicy policy)
     {
         if (caller.Role != PartyRole.Buyer)
         {
@@ -23,9 +29,14 @@ public sealed partial record Order
             ?? Validate.NotEmpty("seller_id", request.SellerId)
             ?? Validate.NotEmpty("category", request.Category)
             ?? Money.ValidatePositive("amount", request.Amount)
+            ?? (request.Amount.AmountMinor > policy.MaxAmountMinor
+                ? Rejection.InvalidArgument(
+                    $"amount.amount_minor must be at most {policy.MaxAmountMinor} ({OrderPolicy.Key(nameof(OrderPolicy.MaxAmountMinor))}) (was {request.Amount.AmountMinor})")
+                : null)
             ?? Validate.Timestamp("due_at", request.DueAt)
-            ?? (request.RevisionsIncluded < 0
-                ? Rejection.InvalidArgument($"revisions_included must be >= 0 (was {request.RevisionsIncluded})")
+            ?? (request.RevisionsIncluded < 0 || request.RevisionsIncluded > policy.MaxRevisionsIncluded
+                ? Rejection.InvalidArgument(
+                    $"revisions_included must be from 0 to {policy.MaxRevisionsIncluded} ({OrderPolicy.Key(nameof(OrderPolicy.MaxRevisionsIncluded))}) (was {request.RevisionsIncluded})")
                 : null)
             ?? (request.SellerId == caller.Id
                 ? Rejection.InvalidArgument($"seller_id: buyer {caller.Id} cannot order their own Gig")
@@ -39,6 +50,13 @@ public sealed partial record Order
         if (dueAt <= now)
         {
             return Rejection.InvalidArgument($"due_at {dueAt:O} must be after the order's creation time {now:O}");
+        }
+
+        if (dueAt - now > policy.MaxDueAfter)
+        {
+            return Rejection.InvalidArgument(
+                $"due_at {dueAt:O} must be at most {policy.MaxDueAfter:c} after the order's creation time {now:O} "
+                + $"({OrderPolicy.Key(nameof(OrderPolicy.MaxDueAfter))})");
         }
 
         var order = new Order
@@ -56,6 +74,7 @@ public sealed partial record Order
             OriginalDueAt = dueAt,
             DueAt = dueAt,
             UpdatedAt = now,
+            BuyerHasSellerAccount = buyerHasSellerAccount,
         };
         return Decision<Order>.Accept(order, [new OrderPlaced { Order = OrderSnapshot.ToMessage(order) }]);
     }

@@ -17,7 +17,7 @@ public sealed partial record Order
         const string command = "open_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller)
             ?? Validate.NotEmpty("resolution_id", resolutionId)
-            ?? CheckResolutionRequest(caller, request)
+            ?? CheckResolutionRequest(caller, request, policy)
             ?? RequireOpen(command);
         if (problem is not null)
         {
@@ -31,12 +31,22 @@ public sealed partial record Order
                 + "it must be decided before another is opened");
         }
 
+        // The refund is at most the amount (checked with the request) and the refunded sum is below it,
+        // so neither side of this comparison can overflow.
         if (request.Kind == ResolutionKind.PartialRefund
-            && RefundedMinor + request.Refund.AmountMinor >= Amount.AmountMinor)
+            && request.Refund.AmountMinor >= Amount.AmountMinor - RefundedMinor)
         {
             return Rejection.FailedPrecondition(
                 $"refund: {RefundedMinor + request.Refund.AmountMinor} minor units in total would reach the order amount "
                 + $"{Amount.AmountMinor}; a full refund is a cancellation");
+        }
+
+        // SPEC 2: an exempting reason is checked when the request is opened, so an unsupported claim
+        // never reaches the other party, nor support by escalation.
+        if (request.Kind == ResolutionKind.Cancellation
+            && CheckClaim(caller.Role, request.CancellationReason, buyerUnresponsive: false, now, policy) is { } claim)
+        {
+            return claim;
         }
 
         var isExtension = request.Kind == ResolutionKind.Extension;
@@ -60,9 +70,12 @@ public sealed partial record Order
     }
 
     /// <summary>
-    /// The other party accepts (the request is applied) or rejects it (a dispute is opened).
+    /// The other party accepts (the request is applied) or rejects it (a dispute is opened). An
+    /// accepted cancellation's exempting reason is checked again against the facts as they are now
+    /// (requirements submitted or work started since it was opened), the placed-by-mistake window
+    /// against the time it was opened.
     /// </summary>
-    public Decision<Order> RespondToResolution(Actor caller, string resolutionId, bool accept, DateTimeOffset now)
+    public Decision<Order> RespondToResolution(Actor caller, string resolutionId, bool accept, DateTimeOffset now, OrderPolicy policy)
     {
         const string command = "respond_to_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller);
@@ -90,6 +103,12 @@ public sealed partial record Order
 
         if (accept)
         {
+            if (resolution.Kind == ResolutionKind.Cancellation
+                && CheckClaim(resolution.RequestedBy, resolution.CancellationReason, buyerUnresponsive: false, resolution.OpenedAt, policy) is { } claim)
+            {
+                return claim;
+            }
+
             return ApplyResolution(resolution, ResolutionStatus.Accepted, now, automatically: false);
         }
 
@@ -225,11 +244,13 @@ public sealed partial record Order
             return changes.Decide();
         }
 
+        // Support's grant records support's verdict as the reason; the buyer-unresponsive fact is
+        // recorded only with a mark from Messaging behind it, whoever decided.
         var reason = bySupport ? supportReason : decided.CancellationReason;
         var cancellation = new OrderCancellation(
             bySupport ? CancellationInitiator.Support : CancellationInitiator.Mutual,
             reason,
-            decided.CancellationReason == CancellationReason.BuyerUnresponsive,
+            decided.CancellationReason == CancellationReason.BuyerUnresponsive && BuyerUnresponsiveMarks > 0,
             decided.RequestedBy,
             now,
             decided.Message);
@@ -237,14 +258,14 @@ public sealed partial record Order
         return Decision<Order>.Accept(cancelled.State!, [.. changes.Decide().Events, .. cancelled.Events]);
     }
 
-    private Rejection? CheckResolutionRequest(Actor caller, OpenResolutionRequest request)
+    private Rejection? CheckResolutionRequest(Actor caller, OpenResolutionRequest request, OrderPolicy policy)
     {
         switch (request.Kind)
         {
             case ResolutionKind.Extension:
                 return caller.Role != PartyRole.Seller
                     ? Rejection.PermissionDenied($"only the seller of order {OrderId} may request an extension")
-                    : Validate.PositiveDuration("extend_by", request.ExtendBy);
+                    : Validate.PositiveDuration("extend_by", request.ExtendBy) ?? CheckExtensionBounds(request.ExtendBy.ToTimeSpan(), policy);
             case ResolutionKind.PartialRefund:
                 var money = Money.ValidatePositive("refund", request.Refund);
                 if (money is not null)
@@ -252,9 +273,15 @@ public sealed partial record Order
                     return money;
                 }
 
-                return request.Refund.CurrencyCode != Amount.CurrencyCode
+                if (request.Refund.CurrencyCode != Amount.CurrencyCode)
+                {
+                    return Rejection.InvalidArgument(
+                        $"refund.currency_code '{request.Refund.CurrencyCode}' must match the order's currency '{Amount.CurrencyCode}'");
+                }
+
+                return request.Refund.AmountMinor > Amount.AmountMinor
                     ? Rejection.InvalidArgument(
-                        $"refund.currency_code '{request.Refund.CurrencyCode}' must match the order's currency '{Amount.CurrencyCode}'")
+                        $"refund.amount_minor must be at most the order amount {Amount.AmountMinor} (was {request.Refund.AmountMinor})")
                     : null;
             case ResolutionKind.Cancellation:
                 return CancellationRules.CheckRequested(caller.Role, request.CancellationReason);
@@ -262,6 +289,28 @@ public sealed partial record Order
                 return Rejection.InvalidArgument(
                     $"kind must be RESOLUTION_KIND_EXTENSION, RESOLUTION_KIND_CANCELLATION or RESOLUTION_KIND_PARTIAL_REFUND (was {(int)request.Kind})");
         }
+    }
+
+    /// <summary>
+    /// An extension is at most <see cref="OrderPolicy.MaxExtension"/>, and the due time it leads to stays
+    /// within <see cref="OrderPolicy.MaxDueAfter"/> of placement (so a silent buyer's auto-acceptance
+    /// cannot push it without end). Only one request is pending at a time, so the due time cannot move
+    /// between this check and the acceptance.
+    /// </summary>
+    private Rejection? CheckExtensionBounds(TimeSpan extendBy, OrderPolicy policy)
+    {
+        if (extendBy > policy.MaxExtension)
+        {
+            return Rejection.InvalidArgument(
+                $"extend_by must be at most {policy.MaxExtension:c} ({OrderPolicy.Key(nameof(OrderPolicy.MaxExtension))}) (was {extendBy:c})");
+        }
+
+        var latest = CreatedAt + policy.MaxDueAfter;
+        return DueAt + extendBy > latest
+            ? Rejection.InvalidArgument(
+                $"extend_by {extendBy:c} would move due_at of order {OrderId} to {DueAt + extendBy:O}, more than {policy.MaxDueAfter:c} "
+                + $"after its placement ({OrderPolicy.Key(nameof(OrderPolicy.MaxDueAfter))}; latest {latest:O})")
+            : null;
     }
 
     private Resolution? FindResolution(string resolutionId) =>

@@ -78,6 +78,23 @@ public sealed partial record Order
     /// <summary>Resolution Center requests, oldest first.</summary>
     public ImmutableList<Resolution> Resolutions { get; init; } = [];
 
+    /// <summary>
+    /// The buyer held an active seller account when placing the order (their token held the seller
+    /// role too): a fact of the buyer's account kept with the order (SPEC 4).
+    /// </summary>
+    public bool BuyerHasSellerAccount { get; init; }
+
+    /// <summary>
+    /// Messaging's buyer-unresponsive marks on this order, per conversation: the highest mark count
+    /// seen in that conversation's events (SPEC 2: the facts behind a "buyer unresponsive" claim).
+    /// </summary>
+    public ImmutableSortedDictionary<string, int> BuyerUnresponsiveMarksByConversation { get; init; } =
+        ImmutableSortedDictionary.Create<string, int>(StringComparer.Ordinal);
+
+    /// <summary>Buyer-unresponsive marks over all of the order's conversations.</summary>
+    public int BuyerUnresponsiveMarks =>
+        (int)Math.Min(int.MaxValue, BuyerUnresponsiveMarksByConversation.Values.Sum(count => (long)count));
+
     /// <summary>Completed and cancelled orders take no more lifecycle commands.</summary>
     public bool IsClosed => State is OrderState.Completed or OrderState.Cancelled;
 

@@ -43,6 +43,8 @@ public static class OrderSnapshot
             Lateness = order.Lateness is { } lateness ? Duration.FromTimeSpan(lateness) : null,
             UpdatedAt = Timestamp.FromDateTimeOffset(order.UpdatedAt),
             AutoCompleteAt = ToTimestamp(order.AutoCompleteAt),
+            BuyerHasSellerAccount = order.BuyerHasSellerAccount,
+            BuyerUnresponsiveMarks = order.BuyerUnresponsiveMarks,
         };
         if (order.Cancellation is { } c)
         {

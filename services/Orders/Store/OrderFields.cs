@@ -43,6 +43,8 @@ public static class OrderFields
             .Set("dispute_count", order.DisputeCount)
             .Set("support_contact_count", order.SupportContactCount)
             .Set("resolution_count", order.Resolutions.Count)
+            .Set("buyer_has_seller_account", order.BuyerHasSellerAccount)
+            .Set("buyer_unresponsive.count", order.BuyerUnresponsiveMarksByConversation.Count)
             .SetOptional("requirements_submitted_at", order.RequirementsSubmittedAt)
             .SetOptional("started_at", order.StartedAt)
             .SetOptional("first_delivered_at", order.FirstDeliveredAt)
@@ -79,6 +81,14 @@ public static class OrderFields
             }
         }
 
+        var conversation = 0;
+        foreach (var (conversationId, marks) in order.BuyerUnresponsiveMarksByConversation)
+        {
+            f.Set($"buyer_unresponsive.{conversation}.conversation", conversationId)
+                .Set($"buyer_unresponsive.{conversation}.marks", marks);
+            conversation++;
+        }
+
         return f;
     }
 
@@ -106,6 +116,13 @@ public static class OrderFields
                 AnsweredAt = f.OptionalTime(prefix + "answered_at"),
                 AutoAcceptAt = f.OptionalTime(prefix + "auto_accept_at"),
             });
+        }
+
+        // Hashes written before issue 12 lack the two facts: no seller account recorded, no marks.
+        var marks = ImmutableSortedDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < (f.Has("buyer_unresponsive.count") ? f.Int("buyer_unresponsive.count") : 0); i++)
+        {
+            marks[f.String($"buyer_unresponsive.{i}.conversation")] = f.Int($"buyer_unresponsive.{i}.marks");
         }
 
         return new Order
@@ -148,6 +165,8 @@ public static class OrderFields
                     f.String("cancellation.note"))
                 : null,
             Resolutions = resolutions.ToImmutable(),
+            BuyerHasSellerAccount = f.Has("buyer_has_seller_account") && f.Bool("buyer_has_seller_account"),
+            BuyerUnresponsiveMarksByConversation = marks.ToImmutable(),
         };
     }
 }

@@ -168,10 +168,11 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
         var working = await _orders.OrderInStateAsync(parties, OrderState.InProgress);
         var bySeller = await _orders.Client.CancelOrderAsync(new CancelOrderRequest
         {
-            RequestId = OrdersHarness.NewRequestId(), OrderId = working.OrderId, Reason = CancellationReason.BuyerUnresponsive,
+            RequestId = OrdersHarness.NewRequestId(), OrderId = working.OrderId, Reason = CancellationReason.SellerUnableToDeliver,
         }, Authorization(parties.Seller)).ResponseAsync;
         Assert.Equal(CancellationInitiator.Seller, bySeller.Cancellation.Initiator);
-        Assert.True(bySeller.Cancellation.BuyerUnresponsive);
+        Assert.Equal(CancellationReason.SellerUnableToDeliver, bySeller.Cancellation.Reason);
+        Assert.False(bySeller.Cancellation.BuyerUnresponsive);
 
         var events = await _orders.WaitForEventsAsync(working.OrderId, 4);
         var cancelled = Assert.IsType<OrderCancelled>(events[^1].Payload);

@@ -9,6 +9,8 @@ using Marketplace.Orders.Store;
 using Marketplace.Platform;
 using Marketplace.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
 using static Marketplace.Clients.PlatformClients;
 using StackExchange.Redis;
 using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
@@ -26,10 +28,13 @@ public sealed class OrdersHarness : IAsyncDisposable
     private readonly ServiceHost _host;
     private readonly RedisServer _redis;
 
-    private OrdersHarness(ServiceHost host, RedisServer redis)
+    private readonly TimeProvider _clock;
+
+    private OrdersHarness(ServiceHost host, RedisServer redis, TimeProvider clock)
     {
         _host = host;
         _redis = redis;
+        _clock = clock;
     }
 
     /// <summary>The generated typed client of marketplace.orders.v1.OrdersService, talking to this host.</summary>
@@ -37,24 +42,83 @@ public sealed class OrdersHarness : IAsyncDisposable
 
     public IDatabase Redis => _redis.Admin.GetDatabase();
 
-    public static async Task<OrdersHarness> StartAsync(RedisFixture redis, IDictionary<string, string?>? settings = null)
+    /// <summary>The running host (its services, e.g. the unit-of-work executor).</summary>
+    public ServiceHost Host => _host;
+
+    /// <summary>
+    /// Starts Orders on the shared Redis. With <paramref name="clock"/>, the service reads "now" from it
+    /// (policy windows, lateness); the bus and token checks keep the real clock.
+    /// </summary>
+    public static async Task<OrdersHarness> StartAsync(RedisFixture redis, IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
-        var host = await ServiceHost.StartAsync("orders", redis.ConnectionString, b => b.AddOrders(), a => a.MapGrpcService<Api.OrdersApi>(), settings);
-        return new OrdersHarness(host, redis.Server);
+        var all = new Dictionary<string, string?>
+        {
+            // Short waits so polling sees consumed events quickly; they never decide a pass or a fail.
+            ["EventBus:ReadTimeoutMs"] = "200",
+            ["EventBus:RedeliverIntervalMs"] = "500",
+            ["EventBus:ProcessingTimeoutMs"] = "2000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var host = await ServiceHost.StartAsync("orders", redis.ConnectionString, b =>
+        {
+            b.AddOrders();
+            if (clock is not null)
+            {
+                b.Services.AddSingleton(clock);
+            }
+        }, a => a.MapGrpcService<Api.OrdersApi>(), all);
+        return new OrdersHarness(host, redis.Server, clock ?? TimeProvider.System);
     }
 
-    /// <summary>Places a valid order of the parties' Gig, due <paramref name="dueIn"/> from now (default 7 days).</summary>
-    public Task<OrderMessage> PlaceAsync(Parties parties, TimeSpan? dueIn = null, string? requestId = null) =>
-        Client.PlaceOrderAsync(ValidPlacement(parties, dueIn, requestId), Authorization(parties.Buyer)).ResponseAsync;
+    /// <summary>
+    /// Appends an event to its topic stream exactly as another service's outbox relay does
+    /// (<c>XADD &lt;topic&gt; * data &lt;CloudEvent JSON&gt; metadata {}</c>), so Orders consumes it through
+    /// its real consumer group. Returns the envelope (its id, to send the same event twice).
+    /// </summary>
+    public async Task<CloudEvent> AppendEventAsync(string source, IMessage payload, string subject, CloudEvent? repeat = null)
+    {
+        var envelope = repeat ?? CloudEvent.Create(source, PlatformEvents.Catalogue.Get(PlatformEvents.TypeOf(payload.Descriptor)), "pubsub", subject, payload);
+        await Redis.StreamAddAsync(envelope.Topic, [new NameValueEntry("data", envelope.ToJsonBytes()), new NameValueEntry("metadata", "{}")]);
+        return envelope;
+    }
 
-    public static PlaceOrderRequest ValidPlacement(Parties parties, TimeSpan? dueIn = null, string? requestId = null) => new()
+    /// <summary>Waits until Orders' consumer group has read and acknowledged every entry of <paramref name="topic"/> so far.</summary>
+    public Task ConsumedAsync(string topic) =>
+        Wait.UntilAsync(async () =>
+        {
+            var last = (await Redis.StreamInfoAsync(topic)).LastGeneratedId;
+            var group = (await Redis.StreamGroupInfoAsync(topic)).SingleOrDefault(g => g.Name == "orders");
+            return group.Name is not null && group.PendingMessageCount == 0 && group.LastDeliveredId == last;
+        }, $"Orders has handled every entry of {topic}", WaitLimit);
+
+    /// <summary>
+    /// Asserts that a refused call changed nothing: the stored order is as before, and every event
+    /// about it that was committed (one per version) is on the stream, and no other.
+    /// </summary>
+    public async Task AssertUnchangedAsync(string orderId, IReadOnlyDictionary<string, string> before)
+    {
+        Assert.Equal(before, await StoredAsync(orderId));
+        long version = long.Parse(before["version"], System.Globalization.CultureInfo.InvariantCulture);
+        await Wait.UntilAsync(async () => await Redis.StreamLengthAsync("orders:outbox") == 0, "the orders outbox is relayed");
+        Assert.Equal(version, (await EventsOfAsync(orderId)).Count);
+    }
+
+    /// <summary>Places a valid order of the parties' Gig, due <paramref name="dueIn"/> from the service's now (default 7 days).</summary>
+    public Task<OrderMessage> PlaceAsync(Parties parties, TimeSpan? dueIn = null, string? requestId = null) =>
+        Client.PlaceOrderAsync(ValidPlacement(parties, dueIn, requestId, _clock.GetUtcNow()), Authorization(parties.Buyer)).ResponseAsync;
+
+    public static PlaceOrderRequest ValidPlacement(Parties parties, TimeSpan? dueIn = null, string? requestId = null, DateTimeOffset? now = null) => new()
     {
         RequestId = requestId ?? NewRequestId(),
         GigId = "gig-" + parties.SellerId,
         SellerId = parties.SellerId,
         Category = "graphics-design",
         Amount = new Money { CurrencyCode = "USD", AmountMinor = 4_500 },
-        DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow + (dueIn ?? TimeSpan.FromDays(7))),
+        DueAt = Timestamp.FromDateTimeOffset((now ?? DateTimeOffset.UtcNow) + (dueIn ?? TimeSpan.FromDays(7))),
         RevisionsIncluded = 1,
     };
 
