@@ -67,6 +67,37 @@ public sealed class WhatIfAndDeadLetterTests
         Assert.Equal(before, await scoring.StateAsync());
     }
 
+    /// <summary>SPEC 5.1 in what-if too: a hypothetical review without a private rating is not projected as if it gave 0/10.</summary>
+    [Fact]
+    public async Task What_if_leaves_out_a_private_rating_that_is_not_given()
+    {
+        await using var scoring = await ScoringHarness.StartAsync(clock: new FakeClock(Now));
+        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        HypotheticalOrder Order(int? privateRating)
+        {
+            var order = new HypotheticalOrder
+            {
+                Count = 5, Amount = new Money { CurrencyCode = "USD", AmountMinor = 12_000 }, OnTime = true,
+                OverallRating = 5, CommunicationRating = 5, QualityRating = 5, ValueRating = 5, WouldRecommend = true,
+            };
+            if (privateRating is { } rating)
+            {
+                order.PrivateRating = rating;
+            }
+
+            return order;
+        }
+
+        var seller = Authorization(ScoringHarness.Bearer("seller-b", CallerRole.Seller));
+        var without = await scoring.Client.WhatIfAsync(new WhatIfRequest { GigId = "b1", Orders = { Order(null) } }, seller);
+        var zero = await scoring.Client.WhatIfAsync(new WhatIfRequest { GigId = "b1", Orders = { Order(0) } }, seller);
+
+        Assert.True(without.ProjectedGig.Quality > zero.ProjectedGig.Quality,
+            $"without a private rating {without.ProjectedGig.Quality} must project above a 0/10 one {zero.ProjectedGig.Quality}");
+    }
+
     /// <summary>SPEC 7: a malformed event goes to the dead-letter topic with its error, and the consumer goes on.</summary>
     [Fact]
     public async Task A_malformed_event_and_an_amount_without_a_rate_go_to_the_dead_letter_topic_and_later_events_flow()

@@ -15,8 +15,8 @@ namespace Marketplace.Messaging.Store;
 /// buyer opened it, the seller answered), or time moved the figures (a question's response window
 /// passed unanswered, a conversation left the period; <see cref="Background.ResponseStatsLoop"/>).
 /// The figures come from <see cref="ResponseRate"/>, the one computation; stats are published only
-/// when they differ from the last published ones, and each publication's <c>window_end</c> is later
-/// than the one before, so consumers keep the stats with the latest <c>window_end</c>.
+/// when they differ from the last published ones; each publication's <c>version</c> is one more, and
+/// its <c>window_end</c> later, than the one before, so consumers keep the newest.
 /// </summary>
 public sealed class ResponseStatsStore(RedisConnection redis, IOptions<MessagingOptions> options, TimeProvider clock)
 {
@@ -56,6 +56,7 @@ public sealed class ResponseStatsStore(RedisConnection redis, IOptions<Messaging
         var stats = ResponseRate.Compute(sellerId, facts.Values, asOf, policy);
         if (!ResponseRate.SameFigures(stats, last ?? ResponseRate.None(sellerId)))
         {
+            stats.Version = (last?.Version ?? 0) + 1;
             work.StringSet(statsKey, stats.ToByteArray());
             work.Publish(PlatformEvents.TypeOf(ResponseStatsChanged.Descriptor), sellerId, new ResponseStatsChanged { Stats = stats });
         }

@@ -125,6 +125,7 @@ public sealed record ReviewWindow
             SellerId = SellerId,
             Reason = reason,
             ClosedAt = Timestamp.FromDateTimeOffset(at),
+            Version = 2,
         });
     }
 
@@ -148,6 +149,7 @@ public sealed record ReviewWindow
         OrderOutcome = Outcome,
         OpensAt = Timestamp.FromDateTimeOffset(OpensAt),
         EndsAt = Timestamp.FromDateTimeOffset(EndsAt),
+        Version = 1,
     };
 }
 

@@ -117,14 +117,14 @@ public sealed class WhatIfProjector(GigProjection projection, SellerStore seller
                 Stars($"{at}.communication_rating", o.CommunicationRating);
                 Stars($"{at}.quality_rating", o.QualityRating);
                 Stars($"{at}.value_rating", o.ValueRating);
-                if (o.PrivateRating is < 0 or > 10)
+                if (o.HasPrivateRating && o.PrivateRating is < 0 or > 10)
                 {
                     throw Invalid($"{at}.private_rating must be 0-10 (was {o.PrivateRating})");
                 }
 
                 review = new ReviewFacts(o.OverallRating, o.CommunicationRating, o.QualityRating, o.ValueRating, o.WouldRecommend);
             }
-            else if (o.CommunicationRating != 0 || o.QualityRating != 0 || o.ValueRating != 0 || o.PrivateRating != 0)
+            else if (o.CommunicationRating != 0 || o.QualityRating != 0 || o.ValueRating != 0 || o.HasPrivateRating)
             {
                 throw Invalid($"{at}: sub-ratings and private_rating need an overall_rating (0 means no review)");
             }
@@ -146,7 +146,7 @@ public sealed class WhatIfProjector(GigProjection projection, SellerStore seller
                         : null,
                     DisputeOpened = o.Dispute,
                     Review = review,
-                    PrivateRating = review is null ? null : o.PrivateRating,
+                    PrivateRating = review is not null && o.HasPrivateRating ? o.PrivateRating : null,
                 });
             }
         }
