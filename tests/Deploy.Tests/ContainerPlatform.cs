@@ -86,6 +86,15 @@ public sealed class ContainerPlatform : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
+        if (app == "messaging")
+        {
+            // The scenario's silent buyer is marked in seconds, as in the process runs.
+            foreach (var (key, value) in WalkingSkeleton.MessagingSettings)
+            {
+                environment[key] = value;
+            }
+        }
+
         var container = Locked(new ContainerBuilder(_engine.Image(app)), "/tmp", "mode=1777,size=64m")
             .WithName($"marketplace-test-{app}-{Guid.NewGuid():N}"[..40])
             .WithEnvironment(environment)
