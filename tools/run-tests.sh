@@ -25,6 +25,14 @@ while read -r f p; do
   failed=$((failed + f))
 done < <(sed -n 's/^.*\(Passed\|Failed\)! *- Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*$/\2 \3/p' "$log")
 
+# The failed tests again, last, so a log cut to its end still names them.
+if [ "$failed" -ne 0 ]; then
+  echo "Failed tests:"
+  # Each failed test with the first lines of its error message.
+  grep -E -A3 '^[[:space:]]*Failed [^!]' "$log" | cut -c1-300
+fi
+grep -E 'The active test run was aborted|Test host process crashed' "$log" | sort -u
+
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status although no test failed (a test host crashed or hung); counting it as a failure."
   failed=1

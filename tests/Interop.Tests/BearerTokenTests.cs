@@ -60,4 +60,23 @@ public sealed class BearerTokenTests(PlatformFixture platform)
 
         Assert.Equal(before, cache.Count);
     }
+
+    [Fact]
+    public async Task A_remembered_token_still_meets_each_policy_on_its_own()
+    {
+        // The first call (any caller may list) makes the seller's token known; PlaceOrder needs the
+        // buyer role, and a known token must not skip that check.
+        var host = platform[PlatformServices.Orders.Name];
+        var cache = host.Services.GetRequiredService<ValidatedBearerCache>();
+        var client = host.Client<OrdersService.OrdersServiceClient>();
+        string seller = TestIdentity.Bearer("remembered-seller", CallerRole.Seller);
+        await client.ListOrdersAsync(new ListOrdersRequest(), Authorization(seller));
+        Assert.NotNull(cache.Find(seller));
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.PlaceOrderAsync(
+            new PlaceOrderRequest { GigId = "gig-remembered", SellerId = "seller-x" }, Authorization(seller)));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("PlaceOrder needs the role buyer", refused.Status.Detail, StringComparison.Ordinal);
+    }
 }

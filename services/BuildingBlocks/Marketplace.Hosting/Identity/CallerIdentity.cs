@@ -1,6 +1,7 @@
 using Marketplace.Hosting.Configuration;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,9 @@ namespace Marketplace.Hosting.Identity;
 /// </summary>
 public static class CallerIdentity
 {
+    /// <summary>The one authentication scheme: JwtBearer.</summary>
+    public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
+
     public const string SubjectClaim = JwtRegisteredClaimNames.Sub;
     public const string RoleClaim = "role";
 
@@ -34,7 +38,13 @@ public static class CallerIdentity
     public static IServiceCollection AddCallerIdentity(this IServiceCollection services)
     {
         services.AddSectionOptions<IdentityOptions>(IdentityOptions.Section);
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // No default authenticate scheme: the policies name the scheme, so a call is authenticated
+        // once, by the policy evaluator, and only on endpoints that need a caller.
+        services.AddAuthentication(authentication =>
+        {
+            authentication.DefaultChallengeScheme = Scheme;
+            authentication.DefaultForbidScheme = Scheme;
+        }).AddJwtBearer();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ValidatedBearerCache>();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -43,22 +53,20 @@ public static class CallerIdentity
                 Configure(jwt, identity.Value);
                 jwt.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = validated.OnMessageReceived,
                     OnTokenValidated = validated.OnTokenValidated,
                 };
             });
 
         services.AddAuthorizationBuilder()
-            // No scheme on the policy: the authentication middleware has already authenticated
-            // every request with the default scheme (Bearer); naming it here would make the policy
-            // evaluator authenticate again and build a second principal on every call.
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(Scheme)
                 .RequireAuthenticatedUser()
                 .RequireClaim(SubjectClaim)
                 .Build())
-            .AddPolicy(Privileged, policy => policy.RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Support), CallerRoles.Name(CallerRole.Internal)))
-            .AddPolicy(Support, policy => policy.RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Support)))
-            .AddPolicy(Buyer, policy => policy.RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Buyer)));
+            .AddPolicy(Privileged, policy => policy.AddAuthenticationSchemes(Scheme).RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Support), CallerRoles.Name(CallerRole.Internal)))
+            .AddPolicy(Support, policy => policy.AddAuthenticationSchemes(Scheme).RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Support)))
+            .AddPolicy(Buyer, policy => policy.AddAuthenticationSchemes(Scheme).RequireClaim(SubjectClaim).RequireRole(CallerRoles.Name(CallerRole.Buyer)));
+        services.TryAddTransient<PolicyEvaluator>();
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, CallerPolicyEvaluator>());
         return services;
     }
 

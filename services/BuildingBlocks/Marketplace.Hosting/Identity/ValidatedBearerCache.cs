@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Marketplace.Hosting.Identity;
@@ -8,9 +8,9 @@ namespace Marketplace.Hosting.Identity;
 /// Remembers the callers of bearer tokens that JwtBearer found valid, so a caller that sends the
 /// same token on every call (a service, a tool, a client session) has it parsed, its signature
 /// checked and its claims built once, not on every call: validating the token was about half of
-/// the CPU of an authenticated unary call (bench/grpc). Wired into JwtBearer's own events:
-/// <see cref="JwtBearerEvents.OnTokenValidated"/> remembers, <see cref="JwtBearerEvents.OnMessageReceived"/>
-/// answers a known token before JwtBearer would validate it again.
+/// the CPU of an authenticated unary call (bench/grpc). JwtBearer's own
+/// <see cref="JwtBearerEvents.OnTokenValidated"/> remembers a token it accepted, and
+/// <see cref="CallerPolicyEvaluator"/> answers a known token before asking JwtBearer again.
 /// <list type="bullet">
 /// <item>Only tokens JwtBearer accepted are remembered, keyed by the exact <c>authorization</c>
 /// value; anything else goes through full validation on every call, failures as before.</item>
@@ -33,23 +33,21 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
     /// <summary>How many tokens are remembered.</summary>
     public int Count => _valid.Count;
 
-    /// <summary>JwtBearer's MessageReceived: a remembered token authenticates the call without validating it again.</summary>
-    public Task OnMessageReceived(MessageReceivedContext context)
+    /// <summary>The authentication of a remembered token, or null when it is unknown or no longer honoured.</summary>
+    public Task<AuthenticateResult>? Find(string authorization)
     {
-        if (context.Request.Headers.Authorization is [{ } authorization] && _valid.TryGetValue(authorization, out var entry))
+        if (!_valid.TryGetValue(authorization, out var entry))
         {
-            if (clock.GetUtcNow().UtcDateTime < entry.Until)
-            {
-                context.Principal = entry.Principal;
-                context.Success();
-            }
-            else
-            {
-                _valid.TryRemove(new KeyValuePair<string, Entry>(authorization, entry));
-            }
+            return null;
         }
 
-        return Task.CompletedTask;
+        if (clock.GetUtcNow().UtcDateTime < entry.Until)
+        {
+            return entry.Result;
+        }
+
+        _valid.TryRemove(new KeyValuePair<string, Entry>(authorization, entry));
+        return null;
     }
 
     /// <summary>JwtBearer's TokenValidated: remembers the caller of a token that passed every check.</summary>
@@ -63,7 +61,8 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
             if (until > now)
             {
                 MakeRoom(now);
-                _valid[authorization] = new Entry(principal, until);
+                var ticket = new AuthenticationTicket(principal, context.Scheme.Name);
+                _valid[authorization] = new Entry(Task.FromResult(AuthenticateResult.Success(ticket)), until);
             }
         }
 
@@ -91,5 +90,5 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
         }
     }
 
-    private sealed record Entry(ClaimsPrincipal Principal, DateTime Until);
+    private sealed record Entry(Task<AuthenticateResult> Result, DateTime Until);
 }
