@@ -14,7 +14,8 @@
 # x SCORING_STREAMS streams), req/s and p99, with grpc-status 0 counted the same way.
 # Target: p99 < 5 ms.
 # Usage: bench/grpc/run.sh   (env: REQUESTS, CLIENTS, STREAMS, THREADS, WARMUP, ROUNDS,
-#                              SCORING_REQUESTS, SCORING_WARMUP, SCORING_CLIENTS, SCORING_STREAMS)
+#                              SCORING_REQUESTS, SCORING_WARMUP, SCORING_CLIENTS, SCORING_STREAMS,
+#                              TELEMETRY=on|off, SAMPLING=0.1: the traces' share, 1 traces every call)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-200000}
@@ -24,6 +25,7 @@ THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-50000}
 ROUNDS=${ROUNDS:-3}
 TELEMETRY=${TELEMETRY:-on}   # on: ours and scoring export traces, metrics and logs to a stand-in OTLP collector
+SAMPLING=${SAMPLING:-0.1}    # share of traces recorded and exported, as charts/marketplace/values-production.yaml sets it
 SCORING_REQUESTS=${SCORING_REQUESTS:-20000}
 SCORING_WARMUP=${SCORING_WARMUP:-2000}
 SCORING_CLIENTS=${SCORING_CLIENTS:-10}
@@ -77,6 +79,7 @@ if [ "$TELEMETRY" = on ]; then
   wait_listening "$WORK/sink.out"
   export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT"
   export OTEL_METRIC_EXPORT_INTERVAL=5000
+  export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG="$SAMPLING"
 fi
 
 H2LOAD_ARGS=(-c "$CLIENTS" -m "$STREAMS" -t "$THREADS" -d "$WORK/request.bin"
@@ -109,7 +112,7 @@ port=$(free_port); start_server grpcjs "$port" node bench/grpc/grpcjs-server.js 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 declare -A RESULTS CPU0
 for name in "${SERVERS[@]}"; do CPU0[$name]=$(cpu_ticks "${PID[$name]}"); done
-echo "telemetry of ours and scoring: $TELEMETRY${OTEL_EXPORTER_OTLP_ENDPOINT:+ (OTLP to a stand-in collector)}"
+echo "telemetry of ours and scoring: $TELEMETRY${OTEL_EXPORTER_OTLP_ENDPOINT:+ (OTLP to a stand-in collector, traces sampled at $SAMPLING)}"
 echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds (each after $WARMUP warm-up requests), unary echo, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   order=("${SERVERS[@]:$(( (round - 1) % 4 ))}" "${SERVERS[@]:0:$(( (round - 1) % 4 ))}")

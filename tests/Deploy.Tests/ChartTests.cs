@@ -157,6 +157,8 @@ public sealed class ChartTests(ITestOutputHelper output)
             Assert.Equal("https://login.example.com/realms/marketplace", env["Identity__Authority"]);
             Assert.False(env.ContainsKey("Identity__SigningKey"));
             Assert.Equal("http://otel-collector.observability.svc.cluster.local:4317", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
+            Assert.Equal("0.1", env["OTEL_TRACES_SAMPLER_ARG"]);
         }
 
         var component = render.Single("Component", "pubsub");

@@ -209,6 +209,10 @@ spec:
             {{- with $v.telemetry.otlpEndpoint }}
             - name: OTEL_EXPORTER_OTLP_ENDPOINT
               value: {{ . | quote }}
+            - name: OTEL_TRACES_SAMPLER
+              value: parentbased_traceidratio
+            - name: OTEL_TRACES_SAMPLER_ARG
+              value: {{ $v.telemetry.samplingRate | quote }}
             {{- end }}
             - name: Logging__LogLevel__Default
               value: {{ $p.logLevel | quote }}
