@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
+using Marketplace.Clients;
 using Marketplace.Hosting.Identity;
 using Marketplace.Hosting.Tests.Probe;
 using Marketplace.Testing;
@@ -23,7 +24,12 @@ public sealed class GracefulShutdownTests(RedisFixture redis)
 
         var stopping = probe.Host.App.StopAsync();
         await Wait.UntilAsync(async () => !await AcceptsConnectionsAsync(probe.Host.GrpcPort), "the gRPC listener stops accepting connections");
-        var refused = await Assert.ThrowsAsync<RpcException>(async () => await probe.Client.CountAsync(new ProbeRequest { Text = "too late" }, bearer));
+        // A new caller, on its own connection: the client that holds the call in flight keeps its
+        // connection until Kestrel's GOAWAY reaches it, which comes just after the listener closed,
+        // so a call on that connection may still be taken in between.
+        using var newcomer = TypedClients.For<ProbeService.ProbeServiceClient>(probe.Host.GrpcAddress);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await newcomer.Get<ProbeService.ProbeServiceClient>().CountAsync(new ProbeRequest { Text = "too late" }, bearer));
         Assert.False(inFlight.IsCompleted, "the call in flight ended before it was released");
 
         probe.State.Release.SetResult();
