@@ -1,6 +1,10 @@
 namespace Marketplace.Scoring.Engine.Tests;
 
-/// <summary>The worked example of docs/scoring.md, computed by the engine: if the docs and the code drift, this fails.</summary>
+/// <summary>
+/// The engine-only example of docs/scoring.md ("A longer history: recency and a larger peer group", under "Worked
+/// example"), computed by the engine: if the docs and the code drift, this fails. The worked example itself runs
+/// through the services in tests/Platform.Tests/WorkedExampleTests.cs.
+/// </summary>
 public sealed class WorkedExampleTests
 {
     private static readonly ScoringPolicy Policy = ScoringPolicy.Default;
