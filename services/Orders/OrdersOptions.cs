@@ -24,6 +24,12 @@ public sealed class OrdersOptions : IValidatableObject
     /// <summary>The buyer may claim "placed by mistake" or "duplicate order" only within this time of placing.</summary>
     public TimeSpan PlacedByMistakeWithin { get; set; } = OrderPolicy.Default.PlacedByMistakeWithin;
 
+    /// <summary>
+    /// The currencies an order may be placed in, comma-separated ISO 4217 codes. Each needs a USD rate in
+    /// Scoring (<c>Scoring:Currencies</c>; USD has one built in), or Scoring could not weigh the order.
+    /// </summary>
+    public string Currencies { get; set; } = OrderPolicy.Default.Currencies;
+
     /// <summary>Largest order amount in minor units of its currency.</summary>
     public long MaxAmountMinor { get; set; } = OrderPolicy.Default.MaxAmountMinor;
 
@@ -43,6 +49,7 @@ public sealed class OrdersOptions : IValidatableObject
     public OrderPolicy Policy => new(AutoCompleteAfter, ExtensionAutoAcceptAfter)
     {
         PlacedByMistakeWithin = PlacedByMistakeWithin,
+        Currencies = Currencies,
         MaxAmountMinor = MaxAmountMinor,
         MaxDueAfter = MaxDueAfter,
         MaxExtension = MaxExtension,
@@ -50,6 +57,8 @@ public sealed class OrdersOptions : IValidatableObject
     };
 
     public TimeSpan TimerSweepInterval => TimeSpan.FromMilliseconds(TimerSweepIntervalMs);
+
+    private IReadOnlyList<string> CurrencyCodes => Policy.CurrencyCodes;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -64,6 +73,11 @@ public sealed class OrdersOptions : IValidatableObject
             {
                 yield return new ValidationResult("must be a time span from 00:00:00.001 to 365.00:00:00", [key]);
             }
+        }
+
+        if (CurrencyCodes is [] || !CurrencyCodes.All(Money.IsCurrencyCode))
+        {
+            yield return new ValidationResult("must be ISO 4217 codes of three upper-case letters, separated by commas (e.g. USD,EUR)", [nameof(Currencies)]);
         }
 
         if (MaxAmountMinor is < 1 or > OrderPolicy.AmountCeilingMinor)

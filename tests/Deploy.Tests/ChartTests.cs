@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Marketplace.Orders;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -244,6 +245,21 @@ public sealed class ChartTests(ITestOutputHelper output)
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("schema", result.Error, StringComparison.Ordinal);
         Assert.Contains(named, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_currency_Orders_takes_without_a_rate_in_Scoring_fails_at_install_and_one_with_a_rate_renders()
+    {
+        var refused = await Render.HelmTemplateAsync("--set", "services.orders.settings.Orders.Currencies=USD\\,EUR");
+        output.WriteLine(refused.All);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Orders.Currencies takes EUR", refused.Error, StringComparison.Ordinal);
+
+        var render = await Render.TemplateAsync(
+            "--set", "services.orders.settings.Orders.Currencies=USD\\,EUR",
+            "--set-json", "services.scoring.settings.Scoring.Currencies.EUR={\"UsdPerUnit\":1.08,\"MinorDigits\":2}");
+        var orders = (await SettingsTests.ValidatedAsync<OrdersOptions>("orders", SettingsTests.Settings(render, "orders")))!;
+        Assert.Equal(["USD", "EUR"], orders.Policy.CurrencyCodes);
     }
 
     [Fact]

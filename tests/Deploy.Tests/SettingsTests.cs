@@ -40,7 +40,7 @@ public sealed class SettingsTests(ITestOutputHelper output)
     private static Task ValidatedAsync(string app, IReadOnlyDictionary<string, string?> settings) => ValidatedAsync<object>(app, settings);
 
     /// <summary>As above, and the service's bound options of type <typeparamref name="T"/>.</summary>
-    private static async Task<T?> ValidatedAsync<T>(string app, IReadOnlyDictionary<string, string?> settings)
+    internal static async Task<T?> ValidatedAsync<T>(string app, IReadOnlyDictionary<string, string?> settings)
         where T : class
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });

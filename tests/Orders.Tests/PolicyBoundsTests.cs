@@ -103,6 +103,10 @@ public sealed class PolicyBoundsTests
         Assert.Equal(
             ["Orders:MaxRevisionsIncluded must be a whole number from 0 to 10000"],
             Marketplace.Hosting.Configuration.SectionOptions.Problems(new OrdersOptions { MaxRevisionsIncluded = 10_001 }, OrdersOptions.Section));
+        Assert.Equal(
+            ["Orders:Currencies must be ISO 4217 codes of three upper-case letters, separated by commas (e.g. USD,EUR)"],
+            Marketplace.Hosting.Configuration.SectionOptions.Problems(new OrdersOptions { Currencies = "USD,euro" }, OrdersOptions.Section));
+        Assert.NotEmpty(Marketplace.Hosting.Configuration.SectionOptions.Problems(new OrdersOptions { Currencies = " , " }, OrdersOptions.Section));
         Assert.Empty(Marketplace.Hosting.Configuration.SectionOptions.Problems(new OrdersOptions(), OrdersOptions.Section));
         Assert.Equal(OrderPolicy.Default with { }, new OrdersOptions().Policy);
     }

@@ -34,5 +34,5 @@ public sealed record Money(string CurrencyCode, long AmountMinor)
 
     public Money Plus(long amountMinor) => this with { AmountMinor = AmountMinor + amountMinor };
 
-    private static bool IsCurrencyCode(string code) => code.Length == 3 && code.All(char.IsAsciiLetterUpper);
+    public static bool IsCurrencyCode(string code) => code.Length == 3 && code.All(char.IsAsciiLetterUpper);
 }

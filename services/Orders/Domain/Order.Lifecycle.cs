@@ -29,6 +29,10 @@ public sealed partial record Order
             ?? Validate.NotEmpty("seller_id", request.SellerId)
             ?? Validate.NotEmpty("category", request.Category)
             ?? Money.ValidatePositive("amount", request.Amount)
+            ?? (!policy.CurrencyCodes.Contains(request.Amount.CurrencyCode, StringComparer.Ordinal)
+                ? Rejection.InvalidArgument(
+                    $"amount.currency_code '{request.Amount.CurrencyCode}' is not taken here: orders are placed in {string.Join(", ", policy.CurrencyCodes)} ({OrderPolicy.Key(nameof(OrderPolicy.Currencies))})")
+                : null)
             ?? (request.Amount.AmountMinor > policy.MaxAmountMinor
                 ? Rejection.InvalidArgument(
                     $"amount.amount_minor must be at most {policy.MaxAmountMinor} ({OrderPolicy.Key(nameof(OrderPolicy.MaxAmountMinor))}) (was {request.Amount.AmountMinor})")

@@ -25,6 +25,12 @@ public sealed record OrderPolicy(TimeSpan AutoCompleteAfter, TimeSpan ExtensionA
     /// </summary>
     public TimeSpan PlacedByMistakeWithin { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>The currencies an order may be placed in, comma-separated: those Scoring has a USD rate for (default USD only).</summary>
+    public string Currencies { get; init; } = "USD";
+
+    /// <summary>The codes of <see cref="Currencies"/>.</summary>
+    public IReadOnlyList<string> CurrencyCodes => Currencies.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>
     /// Largest order amount, in minor units of its currency (default 10,000,000,000: USD 100 million in
     /// cents). Refunds are bounded by the amount, so no order's money exceeds it, and a seller's earnings

@@ -48,6 +48,22 @@ public sealed class PlacementAttackTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_order_in_a_currency_Scoring_has_no_rate_for_is_refused_at_the_door_naming_the_setting_and_stores_nothing()
+    {
+        // Accepted, it would reach Scoring, which cannot weigh it: retried, dead-lettered, never scored.
+        var parties = new Parties();
+        var euro = OrdersHarness.ValidPlacement(parties);
+        euro.Amount = new Money { CurrencyCode = "EUR", AmountMinor = 10_000 };
+        await Attack.RefusedAsync(StatusCode.InvalidArgument, () => Place(euro, parties.Buyer), "amount.currency_code 'EUR'", "USD", "Orders:Currencies");
+        Assert.False(await _orders.Redis.KeyExistsAsync(OrderKeys.AccountOrders(parties.BuyerId)));
+
+        // An operator who configures a rate in Scoring lists the currency here too.
+        await using var withEuro = await OrdersHarness.StartAsync(redis, new Dictionary<string, string?> { ["Orders:Currencies"] = "USD,EUR" });
+        var placed = await withEuro.Client.PlaceOrderAsync(euro, Authorization(parties.Buyer));
+        Assert.Equal("EUR", placed.Amount.CurrencyCode);
+    }
+
+    [Fact]
     public async Task Hole11_due_times_and_included_revisions_beyond_the_policy_are_invalid_argument_and_store_nothing()
     {
         var parties = new Parties();
