@@ -34,7 +34,7 @@ public sealed class WorkedExampleTests(RedisFixture redis)
     private const string Ana = "seller-ana";
     private const string Bo = "seller-bo";
 
-    private static readonly string[] Apps = ["orders", "reviews", "messaging", "scoring"];
+    private static IReadOnlyList<string> Apps => BusSettled.Apps;
 
     [Fact]
     public async Task The_worked_example_of_the_scoring_page_holds_through_the_four_services()
@@ -258,60 +258,7 @@ public sealed class WorkedExampleTests(RedisFixture redis)
         return refused.Status.Detail;
     }
 
-    /// <summary>
-    /// Waits until every event published so far has been handled by every consumer and nothing waits in an
-    /// outbox: every consumer group of every topic has read and acknowledged the stream's last entry, the
-    /// outboxes are empty, and the streams did not move meanwhile (a handler that committed in between
-    /// would have left its events in an outbox or on a stream).
-    /// </summary>
-    private async Task SettledAsync(string what)
-    {
-        var db = redis.Server.Admin.GetDatabase();
-        await Wait.UntilAsync(async () =>
-        {
-            var before = await HandledAsync(db);
-            if (before is null)
-            {
-                return false;
-            }
-
-            foreach (var app in Apps)
-            {
-                if (await db.StreamLengthAsync(app + ":outbox") > 0)
-                {
-                    return false;
-                }
-            }
-
-            return await HandledAsync(db) == before;
-        }, "every event is handled: " + what);
-    }
-
-    /// <summary>The topics' last entry ids when every consumer group has handled all of them; null while one has not.</summary>
-    private static async Task<string?> HandledAsync(IDatabase db)
-    {
-        var heads = new List<string>();
-        foreach (var topic in Apps)
-        {
-            if (!await db.KeyExistsAsync(topic))
-            {
-                continue;
-            }
-
-            string last = (string)(await db.StreamInfoAsync(topic)).LastGeneratedId!;
-            foreach (var group in await db.StreamGroupInfoAsync(topic))
-            {
-                if (group.PendingMessageCount > 0 || group.LastDeliveredId != last)
-                {
-                    return null;
-                }
-            }
-
-            heads.Add(topic + "@" + last);
-        }
-
-        return string.Join(' ', heads);
-    }
+    private Task SettledAsync(string what) => BusSettled.WaitAsync(redis.Server.Admin.GetDatabase(), what);
 
     /// <summary>
     /// The story's clock, shared by the four services: it stands at the moment the test last moved it to,

@@ -40,6 +40,7 @@ public static class ServiceDefaults
             grpc.Interceptors.Add<StatusInterceptor>();
             grpc.EnableDetailedErrors = false;
         });
+        services.AddParseFailureAsInternal(); // a request that does not parse: INTERNAL, not UNKNOWN
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(health =>
         {
