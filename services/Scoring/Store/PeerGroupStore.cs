@@ -35,13 +35,13 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
 
     /// <summary>The group's means snapshot, read as a commit condition of <paramref name="work"/>.</summary>
     public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group) =>
-        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))));
+        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))), Policy);
 
     /// <summary>The group's means snapshot, for queries.</summary>
     public async Task<PeerMeans> GetMeansAsync(PeerGroupKey group)
     {
         var entries = await redis.Database.HashGetAllAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix));
-        return MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), entries));
+        return MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), entries), Policy);
     }
 
     /// <summary>Number of scored Gigs in the group's ranking (ZCARD).</summary>
@@ -162,8 +162,8 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     }
 
     /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>); the policy prior before the group's first evaluation.</summary>
-    private PeerMeans MeansFrom(HashReader fields) => fields.IsEmpty
-        ? PeerMeans.Uniform(Policy.PriorAreaMean)
+    public static PeerMeans MeansFrom(HashReader fields, ScoringPolicy policy) => fields.IsEmpty
+        ? PeerMeans.Uniform(policy.PriorAreaMean)
         : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
 
     private static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
