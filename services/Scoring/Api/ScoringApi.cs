@@ -24,7 +24,7 @@ namespace Marketplace.Scoring.Api;
 /// and their peer groups' rankings in Redis, each answer from one consistent read
 /// (<see cref="ScoreReads"/>: one round trip for score and level reads); who sees what follows
 /// SPEC 5.6 (scores, breakdowns and what-if for the seller and privileged callers, levels for
-/// everyone). The commands run through
+/// everyone), checked before whether the Gig or seller exists. The commands run through
 /// <see cref="IdempotentCommands"/>. Refusals are thrown as rejections and become statuses in the
 /// platform's interceptor.
 /// </summary>
@@ -51,12 +51,21 @@ public sealed class ScoringApi(
     public override async Task<ProtoSellerScore> GetSellerScore(GetSellerScoreRequest request, ServerCallContext context)
     {
         RequestFields.Id("seller_id", request.SellerId);
+        var caller = context.Caller();
+        if (!caller.IsSelfOrPrivileged(request.SellerId))
+        {
+            throw Rejection.PermissionDenied(
+                $"a seller's success score is visible only to that seller and to support or internal callers; caller {caller} is not seller {RequestFields.Shown(request.SellerId)}").ToException();
+        }
+
         var read = await reads.SellerAsync(request.SellerId, ReadParts.Record | ReadParts.SellerGigs) ?? throw UnknownSeller(request.SellerId);
-        RequireSelfOrPrivileged(context.Caller(), request.SellerId, "a seller's success score");
         return ScoringMessages.ToMessage(request.SellerId, read.Scored(Policy), read.Record!);
     }
 
-    /// <summary>The level is public; its metrics and the unmet criteria are the seller's and privileged callers' only.</summary>
+    /// <summary>
+    /// The level is public (so is whether Scoring knows the seller: NOT_FOUND to anyone); its metrics
+    /// and the unmet criteria are the seller's and privileged callers' only.
+    /// </summary>
     public override async Task<ProtoSellerLevel> GetSellerLevel(GetSellerLevelRequest request, ServerCallContext context)
     {
         RequestFields.Id("seller_id", request.SellerId);
@@ -134,14 +143,23 @@ public sealed class ScoringApi(
         return await commands.RunAsync(context, request.RequestId, request, EvaluationSummary.Parser, (_, _) => Task.FromResult(summary));
     }
 
-    /// <summary>Reads a Gig (and <paramref name="parts"/> of its seller) for a caller who must be its seller or privileged.</summary>
+    /// <summary>
+    /// Reads a Gig (and <paramref name="parts"/> of its seller) for a caller who must be its seller
+    /// or privileged. Permission comes before existence (issue 16): a caller who may not see the Gig
+    /// gets the same PERMISSION_DENIED whether or not it exists, naming neither its seller nor whether
+    /// Scoring knows it; only privileged callers learn that a Gig is unknown (NOT_FOUND).
+    /// </summary>
     private async Task<ScoringRead> VisibleGigAsync(Caller caller, string gigId, string what, ReadParts parts)
     {
         RequestFields.Id("gig_id", gigId);
-        var read = await reads.GigAsync(gigId, parts)
-            ?? throw Rejection.NotFound($"gig {RequestFields.Shown(gigId)} is unknown to Scoring (none of its orders has reached it)").ToException();
-        RequireSelfOrPrivileged(caller, read.SellerId, what);
-        return read;
+        var read = await reads.GigAsync(gigId, parts);
+        if (read is null ? !caller.IsPrivileged : !caller.IsSelfOrPrivileged(read.SellerId))
+        {
+            throw Rejection.PermissionDenied(
+                $"{what} is visible only to the Gig's seller and to support or internal callers; caller {caller} is not the seller of gig {RequestFields.Shown(gigId)}").ToException();
+        }
+
+        return read ?? throw Rejection.NotFound($"gig {RequestFields.Shown(gigId)} is unknown to Scoring (none of its orders has reached it)").ToException();
     }
 
     private async Task RequireKnownSellerAsync(string sellerId)
@@ -155,13 +173,4 @@ public sealed class ScoringApi(
 
     private static RejectedException UnknownSeller(string sellerId) =>
         Rejection.NotFound($"seller {RequestFields.Shown(sellerId)} is unknown to Scoring (none of their orders has reached it)").ToException();
-
-    private static void RequireSelfOrPrivileged(Caller caller, string sellerId, string what)
-    {
-        if (!caller.IsSelfOrPrivileged(sellerId))
-        {
-            throw Rejection.PermissionDenied(
-                $"{what} is visible only to seller {sellerId} and to support or internal callers; caller is {caller}").ToException();
-        }
-    }
 }
