@@ -209,7 +209,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         var counts = new List<RankingCounts>();
         for (int i = 0; i < flat.Length; i += 3)
         {
-            counts.Add(new RankingCounts(Number(flat[i]), size, (long)flat[i + 1], (long)flat[i + 2]));
+            counts.Add(new RankingCounts(Number(flat[i]), (long)flat[i + 1], (long)flat[i + 2]));
         }
 
         return new GigState(gig, group, means, size, ranked, counts);
@@ -420,3 +420,9 @@ public sealed record LevelFacts(IReadOnlyList<string> Ratings, SellerTotals Tota
             Totals.EarnedCents / 100m);
     }
 }
+
+/// <summary>One Gig scored from one read: the engine's score, the group it was ranked in, that group's size and means snapshot.</summary>
+public sealed record ScoredGig(GigRecord Gig, GigScore Score, PeerGroupKey? Group, long GroupSize, PeerMeans Means);
+
+/// <summary>The ranking counts at one quality: the Gigs of the group strictly below it, and at or below it.</summary>
+public sealed record RankingCounts(double Quality, long Below, long AtOrBelow);
