@@ -236,10 +236,11 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// then (Gig id, quality) per probe. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
     /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}}.
-    /// The group rule is <see cref="PeerGroupStore"/>'s (and <see cref="PeerGroupKey.RedisKeySuffix"/>'s
-    /// names; the reply's suffix is checked against the Gig's groups): the (band, category) group
-    /// once it ranks CategoryMinGigs Gigs, else the band alone. Qualities stay strings from Redis to
-    /// C# (Lua numbers would lose digits).
+    /// The group rule is <see cref="PeerGroupKey.Resolve"/>'s: the (band, category) group once it
+    /// ranks CategoryMinGigs Gigs, else the band alone; its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
+    /// written out again in Lua (the reply's suffix is checked against the Gig's groups). The Gig
+    /// hash's fields <c>band</c>, <c>cat</c> and <c>seller</c> are <see cref="GigRecord.ToFields"/>'s.
+    /// Qualities stay strings from Redis to C# (Lua numbers would lose digits).
     /// </summary>
     private const string Script = """
         local slot = ARGV[1]
