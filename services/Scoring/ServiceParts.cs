@@ -28,6 +28,7 @@ public static class ServiceParts
 
         services.AddSingleton<PeerGroupStore>();
         services.AddSingleton<SellerStore>();
+        services.AddSingleton<ScoreReads>();
         services.AddSingleton<GigProjection>();
         services.AddSingleton<SellerEvaluator>();
         services.AddSingleton<WhatIfProjector>();

@@ -99,10 +99,10 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
                 StatusCode.PermissionDenied, ""),
             ("a buyer reads a seller's score", () => Client.Scoring.GetSellerScoreAsync(
                 new GetSellerScoreRequest { SellerId = reviewed.SellerId }, As(buyer)).ResponseAsync,
-                StatusCode.PermissionDenied, "visible only to seller"),
+                StatusCode.PermissionDenied, "visible only to that seller"),
             ("a seller reads another Gig's score", () => Client.Scoring.GetGigScoreAsync(
                 new GetGigScoreRequest { GigId = Order(s => s.SellerId != reviewed.SellerId).GigId }, As(seller)).ResponseAsync,
-                StatusCode.PermissionDenied, "visible only to seller"),
+                StatusCode.PermissionDenied, "visible only to the Gig's seller"),
         };
 
         var internalCaller = Client.Bearer("auditor", CallerRole.Internal);

@@ -21,17 +21,18 @@ namespace Marketplace.Scoring.Tests;
 /// A real redis-server and the Scoring service in-process on free ports, one per test, so peer
 /// groups never mix between tests, with the generated typed client. Events reach the service
 /// through the real bus: published on their topics through the host's unit-of-work executor
-/// (outbox, relay, stream, consumer group).
+/// (outbox, relay, stream, consumer group). Each call's Redis commands are logged (<see cref="RedisCalls"/>).
 /// </summary>
 public sealed class ScoringHarness : IAsyncDisposable
 {
     private readonly RedisServer _redis;
     private readonly ServiceHost _host;
 
-    private ScoringHarness(RedisServer redis, ServiceHost host)
+    private ScoringHarness(RedisServer redis, ServiceHost host, RedisCallLog calls)
     {
         _redis = redis;
         _host = host;
+        RedisCalls = calls;
     }
 
     /// <summary>The generated typed client of marketplace.scoring.v1.ScoringService, talking to this host.</summary>
@@ -40,6 +41,9 @@ public sealed class ScoringHarness : IAsyncDisposable
     public IDatabase Db => _redis.Admin.GetDatabase();
 
     public ServiceHost Host => _host;
+
+    /// <summary>The Redis commands each gRPC call to the service sent.</summary>
+    public RedisCallLog RedisCalls { get; }
 
     public Engine.ScoringPolicy Policy => _host.Services.GetRequiredService<IOptions<ScoringOptions>>().Value.Policy;
 
@@ -62,15 +66,19 @@ public sealed class ScoringHarness : IAsyncDisposable
             settings[key] = value;
         }
 
+        var calls = new RedisCallLog();
         var host = await ServiceHost.StartAsync(AppId, redis.ConnectionString, b =>
         {
             b.AddScoring();
+            b.Services.AddSingleton(calls);
+            b.Services.AddGrpc(grpc => grpc.Interceptors.Add<RedisCallLog>());
             if (clock is not null)
             {
                 b.Services.AddSingleton(clock);
             }
         }, a => a.MapGrpcService<ScoringApi>(), settings);
-        return new ScoringHarness(redis, host);
+        host.Services.GetRequiredService<RedisConnection>().Multiplexer.RegisterProfiler(RedisCallLog.Session);
+        return new ScoringHarness(redis, host, calls);
     }
 
     /// <summary>Publishes events (payload, subject) on their catalogue topics, in the given order, each in its own commit.</summary>

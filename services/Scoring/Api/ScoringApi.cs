@@ -12,7 +12,6 @@ using Marketplace.Scoring.Store;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using GigScore = Marketplace.Contracts.Scoring.V1.GigScore;
-using LevelMetrics = Marketplace.Scoring.Engine.LevelMetrics;
 using ProtoSellerLevel = Marketplace.Contracts.Scoring.V1.SellerLevel;
 using ProtoSellerScore = Marketplace.Contracts.Scoring.V1.SellerScore;
 
@@ -22,8 +21,10 @@ namespace Marketplace.Scoring.Api;
 /// marketplace.scoring.v1.ScoringService. Every RPC needs an authenticated caller, and the
 /// evaluations and Top Rated decisions a privileged one (authorization runs before the method:
 /// UNAUTHENTICATED / PERMISSION_DENIED). Scores are computed when asked, from the Gigs' aggregates
-/// and their peer groups' rankings in Redis; who sees what follows SPEC 5.6 (scores, breakdowns and
-/// what-if for the seller and privileged callers, levels for everyone). The commands run through
+/// and their peer groups' rankings in Redis, each answer from one consistent read
+/// (<see cref="ScoreReads"/>: one round trip for score and level reads); who sees what follows
+/// SPEC 5.6 (scores, breakdowns and what-if for the seller and privileged callers, levels for
+/// everyone), checked before whether the Gig or seller exists. The commands run through
 /// <see cref="IdempotentCommands"/>. Refusals are thrown as rejections and become statuses in the
 /// platform's interceptor.
 /// </summary>
@@ -31,6 +32,7 @@ namespace Marketplace.Scoring.Api;
 public sealed class ScoringApi(
     IdempotentCommands commands,
     SellerStore sellers,
+    ScoreReads reads,
     SellerEvaluator evaluator,
     DailyEvaluation evaluation,
     WhatIfProjector whatIf,
@@ -42,39 +44,44 @@ public sealed class ScoringApi(
 
     public override async Task<GigScore> GetGigScore(GetGigScoreRequest request, ServerCallContext context)
     {
-        var gig = await KnownGigAsync(request.GigId);
-        RequireSelfOrPrivileged(context.Caller(), gig.SellerId, "a Gig's score");
-        return ScoringMessages.ToMessage(await sellers.ScoreAsync(gig), Policy, clock.GetUtcNow());
+        var read = await VisibleGigAsync(context.Caller(), request.GigId, "a Gig's score", ReadParts.None);
+        return ScoringMessages.ToMessage(read.Gig(request.GigId).Score(Policy), Policy, clock.GetUtcNow());
     }
 
     public override async Task<ProtoSellerScore> GetSellerScore(GetSellerScoreRequest request, ServerCallContext context)
     {
-        await RequireKnownSellerAsync(request.SellerId);
-        RequireSelfOrPrivileged(context.Caller(), request.SellerId, "a seller's success score");
-        var gigs = await sellers.ScoreGigsAsync(request.SellerId);
-        return ScoringMessages.ToMessage(request.SellerId, gigs, await sellers.GetRecordAsync(request.SellerId));
-    }
-
-    /// <summary>The level is public; its metrics and the unmet criteria are the seller's and privileged callers' only.</summary>
-    public override async Task<ProtoSellerLevel> GetSellerLevel(GetSellerLevelRequest request, ServerCallContext context)
-    {
-        await RequireKnownSellerAsync(request.SellerId);
-        var record = await sellers.GetRecordAsync(request.SellerId);
-        LevelMetrics? metrics = null;
-        if (context.Caller().IsSelfOrPrivileged(request.SellerId))
+        RequestFields.Id("seller_id", request.SellerId);
+        var caller = context.Caller();
+        if (!caller.IsSelfOrPrivileged(request.SellerId))
         {
-            metrics = await sellers.CurrentMetricsAsync(request.SellerId, clock.GetUtcNow());
+            throw Rejection.PermissionDenied(
+                $"a seller's success score is visible only to that seller and to support or internal callers; caller {caller} is not seller {RequestFields.Shown(request.SellerId)}").ToException();
         }
 
-        return ScoringMessages.ToMessage(request.SellerId, record, metrics, Policy);
+        var read = await reads.SellerAsync(request.SellerId, ReadParts.Record | ReadParts.SellerGigs) ?? throw UnknownSeller(request.SellerId);
+        return ScoringMessages.ToMessage(request.SellerId, read.Scored(Policy), read.Record!);
+    }
+
+    /// <summary>
+    /// The level is public (so is whether Scoring knows the seller: NOT_FOUND to anyone); its metrics
+    /// and the unmet criteria are the seller's and privileged callers' only.
+    /// </summary>
+    public override async Task<ProtoSellerLevel> GetSellerLevel(GetSellerLevelRequest request, ServerCallContext context)
+    {
+        RequestFields.Id("seller_id", request.SellerId);
+        bool withMetrics = context.Caller().IsSelfOrPrivileged(request.SellerId);
+        var parts = withMetrics ? ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics : ReadParts.Record;
+        var read = await reads.SellerAsync(request.SellerId, parts) ?? throw UnknownSeller(request.SellerId);
+        var metrics = withMetrics ? read.LevelMetrics(clock.GetUtcNow(), Policy) : null;
+        return ScoringMessages.ToMessage(request.SellerId, read.Record!, metrics, Policy);
     }
 
     public override async Task<WhatIfResponse> WhatIf(WhatIfRequest request, ServerCallContext context)
     {
-        var gig = await KnownGigAsync(request.GigId);
-        RequireSelfOrPrivileged(context.Caller(), gig.SellerId, "a what-if projection");
-        var hypothetical = WhatIfProjector.ToFacts(gig.GigId, request.Orders, options.Value, clock.GetUtcNow());
-        return await whatIf.ProjectAsync(gig, hypothetical, clock.GetUtcNow());
+        var read = await VisibleGigAsync(context.Caller(), request.GigId, "a what-if projection", ReadParts.Record | ReadParts.SellerGigs | ReadParts.GigOrders);
+        var now = clock.GetUtcNow();
+        var hypothetical = WhatIfProjector.ToFacts(request.GigId, request.Orders, options.Value, now);
+        return await whatIf.ProjectAsync(read, request.GigId, hypothetical, now);
     }
 
     /// <summary>Not served yet; the one status this service raises itself, since no rejection kind means "not implemented".</summary>
@@ -107,8 +114,8 @@ public sealed class ScoringApi(
 
             var now = clock.GetUtcNow();
             var record = await evaluator.StageTopRatedDecisionAsync(work, request.SellerId, request.Approve, now);
-            var metrics = await sellers.CurrentMetricsAsync(request.SellerId, now);
-            return ScoringMessages.ToMessage(request.SellerId, record, metrics, Policy);
+            var read = await reads.SellerAsync(request.SellerId, ReadParts.SellerGigs | ReadParts.Metrics) ?? throw UnknownSeller(request.SellerId);
+            return ScoringMessages.ToMessage(request.SellerId, record, read.LevelMetrics(now, Policy), Policy);
         });
 
     /// <summary>The daily evaluation, now; a repeated request id gets the first run's summary (and runs nothing).</summary>
@@ -136,11 +143,23 @@ public sealed class ScoringApi(
         return await commands.RunAsync(context, request.RequestId, request, EvaluationSummary.Parser, (_, _) => Task.FromResult(summary));
     }
 
-    private async Task<GigRecord> KnownGigAsync(string gigId)
+    /// <summary>
+    /// Reads a Gig (and <paramref name="parts"/> of its seller) for a caller who must be its seller
+    /// or privileged. Permission comes before existence (issue 16): a caller who may not see the Gig
+    /// gets the same PERMISSION_DENIED whether or not it exists, naming neither its seller nor whether
+    /// Scoring knows it; only privileged callers learn that a Gig is unknown (NOT_FOUND).
+    /// </summary>
+    private async Task<ScoringRead> VisibleGigAsync(Caller caller, string gigId, string what, ReadParts parts)
     {
         RequestFields.Id("gig_id", gigId);
-        return await sellers.GetGigAsync(gigId)
-            ?? throw Rejection.NotFound($"gig {RequestFields.Shown(gigId)} is unknown to Scoring (none of its orders has reached it)").ToException();
+        var read = await reads.GigAsync(gigId, parts);
+        if (read is null ? !caller.IsPrivileged : !caller.IsSelfOrPrivileged(read.SellerId))
+        {
+            throw Rejection.PermissionDenied(
+                $"{what} is visible only to the Gig's seller and to support or internal callers; caller {caller} is not the seller of gig {RequestFields.Shown(gigId)}").ToException();
+        }
+
+        return read ?? throw Rejection.NotFound($"gig {RequestFields.Shown(gigId)} is unknown to Scoring (none of its orders has reached it)").ToException();
     }
 
     private async Task RequireKnownSellerAsync(string sellerId)
@@ -148,16 +167,10 @@ public sealed class ScoringApi(
         RequestFields.Id("seller_id", sellerId);
         if (!await sellers.IsKnownAsync(sellerId))
         {
-            throw Rejection.NotFound($"seller {RequestFields.Shown(sellerId)} is unknown to Scoring (none of their orders has reached it)").ToException();
+            throw UnknownSeller(sellerId);
         }
     }
 
-    private static void RequireSelfOrPrivileged(Caller caller, string sellerId, string what)
-    {
-        if (!caller.IsSelfOrPrivileged(sellerId))
-        {
-            throw Rejection.PermissionDenied(
-                $"{what} is visible only to seller {sellerId} and to support or internal callers; caller is {caller}").ToException();
-        }
-    }
+    private static RejectedException UnknownSeller(string sellerId) =>
+        Rejection.NotFound($"seller {RequestFields.Shown(sellerId)} is unknown to Scoring (none of their orders has reached it)").ToException();
 }

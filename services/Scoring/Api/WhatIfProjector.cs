@@ -11,9 +11,12 @@ namespace Marketplace.Scoring.Api;
 /// <summary>
 /// SPEC 5.3 what-if: loads the Gig's orders into the engine's <see cref="GigLedger"/>, adds the
 /// hypothetical orders and re-scores against the same peer snapshot and ranking; nothing is
-/// written. O(the Gig's orders) per call.
+/// written. The Gig's orders, its seller's Gigs and the ranking counts come from one consistent
+/// read (<see cref="ScoreReads"/>); the projected quality is known only once the orders are read,
+/// so its counts usually take a second read, and the answer is computed from that one. O(the Gig's
+/// orders) per call.
 /// </summary>
-public sealed class WhatIfProjector(GigProjection projection, SellerStore sellers, PeerGroupStore peers, IOptions<ScoringOptions> options)
+public sealed class WhatIfProjector(ScoreReads reads, IOptions<ScoringOptions> options)
 {
     /// <summary>Most hypothetical orders one request may add.</summary>
     public const int MaxOrders = 1000;
@@ -22,10 +25,43 @@ public sealed class WhatIfProjector(GigProjection projection, SellerStore seller
 
     private ScoringPolicy Policy => options.Value.Policy;
 
-    public async Task<WhatIfResponse> ProjectAsync(GigRecord gig, IReadOnlyList<OrderFacts> hypothetical, DateTimeOffset now)
+    /// <summary>
+    /// Projects Gig <paramref name="gigId"/> of <paramref name="read"/> (a read with the seller's
+    /// record and Gigs and the Gig's orders) after <paramref name="hypothetical"/>.
+    /// </summary>
+    public async Task<WhatIfResponse> ProjectAsync(ScoringRead read, string gigId, IReadOnlyList<OrderFacts> hypothetical, DateTimeOffset now)
     {
-        var ledger = new GigLedger(gig.GigId, Policy);
-        foreach (var (id, record) in await projection.OrdersOfAsync(gig.GigId))
+        // The ranking is asked about exactly two qualities: the Gig's now and as projected.
+        read = await reads.WithProbesAsync(read, r =>
+        {
+            var gig = r.Gig(gigId);
+            var (ledger, projected) = Ledgers(r, gigId, hypothetical);
+            return gig.Group is null ? [] : new[] { ledger, projected }.Select(l => (gigId, GigScorer.Quality(l.Aggregate, gig.Means, Policy).Quality));
+        }) ?? throw new InvalidOperationException($"Gig {gigId} disappeared between two reads");
+
+        var state = read.Gig(gigId);
+        var (current, _) = Ledgers(read, gigId, hypothetical);
+        IPeerRanking ranking = state.Group is null ? PeerRanking.Empty : state.Ranking;
+        var others = read.Scored(Policy).Where(g => g.Gig.GigId != gigId).ToList();
+        var result = Engine.WhatIf.Project(new GigSnapshot(current, state.Means, ranking), hypothetical, [.. others.Select(g => g.Score)], Policy);
+
+        var before = new ScoredGig(state.Gig, result.CurrentGig, state.Group, state.GroupSize, state.Means);
+        var after = new ScoredGig(state.Gig, result.ProjectedGig, state.Group, state.GroupSize, state.Means);
+        var seller = read.Record!;
+        return new WhatIfResponse
+        {
+            CurrentGig = ScoringMessages.ToMessage(before, Policy, now),
+            ProjectedGig = ScoringMessages.ToMessage(after, Policy, now),
+            CurrentSeller = ScoringMessages.ToMessage(read.SellerId, [.. others, before], seller),
+            ProjectedSeller = ScoringMessages.ToMessage(read.SellerId, [.. others, after], seller),
+        };
+    }
+
+    /// <summary>The Gig's ledger from its stored orders, and a copy with the hypothetical orders added.</summary>
+    private (GigLedger Current, GigLedger Projected) Ledgers(ScoringRead read, string gigId, IReadOnlyList<OrderFacts> hypothetical)
+    {
+        var ledger = new GigLedger(gigId, Policy);
+        foreach (var (id, record) in read.Orders ?? [])
         {
             if (record.ToFacts(id, options.Value.ToUsd) is { } facts)
             {
@@ -33,37 +69,13 @@ public sealed class WhatIfProjector(GigProjection projection, SellerStore seller
             }
         }
 
-        var group = await peers.ActiveGroupAsync(gig);
-        var means = group is null ? PeerMeans.Uniform(Policy.PriorAreaMean) : await peers.GetMeansAsync(group);
         var projected = ledger.Clone();
         foreach (var facts in hypothetical)
         {
             projected.Upsert(facts);
         }
 
-        // The ranking is asked about exactly two qualities: the Gig's now and as projected.
-        var qualities = new[] { ledger.Aggregate, projected.Aggregate }.Select(a => GigScorer.Quality(a, means, Policy).Quality).Distinct();
-        var counts = new List<RankingCounts>();
-        foreach (var quality in qualities)
-        {
-            counts.Add(group is null ? new RankingCounts(quality, 0, 0, 0) : await peers.CountsAsync(group, quality));
-        }
-
-        var ranking = new SampledRanking(counts);
-        var others = (await sellers.ScoreGigsAsync(gig.SellerId)).Where(g => g.Gig.GigId != gig.GigId).ToList();
-        var result = Engine.WhatIf.Project(new GigSnapshot(ledger, means, ranking), hypothetical, [.. others.Select(g => g.Score)], Policy);
-
-        var groupSize = ranking.Count;
-        var current = new ScoredGig(gig, result.CurrentGig, group, groupSize, means);
-        var after = new ScoredGig(gig, result.ProjectedGig, group, groupSize, means);
-        var seller = await sellers.GetRecordAsync(gig.SellerId);
-        return new WhatIfResponse
-        {
-            CurrentGig = ScoringMessages.ToMessage(current, Policy, now),
-            ProjectedGig = ScoringMessages.ToMessage(after, Policy, now),
-            CurrentSeller = ScoringMessages.ToMessage(gig.SellerId, [.. others, current], seller),
-            ProjectedSeller = ScoringMessages.ToMessage(gig.SellerId, [.. others, after], seller),
-        };
+        return (ledger, projected);
     }
 
     /// <summary>
@@ -163,18 +175,4 @@ public sealed class WhatIfProjector(GigProjection projection, SellerStore seller
     }
 
     private static RejectedException Invalid(string message) => Rejection.InvalidArgument(message).ToException();
-
-    /// <summary>The ranking counts read for a few qualities, as the engine's <see cref="IPeerRanking"/>.</summary>
-    private sealed class SampledRanking(IReadOnlyList<RankingCounts> samples) : IPeerRanking
-    {
-        public long Count { get; } = samples.Count == 0 ? 0 : samples[0].Count;
-
-        public long CountBelow(double quality) => Sample(quality).Below;
-
-        public long CountAtOrBelow(double quality) => Sample(quality).AtOrBelow;
-
-        private RankingCounts Sample(double quality) =>
-            samples.FirstOrDefault(s => s.Quality == quality)
-            ?? throw new InvalidOperationException($"the ranking was not read for quality {quality:R}");
-    }
 }

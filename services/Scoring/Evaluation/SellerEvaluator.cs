@@ -21,15 +21,16 @@ public sealed record SellerEvaluation(SellerRecord Record, LevelDecision Level, 
 /// events commit together. Daily evaluations count toward a demotion at most once per UTC day;
 /// every other evaluation is on demand (it may promote, never demote).
 /// </summary>
-public sealed class SellerEvaluator(SellerStore sellers, IOptions<ScoringOptions> options, ILogger<SellerEvaluator> logger)
+public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> options, ILogger<SellerEvaluator> logger)
 {
     private ScoringPolicy Policy => options.Value.Policy;
 
     public async Task<SellerEvaluation> StageAsync(UnitOfWork work, string sellerId, EvaluationKind requested, DateTimeOffset now)
     {
         var record = await SellerStore.ReadRecordAsync(work, sellerId);
-        var gigs = (await sellers.ScoreGigsAsync(sellerId)).Select(g => g.Score).ToList();
-        var metrics = await sellers.MetricsAsync(sellerId, Engine.SellerScore.Of(gigs).Score, now);
+        var read = await reads.SellerAsync(sellerId, ReadParts.SellerGigs | ReadParts.Metrics);
+        var gigs = read is null ? [] : read.Scored(Policy).Select(g => g.Score).ToList();
+        var metrics = read?.LevelMetrics(now, Policy) ?? new LevelMetrics(null, null, null, 0, 0, 0);
 
         string today = now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var kind = requested == EvaluationKind.Daily && record.LastDailyEvaluation != today ? EvaluationKind.Daily : EvaluationKind.OnDemand;
@@ -83,7 +84,8 @@ public sealed class SellerEvaluator(SellerStore sellers, IOptions<ScoringOptions
         if (after.Level != record.Level.Level)
         {
             version++;
-            var gigs = (await sellers.ScoreGigsAsync(sellerId)).Select(g => g.Score).ToList();
+            var read = await reads.SellerAsync(sellerId, ReadParts.SellerGigs);
+            var gigs = read is null ? [] : read.Scored(Policy).Select(g => g.Score).ToList();
             var reasons = ScoringMessages.Reasons(LowPerformance.SellerImpacts(gigs)).ToList();
             work.Publish(PlatformEvents.TypeOf(SellerLevelChanged.Descriptor), sellerId, LevelChanged(sellerId, version, record.Level.Level, after.Level, reasons, now));
         }

@@ -171,19 +171,6 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         aggregate.Rebuild(landmark, newMax, counted);
     }
 
-    /// <summary>Every order of the Gig Scoring has a record of, in order id order (what-if rebuilds the Gig from them).</summary>
-    public async Task<IReadOnlyList<(string OrderId, OrderRecord Record)>> OrdersOfAsync(string gigId)
-    {
-        var ids = (await redis.Database.SetMembersAsync(ScoringKeys.GigOrders(gigId))).Select(v => (string)v!).Order(StringComparer.Ordinal);
-        var orders = new List<(string, OrderRecord)>();
-        foreach (var id in ids)
-        {
-            orders.Add((id, await GetOrderAsync(id)));
-        }
-
-        return orders;
-    }
-
     /// <summary>An order's record outside any unit of work.</summary>
     public async Task<OrderRecord> GetOrderAsync(string orderId) =>
         OrderRecord.FromFields(HashReader.From(OrderRecordName(orderId), await redis.Database.HashGetAllAsync(ScoringKeys.Order(orderId))));

@@ -16,57 +16,13 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
 {
     private ScoringPolicy Policy => options.Value.Policy;
 
-    /// <summary>The group a Gig is ranked in now: its category group when that has enough scored Gigs, else its band.</summary>
-    public async Task<PeerGroupKey?> ActiveGroupAsync(GigRecord gig)
-    {
-        if (gig.PriceBand < 0)
-        {
-            return null;
-        }
-
-        var categoryGroup = new PeerGroupKey(gig.PriceBand, gig.Category);
-        long inCategory = await redis.Database.SortedSetLengthAsync(ScoringKeys.PeerRanking(categoryGroup.RedisKeySuffix));
-        return inCategory >= Policy.CategoryMinGigs ? categoryGroup : new PeerGroupKey(gig.PriceBand, null);
-    }
-
     /// <summary>Every peer group in use, by key suffix in ordinal order (the daily evaluation walks them).</summary>
     public async Task<IReadOnlyList<string>> AllGroupsAsync() =>
         (await redis.Database.SetMembersAsync(ScoringKeys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The group's means snapshot, read as a commit condition of <paramref name="work"/>.</summary>
     public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group) =>
-        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))));
-
-    /// <summary>The group's means snapshot, for queries.</summary>
-    public async Task<PeerMeans> GetMeansAsync(PeerGroupKey group)
-    {
-        var entries = await redis.Database.HashGetAllAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix));
-        return MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), entries));
-    }
-
-    /// <summary>Number of scored Gigs in the group's ranking (ZCARD).</summary>
-    public async Task<long> SizeAsync(PeerGroupKey group) =>
-        await redis.Database.SortedSetLengthAsync(ScoringKeys.PeerRanking(group.RedisKeySuffix));
-
-    /// <summary>The ranking counts a percentile needs for one quality: ZCARD and two ZCOUNTs, O(log n) each, read together.</summary>
-    public async Task<RankingCounts> CountsAsync(PeerGroupKey group, double quality) => (await RankAsync(group, quality, null)).Counts;
-
-    /// <summary>
-    /// The ranking counts for one quality and the quality the ranking holds for the Gig itself (null
-    /// when it is not ranked there), in one transaction, so they agree even while events re-rank the
-    /// group: a percentile from counts and a Gig's entry read apart could count the Gig twice or not at all.
-    /// </summary>
-    public async Task<(RankingCounts Counts, double? Ranked)> RankAsync(PeerGroupKey group, double quality, string? gigId)
-    {
-        var key = ScoringKeys.PeerRanking(group.RedisKeySuffix);
-        var transaction = redis.Database.CreateTransaction();
-        var count = transaction.SortedSetLengthAsync(key);
-        var below = transaction.SortedSetLengthAsync(key, double.NegativeInfinity, quality, Exclude.Stop);
-        var atOrBelow = transaction.SortedSetLengthAsync(key, double.NegativeInfinity, quality);
-        var ranked = gigId is null ? Task.FromResult<double?>(null) : transaction.SortedSetScoreAsync(key, gigId);
-        await transaction.ExecuteAsync();
-        return (new RankingCounts(quality, await count, await below, await atOrBelow), await ranked);
-    }
+        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))), Policy);
 
     /// <summary>
     /// Stages what a Gig's change from <paramref name="before"/> to <paramref name="after"/> does to its
@@ -162,8 +118,8 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     }
 
     /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>); the policy prior before the group's first evaluation.</summary>
-    private PeerMeans MeansFrom(HashReader fields) => fields.IsEmpty
-        ? PeerMeans.Uniform(Policy.PriorAreaMean)
+    public static PeerMeans MeansFrom(HashReader fields, ScoringPolicy policy) => fields.IsEmpty
+        ? PeerMeans.Uniform(policy.PriorAreaMean)
         : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
 
     private static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
@@ -183,18 +139,4 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     private static PeerStats StatsFrom(HashReader fields) => PeerStats.FromSums(
         Areas.All.Select(a => fields.OptionalLong($"n{(int)a}") ?? 0).ToArray(),
         Areas.All.Select(a => fields.OptionalLong($"s{(int)a}") ?? 0).ToArray());
-}
-
-/// <summary>
-/// The ranking counts around one quality, read from Redis, as the engine's <see cref="IPeerRanking"/>:
-/// it answers only for that quality (the one the engine asks about).
-/// </summary>
-public sealed record RankingCounts(double Quality, long Count, long Below, long AtOrBelow) : IPeerRanking
-{
-    public long CountBelow(double quality) => quality == Quality ? Below : throw Unexpected(quality);
-
-    public long CountAtOrBelow(double quality) => quality == Quality ? AtOrBelow : throw Unexpected(quality);
-
-    private InvalidOperationException Unexpected(double quality) =>
-        new($"ranking counts were read for quality {Quality:R}, not {quality:R}");
 }

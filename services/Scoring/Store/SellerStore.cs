@@ -1,27 +1,17 @@
 using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
-using Marketplace.Scoring.Engine;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
 
-/// <summary>One Gig scored now: the engine's score, the group it was ranked in and that group's size.</summary>
-public sealed record ScoredGig(GigRecord Gig, GigScore Score, PeerGroupKey? Group, long GroupSize, PeerMeans Means);
-
 /// <summary>
-/// Reads a seller's scores and level metrics from Redis and stages the per-seller facts that
-/// events bring (published ratings, completed orders, buyer-opened conversations). Gig scores
-/// are computed when asked, from each Gig's aggregate and its group's ranking, so they are always
-/// those of the current state.
+/// A seller's state in Redis: their record, the per-seller facts that events bring (published
+/// ratings, completed orders and clients, the dirty mark) and the lists the evaluations walk.
+/// Scores and level metrics are read with <see cref="ScoreReads"/>.
 /// </summary>
-public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> settings, PeerGroupStore peers)
+public sealed class SellerStore(RedisConnection redis)
 {
-    private ScoringOptions Options => settings.Value;
-
-    private ScoringPolicy Policy => Options.Policy;
-
     private IDatabase Db => redis.Database;
 
     public async Task<bool> IsKnownAsync(string sellerId) => await Db.SetContainsAsync(ScoringKeys.Sellers, sellerId);
@@ -30,21 +20,12 @@ public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> 
     public static async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
         SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await work.ReadHashAsync(ScoringKeys.Seller(sellerId))));
 
-    public async Task<SellerRecord> GetRecordAsync(string sellerId) =>
-        SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await Db.HashGetAllAsync(ScoringKeys.Seller(sellerId))));
-
     /// <summary>Stages the seller's new record, replacing the whole hash.</summary>
     public static void StageRecord(UnitOfWork work, string sellerId, SellerRecord record)
     {
         var key = ScoringKeys.Seller(sellerId);
         work.KeyDelete(key);
         work.HashSet(key, record.ToFields().Entries);
-    }
-
-    public async Task<GigRecord?> GetGigAsync(string gigId)
-    {
-        var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await Db.HashGetAllAsync(ScoringKeys.Gig(gigId))));
-        return gig.Exists ? gig : null;
     }
 
     /// <summary>Takes a seller whose evaluation keeps failing off the dirty list and records why, in one transaction.</summary>
@@ -57,68 +38,6 @@ public sealed class SellerStore(RedisConnection redis, IOptions<ScoringOptions> 
     }
 
     private static string RecordName(string sellerId) => $"scoring seller {sellerId}";
-
-    /// <summary>A Gig's score now: quality at its group's snapshot, percentile from the group's ranking.</summary>
-    public async Task<ScoredGig> ScoreAsync(GigRecord gig)
-    {
-        var group = await peers.ActiveGroupAsync(gig);
-        var means = group is null ? PeerMeans.Uniform(Policy.PriorAreaMean) : await peers.GetMeansAsync(group);
-        if (group is null || gig.Aggregate.ScoredOrders < Policy.MinScoredOrders)
-        {
-            var unranked = GigScorer.Score(gig.Aggregate, means, PeerRanking.Empty, null, Policy);
-            return new ScoredGig(gig, unranked, group, group is null ? 0 : await peers.SizeAsync(group), means);
-        }
-
-        var (counts, ranked) = await peers.RankAsync(group, GigScorer.Quality(gig.Aggregate, means, Policy).Quality, gig.GigId);
-        return new ScoredGig(gig, GigScorer.Score(gig.Aggregate, means, counts, ranked, Policy), group, counts.Count, means);
-    }
-
-    /// <summary>Every Gig of the seller, scored now, in Gig id order.</summary>
-    public async Task<IReadOnlyList<ScoredGig>> ScoreGigsAsync(string sellerId)
-    {
-        var ids = (await Db.SetMembersAsync(ScoringKeys.SellerGigs(sellerId))).Select(v => (string)v!).Order(StringComparer.Ordinal);
-        var scored = new List<ScoredGig>();
-        foreach (var id in ids)
-        {
-            if (await GetGigAsync(id) is { } gig)
-            {
-                scored.Add(await ScoreAsync(gig));
-            }
-        }
-
-        return scored;
-    }
-
-    /// <summary>The level metrics of SPEC 5.4 now, with the seller's success score computed from their Gigs now.</summary>
-    public async Task<LevelMetrics> CurrentMetricsAsync(string sellerId, DateTimeOffset now) =>
-        await MetricsAsync(sellerId, SellerScore.Of((await ScoreGigsAsync(sellerId)).Select(g => g.Score)).Score, now);
-
-    /// <summary>
-    /// The level metrics of SPEC 5.4 now: the rating over its window, the response rate as Messaging
-    /// last reported it (null without buyer-opened conversations: the level policy decides), the
-    /// completed orders, clients and earnings.
-    /// </summary>
-    public async Task<LevelMetrics> MetricsAsync(string sellerId, double? successScore, DateTimeOffset now)
-    {
-        var ratingsFrom = now.AddDays(-Policy.RatingWindowDays).ToUnixTimeSeconds();
-        var ratings = (await Db.HashValuesAsync(ScoringKeys.SellerRatings(sellerId)))
-            .Select(v => ((string)v!).Split(' '))
-            .Where(p => long.Parse(p[0], CultureInfo.InvariantCulture) >= ratingsFrom)
-            .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
-            .ToList();
-
-        var totals = SellerTotals.FromFields(HashReader.From($"scoring totals of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerTotals(sellerId))));
-        var clients = await Db.SetLengthAsync(ScoringKeys.SellerClients(sellerId));
-        var response = ResponseReport.FromFields(HashReader.From($"response stats of {sellerId}", await Db.HashGetAllAsync(ScoringKeys.SellerResponseStats(sellerId))));
-
-        return new LevelMetrics(
-            successScore,
-            ratings.Count > 0 ? ratings.Average() : null,
-            response?.Rate,
-            (int)Math.Min(totals.Completed, int.MaxValue),
-            (int)Math.Min(clients, int.MaxValue),
-            totals.EarnedCents / 100m);
-    }
 
     // ---- facts events bring ----
 

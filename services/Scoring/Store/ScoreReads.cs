@@ -1,0 +1,429 @@
+using System.Globalization;
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Marketplace.Scoring.Store;
+
+/// <summary>What a read takes besides the Gig or the seller it starts from.</summary>
+[Flags]
+public enum ReadParts
+{
+    None = 0,
+
+    /// <summary>The seller's record (<see cref="ScoringKeys.Seller"/>).</summary>
+    Record = 1,
+
+    /// <summary>Every Gig of the seller, each with what its score needs.</summary>
+    SellerGigs = 2,
+
+    /// <summary>The facts of the level metrics: ratings, totals, clients, response statistics.</summary>
+    Metrics = 4,
+
+    /// <summary>The records of the starting Gig's orders (what-if rebuilds the Gig from them).</summary>
+    GigOrders = 8,
+}
+
+/// <summary>
+/// The score reads of the API (issue 16): everything one answer needs, read by one Lua script, so
+/// it comes from one committed state of Redis (a unit of work commits with one script too, and
+/// Redis runs scripts one at a time) in one round trip. The engine then computes the answer from
+/// that state alone.
+/// </summary>
+/// <remarks>
+/// <para>A Gig's percentile needs the ranking counts at the quality the engine computes from the
+/// Gig's aggregate and its group's means snapshot. Every quality in a ranking is computed at that
+/// snapshot, so for a scored Gig the ranking already holds that quality: the script counts around
+/// the Gig's own entry (ZSCORE, then ZCOUNT). When the engine asks about a quality the script did
+/// not count at (a policy changed since the Gig was last ranked, or a what-if's projected quality),
+/// the read runs again with that quality as a probe, and the answer comes from that second state:
+/// two round trips, still one state.</para>
+/// <para>The script builds the keys of the Gig's peer group, its seller and its orders from what
+/// it reads, so it reads keys it was not given: that is fine on the single Redis primary the
+/// platform deploys (the unit of work's script needs it too), and would not be on a Redis Cluster.</para>
+/// </remarks>
+public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> options)
+{
+    /// <summary>Reads that still miss a quality after this many attempts give up (ABORTED: each attempt lost to a concurrent change).</summary>
+    public const int MaxAttempts = 16;
+
+    /// <summary>Where an id goes in the key templates the script gets.</summary>
+    private const string Slot = "\u0001";
+
+    private static readonly RedisValue[] KeyTemplates =
+    [
+        Slot,
+        ScoringKeys.Gig(Slot),
+        ScoringKeys.PeerRanking(Slot),
+        ScoringKeys.PeerMeans(Slot),
+        ScoringKeys.Seller(Slot),
+        ScoringKeys.SellerGigs(Slot),
+        ScoringKeys.SellerRatings(Slot),
+        ScoringKeys.SellerTotals(Slot),
+        ScoringKeys.SellerClients(Slot),
+        ScoringKeys.SellerResponseStats(Slot),
+        ScoringKeys.GigOrders(Slot),
+        ScoringKeys.Order(Slot),
+    ];
+
+    private ScoringPolicy Policy => options.Value.Policy;
+
+    /// <summary>A Gig and the <paramref name="parts"/> of its seller asked for, from one state; null when Scoring does not know the Gig.</summary>
+    public Task<ScoringRead?> GigAsync(string gigId, ReadParts parts = ReadParts.None) =>
+        ReadAsync(new ReadStart("gig", gigId, parts), null, null);
+
+    /// <summary>A seller's <paramref name="parts"/>, from one state; null when Scoring does not know the seller.</summary>
+    public Task<ScoringRead?> SellerAsync(string sellerId, ReadParts parts) =>
+        ReadAsync(new ReadStart("seller", sellerId, parts), null, null);
+
+    /// <summary>
+    /// <paramref name="read"/> again if it already holds the ranking counts at the qualities
+    /// <paramref name="probes"/> asks about (besides each scored Gig's own), otherwise a new read with them.
+    /// </summary>
+    public Task<ScoringRead?> WithProbesAsync(ScoringRead read, Func<ScoringRead, IEnumerable<(string GigId, double Quality)>> probes) =>
+        ReadAsync(read.Start, probes, read);
+
+    private async Task<ScoringRead?> ReadAsync(ReadStart start, Func<ScoringRead, IEnumerable<(string GigId, double Quality)>>? probes, ScoringRead? first)
+    {
+        var asked = new List<(string GigId, double Quality)>();
+        var read = first;
+        for (int attempt = 1; ; attempt++)
+        {
+            if (read is null)
+            {
+                var reply = await redis.Database.ScriptEvaluateReadOnlyAsync(Script, [ScoringKeys.Sellers], Arguments(start, asked));
+                read = Parse(start, (RedisResult[])reply!);
+                if (read is null)
+                {
+                    return null;
+                }
+            }
+
+            var missing = Needed(read, probes).Where(p => !read.Gig(p.GigId).HasCounts(p.Quality)).Distinct().ToList();
+            if (missing.Count == 0)
+            {
+                return read;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new ConcurrencyConflictException(
+                    $"the ranking counts of {start.Kind} {start.Id} kept changing under {MaxAttempts} reads (last missing: {string.Join(", ", missing.Select(m => $"{m.GigId} at {m.Quality:R}"))})");
+            }
+
+            asked.AddRange(missing);
+            read = null;
+        }
+    }
+
+    /// <summary>The qualities the engine will ask the rankings about: each scored, grouped Gig's own, and the caller's probes.</summary>
+    private IEnumerable<(string GigId, double Quality)> Needed(ScoringRead read, Func<ScoringRead, IEnumerable<(string GigId, double Quality)>>? probes)
+    {
+        var own = read.Gigs.Where(g => g.IsRanked(Policy)).Select(g => (g.Gig.GigId, g.Quality(Policy)));
+        return probes is null ? own : own.Concat(probes(read));
+    }
+
+    private RedisValue[] Arguments(ReadStart start, IReadOnlyList<(string GigId, double Quality)> probes)
+    {
+        var args = new List<RedisValue>(KeyTemplates)
+        {
+            Policy.CategoryMinGigs,
+            start.Kind,
+            start.Id,
+            Letters(start.Parts),
+            probes.Count,
+        };
+        foreach (var (gigId, quality) in probes)
+        {
+            args.Add(gigId);
+            args.Add(quality.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        return [.. args];
+    }
+
+    private static string Letters(ReadParts parts) =>
+        (parts.HasFlag(ReadParts.Record) ? "r" : "")
+        + (parts.HasFlag(ReadParts.SellerGigs) ? "g" : "")
+        + (parts.HasFlag(ReadParts.Metrics) ? "m" : "")
+        + (parts.HasFlag(ReadParts.GigOrders) ? "o" : "");
+
+    private ScoringRead? Parse(ReadStart start, RedisResult[] reply)
+    {
+        if ((long)reply[0] == 0)
+        {
+            return null;
+        }
+
+        string sellerId = (string)reply[1]!;
+        var record = reply[2].IsNull ? null : SellerRecord.FromFields(Hash($"scoring seller {sellerId}", reply[2]));
+        // A Gig id in the seller's set always has its hash (both are written in one commit); the check keeps a stray id out.
+        var gigs = ((RedisResult[])reply[3]!).Select(g => ParseGig((RedisResult[])g!)).Where(g => g.Gig.Exists).ToList();
+        LevelFacts? metrics = null;
+        if (!reply[4].IsNull)
+        {
+            var m = (RedisResult[])reply[4]!;
+            metrics = new LevelFacts(
+                ((RedisResult[])m[0]!).Select(v => (string)v!).ToList(),
+                SellerTotals.FromFields(Hash($"scoring totals of {sellerId}", m[1])),
+                (long)m[2],
+                ResponseReport.FromFields(Hash($"response stats of {sellerId}", m[3])));
+        }
+
+        List<(string OrderId, OrderRecord Record)>? orders = null;
+        if (!reply[5].IsNull)
+        {
+            var flat = (RedisResult[])reply[5]!;
+            orders = [];
+            for (int i = 0; i < flat.Length; i += 2)
+            {
+                string orderId = (string)flat[i]!;
+                orders.Add((orderId, OrderRecord.FromFields(Hash($"scoring order {orderId}", flat[i + 1]))));
+            }
+
+            orders.Sort((a, b) => string.CompareOrdinal(a.OrderId, b.OrderId));
+        }
+
+        gigs.Sort((a, b) => string.CompareOrdinal(a.Gig.GigId, b.Gig.GigId));
+        return new ScoringRead(start, sellerId, record, gigs, metrics, orders);
+    }
+
+    private GigState ParseGig(RedisResult[] g)
+    {
+        string gigId = (string)g[0]!;
+        var gig = GigRecord.FromFields(gigId, Hash($"scoring gig {gigId}", g[1]));
+        if (g[2].IsNull)
+        {
+            return new GigState(gig, null, PeerMeans.Uniform(Policy.PriorAreaMean), 0, null, []);
+        }
+
+        string suffix = (string)g[2]!;
+        var group = gig.Groups.SingleOrDefault(k => k.RedisKeySuffix == suffix)
+            ?? throw new InvalidOperationException($"the read script ranked Gig {gigId} in group '{suffix}', which is none of its groups ({string.Join(", ", gig.Groups.Select(k => k.RedisKeySuffix))})");
+        var means = PeerGroupStore.MeansFrom(Hash($"scoring peer means {suffix}", g[3]), Policy);
+        long size = (long)g[4];
+        double? ranked = g[5].IsNull ? null : Number(g[5]);
+        var flat = (RedisResult[])g[6]!;
+        var counts = new List<RankingCounts>();
+        for (int i = 0; i < flat.Length; i += 3)
+        {
+            counts.Add(new RankingCounts(Number(flat[i]), (long)flat[i + 1], (long)flat[i + 2]));
+        }
+
+        return new GigState(gig, group, means, size, ranked, counts);
+    }
+
+    private static double Number(RedisResult value) => double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>A hash as HGETALL returns it (field, value, field, value, ...).</summary>
+    private static HashReader Hash(string record, RedisResult flat)
+    {
+        var items = (RedisResult[])flat!;
+        var fields = new Dictionary<string, string>(items.Length / 2, StringComparer.Ordinal);
+        for (int i = 0; i < items.Length; i += 2)
+        {
+            fields[(string)items[i]!] = (string)items[i + 1]!;
+        }
+
+        return new HashReader(record, fields);
+    }
+
+    /// <summary>
+    /// KEYS[1] the set of sellers. ARGV: the slot, the key templates (<see cref="KeyTemplates"/>
+    /// order), CategoryMinGigs, 'gig' or 'seller', the id, the parts' letters, the number of probes,
+    /// then (Gig id, quality) per probe. Replies {0} for an unknown Gig or seller, else
+    /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
+    /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}}.
+    /// The group rule is <see cref="PeerGroupKey.Resolve"/>'s: the (band, category) group once it
+    /// ranks CategoryMinGigs Gigs, else the band alone; its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
+    /// written out again in Lua (the reply's suffix is checked against the Gig's groups). The Gig
+    /// hash's fields <c>band</c>, <c>cat</c> and <c>seller</c> are <see cref="GigRecord.ToFields"/>'s.
+    /// Qualities stay strings from Redis to C# (Lua numbers would lose digits).
+    /// </summary>
+    private const string Script = """
+        local slot = ARGV[1]
+        local T = { gig = ARGV[2], ranking = ARGV[3], means = ARGV[4], seller = ARGV[5], sellerGigs = ARGV[6],
+          ratings = ARGV[7], totals = ARGV[8], clients = ARGV[9], response = ARGV[10], gigOrders = ARGV[11], order = ARGV[12] }
+        local categoryMin = tonumber(ARGV[13])
+        local kind, id, parts = ARGV[14], ARGV[15], ARGV[16]
+        local probes = {}
+        for i = 18, 17 + 2 * tonumber(ARGV[17]), 2 do
+          probes[ARGV[i]] = probes[ARGV[i]] or {}
+          table.insert(probes[ARGV[i]], ARGV[i + 1])
+        end
+
+        local function key(template, name)
+          local at = string.find(template, slot, 1, true)
+          return string.sub(template, 1, at - 1) .. name .. string.sub(template, at + #slot)
+        end
+
+        local function field(flat, name)
+          for i = 1, #flat, 2 do
+            if flat[i] == name then return flat[i + 1] end
+          end
+          return nil
+        end
+
+        local function wants(letter) return string.find(parts, letter, 1, true) ~= nil end
+
+        local function gig(gigId)
+          local fields = redis.call('HGETALL', key(T.gig, gigId))
+          local band = field(fields, 'band')
+          if band == nil or string.sub(band, 1, 1) == '-' then return { gigId, fields, false, {}, 0, false, {} } end
+          local suffix = 'b' .. band
+          local inCategory = suffix .. ':c:' .. (field(fields, 'cat') or '')
+          if redis.call('ZCARD', key(T.ranking, inCategory)) >= categoryMin then suffix = inCategory end
+          local ranking = key(T.ranking, suffix)
+          local own = redis.call('ZSCORE', ranking, gigId)
+          local qualities = {}
+          if own then table.insert(qualities, own) end
+          for _, q in ipairs(probes[gigId] or {}) do table.insert(qualities, q) end
+          local counts = {}
+          for _, q in ipairs(qualities) do
+            table.insert(counts, q)
+            table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', '(' .. q))
+            table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', q))
+          end
+          return { gigId, fields, suffix, redis.call('HGETALL', key(T.means, suffix)), redis.call('ZCARD', ranking), own, counts }
+        end
+
+        local sellerId, first
+        if kind == 'gig' then
+          first = gig(id)
+          if #first[2] == 0 then return { 0 } end
+          sellerId = field(first[2], 'seller')
+        else
+          if redis.call('SISMEMBER', KEYS[1], id) == 0 then return { 0 } end
+          sellerId = id
+        end
+
+        local record = false
+        if wants('r') then record = redis.call('HGETALL', key(T.seller, sellerId)) end
+
+        local gigs = {}
+        if wants('g') then
+          for _, gigId in ipairs(redis.call('SMEMBERS', key(T.sellerGigs, sellerId))) do
+            if gigId ~= id or kind ~= 'gig' then table.insert(gigs, gig(gigId)) end
+          end
+        end
+        if first then table.insert(gigs, first) end
+
+        local metrics = false
+        if wants('m') then
+          metrics = { redis.call('HVALS', key(T.ratings, sellerId)), redis.call('HGETALL', key(T.totals, sellerId)),
+            redis.call('SCARD', key(T.clients, sellerId)), redis.call('HGETALL', key(T.response, sellerId)) }
+        end
+
+        local orders = false
+        if wants('o') then
+          orders = {}
+          for _, orderId in ipairs(redis.call('SMEMBERS', key(T.gigOrders, id))) do
+            table.insert(orders, orderId)
+            table.insert(orders, redis.call('HGETALL', key(T.order, orderId)))
+          end
+        end
+
+        return { 1, sellerId, record, gigs, metrics, orders }
+        """;
+
+    /// <summary>Where a read starts: a Gig or a seller, and the parts it takes.</summary>
+    public sealed record ReadStart(string Kind, string Id, ReadParts Parts);
+}
+
+/// <summary>One consistent read: the seller, their record, the Gigs read (in id order), the level facts and the starting Gig's orders, as asked.</summary>
+public sealed record ScoringRead(
+    ScoreReads.ReadStart Start,
+    string SellerId,
+    SellerRecord? Record,
+    IReadOnlyList<GigState> Gigs,
+    LevelFacts? Metrics,
+    IReadOnlyList<(string OrderId, OrderRecord Record)>? Orders)
+{
+    public GigState Gig(string gigId) =>
+        Gigs.FirstOrDefault(g => g.Gig.GigId == gigId) ?? throw new InvalidOperationException($"Gig {gigId} is not part of this read");
+
+    /// <summary>Every Gig read, scored from this state, in Gig id order.</summary>
+    public IReadOnlyList<ScoredGig> Scored(ScoringPolicy policy) => Gigs.Select(g => g.Score(policy)).ToList();
+
+    /// <summary>The level metrics of SPEC 5.4 in this state (a read with <see cref="ReadParts.SellerGigs"/> and <see cref="ReadParts.Metrics"/>).</summary>
+    public LevelMetrics LevelMetrics(DateTimeOffset now, ScoringPolicy policy) =>
+        (Metrics ?? throw new InvalidOperationException("this read did not take the level facts"))
+            .Metrics(SellerScore.Of(Scored(policy).Select(g => g.Score)).Score, now, policy);
+}
+
+/// <summary>
+/// A Gig as one read found it: its record, the group it is ranked in now (null before its first
+/// order has a price), that group's means snapshot and size, the quality the ranking holds for it
+/// (null when it is not ranked there) and the ranking counts at the qualities counted.
+/// </summary>
+public sealed record GigState(GigRecord Gig, PeerGroupKey? Group, PeerMeans Means, long GroupSize, double? Ranked, IReadOnlyList<RankingCounts> Counts)
+{
+    /// <summary>The Gig's quality at its group's snapshot.</summary>
+    public double Quality(ScoringPolicy policy) => GigScorer.Quality(Gig.Aggregate, Means, policy).Quality;
+
+    /// <summary>Whether its score is a percentile in a group (it has a group and enough scored orders).</summary>
+    public bool IsRanked(ScoringPolicy policy) => Group is not null && Gig.Aggregate.ScoredOrders >= policy.MinScoredOrders;
+
+    public bool HasCounts(double quality) => Counts.Any(c => c.Quality == quality);
+
+    /// <summary>The group's ranking as far as this read counted it.</summary>
+    public IPeerRanking Ranking => new SampledRanking(GroupSize, Counts);
+
+    /// <summary>The engine's score of the Gig in this state.</summary>
+    public ScoredGig Score(ScoringPolicy policy)
+    {
+        var score = IsRanked(policy)
+            ? GigScorer.Score(Gig.Aggregate, Means, Ranking, Ranked, policy)
+            : GigScorer.Score(Gig.Aggregate, Means, PeerRanking.Empty, null, policy);
+        return new ScoredGig(Gig, score, Group, GroupSize, Means);
+    }
+
+    /// <summary>The counts read at a few qualities, as the engine's <see cref="IPeerRanking"/>; another quality is a bug.</summary>
+    private sealed class SampledRanking(long count, IReadOnlyList<RankingCounts> counts) : IPeerRanking
+    {
+        public long Count => count;
+
+        public long CountBelow(double quality) => At(quality).Below;
+
+        public long CountAtOrBelow(double quality) => At(quality).AtOrBelow;
+
+        private RankingCounts At(double quality) =>
+            counts.FirstOrDefault(c => c.Quality == quality)
+            ?? throw new InvalidOperationException($"the ranking was not counted at quality {quality:R}");
+    }
+}
+
+/// <summary>The facts of a seller's level metrics (SPEC 5.4) as one read found them: all but the success score.</summary>
+/// <param name="Ratings">The published overall ratings, "published-unix-seconds overall" each.</param>
+public sealed record LevelFacts(IReadOnlyList<string> Ratings, SellerTotals Totals, long Clients, ResponseReport? Response)
+{
+    /// <summary>
+    /// The metrics with <paramref name="successScore"/>: the rating over its window, the response
+    /// rate as Messaging last reported it (null without buyer-opened conversations: the level
+    /// policy decides), the completed orders, clients and earnings.
+    /// </summary>
+    public LevelMetrics Metrics(double? successScore, DateTimeOffset now, ScoringPolicy policy)
+    {
+        var from = now.AddDays(-policy.RatingWindowDays).ToUnixTimeSeconds();
+        var ratings = Ratings
+            .Select(v => v.Split(' '))
+            .Where(p => long.Parse(p[0], CultureInfo.InvariantCulture) >= from)
+            .Select(p => int.Parse(p[1], CultureInfo.InvariantCulture))
+            .ToList();
+        return new LevelMetrics(
+            successScore,
+            ratings.Count > 0 ? ratings.Average() : null,
+            Response?.Rate,
+            (int)Math.Min(Totals.Completed, int.MaxValue),
+            (int)Math.Min(Clients, int.MaxValue),
+            Totals.EarnedCents / 100m);
+    }
+}
+
+/// <summary>One Gig scored from one read: the engine's score, the group it was ranked in, that group's size and means snapshot.</summary>
+public sealed record ScoredGig(GigRecord Gig, GigScore Score, PeerGroupKey? Group, long GroupSize, PeerMeans Means);
+
+/// <summary>The ranking counts at one quality: the Gigs of the group strictly below it, and at or below it.</summary>
+public sealed record RankingCounts(double Quality, long Below, long AtOrBelow);
