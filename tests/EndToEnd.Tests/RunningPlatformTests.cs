@@ -76,8 +76,11 @@ public sealed class RunningPlatformTests(ScenarioPlatformFixture fixture) : ICla
             ("rating out of range", () => Client.Reviews.SubmitBuyerReviewAsync(
                 new SubmitBuyerReviewRequest { RequestId = "bad-1", OrderId = reviewedId, Ratings = Ratings(6), Text = "Six stars, if I could." }, As(buyer)).ResponseAsync,
                 StatusCode.InvalidArgument, "ratings.overall must be 1-5"),
-            ("unknown order", () => Client.Orders.AcceptDeliveryAsync(
+            ("unknown order, as a buyer (permission before existence)", () => Client.Orders.AcceptDeliveryAsync(
                 new AcceptDeliveryRequest { RequestId = "bad-2", OrderId = "no-such-order" }, As(buyer)).ResponseAsync,
+                StatusCode.PermissionDenied, "no-such-order"),
+            ("unknown order, as support", () => Client.Orders.GetOrderAsync(
+                new GetOrderRequest { OrderId = "no-such-order" }, As(Client.Bearer("support-1", CallerRole.Support))).ResponseAsync,
                 StatusCode.NotFound, "no-such-order"),
             ("wrong state", () => Client.Orders.DeliverOrderAsync(
                 new DeliverOrderRequest { RequestId = "bad-3", OrderId = placed.OrderId, Message = "Too early." }, As(seller)).ResponseAsync,

@@ -33,7 +33,7 @@ public sealed class CallerIdentityTests(RedisFixture redis) : IDisposable
         { "malformed", "Bearer not.a.jwt", "invalid bearer token: malformed" },
         { "wrong key", "Bearer " + TokenFactory.Hs256("another-signing-key-that-is-long-enough", "mallory", [CallerRole.Buyer]), "invalid bearer token: bad signature" },
         { "expired", "Bearer " + TestIdentity.Tokens.Mint("buyer-1", [CallerRole.Buyer], TimeSpan.FromMinutes(1), DateTime.UtcNow.AddHours(-2)), "invalid bearer token: expired" },
-        { "alg none", "Bearer " + TokenFactory.Unsigned("mallory", CallerRole.Buyer, CallerRole.Support), "invalid bearer token:" },
+        { "alg none", "Bearer " + TestIdentity.Unsigned("mallory", CallerRole.Buyer, CallerRole.Support), "invalid bearer token:" },
         { "wrong issuer", "Bearer " + TokenFactory.Hs256(TestIdentity.SigningKey, "buyer-1", [CallerRole.Buyer], issuer: "someone-else"), "invalid bearer token: wrong issuer" },
         { "wrong audience", "Bearer " + TokenFactory.Hs256(TestIdentity.SigningKey, "buyer-1", [CallerRole.Buyer], audience: "billing"), "invalid bearer token: wrong audience" },
         { "no subject", "Bearer " + TokenFactory.WithoutSubject(TestIdentity.SigningKey, CallerRole.Buyer), "invalid bearer token: no 'sub' claim" },
@@ -62,7 +62,7 @@ public sealed class CallerIdentityTests(RedisFixture redis) : IDisposable
         await using var host = await StartOrdersAsync();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Client<OrdersService.OrdersServiceClient>()
-            .GetOrderAsync(new GetOrderRequest { OrderId = "o-1" }, Authorization("Bearer " + TokenFactory.Unsigned("mallory", CallerRole.Support))));
+            .GetOrderAsync(new GetOrderRequest { OrderId = "o-1" }, Authorization("Bearer " + TestIdentity.Unsigned("mallory", CallerRole.Support))));
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal("invalid bearer token: bad signature", error.Status.Detail);

@@ -103,27 +103,6 @@ public static class TokenFactory
     public static string Hs256(string key, string subject, CallerRole[] roles, string issuer = IdentityOptions.DefaultIssuer, string audience = "marketplace") =>
         new TokenIssuer(key, issuer, audience).Mint(subject, roles, TimeSpan.FromMinutes(10));
 
-    /// <summary>
-    /// An unsigned token (<c>alg: none</c>, empty signature) with otherwise valid claims, built by
-    /// hand: what an attacker sends hoping the server skips the signature check.
-    /// </summary>
-    public static string Unsigned(string subject, params CallerRole[] roles)
-    {
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        string header = Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""");
-        string payload = Base64UrlEncoder.Encode(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["sub"] = subject,
-            ["role"] = roles.Select(CallerRoles.Name).ToArray(),
-            ["iss"] = IdentityOptions.DefaultIssuer,
-            ["aud"] = "marketplace",
-            ["iat"] = now,
-            ["nbf"] = now,
-            ["exp"] = now + 600,
-        }));
-        return $"{header}.{payload}.";
-    }
-
     /// <summary>A token with valid signature and lifetime but no <c>sub</c> claim.</summary>
     public static string WithoutSubject(string key, params CallerRole[] roles) => Handler.CreateToken(new SecurityTokenDescriptor
     {

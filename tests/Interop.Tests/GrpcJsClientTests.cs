@@ -11,8 +11,8 @@ namespace Marketplace.Interop.Tests;
 /// An independent client, @grpc/grpc-js with the contracts loaded from protos/ by proto-loader
 /// (tests/interop/client.js), calls every service: unary calls with a bearer token that succeed
 /// (a command and a read), a call without a token (UNAUTHENTICATED), a caller who is not a party
-/// (PERMISSION_DENIED), an id nobody has (NOT_FOUND, the message naming it, non-ASCII included,
-/// as percent-encoded UTF-8), and a deadline that runs out while Redis stalls (DEADLINE_EXCEEDED,
+/// (PERMISSION_DENIED), an id nobody has asked by an internal caller (NOT_FOUND, the message naming
+/// it, non-ASCII included, as percent-encoded UTF-8), and a deadline that runs out while Redis stalls (DEADLINE_EXCEEDED,
 /// with the server having seen the deadline and cancelled the call).
 /// </summary>
 [Collection(PlatformCollection.Name)]

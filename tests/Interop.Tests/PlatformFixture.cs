@@ -1,5 +1,7 @@
 using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Marketplace.Clients;
 using Marketplace.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +19,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     private readonly RedisFixture _redis = new();
     private readonly Dictionary<string, ServiceHost> _hosts = [];
     private readonly Dictionary<string, TypedClients> _health = [];
+    private readonly Dictionary<string, GrpcChannel> _channels = [];
 
     public RedisServer Redis => _redis.Server;
 
@@ -27,6 +30,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>A gRPC health client of the service (built through the client factory, with a deadline).</summary>
     public Health.HealthClient Health(string service) => _health[service].Get<Health.HealthClient>();
 
+    /// <summary>A plain channel's invoker to the service, for calls built from descriptors (no deadline, no retries).</summary>
+    public CallInvoker Invoker(string service) => _channels[service].CreateCallInvoker();
+
     public async Task InitializeAsync()
     {
         await _redis.InitializeAsync();
@@ -35,6 +41,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             var host = await StartAsync(service, _redis.ConnectionString);
             _hosts[service.Name] = host;
             _health[service.Name] = TypedClients.For<Health.HealthClient>(host.GrpcAddress, TimeSpan.FromSeconds(10));
+            _channels[service.Name] = GrpcChannel.ForAddress(host.GrpcAddress);
         }
     }
 
@@ -78,8 +85,27 @@ public sealed class PlatformFixture : IAsyncLifetime
         return false;
     }, $"{group} has handled every event on {topic}");
 
+    /// <summary>
+    /// Waits until every event <paramref name="producer"/> has committed so far is handled by
+    /// <paramref name="consumer"/>: the producer's outbox is empty (the relay moved each entry to
+    /// its topic in the same script that removed it), then the consumer's group on
+    /// <paramref name="topic"/> has read and acknowledged everything (<see cref="ConsumedAsync"/>).
+    /// </summary>
+    public async Task DeliveredAsync(string producer, string topic, string consumer)
+    {
+        var db = Redis.Admin.GetDatabase();
+        await Wait.UntilAsync(async () => await db.StreamLengthAsync(EventBus.Names.OutboxKey(producer)) == 0,
+            $"{producer} has relayed its outbox");
+        await ConsumedAsync(topic, consumer);
+    }
+
     public async Task DisposeAsync()
     {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
         foreach (var clients in _health.Values)
         {
             clients.Dispose();

@@ -55,7 +55,8 @@ public sealed class BuyerUnresponsiveClaimTests(RedisFixture redis)
         Assert.Contains("buyer-unresponsive mark from Messaging", refused.Status.Detail, StringComparison.Ordinal);
 
         // The legitimate story: the seller asks for the requirements on the order's conversation
-        // (Messaging learns of the order from Orders' event), and the buyer never answers.
+        // (Messaging learns of the order from Orders' event; until then the order has no parties there,
+        // so the seller is refused as a non-party: permission before existence), and the buyer never answers.
         Conversation? conversation = null;
         await Wait.UntilAsync(async () =>
         {
@@ -70,7 +71,7 @@ public sealed class BuyerUnresponsiveClaimTests(RedisFixture redis)
                 }, seller);
                 return true;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
             {
                 return false;
             }

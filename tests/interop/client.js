@@ -11,7 +11,8 @@
 // (code 0 with the response, or the status code and message of the failure) and exits 0; it
 // exits 1 only when it could not run at all. Steps of phase "calls": `call` and `followUp`
 // succeed with a bearer token, `noToken` has none, `stranger` is a caller who is not a party,
-// `unknown` names an id nobody has. Phase "deadline": one read with a deadline of deadlineMs
+// `unknown` names an id nobody has, asked by an internal caller (who may see every entity: anyone
+// else is refused before the service says it does not exist). Phase "deadline": one read with a deadline of deadlineMs
 // while the test holds Redis, carrying `x-probe` metadata so the server side can be observed.
 'use strict';
 const path = require('path');
@@ -67,7 +68,7 @@ const services = {
         followUp: await call('getOrder', { orderId }, { token: t.seller }),
         noToken: await call('getOrder', { orderId }),
         stranger: await call('getOrder', { orderId }, { token: t.stranger }),
-        unknown: await call('getOrder', { orderId: context.unknownId }, { token: t.buyer }),
+        unknown: await call('getOrder', { orderId: context.unknownId }, { token: t.internal }),
       };
     },
     deadline: (options) => call('getOrder', { orderId: context.unknownId }, options),
@@ -91,7 +92,7 @@ const services = {
           ratings: { overall: 1, communication: 1, quality: 1, valueForMoney: 1, wouldRecommend: false, privateRating: 0 },
           text: 'not my order, still reviewing it',
         }, { token: t.stranger }),
-        unknown: await call('getReview', { orderId: context.unknownId }, { token: t.buyer }),
+        unknown: await call('getReview', { orderId: context.unknownId }, { token: t.internal }),
       };
     },
     deadline: (options) => call('getReview', { orderId: context.unknownId }, options),
@@ -110,7 +111,7 @@ const services = {
         followUp: await call('sendMessage', { requestId: requestId(), conversationId, text: 'Sure, send me the details.' }, { token: t.seller }),
         noToken: await call('getConversation', { conversationId }),
         stranger: await call('getConversation', { conversationId }, { token: t.stranger }),
-        unknown: await call('getConversation', { conversationId: context.unknownId }, { token: t.buyer }),
+        unknown: await call('getConversation', { conversationId: context.unknownId }, { token: t.internal }),
       };
     },
     deadline: (options) => call('getConversation', { conversationId: context.unknownId }, options),

@@ -305,7 +305,11 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
 
     private static string Id(ScriptedOrder o, string step) => $"{o.Label}-{step}";
 
-    /// <summary>Retries a call answered NOT_FOUND or FAILED_PRECONDITION while the service has not yet seen an event it needs.</summary>
+    /// <summary>
+    /// Retries a call while the service has not yet seen an event it needs: FAILED_PRECONDITION (the
+    /// order's completion has not arrived), or PERMISSION_DENIED (no event of the order has: an order a
+    /// service has not heard of has no parties there, and permission is checked before existence).
+    /// </summary>
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + RetryLimit;
@@ -315,7 +319,7 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             {
                 return await call();
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition && DateTime.UtcNow < deadline)
+            catch (RpcException e) when (e.StatusCode is StatusCode.PermissionDenied or StatusCode.FailedPrecondition && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100, cancellationToken);
             }

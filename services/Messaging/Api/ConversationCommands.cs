@@ -107,11 +107,20 @@ public sealed class ConversationCommands(
         RequestFields.Id("conversation_id", conversationId);
         return commands.RunAsync(context, requestId, request, SendMessageResponse.Parser, async (work, caller) =>
         {
-            var conversation = await ConversationStore.ReadAsync(work, conversationId)
-                ?? throw UnknownConversation(conversationId).ToException();
+            var now = clock.GetUtcNow();
+            var conversation = await ConversationStore.ReadAsync(work, conversationId);
+            if (conversation is null)
+            {
+                // Permission before existence (issue 16): the command is put to the domain on a
+                // conversation of nobody's; its refusal there, in the words a non-party of a real
+                // one gets, is the answer, and only a caller it lets through learns it does not exist.
+                var nobodys = Conversation.OfNobody(conversationId);
+                var refused = (await decide(work, nobodys, ActingParty.On(caller, nobodys.BuyerId, nobodys.SellerId), "", now)).Rejection;
+                throw (refused is { Kind: RejectionKind.PermissionDenied } ? refused : UnknownConversation(conversationId)).ToException();
+            }
+
             var actor = ActingParty.On(caller, conversation.BuyerId, conversation.SellerId);
             var messageId = ConversationStore.MessageId(conversation.ConversationId, conversation.MessageCount + 1);
-            var now = clock.GetUtcNow();
             var decision = await decide(work, conversation, actor, messageId, now);
             var next = decision.OrThrow();
             store.Write(work, next, decision.Events);
@@ -131,19 +140,22 @@ public sealed class ConversationCommands(
     /// <summary>
     /// The party role of the caller on an order conversation: only the order's buyer or seller, the
     /// counterpart must be the order's other party, and the order must not have its conversation yet.
+    /// Permission before existence (issue 16): an order Messaging has not heard of (none exists, or
+    /// its events have not arrived yet) has no parties here, so every caller is refused as a
+    /// non-party of a known order is, in the same words.
     /// </summary>
     private static async Task<(Actor, OrderParties?)> OrderPartyAsync(UnitOfWork work, Caller caller, string orderId, string counterpartId)
     {
         var shown = RequestFields.Shown(orderId);
-        var order = await ConversationStore.ReadOrderAsync(work, orderId)
-            ?? throw Rejection.NotFound($"order {shown} is not known to Messaging (no event of this order has been received yet)").ToException();
-        var actor = ActingParty.On(caller, order.BuyerId, order.SellerId);
-        var other = actor.Role switch
+        var order = await ConversationStore.ReadOrderAsync(work, orderId);
+        var actor = ActingParty.On(caller, order?.BuyerId ?? "", order?.SellerId ?? "");
+        if (order is null || actor.Role is not (PartyRole.Buyer or PartyRole.Seller))
         {
-            PartyRole.Buyer => order.SellerId,
-            PartyRole.Seller => order.BuyerId,
-            _ => throw Rejection.PermissionDenied($"only the buyer or the seller of order {shown} may start its conversation; caller is {caller}").ToException(),
-        };
+            throw Rejection.PermissionDenied(
+                $"only the buyer or the seller of order {shown}, as Messaging knows it from the order's events, may start its conversation; caller is {caller}").ToException();
+        }
+
+        var other = actor.Role == PartyRole.Buyer ? order.SellerId : order.BuyerId;
         if (counterpartId != other)
         {
             throw Rejection.InvalidArgument($"counterpart_id must be the other party of order {shown} ({other})").ToException();

@@ -96,16 +96,21 @@ public sealed class MessagingApi(ConversationCommands commands, ConversationStor
         return response;
     }
 
-    /// <summary>The conversation, when the caller may read it (its parties, support, internal callers).</summary>
+    /// <summary>
+    /// The conversation, when the caller may read it (its parties, support, internal callers).
+    /// Permission before existence (issue 16): an unknown id is refused as a conversation of nobody's,
+    /// and only a caller the rule lets through learns that it does not exist.
+    /// </summary>
     private async Task<Conversation> ReadableAsync(Caller caller, string conversationId)
     {
         RequestFields.Id("conversation_id", conversationId);
-        var conversation = await store.GetAsync(conversationId) ?? throw ConversationCommands.UnknownConversation(conversationId).ToException();
-        if (conversation.AllowRead(ActingParty.On(caller, conversation.BuyerId, conversation.SellerId)) is { } refused)
+        var conversation = await store.GetAsync(conversationId);
+        var readable = conversation ?? Conversation.OfNobody(conversationId);
+        if (readable.AllowRead(ActingParty.On(caller, readable.BuyerId, readable.SellerId)) is { } refused)
         {
             throw refused.ToException();
         }
 
-        return conversation;
+        return conversation ?? throw ConversationCommands.UnknownConversation(conversationId).ToException();
     }
 }

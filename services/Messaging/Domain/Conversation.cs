@@ -86,6 +86,24 @@ public sealed record Conversation
         : AwaitingReplyFrom == PartyRole.Buyer && BuyerWaitSince is { } waiting ? waiting + policy.UnresponsiveAfter
         : null;
 
+    /// <summary>
+    /// The conversation a caller meets who names an id no conversation has: one between no accounts.
+    /// The permission rules answer on it as on a real conversation the caller is no party of
+    /// (permission comes before existence, issue 16), so their refusal tells nothing about whether
+    /// the conversation exists.
+    /// </summary>
+    public static Conversation OfNobody(string conversationId) => new()
+    {
+        ConversationId = conversationId,
+        Version = 0,
+        BuyerId = "",
+        SellerId = "",
+        OrderId = "",
+        OpenedBy = PartyRole.Unspecified,
+        StartedAt = DateTimeOffset.UnixEpoch,
+        LastMessageAt = DateTimeOffset.UnixEpoch,
+    };
+
     /// <summary>Who may read the conversation: its buyer and seller, support and internal callers.</summary>
     public Rejection? AllowRead(Actor caller) =>
         caller.Role is PartyRole.Support or PartyRole.Internal ? null : RequireParty(caller);

@@ -29,7 +29,7 @@ public sealed class OrderCommands(IdempotentCommands commands, TimeProvider cloc
         return commands.RunAsync(context, requestId, request, OrderMessage.Parser, async (work, caller) =>
         {
             var order = await OrderStore.ReadAsync(work, orderId)
-                ?? throw Rejection.NotFound($"order {RequestFields.Shown(orderId)} not found").ToException();
+                ?? throw Unknown(orderId, caller, decide).ToException();
             var actor = ActingParty.On(caller, order.BuyerId, order.SellerId);
             var decision = decide(order, actor, clock.GetUtcNow());
             var next = decision.OrThrow();
@@ -37,6 +37,23 @@ public sealed class OrderCommands(IdempotentCommands commands, TimeProvider cloc
             return OrderSnapshot.ToMessage(next);
         });
     }
+
+    /// <summary>
+    /// The refusal of a command on an order that does not exist, permission first (issue 16): the
+    /// command is put to the domain on an order nobody is a party of (<see cref="Order.OfNobody"/>).
+    /// Where it is refused there (every buyer and seller; support or internal callers whose command
+    /// it is not) that PERMISSION_DENIED is the answer, in the words a non-party of a real order
+    /// gets; a caller it lets through learns that the order does not exist.
+    /// </summary>
+    public Rejection Unknown(string orderId, Caller caller, Func<Order, Actor, DateTimeOffset, Decision<Order>> decide)
+    {
+        var nobodys = Order.OfNobody(orderId);
+        var refused = decide(nobodys, ActingParty.On(caller, nobodys.BuyerId, nobodys.SellerId), clock.GetUtcNow()).Rejection;
+        return refused is { Kind: RejectionKind.PermissionDenied } ? refused : NotFound(orderId);
+    }
+
+    /// <summary>The answer to a caller the permission rules let through, naming an order that does not exist.</summary>
+    public static Rejection NotFound(string orderId) => Rejection.NotFound($"order {RequestFields.Shown(orderId)} not found");
 
     /// <summary>
     /// PlaceOrder: the caller (who holds the buyer role) becomes the order's buyer, and whether the same

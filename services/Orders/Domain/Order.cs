@@ -111,6 +111,28 @@ public sealed partial record Order
     public Resolution? PendingResolution =>
         Resolutions.FirstOrDefault(r => r.Status is ResolutionStatus.Open or ResolutionStatus.Escalated);
 
+    /// <summary>
+    /// The order a caller meets who names an id no order has: one no account is a party of. The
+    /// permission rules answer on it as on a real order the caller is no party of (permission comes
+    /// before existence, issue 16), so their refusal tells nothing about whether the order exists.
+    /// </summary>
+    public static Order OfNobody(string orderId) => new()
+    {
+        OrderId = orderId,
+        Version = 0,
+        State = OrderState.Placed,
+        GigId = "",
+        SellerId = "",
+        BuyerId = "",
+        Category = "",
+        Amount = new Money("USD", 0),
+        RevisionsIncluded = 0,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        OriginalDueAt = DateTimeOffset.UnixEpoch,
+        DueAt = DateTimeOffset.UnixEpoch,
+        UpdatedAt = DateTimeOffset.UnixEpoch,
+    };
+
     /// <summary>The party's account id on this order, or null for support/internal roles.</summary>
     public string? PartyId(PartyRole role) => role switch
     {

@@ -46,7 +46,7 @@ public sealed class ReviewCommands(IdempotentCommands commands, TimeProvider clo
             var (order, record) = await ReviewStore.ReadAsync(work, orderId);
             if (order is null)
             {
-                throw UnknownOrder(orderId).ToException();
+                throw (await UnknownAsync(work, caller, orderId, decide)).ToException();
             }
 
             var window = await ReviewStore.ReadWindowAsync(work, orderId);
@@ -64,13 +64,31 @@ public sealed class ReviewCommands(IdempotentCommands commands, TimeProvider clo
         });
     }
 
+    /// <summary>
+    /// The refusal of a command on an order Reviews does not know, permission first (issue 16): the
+    /// command is put to the domain on an order nobody is a party of (<see cref="ReviewableOrder.OfNobody"/>),
+    /// with nothing written yet. Where it is refused there (every buyer and seller; support where the
+    /// command is not support's) that PERMISSION_DENIED is the answer, in the words a non-party of a
+    /// real order gets; a caller it lets through learns that Reviews does not know the order.
+    /// </summary>
+    private async Task<Rejection> UnknownAsync<TResponse>(UnitOfWork work, Caller caller, string orderId, Decide<TResponse> decide)
+    {
+        var nobodys = ReviewableOrder.OfNobody(orderId);
+        var actor = ActingParty.On(caller, nobodys.BuyerId, nobodys.SellerId);
+        var (decision, _) = await decide(new ReviewCommand(work, caller, actor, nobodys, null, null, clock.GetUtcNow()));
+        return decision.Rejection is { Kind: RejectionKind.PermissionDenied } refused ? refused : UnknownOrder(orderId);
+    }
+
     /// <summary>A command whose answer is the record as this caller may see it.</summary>
     public static Task<(Decision<ReviewRecord> Decision, Func<ReviewRecord, Contracts.Reviews.V1.Review> Respond)> Viewed(
         ReviewCommand command, Decision<ReviewRecord> decision) =>
         Task.FromResult<(Decision<ReviewRecord>, Func<ReviewRecord, Contracts.Reviews.V1.Review>)>(
             (decision, next => ReviewSnapshot.ForCaller(next, command.Actor)));
 
-    /// <summary>An order no event has told Reviews about yet (a client retries once the order's events arrived).</summary>
+    /// <summary>
+    /// An order no event has told Reviews about yet, to a caller the permission rules let through
+    /// (support, internal; a client retries once the order's events arrived).
+    /// </summary>
     public static Rejection UnknownOrder(string orderId) =>
         Rejection.NotFound($"order {RequestFields.Shown(orderId)} is not known to Reviews (no event of this order has been received yet)");
 }

@@ -66,17 +66,22 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
         RequestFields.Id("order_id", request.OrderId);
         var caller = context.Caller();
         var record = await store.GetRecordAsync(request.OrderId);
-        if (record is null)
-        {
-            throw (await store.GetOrderAsync(request.OrderId) is null
-                ? ReviewCommands.UnknownOrder(request.OrderId)
-                : Rejection.NotFound($"order {RequestFields.Shown(request.OrderId)} has no review yet")).ToException();
-        }
+        var order = record is null ? await store.GetOrderAsync(request.OrderId) : null;
 
-        var actor = ActingParty.On(caller, record.BuyerId, record.SellerId);
-        if (record.AllowRead(actor) is { } refused)
+        // Permission before existence (issue 16): the rule is asked on the record, or the empty record
+        // of the order, or of an order of nobody's; only a caller it lets through learns what is missing.
+        var readable = record ?? ReviewRecord.For(order ?? ReviewableOrder.OfNobody(request.OrderId));
+        var actor = ActingParty.On(caller, readable.BuyerId, readable.SellerId);
+        if (readable.AllowRead(actor) is { } refused)
         {
             throw refused.ToException();
+        }
+
+        if (record is null)
+        {
+            throw (order is null
+                ? ReviewCommands.UnknownOrder(request.OrderId)
+                : Rejection.NotFound($"order {RequestFields.Shown(request.OrderId)} has no review yet")).ToException();
         }
 
         return ReviewSnapshot.ForCaller(record, actor);
@@ -86,7 +91,8 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
     {
         RequestFields.Id("order_id", request.OrderId);
         var caller = context.Caller();
-        var order = await store.GetOrderAsync(request.OrderId) ?? throw ReviewCommands.UnknownOrder(request.OrderId).ToException();
+        var known = await store.GetOrderAsync(request.OrderId);
+        var order = known ?? ReviewableOrder.OfNobody(request.OrderId); // permission before existence (issue 16)
         var actor = ActingParty.On(caller, order.BuyerId, order.SellerId);
         var isBuyer = actor.Role == PartyRole.Buyer;
         if (!isBuyer && actor.Role is not (PartyRole.Support or PartyRole.Internal))
@@ -94,6 +100,11 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
             throw Rejection.PermissionDenied(
                 $"only the buyer of order {order.OrderId}, support and internal callers may ask about its review eligibility; caller is {caller}")
                 .ToException();
+        }
+
+        if (known is null)
+        {
+            throw ReviewCommands.UnknownOrder(request.OrderId).ToException();
         }
 
         if (order.State != OrderState.Cancelled)

@@ -42,6 +42,23 @@ public sealed record ReviewableOrder
     /// </summary>
     public bool BuyerHasSellerAccount { get; init; }
 
+    /// <summary>
+    /// The order a caller meets who names an id Reviews has no order for (none exists, or none of
+    /// its events has arrived yet): one no account is a party of. The permission rules answer on it
+    /// as on a real order the caller is no party of (permission comes before existence, issue 16),
+    /// so their refusal tells nothing about whether the order exists.
+    /// </summary>
+    public static ReviewableOrder OfNobody(string orderId) => new()
+    {
+        OrderId = orderId,
+        GigId = "",
+        SellerId = "",
+        BuyerId = "",
+        Category = "",
+        State = OrderState.Unspecified,
+        DueAt = DateTimeOffset.UnixEpoch,
+    };
+
     public static ReviewableOrder FromMessage(OrderMessage order, bool sellerUnresponsive) => new()
     {
         OrderId = order.OrderId,

@@ -134,7 +134,8 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
             () => fx.StartAsync(buyer, Start(counterpart: new string('s', 129))));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id must not contain control characters", o.Order, "",
             () => fx.StartAsync(buyer, Start(orderId: o.Order + "\n")));
-        await AssertRefusedAsync(StatusCode.NotFound, "ord-unknown", o.Order, "", () => fx.StartAsync(buyer, Start(orderId: "ord-unknown")));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer or the seller of order ord-unknown", o.Order, "",
+            () => fx.StartAsync(buyer, Start(orderId: "ord-unknown")));
         await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, "", () => fx.StartAsync(null, Start()));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer or the seller", o.Order, "",
             () => fx.StartAsync(Bearer("another-buyer", CallerRole.Buyer), Start()));
@@ -153,7 +154,8 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
         await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id", o.Order, conversation, () => fx.SendAsync(seller, conversation, "", "Hello"));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "conversation_id", o.Order, conversation, () => fx.SendAsync(seller, "", "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "text", o.Order, conversation, () => fx.SendAsync(seller, conversation, "m-1", ""));
-        await AssertRefusedAsync(StatusCode.NotFound, "conv-unknown", o.Order, conversation, () => fx.SendAsync(seller, "conv-unknown", "m-1", "Hello"));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party of conversation conv-unknown", o.Order, conversation,
+            () => fx.SendAsync(seller, "conv-unknown", "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "conversation_id must be at most 128 characters", o.Order, conversation,
             () => fx.SendAsync(seller, new string('c', 129), "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.Unauthenticated, "", o.Order, conversation,
@@ -162,8 +164,10 @@ public sealed class MessagingApiTests(MessagingServiceFixture fx)
             () => fx.SendAsync(Bearer("another-seller", CallerRole.Seller), conversation, "m-1", "Hello"));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party", o.Order, conversation,
             () => fx.SendAsync(Bearer("sup-1", CallerRole.Support), conversation, "m-1", "Hello"));
-        await AssertRefusedAsync(StatusCode.NotFound, "conv-unknown", o.Order, conversation,
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "is not a party of conversation conv-unknown", o.Order, conversation,
             () => fx.GetAsync(seller, "conv-unknown"));
+        await AssertRefusedAsync(StatusCode.NotFound, "conversation conv-unknown does not exist", o.Order, conversation,
+            () => fx.GetAsync(Bearer("sup-1", CallerRole.Support), "conv-unknown"));
     }
 
     [Fact]

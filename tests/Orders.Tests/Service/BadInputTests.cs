@@ -96,13 +96,39 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(AllCommands))]
-    public async Task An_unknown_order_is_not_found_and_not_created(string rpc)
+    public async Task An_unknown_order_is_refused_to_a_party_as_an_order_of_someone_else_and_not_created(string rpc)
     {
+        // Permission before existence (issue 16): nobody is a party of an order that does not exist,
+        // so the caller who would be allowed on a real one is refused as a stranger is on a real one.
         var command = Commands[rpc];
         var parties = new Parties();
+        var (_, _, id, _) = await ArrangeAsync(rpc, valid: true);
         var unknown = "ord-unknown-" + Guid.NewGuid().ToString("N");
-        await AssertRefusedAsync(StatusCode.NotFound, unknown,
+
+        var onUnknown = await Assert.ThrowsAsync<RpcException>(
             () => command.Send(_orders, unknown, OrdersHarness.NewRequestId(), command.RightCaller(parties)));
+        var onOthers = await Assert.ThrowsAsync<RpcException>(
+            () => command.Send(_orders, id, OrdersHarness.NewRequestId(), parties.Stranger));
+
+        Assert.Equal(StatusCode.PermissionDenied, onUnknown.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, onOthers.StatusCode);
+        Assert.Equal(onOthers.Status.Detail.Replace(id, "<order>").Replace("stranger-", "<caller>-"),
+            onUnknown.Status.Detail.Replace(unknown, "<order>").Replace(command.RightCaller(parties) == parties.Buyer ? "buyer-" : "seller-", "<caller>-"));
+        Assert.Empty(await _orders.StoredAsync(unknown));
+    }
+
+    [Fact]
+    public async Task Support_learns_that_an_unknown_order_does_not_exist_where_the_command_is_supports()
+    {
+        var parties = new Parties();
+        var unknown = "ord-unknown-" + Guid.NewGuid().ToString("N");
+
+        await AssertRefusedAsync(StatusCode.NotFound, unknown, () => _orders.Client.CancelOrderAsync(new CancelOrderRequest
+        {
+            RequestId = OrdersHarness.NewRequestId(), OrderId = unknown, Reason = CancellationReason.SupportInBuyersFavour,
+        }, Authorization(parties.Support)).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "may be issued by buyer only", () => _orders.Client.SubmitRequirementsAsync(
+            new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = unknown, Requirements = "r" }, Authorization(parties.Support)).ResponseAsync);
         Assert.Empty(await _orders.StoredAsync(unknown));
     }
 
@@ -185,7 +211,7 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetOrder_refuses_strangers_unknown_orders_empty_ids_and_missing_tokens()
+    public async Task GetOrder_refuses_strangers_unknown_orders_empty_ids_and_missing_tokens_and_support_alone_learns_an_order_does_not_exist()
     {
         var parties = new Parties();
         var order = await _orders.PlaceAsync(parties);
@@ -193,6 +219,8 @@ public sealed class BadInputTests(RedisFixture redis) : IAsyncLifetime
             () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = order.OrderId }, Authorization(parties.Stranger)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.NotFound, "ord-nope",
             () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = "ord-nope" }, Authorization(parties.Support)).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "ord-nope",
+            () => _orders.Client.GetOrderAsync(new GetOrderRequest { OrderId = "ord-nope" }, Authorization(parties.Buyer)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id",
             () => _orders.Client.GetOrderAsync(new GetOrderRequest(), Authorization(parties.Buyer)).ResponseAsync);
         await AssertRefusedAsync(StatusCode.Unauthenticated, "",

@@ -196,8 +196,12 @@ public sealed class ReviewsApiTests(ReviewsServiceFixture fx)
         var buyer = As(ids.Buyer, CallerRole.Buyer);
         var o = new OrderIds(ids.Order, ids.Gig, ids.Buyer, ids.Seller);
 
-        await AssertRefusedAsync(StatusCode.NotFound, $"order {ids.Order} is not known", o,
+        // Permission before existence (issue 16): an order Reviews has not heard of has no parties here,
+        // so even its buyer is refused as a non-party; support learns that Reviews does not know it yet.
+        await AssertRefusedAsync(StatusCode.PermissionDenied, $"only the buyer of order {ids.Order} may review it", o,
             () => Client.SubmitBuyerReviewAsync(Submit(ids.Order, "r-1"), buyer).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.NotFound, $"order {ids.Order} is not known to Reviews", o,
+            () => Client.GetReviewAsync(new GetReviewRequest { OrderId = ids.Order }, As("support-1", CallerRole.Support)).ResponseAsync);
         var inProgress = OrderEvents.InProgress(placed);
         await fx.DeliverAsync(new WorkStarted { Order = inProgress }, inProgress);
         await AssertRefusedAsync(StatusCode.FailedPrecondition, "in state 'in_progress'", o,
@@ -225,7 +229,7 @@ public sealed class ReviewsApiTests(ReviewsServiceFixture fx)
         await AssertRefusedAsync(StatusCode.InvalidArgument, "request_id", o, () => SubmitAs(buyer, Submit(o.Order, "")));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id", o, () => SubmitAs(buyer, Submit("", "r-1")));
         await AssertRefusedAsync(StatusCode.InvalidArgument, "order_id must be at most 128 characters", o, () => SubmitAs(buyer, Submit(new string('x', 500), "r-1")));
-        await AssertRefusedAsync(StatusCode.NotFound, "ord-unknown", o, () => SubmitAs(buyer, Submit("ord-unknown", "r-1")));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer of order ord-unknown", o, () => SubmitAs(buyer, Submit("ord-unknown", "r-1")));
         await AssertRefusedAsync(StatusCode.Unauthenticated, "authorization", o, () => SubmitAs([], Submit(o.Order, "r-1")));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer", o, () => SubmitAs(As("another-buyer", CallerRole.Buyer), Submit(o.Order, "r-1")));
         await AssertRefusedAsync(StatusCode.PermissionDenied, "only the buyer", o, () => SubmitAs(seller, Submit(o.Order, "r-1")));
