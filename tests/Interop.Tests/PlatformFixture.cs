@@ -14,7 +14,7 @@ namespace Marketplace.Interop.Tests;
 /// redis-server, for the tests of the <see cref="PlatformCollection"/> (run one after another,
 /// so a test may hold Redis for a moment). Each service also carries a <see cref="CallProbe"/>.
 /// </summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public class PlatformFixture : IAsyncLifetime
 {
     private readonly RedisFixture _redis = new();
     private readonly Dictionary<string, ServiceHost> _hosts = [];
@@ -38,21 +38,24 @@ public sealed class PlatformFixture : IAsyncLifetime
         await _redis.InitializeAsync();
         foreach (var service in PlatformServices.All)
         {
-            var host = await StartAsync(service, _redis.ConnectionString);
+            var host = await StartAsync(service, _redis.ConnectionString, Settings);
             _hosts[service.Name] = host;
             _health[service.Name] = TypedClients.For<Health.HealthClient>(host.GrpcAddress, TimeSpan.FromSeconds(10));
             _channels[service.Name] = GrpcChannel.ForAddress(host.GrpcAddress);
         }
     }
 
+    /// <summary>Settings every service of this fixture starts with (none: the services' defaults).</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     /// <summary>Starts <paramref name="service"/> as its Program.cs does, plus the test's <see cref="CallProbe"/>.</summary>
-    public static Task<ServiceHost> StartAsync(PlatformService service, string redis) =>
+    public static Task<ServiceHost> StartAsync(PlatformService service, string redis, IDictionary<string, string?>? settings = null) =>
         ServiceHost.StartAsync(service.AppId, redis, builder =>
         {
             service.AddParts(builder);
             builder.Services.AddSingleton<CallProbe>();
             builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<CallProbe>());
-        }, service.MapApi);
+        }, service.MapApi, settings);
 
     /// <summary>
     /// Waits until consumer group <paramref name="group"/> (a service's app id) has read and

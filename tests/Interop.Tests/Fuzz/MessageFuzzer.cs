@@ -104,7 +104,7 @@ public sealed class MessageFuzzer(Random random, IReadOnlyList<string> knownIds)
     {
         FieldType.String when field.Name.Contains("currency", StringComparison.Ordinal) => Currencies[random.Next(Currencies.Length)],
         FieldType.String when field.Name.EndsWith("_id", StringComparison.Ordinal) || field.Name.EndsWith("_ids", StringComparison.Ordinal)
-            => random.Next(4) == 0 ? "fz-" + Guid.NewGuid().ToString("N")[..12] : knownIds[random.Next(knownIds.Count)],
+            => random.Next(4) == 0 ? "fz-" + random.NextInt64(1L << 40).ToString("x10", System.Globalization.CultureInfo.InvariantCulture) : knownIds[random.Next(knownIds.Count)],
         FieldType.String => "fuzz " + random.Next(1000).ToString(System.Globalization.CultureInfo.InvariantCulture),
         FieldType.Bytes => ByteString.CopyFrom(Bytes()),
         FieldType.Bool => random.Next(2) == 0,
