@@ -79,4 +79,24 @@ public sealed class BearerTokenTests(PlatformFixture platform)
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.Contains("PlaceOrder needs the role buyer", refused.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_token_is_validated_once_however_many_calls_carry_it()
+    {
+        // Full validation (signature, claims) was the largest cost of an authenticated call; the
+        // authentication middleware and each policy must answer a known token from the cache.
+        var host = platform[PlatformServices.Orders.Name];
+        var cache = host.Services.GetRequiredService<ValidatedBearerCache>();
+        var client = host.Client<OrdersService.OrdersServiceClient>();
+        string bearer = TestIdentity.Bearer("validated-once", CallerRole.Buyer);
+        await client.ListOrdersAsync(new ListOrdersRequest(), Authorization(bearer));
+        long after = cache.Validations;
+
+        for (int call = 0; call < 5; call++)
+        {
+            await client.ListOrdersAsync(new ListOrdersRequest(), Authorization(bearer));
+        }
+
+        Assert.Equal(after, cache.Validations);
+    }
 }

@@ -38,8 +38,9 @@ public static class CallerIdentity
     public static IServiceCollection AddCallerIdentity(this IServiceCollection services)
     {
         services.AddSectionOptions<IdentityOptions>(IdentityOptions.Section);
-        // No default authenticate scheme: the policies name the scheme, so a call is authenticated
-        // once, by the policy evaluator, and only on endpoints that need a caller.
+        // The policies name the scheme. ASP.NET Core still makes JwtBearer, the only scheme, the
+        // default one, so the authentication middleware authenticates each request too; both
+        // answer a token JwtBearer already accepted from ValidatedBearerCache.
         services.AddAuthentication(authentication =>
         {
             authentication.DefaultChallengeScheme = Scheme;
@@ -53,6 +54,7 @@ public static class CallerIdentity
                 Configure(jwt, identity.Value);
                 jwt.Events = new JwtBearerEvents
                 {
+                    OnMessageReceived = validated.OnMessageReceived,
                     OnTokenValidated = validated.OnTokenValidated,
                 };
             });
