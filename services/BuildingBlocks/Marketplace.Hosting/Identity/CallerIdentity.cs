@@ -38,9 +38,11 @@ public static class CallerIdentity
     public static IServiceCollection AddCallerIdentity(this IServiceCollection services)
     {
         services.AddSectionOptions<IdentityOptions>(IdentityOptions.Section);
-        // The policies name the scheme. ASP.NET Core still makes JwtBearer, the only scheme, the
-        // default one, so the authentication middleware authenticates each request too; both
-        // answer a token JwtBearer already accepted from ValidatedBearerCache.
+        // The policies name the scheme, so a call is authenticated once, by the policy evaluator, and
+        // only on endpoints that need a caller. Without this switch ASP.NET Core makes JwtBearer, the
+        // only scheme, the default one, and the authentication middleware authenticates every request
+        // as well (a handler, a ticket and several tasks per call; bench/grpc).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication(authentication =>
         {
             authentication.DefaultChallengeScheme = Scheme;
