@@ -97,7 +97,11 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
         commands.RunAsync(context, request.RequestId, request.OrderId, request,
             (order, actor, now) => order.RecordSupportContact(actor, now));
 
-    /// <summary>The caller's own orders (as buyer or seller), newest first; page_token is an offset.</summary>
+    /// <summary>
+    /// The caller's own orders (as buyer or seller), newest first, read in one round trip from one
+    /// state. page_token is opaque: where the previous page ended, so orders placed meanwhile
+    /// neither repeat nor push orders off later pages.
+    /// </summary>
     public override async Task<ListOrdersResponse> ListOrders(ListOrdersRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
@@ -106,29 +110,15 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
             throw Rejection.InvalidArgument($"page_size must be from 0 (default {DefaultPageSize}) to {MaxPageSize} (was {request.PageSize})").ToException();
         }
 
-        long offset = 0;
-        if (request.PageToken.Length > 0
-            && (!long.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset > int.MaxValue))
+        OrderCursor? after = null;
+        if (request.PageToken.Length > 0 && (after = PageTokens.Parse(request.PageToken)) is null)
         {
             throw Rejection.InvalidArgument("page_token is not a token returned by ListOrders").ToException();
         }
 
-        int size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        var ids = await store.ListIdsAsync(caller.Subject, offset, size + 1);
-        var response = new ListOrdersResponse();
-        foreach (var id in ids.Take(size))
-        {
-            if (await store.GetAsync(id) is { } order)
-            {
-                response.Orders.Add(OrderSnapshot.ToMessage(order));
-            }
-        }
-
-        if (ids.Count > size)
-        {
-            response.NextPageToken = (offset + size).ToString(CultureInfo.InvariantCulture);
-        }
-
+        var page = await store.ListAsync(caller.Subject, after, request.PageSize == 0 ? DefaultPageSize : request.PageSize);
+        var response = new ListOrdersResponse { NextPageToken = page.Next is { } next ? PageTokens.Of(next) : "" };
+        response.Orders.AddRange(page.Orders.Select(OrderSnapshot.ToMessage));
         return response;
     }
 }

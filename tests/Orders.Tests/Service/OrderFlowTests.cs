@@ -199,6 +199,39 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
         Assert.Empty(stranger.Orders);
     }
 
+    [Fact]
+    public async Task ListOrders_pages_stay_put_while_new_orders_arrive_and_tokens_are_opaque()
+    {
+        // With offsets as tokens, two orders placed between the pages pushed the first page's last
+        // two orders onto the second page: the client saw them twice.
+        var parties = new Parties();
+        var older = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            older.Add((await _orders.PlaceAsync(parties)).OrderId);
+        }
+
+        var first = await List(parties.Seller, 2, "");
+        await _orders.PlaceAsync(parties);
+        await _orders.PlaceAsync(parties);
+        var second = await List(parties.Seller, 2, first.NextPageToken);
+
+        Assert.Equal([older[3], older[2]], first.Orders.Select(o => o.OrderId));
+        Assert.Equal([older[1], older[0]], second.Orders.Select(o => o.OrderId));
+        Assert.Equal("", second.NextPageToken);
+        Assert.DoesNotContain(older[2], first.NextPageToken, StringComparison.Ordinal); // not the id in clear
+
+        foreach (var token in new[] { "2", "not a token", new string('A', 400), Convert.ToBase64String("x:y"u8.ToArray()) })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => List(parties.Seller, 2, token));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("page_token", refused.Status.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    private Task<ListOrdersResponse> List(string bearer, int size, string token) =>
+        _orders.Client.ListOrdersAsync(new ListOrdersRequest { PageSize = size, PageToken = token }, Authorization(bearer)).ResponseAsync;
+
     private static Contracts.Orders.V1.Order SnapshotOf(Google.Protobuf.IMessage payload) =>
         (Contracts.Orders.V1.Order)payload.Descriptor.FindFieldByName("order").Accessor.GetValue(payload);
 }
