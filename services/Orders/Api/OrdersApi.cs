@@ -1,7 +1,7 @@
-using System.Globalization;
 using Grpc.Core;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Hosting.Identity;
+using Marketplace.Hosting.Redis;
 using Marketplace.Orders.Domain;
 using Marketplace.Orders.Store;
 using Marketplace.Platform;
@@ -110,15 +110,15 @@ public sealed class OrdersApi(OrderCommands commands, OrderStore store, IOptions
             throw Rejection.InvalidArgument($"page_size must be from 0 (default {DefaultPageSize}) to {MaxPageSize} (was {request.PageSize})").ToException();
         }
 
-        OrderCursor? after = null;
-        if (request.PageToken.Length > 0 && (after = PageTokens.Parse(request.PageToken)) is null)
+        PageCursor? after = null;
+        if (request.PageToken.Length > 0 && (after = IndexPages.Parse(request.PageToken, RequestFields.MaxIdLength)) is null)
         {
             throw Rejection.InvalidArgument("page_token is not a token returned by ListOrders").ToException();
         }
 
-        var page = await store.ListAsync(caller.Subject, after, request.PageSize == 0 ? DefaultPageSize : request.PageSize);
-        var response = new ListOrdersResponse { NextPageToken = page.Next is { } next ? PageTokens.Of(next) : "" };
-        response.Orders.AddRange(page.Orders.Select(OrderSnapshot.ToMessage));
+        var (orders, next) = await store.ListAsync(caller.Subject, after, request.PageSize == 0 ? DefaultPageSize : request.PageSize);
+        var response = new ListOrdersResponse { NextPageToken = next is null ? "" : IndexPages.Token(next) };
+        response.Orders.AddRange(orders.Select(OrderSnapshot.ToMessage));
         return response;
     }
 }

@@ -1,7 +1,7 @@
-using System.Globalization;
 using Google.Protobuf;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
+using Marketplace.Hosting.Redis;
 using Marketplace.Orders.Domain;
 using Marketplace.Platform;
 using StackExchange.Redis;
@@ -9,12 +9,6 @@ using Order = Marketplace.Orders.Domain.Order;
 using ResolutionStatus = Marketplace.Contracts.Orders.V1.ResolutionStatus;
 
 namespace Marketplace.Orders.Store;
-
-/// <summary>Where a page of an account's orders ends: the last order's creation time (Unix ms) and id.</summary>
-public sealed record OrderCursor(long CreatedMs, string OrderId);
-
-/// <summary>A page of orders, and the cursor of the next page (null on the last).</summary>
-public sealed record OrderPage(IReadOnlyList<Order> Orders, OrderCursor? Next);
 
 /// <summary>An order whose next policy timer is due: its id and the due time (Unix ms) it is scheduled at.</summary>
 public readonly record struct DueTimer(string OrderId, long DueMs);
@@ -41,69 +35,18 @@ public sealed class OrderStore(RedisConnection redis)
     }
 
     /// <summary>
-    /// One page of an account's orders, newest first (creation time, then order id, both descending),
-    /// after <paramref name="after"/> (null: from the newest), read in one round trip from one state:
-    /// a read-only script walks the account index and returns each order's hash. The cursor is the
-    /// last order of the page, so orders placed meanwhile neither shift nor repeat later pages.
-    /// The script derives the orders' key names, so it needs one Redis (not a cluster), as the
-    /// platform's writes do.
+    /// One page of an account's orders, newest first, after <paramref name="after"/> (null: from the
+    /// newest), read in one round trip from one state (<see cref="IndexPages"/>).
     /// </summary>
-    public async Task<OrderPage> ListAsync(string accountId, OrderCursor? after, int take)
+    public async Task<(IReadOnlyList<Order> Orders, PageCursor? Next)> ListAsync(string accountId, PageCursor? after, int take)
     {
-        var reply = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(PageScript,
-            [OrderKeys.AccountOrders(accountId)],
-            [after?.CreatedMs.ToString(CultureInfo.InvariantCulture) ?? "+inf", after?.OrderId ?? "", take + 1, OrderKeys.Order("")]))!;
-        var orders = new List<(Order Order, OrderCursor Cursor)>();
-        for (int i = 0; i + 2 < reply.Length && orders.Count < take + 1; i += 3)
-        {
-            var id = (string)reply[i]!;
-            var created = (long)reply[i + 1];
-            var entries = (RedisResult[])reply[i + 2]!;
-            if (entries.Length == 0)
-            {
-                continue; // indexed, but its hash is gone: nothing to show
-            }
-
-            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (int f = 0; f + 1 < entries.Length; f += 2)
-            {
-                fields[(string)entries[f]!] = (string)entries[f + 1]!;
-            }
-
-            orders.Add((OrderFields.FromFields(fields), new OrderCursor(created, id)));
-        }
-
-        return orders.Count > take
-            ? new OrderPage(orders.Take(take).Select(o => o.Order).ToList(), orders[take - 1].Cursor)
-            : new OrderPage(orders.Select(o => o.Order).ToList(), null);
+        var page = await IndexPages.ReadAsync(redis.Database, OrderKeys.AccountOrders(accountId), OrderKeys.Order, after, take);
+        var orders = page.Items
+            .Where(item => item.Fields.Length > 0) // indexed, but its hash is gone: nothing to show
+            .Select(item => OrderFields.FromFields(item.Fields.ToDictionary(f => (string)f.Name!, f => (string)f.Value!, StringComparer.Ordinal)))
+            .ToList();
+        return (orders, page.Next);
     }
-
-    /// <summary>
-    /// KEYS[1] the account index; ARGV: the cursor's creation ms ("+inf" for the first page) and order
-    /// id ("" for the first page), how many to return, the order key with an empty id ("orders:{}").
-    /// Returns id, creation ms and HGETALL of each order, in page order.
-    /// </summary>
-    private const string PageScript = """
-        local max, afterId, want = ARGV[1], ARGV[2], tonumber(ARGV[3])
-        local prefix = string.sub(ARGV[4], 1, -2)
-        local out, found, offset = {}, 0, 0
-        while found < want do
-          local batch = redis.call('ZREVRANGEBYSCORE', KEYS[1], max, '-inf', 'WITHSCORES', 'LIMIT', offset, want)
-          if #batch == 0 then break end
-          for i = 1, #batch, 2 do
-            local id, score = batch[i], batch[i + 1]
-            if afterId == '' or tonumber(score) < tonumber(max) or id < afterId then
-              out[#out + 1] = id
-              out[#out + 1] = score
-              out[#out + 1] = redis.call('HGETALL', prefix .. id .. '}')
-              found = found + 1
-              if found == want then break end
-            end
-          end
-          offset = offset + want
-        end
-        return out
-        """;
 
     /// <summary>Order ids whose next timer is due at or before <paramref name="now"/>, earliest first.</summary>
     public async Task<IReadOnlyList<DueTimer>> DueTimersAsync(DateTimeOffset now, int take)

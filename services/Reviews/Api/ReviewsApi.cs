@@ -1,9 +1,9 @@
-using System.Globalization;
 using Grpc.Core;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting.Identity;
+using Marketplace.Hosting.Redis;
 using Marketplace.Platform;
 using Marketplace.Platform.Grpc;
 using Marketplace.Reviews.Domain;
@@ -45,18 +45,14 @@ public sealed class ReviewsApi(ReviewCommands commands, ReviewStore store, Revie
             < 0 or > MaxPageSize => throw Rejection.InvalidArgument($"page_size must be 0-{MaxPageSize} (was {request.PageSize})").ToException(),
             _ => request.PageSize,
         };
-        var offset = 0;
-        if (request.PageToken.Length > 0
-            && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        PageCursor? after = null;
+        if (request.PageToken.Length > 0 && (after = IndexPages.Parse(request.PageToken, RequestFields.MaxIdLength)) is null)
         {
             throw Rejection.InvalidArgument("page_token is not a token returned by GetGigReviews").ToException();
         }
 
-        var (records, more) = await store.GetGigPageAsync(request.GigId, offset, pageSize);
-        var response = new GetGigReviewsResponse
-        {
-            NextPageToken = more ? (offset + pageSize).ToString(CultureInfo.InvariantCulture) : "",
-        };
+        var (records, next) = await store.GetGigPageAsync(request.GigId, after, pageSize);
+        var response = new GetGigReviewsResponse { NextPageToken = next is null ? "" : IndexPages.Token(next) };
         response.Reviews.AddRange(records.Select(ReviewSnapshot.ToPublicMessage));
         return response;
     }

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
+using Marketplace.Hosting.Redis;
 using Marketplace.Platform;
 using Marketplace.Reviews.Domain;
 using StackExchange.Redis;
@@ -135,21 +136,20 @@ public sealed class ReviewStore(RedisConnection redis)
         return record.IsEmpty ? null : ReviewFields.Read(record);
     }
 
-    /// <summary>A page of a Gig's published reviews, newest first, and whether more follow.</summary>
-    public async Task<(IReadOnlyList<ReviewRecord> Records, bool More)> GetGigPageAsync(string gigId, int offset, int count)
+    /// <summary>
+    /// A page of a Gig's published reviews, newest first, after <paramref name="after"/> (null: from the
+    /// newest), read in one round trip from one state (<see cref="IndexPages"/>), and the next page's cursor.
+    /// </summary>
+    public async Task<(IReadOnlyList<ReviewRecord> Records, PageCursor? Next)> GetGigPageAsync(string gigId, PageCursor? after, int count)
     {
-        var ids = await redis.Database.SortedSetRangeByRankAsync(ReviewKeys.GigPublished(gigId), offset, offset + count, Order.Descending);
-        var records = new List<ReviewRecord>(count);
-        foreach (var id in ids.Take(count))
-        {
-            // Skips a record removed between the index read and this read.
-            if (await GetRecordAsync((string)id!) is { IsPublic: true } record)
-            {
-                records.Add(record);
-            }
-        }
-
-        return (records, ids.Length > count);
+        var page = await IndexPages.ReadAsync(redis.Database, ReviewKeys.GigPublished(gigId), ReviewKeys.Review, after, count);
+        var records = page.Items
+            .Select(item => HashReader.From(ReviewFields.Record, item.Fields))
+            .Where(fields => !fields.IsEmpty)
+            .Select(ReviewFields.Read)
+            .Where(record => record.IsPublic) // removed since it was indexed
+            .ToList();
+        return (records, page.Next);
     }
 
     /// <summary>The buyer's completed orders (field: order id, value: completion time) as errors name them.</summary>
