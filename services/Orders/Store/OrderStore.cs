@@ -31,8 +31,11 @@ public sealed class OrderStore(RedisConnection redis)
     public async Task<Order?> GetAsync(string orderId)
     {
         var entries = await redis.Database.HashGetAllAsync(OrderKeys.Order(orderId));
-        return entries.Length == 0 ? null : OrderFields.FromFields(entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
+        return entries.Length == 0 ? null : FromEntries(entries);
     }
+
+    private static Order FromEntries(HashEntry[] entries) =>
+        OrderFields.FromFields(entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
 
     /// <summary>
     /// One page of an account's orders, newest first, after <paramref name="after"/> (null: from the
@@ -43,7 +46,7 @@ public sealed class OrderStore(RedisConnection redis)
         var page = await IndexPages.ReadAsync(redis.Database, OrderKeys.AccountOrders(accountId), OrderKeys.Order, after, take);
         var orders = page.Items
             .Where(item => item.Fields.Length > 0) // indexed, but its hash is gone: nothing to show
-            .Select(item => OrderFields.FromFields(item.Fields.ToDictionary(f => (string)f.Name!, f => (string)f.Value!, StringComparer.Ordinal)))
+            .Select(item => FromEntries(item.Fields))
             .ToList();
         return (orders, page.Next);
     }

@@ -56,7 +56,6 @@ public static class CallerIdentity
                 Configure(jwt, identity.Value);
                 jwt.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = validated.OnMessageReceived,
                     OnTokenValidated = validated.OnTokenValidated,
                 };
             });

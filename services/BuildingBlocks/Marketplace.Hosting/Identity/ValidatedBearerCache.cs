@@ -9,9 +9,9 @@ namespace Marketplace.Hosting.Identity;
 /// same token on every call (a service, a tool, a client session) has it parsed, its signature
 /// checked and its claims built once, not on every call: validating the token was about half of
 /// the CPU of an authenticated unary call (bench/grpc). JwtBearer's own
-/// <see cref="JwtBearerEvents.OnTokenValidated"/> remembers a token it accepted;
-/// <see cref="JwtBearerEvents.OnMessageReceived"/> (the authentication middleware) and
-/// <see cref="CallerPolicyEvaluator"/> (each policy) answer a known token without validating it again.
+/// <see cref="JwtBearerEvents.OnTokenValidated"/> remembers a token it accepted, and
+/// <see cref="CallerPolicyEvaluator"/>, the one place a call is authenticated, answers a known
+/// token without asking JwtBearer again.
 /// <list type="bullet">
 /// <item>Only tokens JwtBearer accepted are remembered, keyed by the exact <c>authorization</c>
 /// value; anything else goes through full validation on every call, failures as before.</item>
@@ -38,22 +38,6 @@ public sealed class ValidatedBearerCache(TimeProvider clock)
     public long Validations => Interlocked.Read(ref _validations);
 
     private long _validations;
-
-    /// <summary>
-    /// JwtBearer's MessageReceived: a remembered token authenticates the call without validating it
-    /// again. ASP.NET Core makes the only registered scheme the default one, so the authentication
-    /// middleware authenticates every request with JwtBearer before any policy is evaluated.
-    /// </summary>
-    public Task OnMessageReceived(MessageReceivedContext context)
-    {
-        if (context.Request.Headers.Authorization is [{ } authorization] && Find(authorization) is { } known)
-        {
-            context.Principal = known.Result.Principal;
-            context.Success();
-        }
-
-        return Task.CompletedTask;
-    }
 
     /// <summary>The authentication of a remembered token, or null when it is unknown or no longer honoured.</summary>
     public Task<AuthenticateResult>? Find(string authorization)
