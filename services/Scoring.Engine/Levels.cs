@@ -135,6 +135,36 @@ public static class LevelEvaluator
         return new LevelDecision(state, after, eligible, failingCurrent, failingNext, reason + note);
     }
 
+    /// <summary>
+    /// Evaluates a seller's level from the state the last counted daily evaluation (or support's
+    /// Top Rated decision) <paramref name="confirmed"/>, not from the outcome of the on-demand
+    /// evaluations since: an on-demand evaluation (at once on the seller's own events, or asked for)
+    /// promotes to what the facts qualify for now, and a promotion it made holds while the facts
+    /// support it; it never goes below the confirmed level (that takes the daily demotion grace).
+    /// So the level depends on the confirmed state and the facts, not on when the on-demand
+    /// evaluations ran or in which order the facts arrived: two runs that apply the same facts
+    /// between the same daily evaluations end at the same level. Evaluating from the previous
+    /// outcome instead, a promotion made on facts that a later fact undid (a review removed, a low
+    /// rating arriving after the good ones) stayed, so the level depended on the moment the
+    /// evaluation ran (issue 15, finding 6). <paramref name="current"/> is the level held now; the
+    /// decision's <see cref="LevelDecision.Before"/> is it, so <see cref="LevelDecision.LevelChanged"/>
+    /// says whether the held level changes. After a daily evaluation, its outcome is the new confirmed state.
+    /// </summary>
+    public static LevelDecision Reevaluate(LevelState confirmed, LevelState current, LevelMetrics metrics, EvaluationKind kind, DateTimeOffset now, ScoringPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(confirmed);
+        ArgumentNullException.ThrowIfNull(current);
+        var decision = Evaluate(confirmed, metrics, kind, now, policy);
+        var reason = decision.Reason;
+        if (decision.After.Level < current.Level && decision.After.Level >= confirmed.Level)
+        {
+            reason = $"{current.Level}, reached since the last daily evaluation, no longer holds ({Describe(Failures(current.Level, metrics, policy))}); " +
+                $"back to {decision.After.Level}: {reason}";
+        }
+
+        return decision with { Before = current, Reason = reason };
+    }
+
     /// <summary>Support approves a pending Top Rated candidate. Without a pending candidate it throws and changes nothing.</summary>
     public static LevelState ApproveTopRated(LevelState state, DateTimeOffset now)
     {

@@ -13,11 +13,12 @@ public sealed class RedisServer : IAsyncDisposable
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
-    private RedisServer(int port, string directory, bool appendOnly)
+    private RedisServer(int port, string directory, bool appendOnly, bool fsyncEveryWrite)
     {
         Port = port;
         Directory = directory;
         AppendOnly = appendOnly;
+        FsyncEveryWrite = fsyncEveryWrite;
     }
 
     public int Port { get; }
@@ -25,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
     public string Directory { get; }
 
     public bool AppendOnly { get; }
+
+    /// <summary>With <see cref="AppendOnly"/>: <c>appendfsync always</c>, each write is on disk before it is acknowledged.</summary>
+    public bool FsyncEveryWrite { get; }
 
     /// <summary>StackExchange.Redis configuration string for this server.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,allowAdmin=true";
@@ -34,11 +38,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>An admin connection to this server (FLUSHALL, INFO, ...).</summary>
     public ConnectionMultiplexer Admin => _admin ??= ConnectionMultiplexer.Connect(ConnectionString);
 
-    public static async Task<RedisServer> StartAsync(bool appendOnly = false)
+    public static async Task<RedisServer> StartAsync(bool appendOnly = false, bool fsyncEveryWrite = false)
     {
         string directory = Path.Combine(Path.GetTempPath(), "mp-redis-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        var server = new RedisServer(FreePort.Next(), directory, appendOnly);
+        var server = new RedisServer(FreePort.Next(), directory, appendOnly, fsyncEveryWrite);
         await server.StartAgainAsync();
         return server;
     }
@@ -64,6 +68,7 @@ public sealed class RedisServer : IAsyncDisposable
             "--dir", Directory,
             "--save", "",
             "--appendonly", AppendOnly ? "yes" : "no",
+            "--appendfsync", FsyncEveryWrite ? "always" : "everysec",
             "--daemonize", "no",
             "--protected-mode", "no",
             "--loglevel", "warning",
@@ -130,6 +135,18 @@ public sealed class RedisServer : IAsyncDisposable
             process.Kill();
             await process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>Kills the server with SIGKILL (no shutdown, no final save) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        Signals.Send(process, Signals.SigKill);
+        await process.WaitForExitAsync();
     }
 
     /// <summary>

@@ -166,4 +166,91 @@ public sealed class LevelTests
         Assert.Equal(SellerLevel.Level2, back.After.Level);
         Assert.Equal(TopRatedReview.Pending, back.After.TopRatedReview);
     }
+
+    private static LevelDecision OnDemand(LevelState confirmed, LevelState current, LevelMetrics m, int day = 0) =>
+        LevelEvaluator.Reevaluate(confirmed, current, m, EvaluationKind.OnDemand, Day0.AddDays(day), Policy);
+
+    /// <summary>
+    /// Issue 15, finding 6: the facts arrive one by one (eligible for Level 1 after the fifth order, no longer once
+    /// a one-star review arrives, Level 2 in a third run); an on-demand evaluation runs after any of them, and
+    /// always after the last (its event marks the seller). Whichever moments the evaluations ran at, the seller
+    /// ends at the level the last facts give. Chaining <see cref="LevelEvaluator.Evaluate"/> from the previous
+    /// outcome (the old way) kept Level 1 whenever an evaluation ran while it held.
+    /// </summary>
+    [Theory]
+    [InlineData(SellerLevel.NewSeller, 4.3)]
+    [InlineData(SellerLevel.Level1, 4.5)]
+    public void On_demand_evaluations_end_at_the_same_level_whatever_moments_they_ran_at(SellerLevel expected, double finalRating)
+    {
+        LevelMetrics[] facts = [Nothing, Level1Metrics, Level2Metrics, Level1Metrics with { Rating = finalRating }];
+        var outcomes = new HashSet<SellerLevel>();
+        var chained = new HashSet<SellerLevel>();
+        for (int moments = 0; moments < 1 << (facts.Length - 1); moments++)
+        {
+            var current = LevelState.New;
+            var old = LevelState.New;
+            for (int i = 0; i < facts.Length; i++)
+            {
+                if (i == facts.Length - 1 || (moments & (1 << i)) != 0)
+                {
+                    current = OnDemand(LevelState.New, current, facts[i]).After;
+                    old = LevelEvaluator.Evaluate(old, facts[i], EvaluationKind.OnDemand, Day0, Policy).After;
+                }
+            }
+
+            outcomes.Add(current.Level);
+            chained.Add(old.Level);
+        }
+
+        Assert.Equal([expected], outcomes);
+        Assert.True(chained.Count > 1, "the old way depended on the moments (the test would not show the difference)");
+    }
+
+    [Fact]
+    public void A_promotion_since_the_last_daily_evaluation_that_no_longer_holds_is_withdrawn_naming_why()
+    {
+        var promoted = OnDemand(LevelState.New, LevelState.New, Level1Metrics);
+        Assert.Equal(SellerLevel.Level1, promoted.After.Level);
+        Assert.True(promoted.LevelChanged);
+
+        var withdrawn = OnDemand(LevelState.New, promoted.After, Level1Metrics with { Rating = 4.3 });
+
+        Assert.Equal(SellerLevel.NewSeller, withdrawn.After.Level);
+        Assert.True(withdrawn.LevelChanged);
+        Assert.Equal(SellerLevel.Level1, withdrawn.Before.Level);
+        Assert.Contains("Level1, reached since the last daily evaluation, no longer holds (Level1 rating: 4.30, needs ≥ 4.4)", withdrawn.Reason);
+    }
+
+    [Fact]
+    public void A_level_a_daily_evaluation_confirmed_is_never_lowered_on_demand_and_the_grace_counts_daily_evaluations()
+    {
+        var confirmed = Daily(LevelState.New, Level1Metrics).After;
+        var failing = Level1Metrics with { Rating = 4.3 };
+
+        var onDemand = OnDemand(confirmed, confirmed, failing);
+        Assert.Equal(SellerLevel.Level1, onDemand.After.Level);
+        Assert.False(onDemand.LevelChanged);
+
+        // A failing daily evaluation, then an on-demand one while the criteria held again, then a second failing
+        // daily one: two consecutive failing daily evaluations demote, whatever ran on demand in between.
+        var firstFailure = LevelEvaluator.Reevaluate(confirmed, onDemand.After, failing, EvaluationKind.Daily, Day0.AddDays(1), Policy).After;
+        Assert.Equal((SellerLevel.Level1, 1), (firstFailure.Level, firstFailure.ConsecutiveFailures));
+        var heldAgain = OnDemand(firstFailure, firstFailure, Level1Metrics, day: 1).After;
+        var secondFailure = LevelEvaluator.Reevaluate(firstFailure, heldAgain, failing, EvaluationKind.Daily, Day0.AddDays(2), Policy);
+        Assert.Equal(SellerLevel.NewSeller, secondFailure.After.Level);
+        Assert.True(secondFailure.LevelChanged);
+    }
+
+    [Fact]
+    public void The_daily_evaluation_gives_the_same_outcome_whether_or_not_a_promotion_came_in_between()
+    {
+        var failing = Level1Metrics with { SuccessScore = 6.5 }; // e.g. stronger peers arrived since
+        var promoted = OnDemand(LevelState.New, LevelState.New, Level1Metrics).After;
+
+        var afterPromotion = LevelEvaluator.Reevaluate(LevelState.New, promoted, failing, EvaluationKind.Daily, Day0.AddDays(1), Policy);
+        var withoutPromotion = LevelEvaluator.Reevaluate(LevelState.New, LevelState.New, failing, EvaluationKind.Daily, Day0.AddDays(1), Policy);
+
+        Assert.Equal(withoutPromotion.After, afterPromotion.After);
+        Assert.Equal(SellerLevel.NewSeller, afterPromotion.After.Level);
+    }
 }

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Scoring.V1;
@@ -46,6 +47,11 @@ public sealed class BadInputTests(ScoredGroupFixture fixture) : IClassFixture<Sc
         { "what-if rating 6", WhatIf(o => o.OverallRating = 6), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].overall_rating must be 1-5" },
         { "what-if no orders", new WhatIfRequest { GigId = "a1" }, Seller("seller-a"), StatusCode.InvalidArgument, "orders must hold" },
         { "what-if count 0", WhatIf(o => o.Count = 0), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].count" },
+        { "what-if counts past int32 (issue 15: ran 6 s into OutOfMemoryException)", WhatIf(o => o.Count = int.MaxValue), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].count must be >= 1, and all counts together at most 1000" },
+        { "what-if lateness beyond protobuf's range", WhatIf(o => { o.OnTime = false; o.Lateness = new Duration { Seconds = long.MaxValue }; }), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].lateness must be at most 365 days" },
+        { "what-if lateness of 10,000 years", WhatIf(o => { o.OnTime = false; o.Lateness = new Duration { Seconds = 315_576_000_000 }; }), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].lateness must be at most 365 days" },
+        { "what-if lateness with mixed signs", WhatIf(o => { o.OnTime = false; o.Lateness = new Duration { Seconds = 5, Nanos = -1 }; }), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].lateness must not be negative" },
+        { "what-if lateness with nanos out of range", WhatIf(o => { o.OnTime = false; o.Lateness = new Duration { Seconds = 5, Nanos = 1_000_000_000 }; }), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].lateness must be at most 365 days" },
         { "what-if no amount", WhatIf(o => o.Amount = null), Seller("seller-a"), StatusCode.InvalidArgument, "orders[0].amount is required" },
         { "what-if unknown currency", WhatIf(o => o.Amount.CurrencyCode = "XTS"), Seller("seller-a"), StatusCode.InvalidArgument, "'XTS' has no USD rate" },
         { "what-if by a buyer", WhatIf(_ => { }), Buyer, StatusCode.PermissionDenied, "visible only to the Gig's seller" },

@@ -155,6 +155,86 @@ public sealed class SellerEvaluationTests
         Assert.Equal(Enumerable.Range(1, changes.Count).Select(v => (long)v), changes.Select(c => c.Version));
     }
 
+    /// <summary>
+    /// Issue 15, finding 6: the same orders, applied in two orders, end at the same level whenever the on-event
+    /// evaluations ran. Run A evaluates the seller after five five-star orders (Level 1 holds then) and before
+    /// the one-star review arrives; in run B the one-star order comes first, so Level 1 never holds. On-event
+    /// evaluations used to promote only, from the previous outcome, so run A stayed Level 1 and run B New Seller.
+    /// </summary>
+    [Fact]
+    public async Task The_same_orders_in_another_order_end_at_the_same_level_whenever_the_seller_was_evaluated()
+    {
+        string[] buyers = ["buyer-1", "buyer-2", "buyer-3", "buyer-1", "buyer-2"];
+        var good = buyers.Select((b, n) => Order($"path-{n}", "path-gig", "seller-path", n, b) with { Review = Five }).ToList();
+        var oneStar = Order("path-low", "path-gig", "seller-path", 6, "buyer-4") with { Review = new TestReview(1, 1, 1, 1, false, 0, T0.AddDays(30)) };
+
+        await using var first = await ScoringHarness.StartAsync();
+        await first.PublishAsync(Peers().Concat(good).SelectMany(o => o.Events()));
+        await first.CaughtUpAsync();
+        Assert.Equal(SellerLevelKind.LevelOne, (await first.SellerLevelAsync("seller-path", "support-1", CallerRole.Support)).Level);
+        await first.PublishAsync(oneStar.Events());
+        await first.CaughtUpAsync();
+
+        await using var second = await ScoringHarness.StartAsync();
+        await second.PublishAsync(Peers().Append(oneStar).Concat(good).SelectMany(o => o.Events()));
+        await second.CaughtUpAsync();
+
+        var a = await first.SellerLevelAsync("seller-path", "support-1", CallerRole.Support);
+        var b = await second.SellerLevelAsync("seller-path", "support-1", CallerRole.Support);
+        Assert.Equal(SellerLevelKind.NewSeller, b.Level);
+        Assert.Equal(b.Level, a.Level);
+        Assert.Equal(b.Metrics.Rating, a.Metrics.Rating);
+        Assert.Contains(a.UnmetCriteria, c => c.StartsWith("Level1 rating: 4.33", StringComparison.Ordinal));
+
+        // Run A published the promotion and its withdrawal, chained by version; run B nothing.
+        var changes = await first.ScoringPayloadsAsync("seller-path", SellerLevelChanged.Parser);
+        Assert.Equal(
+            [(SellerLevelKind.NewSeller, SellerLevelKind.LevelOne, 1L), (SellerLevelKind.LevelOne, SellerLevelKind.NewSeller, 2L)],
+            changes.Select(c => (c.OldLevel, c.NewLevel, c.Version)));
+        Assert.Empty(await second.ScoringPayloadsAsync("seller-path", SellerLevelChanged.Parser));
+    }
+
+    /// <summary>
+    /// Issue 15, finding 6, the part an on-event evaluation cannot see: other sellers' orders move a seller's
+    /// success score through the peer ranking without evaluating the seller (SPEC 5.5 evaluates at once on the
+    /// seller's own events). Run A promotes the seller before three stronger Gigs join the group; run B has them
+    /// first. The next daily evaluation evaluates every seller on one state from the level it confirmed, so both
+    /// runs agree after it; it used to count the failure toward a demotion only, leaving run A at Level 1.
+    /// </summary>
+    [Fact]
+    public async Task After_the_daily_evaluation_a_seller_is_at_the_same_level_whether_stronger_peers_came_before_or_after()
+    {
+        string[] buyers = ["buyer-1", "buyer-2", "buyer-3", "buyer-1", "buyer-2"];
+        var seller = buyers.Select((b, n) => Order($"mid-{n}", "mid-gig", "seller-mid", n, b) with { Review = Five }).ToList();
+        // The same work on ten orders each: less shrunk toward the group's mean, so ranked above the seller's Gig.
+        var strong = (from g in Enumerable.Range(1, 3)
+                      from n in Enumerable.Range(1, 10)
+                      select Order($"strong{g}-{n}", $"strong{g}", $"strong-seller-{g}", n) with { Review = Five }).ToList();
+
+        await using var first = await ScoringHarness.StartAsync();
+        await first.PublishAsync(Peers().Concat(seller).SelectMany(o => o.Events()));
+        await first.CaughtUpAsync();
+        Assert.Equal(SellerLevelKind.LevelOne, (await first.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support)).Level);
+        await first.PublishAsync(strong.SelectMany(o => o.Events()));
+        await first.CaughtUpAsync();
+        var moved = await first.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support);
+        Assert.True(moved.Metrics.SuccessScore < 7, $"the stronger Gigs should take the seller's score below 7: {moved.Metrics.SuccessScore}");
+        Assert.Equal(SellerLevelKind.LevelOne, moved.Level); // no own event: not evaluated yet
+
+        await using var second = await ScoringHarness.StartAsync();
+        await second.PublishAsync(Peers().Concat(strong).Concat(seller).SelectMany(o => o.Events()));
+        await second.CaughtUpAsync();
+
+        await first.RunEvaluationAsync();
+        await second.RunEvaluationAsync();
+
+        var a = await first.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support);
+        var b = await second.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support);
+        Assert.Equal(b.Metrics.SuccessScore, a.Metrics.SuccessScore);
+        Assert.Equal(SellerLevelKind.NewSeller, b.Level);
+        Assert.Equal(b.Level, a.Level);
+    }
+
     [Fact]
     public async Task A_seller_whose_evaluation_keeps_failing_is_parked_and_the_others_are_evaluated()
     {

@@ -72,6 +72,7 @@ public static class ServiceDefaults
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.MapHostingDefaults(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null);
+        app.UseGrpcFrameHeaderCheck(); // a malformed frame header: INTERNAL, not UNKNOWN
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

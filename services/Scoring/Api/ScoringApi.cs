@@ -89,7 +89,7 @@ public sealed class ScoringApi(
         throw new RpcException(new Status(StatusCode.Unimplemented,
             "ExplainScoreChange is not served yet: Scoring does not keep a history of evaluations to compare"));
 
-    /// <summary>Evaluates a seller's level and flag now (on demand: may promote, never demotes); internal and support.</summary>
+    /// <summary>Evaluates a seller's level and flag now (on demand: from the confirmed level to what the facts qualify for now, never below it); internal and support.</summary>
     [Authorize(Policy = CallerIdentity.Privileged)]
     public override Task<ProtoSellerLevel> EvaluateSeller(EvaluateSellerRequest request, ServerCallContext context) =>
         commands.RunAsync(context, request.RequestId, request, ProtoSellerLevel.Parser, async (work, _) =>

@@ -1,4 +1,5 @@
 using Google.Protobuf.Collections;
+using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.Domain;
 using Marketplace.Platform;
@@ -20,6 +21,9 @@ public sealed class WhatIfProjector(ScoreReads reads, IOptions<ScoringOptions> o
 {
     /// <summary>Most hypothetical orders one request may add.</summary>
     public const int MaxOrders = 1000;
+
+    /// <summary>Most lateness a hypothetical order may have (each is a 7-day order ending now, so its dates stay valid).</summary>
+    public static readonly TimeSpan MaxLateness = TimeSpan.FromDays(365);
 
     private static readonly TimeSpan OrderDuration = TimeSpan.FromDays(7);
 
@@ -111,11 +115,7 @@ public sealed class WhatIfProjector(ScoreReads reads, IOptions<ScoringOptions> o
 
             var usd = options.ToUsd(o.Amount.CurrencyCode, o.Amount.AmountMinor)
                 ?? throw Invalid($"{at}.amount.currency_code '{RequestFields.Shown(o.Amount.CurrencyCode)}' has no USD rate in Scoring");
-            var lateness = o.Lateness?.ToTimeSpan() ?? TimeSpan.Zero;
-            if (lateness < TimeSpan.Zero)
-            {
-                throw Invalid($"{at}.lateness must not be negative");
-            }
+            var lateness = Lateness(at, o.Lateness);
 
             if (o.OnTime && lateness > TimeSpan.Zero)
             {
@@ -164,6 +164,34 @@ public sealed class WhatIfProjector(ScoreReads reads, IOptions<ScoringOptions> o
         }
 
         return facts;
+    }
+
+    /// <summary>
+    /// The order's lateness, from 0 to <see cref="MaxLateness"/>: a Duration out of protobuf's range
+    /// (mixed signs, nanos beyond ±999,999,999, seconds beyond ±315,576,000,000) or one that would move
+    /// the order's dates out of range is refused naming the field (it threw, and the call ended INTERNAL).
+    /// </summary>
+    private static TimeSpan Lateness(string at, Duration? value)
+    {
+        if (value is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (value.Seconds < 0 || value.Nanos < 0)
+        {
+            throw Invalid($"{at}.lateness must not be negative");
+        }
+
+        if (value.Nanos > 999_999_999 || value.Seconds > (long)MaxLateness.TotalSeconds)
+        {
+            throw Invalid($"{at}.lateness must be at most {MaxLateness.TotalDays:0} days (was seconds={value.Seconds}, nanos={value.Nanos})");
+        }
+
+        var lateness = value.ToTimeSpan();
+        return lateness <= MaxLateness
+            ? lateness
+            : throw Invalid($"{at}.lateness must be at most {MaxLateness.TotalDays:0} days (was seconds={value.Seconds}, nanos={value.Nanos})");
     }
 
     private static void Stars(string field, int value)

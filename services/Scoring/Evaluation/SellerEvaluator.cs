@@ -19,7 +19,10 @@ public sealed record SellerEvaluation(SellerRecord Record, LevelDecision Level, 
 /// Evaluates one seller's level and low-performance flag (SPEC 5.4, 5.5) inside a unit of work
 /// and stages the new state with the events search ranking consumes, so the state and its
 /// events commit together. Daily evaluations count toward a demotion at most once per UTC day;
-/// every other evaluation is on demand (it may promote, never demote).
+/// every other evaluation is on demand. Every evaluation starts from the level state the last
+/// counted daily evaluation (or support's decision) confirmed (<see cref="LevelEvaluator.Reevaluate"/>):
+/// an on-demand one promotes to what the facts qualify for now and never goes below the confirmed
+/// level, so the level depends on the facts, not on when the on-demand evaluations ran.
 /// </summary>
 public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> options, ILogger<SellerEvaluator> logger)
 {
@@ -34,7 +37,7 @@ public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> o
 
         string today = now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var kind = requested == EvaluationKind.Daily && record.LastDailyEvaluation != today ? EvaluationKind.Daily : EvaluationKind.OnDemand;
-        var level = LevelEvaluator.Evaluate(record.Level, metrics, kind, now, Policy);
+        var level = LevelEvaluator.Reevaluate(record.Confirmed, record.Level, metrics, kind, now, Policy);
         var flag = LowPerformance.Decide(record.LowPerformance, gigs, Policy);
         var reasons = ScoringMessages.Reasons(LowPerformance.SellerImpacts(gigs)).ToList();
 
@@ -66,6 +69,7 @@ public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> o
         var next = record with
         {
             Level = level.After,
+            Confirmed = kind == EvaluationKind.Daily ? level.After : record.Confirmed,
             LowPerformance = flag.After,
             Version = version,
             EvaluatedAt = now,
@@ -90,7 +94,11 @@ public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> o
             work.Publish(PlatformEvents.TypeOf(SellerLevelChanged.Descriptor), sellerId, LevelChanged(sellerId, version, record.Level.Level, after.Level, reasons, now));
         }
 
-        var next = record with { Level = after, Version = version };
+        // Support's decision is confirmed as a daily evaluation's outcome is: an approval makes the
+        // confirmed state Top Rated; a rejection is remembered in the confirmed state too, so the
+        // next on-demand evaluation does not propose the seller again before the retry period.
+        var confirmed = approve ? after : record.Confirmed with { TopRatedReview = after.TopRatedReview, TopRatedDecidedAt = after.TopRatedDecidedAt };
+        var next = record with { Level = after, Confirmed = confirmed, Version = version };
         SellerStore.StageRecord(work, sellerId, next);
         return next;
     }

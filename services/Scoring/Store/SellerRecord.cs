@@ -4,7 +4,9 @@ using Marketplace.Scoring.Engine;
 namespace Marketplace.Scoring.Store;
 
 /// <summary>
-/// What Scoring keeps per seller between evaluations: the level state of the engine, the
+/// What Scoring keeps per seller between evaluations: the level state of the engine (the one held
+/// now, and the one the last counted daily evaluation or support's Top Rated decision confirmed,
+/// which on-demand evaluations start from: <see cref="LevelEvaluator.Reevaluate"/>), the
 /// low-performance flag, the version of the seller's scoring events, when it was last evaluated,
 /// and the UTC day of its last daily evaluation (a day counts once toward a demotion).
 /// </summary>
@@ -13,6 +15,9 @@ public sealed record SellerRecord
     public static readonly SellerRecord New = new();
 
     public LevelState Level { get; init; } = LevelState.New;
+
+    /// <summary>The level state as the last counted daily evaluation or support's decision left it.</summary>
+    public LevelState Confirmed { get; init; } = LevelState.New;
 
     public bool LowPerformance { get; init; }
 
@@ -24,21 +29,32 @@ public sealed record SellerRecord
     /// <summary>yyyy-MM-dd (UTC) of the last daily evaluation.</summary>
     public string LastDailyEvaluation { get; init; } = "";
 
-    /// <summary>The record as stored in <see cref="ScoringKeys.Seller"/>; <see cref="New"/> for a seller never evaluated.</summary>
-    public static SellerRecord FromFields(HashReader f) => f.IsEmpty
-        ? New
-        : new SellerRecord
+    /// <summary>The record as stored in <see cref="ScoringKeys.Seller"/>; <see cref="New"/> for a seller never evaluated.
+    /// A record stored before the confirmed state was kept has its held level as the confirmed one.</summary>
+    public static SellerRecord FromFields(HashReader f)
+    {
+        if (f.IsEmpty)
         {
-            Level = new LevelState(
-                f.Enum<Engine.SellerLevel>("level"),
-                f.Int("failures"),
-                f.Enum<TopRatedReview>("top_rated"),
-                f.OptionalLong("top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null),
+            return New;
+        }
+
+        var level = LevelStateOf(f, "");
+        return new SellerRecord
+        {
+            Level = level,
+            Confirmed = f.Has("confirmed_level") ? LevelStateOf(f, "confirmed_") : level,
             LowPerformance = f.Bool("low"),
             Version = f.Long("version"),
             EvaluatedAt = f.OptionalLong("evaluated") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
             LastDailyEvaluation = f.String("daily"),
         };
+    }
+
+    private static LevelState LevelStateOf(HashReader f, string prefix) => new(
+        f.Enum<Engine.SellerLevel>(prefix + "level"),
+        f.Int(prefix + "failures"),
+        f.Enum<TopRatedReview>(prefix + "top_rated"),
+        f.OptionalLong(prefix + "top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null);
 
     /// <summary>The hash layout: times as Unix milliseconds; unset times left out (the hash is replaced as a whole).</summary>
     public HashWriter ToFields() => new HashWriter()
@@ -46,6 +62,10 @@ public sealed record SellerRecord
         .Set("failures", Level.ConsecutiveFailures)
         .SetEnum("top_rated", Level.TopRatedReview)
         .SetOptional("top_rated_at", Level.TopRatedDecidedAt?.ToUnixTimeMilliseconds())
+        .SetEnum("confirmed_level", Confirmed.Level)
+        .Set("confirmed_failures", Confirmed.ConsecutiveFailures)
+        .SetEnum("confirmed_top_rated", Confirmed.TopRatedReview)
+        .SetOptional("confirmed_top_rated_at", Confirmed.TopRatedDecidedAt?.ToUnixTimeMilliseconds())
         .Set("low", LowPerformance)
         .Set("version", Version)
         .SetOptional("evaluated", EvaluatedAt?.ToUnixTimeMilliseconds())

@@ -11,7 +11,10 @@ namespace Marketplace.Hosting;
 /// (<see cref="RedisConnector"/>), so no request thread blocks on the first connect, and it never
 /// aborts on a failed connect: a service starts (and reports unready) while Redis is down and
 /// recovers by itself when Redis comes back. Blocking reads (the event bus's XREADGROUP BLOCK)
-/// open a connection of their own, never use this one.
+/// open a connection of their own, never use this one. While the connection is down a command
+/// fails at once (<see cref="BacklogPolicy.FailFast"/>) instead of waiting in StackExchange.Redis's
+/// backlog until its timeout (5 s): a call then ends UNAVAILABLE at once, which the client's retry
+/// policy acts on, not DEADLINE_EXCEEDED after a wait that helps nobody (issue 15, the Redis-outage test).
 /// </summary>
 public sealed class RedisConnection : IDisposable
 {
@@ -43,6 +46,7 @@ public sealed class RedisConnection : IDisposable
         var config = ConfigurationOptions.Parse(configuration);
         config.AbortOnConnectFail = false;
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
+        config.BacklogPolicy = BacklogPolicy.FailFast;
         return config;
     }
 
