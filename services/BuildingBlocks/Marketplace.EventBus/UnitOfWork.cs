@@ -128,6 +128,13 @@ public sealed class UnitOfWork
 
     public void SortedSetRemove(string key, string member) => AddWrite("ZREM", key, member);
 
+    /// <summary>ZADD of a member given as bytes (a binary record), not as text.</summary>
+    public void SortedSetAdd(string key, byte[] member, double score) =>
+        AddWrite("ZADD", key, score.ToString("R", CultureInfo.InvariantCulture), member);
+
+    /// <summary>ZREM of a member given as bytes (a binary record), not as text.</summary>
+    public void SortedSetRemove(string key, byte[] member) => AddWrite("ZREM", key, member);
+
     public void SetAdd(string key, RedisValue member) => AddWrite("SADD", key, member);
 
     public void SetRemove(string key, RedisValue member) => AddWrite("SREM", key, member);
