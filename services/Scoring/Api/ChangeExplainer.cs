@@ -198,7 +198,7 @@ public sealed class ChangeExplainer(HistoryReads reads, IOptions<ScoringOptions>
                 OrderId = order.Key,
                 Area = effects.Count > 0 ? effects[0].Area : Proto.Area.Unspecified,
                 Impact = total,
-                Reason = reasons[^1],
+                Reason = reasons[0],
             };
             message.Reasons.AddRange(reasons.Where((r, i) => i == 0 || r != reasons[i - 1]));
             message.AreaImpacts.AddRange(effects);
