@@ -74,7 +74,7 @@ for (int g = 0; g < memoryGigs; g++)
         var entry = new GigHistoryEntry(ms, rev, "b3:c:logo-design", 0.8 + rng.NextDouble() / 10, rng.NextDouble(), ledger.Aggregate).ToBytes();
         entryBytes += entry.Length;
         entries++;
-        batch.Add(db.SortedSetAddAsync(ScoringKeys.GigHistory(gigId), entry, ms));
+        batch.Add(db.StreamAddAsync(ScoringKeys.GigHistory(gigId), GigHistoryEntry.Field, entry, $"{ms}-0"));
     }
 
     await Task.WhenAll(batch);
@@ -89,7 +89,7 @@ double snapshotPerGig = (double)(long)await db.ExecuteAsync("MEMORY", "USAGE", "
 Console.WriteLine();
 Console.WriteLine($"1. bytes per Gig per evaluation ({memoryGigs:N0} Gigs x {evaluations} evaluations, MEMORY USAGE ... SAMPLES 0):");
 Console.WriteLine($"   Gig history entry, raw:                       {(double)entryBytes / entries,8:F1} B");
-Console.WriteLine($"   Gig history entry in its sorted set:          {perEvaluation,8:F1} B");
+Console.WriteLine($"   Gig history entry in its stream:              {perEvaluation,8:F1} B");
 Console.WriteLine($"   group snapshot (sorted qualities) per Gig:    {snapshotPerGig,8:F1} B");
 Console.WriteLine($"   per Gig per evaluation:                       {perEvaluation + snapshotPerGig,8:F1} B");
 Console.WriteLine($"   change-log entry, raw / in its sorted set:    {(double)changeBytes / changeEntries,8:F1} B / {(double)changeMemory / changeEntries:F1} B");
@@ -162,7 +162,7 @@ for (int k = 0; k < groups; k++)
         {
             int g = members[i];
             long rev = ms == e1 ? revisions[g].Before : revisions[g].After;
-            pending.Add(db.SortedSetAddAsync(ScoringKeys.GigHistory(GigId(g)), new GigHistoryEntry(ms, rev, suffix, qualities[i], percentiles[i], aggregates[g]).ToBytes(), ms));
+            pending.Add(db.StreamAddAsync(ScoringKeys.GigHistory(GigId(g)), GigHistoryEntry.Field, new GigHistoryEntry(ms, rev, suffix, qualities[i], percentiles[i], aggregates[g]).ToBytes(), $"{ms}-0"));
             if (ms == e2)
             {
                 // What GetGigScore reads: the Gig's record, its ranking entry and its group's means snapshot.

@@ -338,15 +338,15 @@ public sealed class ExplainScoreChangeTests
         }
 
         // Retention 2 days at the last evaluation (day 3): day 0 goes, days 1-3 stay.
-        var history = await scoring.Db.SortedSetRangeByRankWithScoresAsync(ScoringKeys.GigHistory("a1"));
-        Assert.Equal(times.Skip(1).Select(t => (double)t.ToUnixTimeMilliseconds()), history.Select(e => e.Score));
+        var history = await scoring.Db.StreamRangeAsync(ScoringKeys.GigHistory("a1"));
+        Assert.Equal(times.Skip(1).Select(t => $"{t.ToUnixTimeMilliseconds()}-0"), history.Select(e => (string)e.Id!));
         Assert.False(await scoring.Db.KeyExistsAsync(ScoringKeys.PeerEvaluation("b3", times[0].ToUnixTimeMilliseconds())));
         Assert.True(await scoring.Db.KeyExistsAsync(ScoringKeys.PeerEvaluation("b3", times[1].ToUnixTimeMilliseconds())));
         Assert.Equal(times.Skip(1).Select(t => (double)t.ToUnixTimeMilliseconds()),
             (await scoring.Db.SortedSetRangeByRankWithScoresAsync(ScoringKeys.Evaluations)).Select(e => e.Score));
 
         // The change log keeps only what the kept evaluations need: the changes after the oldest kept one.
-        var oldest = GigHistoryEntry.Parse((byte[])history[0].Element!);
+        var oldest = GigHistoryEntry.Parse((byte[])history[0][GigHistoryEntry.Field]!);
         var changes = await scoring.Db.SortedSetRangeByRankWithScoresAsync(ScoringKeys.GigChanges("a1"));
         Assert.Equal(2, changes.Length); // a1-day-2 and a1-day-3
         Assert.All(changes, c => Assert.True(c.Score > oldest.Revision));

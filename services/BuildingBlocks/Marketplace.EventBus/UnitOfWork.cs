@@ -132,6 +132,15 @@ public sealed class UnitOfWork
     public void SortedSetAdd(string key, byte[] member, double score) =>
         AddWrite("ZADD", key, score.ToString("R", CultureInfo.InvariantCulture), member);
 
+    /// <summary>
+    /// XADD of one entry (<paramref name="field"/> = <paramref name="value"/>) with id
+    /// <c>&lt;<paramref name="ms"/>&gt;-*</c>, trimming entries older than <paramref name="minIdMs"/>
+    /// (MINID): a time-ordered log with its retention. The commit refuses, nothing written, an
+    /// <paramref name="ms"/> before the stream's last entry or below <paramref name="minIdMs"/>.
+    /// </summary>
+    public void StreamAdd(string key, long ms, long minIdMs, string field, RedisValue value) =>
+        AddWrite("XADD", key, "MINID", minIdMs.ToString(CultureInfo.InvariantCulture), ms.ToString(CultureInfo.InvariantCulture) + "-*", field, value);
+
     /// <summary>ZREM of a member given as bytes (a binary record), not as text.</summary>
     public void SortedSetRemove(string key, byte[] member) => AddWrite("ZREM", key, member);
 

@@ -66,7 +66,8 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     /// (replacing one of the same time), the removal of its snapshots of <paramref name="expired"/>
     /// evaluations, and the entry of every Gig ranked in this group (the category group once it has
     /// CategoryMinGigs Gigs, else the band alone, as the score reads decide), trimming that Gig's
-    /// older entries and change log.
+    /// older entries and change log. An evaluation repeated at the same time adds a second entry
+    /// of that time; reads take the last.
     /// </summary>
     public async Task StageGroupAsync(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired)
     {
@@ -96,24 +97,23 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
         }
     }
 
-    /// <summary>Stages a Gig's entry, trimming what the retention and the entry make unnecessary.</summary>
+    /// <summary>
+    /// Stages a Gig's entry: XADD to its history stream with id &lt;evaluation ms&gt;-*, trimming the
+    /// entries older than <paramref name="cutoffMs"/> (MINID), and the removal of the change-log
+    /// entries no kept evaluation needs (at or below the revision of the oldest one kept).
+    /// </summary>
     public async Task StageGigAsync(UnitOfWork work, string gigId, GigHistoryEntry entry, long cutoffMs)
     {
         var historyKey = ScoringKeys.GigHistory(gigId);
         var changesKey = ScoringKeys.GigChanges(gigId);
-        var reply = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [historyKey, changesKey],
-            [cutoffMs, entry.EvaluatedMs, entry.Revision]))!;
-        foreach (var member in ((RedisResult[])reply[0]!).Concat((RedisResult[])reply[1]!))
-        {
-            work.SortedSetRemove(historyKey, (byte[])member!);
-        }
-
-        foreach (var member in (RedisResult[])reply[2]!)
+        var trimmed = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [historyKey, changesKey],
+            [cutoffMs, entry.Revision]))!;
+        foreach (var member in trimmed)
         {
             work.SortedSetRemove(changesKey, (byte[])member!);
         }
 
-        work.SortedSetAdd(historyKey, entry.ToBytes(), entry.EvaluatedMs);
+        work.StreamAdd(historyKey, entry.EvaluatedMs, Math.Min(cutoffMs, entry.EvaluatedMs), GigHistoryEntry.Field, entry.ToBytes());
     }
 
     /// <summary>Stages the change-log entries of one change of a Gig (its <c>rev</c> after the change is <paramref name="revision"/>).</summary>
@@ -159,23 +159,17 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     }
 
     /// <summary>
-    /// KEYS[1] the Gig's history, KEYS[2] its change log; ARGV cutoff (ms), the new entry's time
-    /// (ms) and revision. Replies {entries past the retention, entries of the same time (replaced),
-    /// change-log entries at or below the revision of the oldest entry kept}.
+    /// KEYS[1] the Gig's history stream, KEYS[2] its change log; ARGV the cutoff (ms) and the new
+    /// entry's revision. Replies the change-log entries at or below the revision of the oldest
+    /// entry kept (the first at or after the cutoff, else the new one).
     /// </summary>
     private const string TrimScript = """
-        local cutoff, now = ARGV[1], tonumber(ARGV[2])
-        local expired = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. cutoff, 'BYSCORE')
-        local same = redis.call('ZRANGE', KEYS[1], now, now, 'BYSCORE')
-        local oldest = tonumber(ARGV[3])
-        local kept = redis.call('ZRANGE', KEYS[1], cutoff, '+inf', 'BYSCORE', 'LIMIT', 0, #same + 1, 'WITHSCORES')
-        for i = 1, #kept, 2 do
-          if tonumber(kept[i + 1]) ~= now then
-            local rev = tonumber(string.match(kept[i], '^%d+ (%d+) '))
-            if rev < oldest then oldest = rev end
-            break
-          end
+        local oldest = tonumber(ARGV[2])
+        local kept = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', 1)
+        if kept[1] then
+          local rev = tonumber(string.match(kept[1][2][2], '^%d+ (%d+) '))
+          if rev < oldest then oldest = rev end
         end
-        return { expired, same, redis.call('ZRANGE', KEYS[2], '-inf', oldest, 'BYSCORE') }
+        return redis.call('ZRANGE', KEYS[2], '-inf', oldest, 'BYSCORE')
         """;
 }

@@ -141,8 +141,8 @@ public sealed class HistoryReads(RedisConnection redis)
         if not seller then return { 0 } end
 
         local function latest(bound)
-          local r = redis.call('ZRANGE', KEYS[2], bound, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 1)
-          return r[1] or false
+          local r = redis.call('XREVRANGE', KEYS[2], bound, '-', 'COUNT', 1)
+          return r[1] and r[1][2][2] or false
         end
         local function parts(entry)
           local ms, rev, len = string.match(entry, '^(%d+) (%d+) (%d+) ')
@@ -158,11 +158,11 @@ public sealed class HistoryReads(RedisConnection redis)
           return { entry, redis.call('GETRANGE', prefix .. group .. middle .. ms, 0, head - 1), version, numbers }
         end
 
-        local after = latest(to == '' and '+inf' or to)
+        local after = latest(to == '' and '+' or to)
         local before = false
         if after then
           local afterMs = parts(after)
-          if from == '' then before = latest('(' .. afterMs) else before = latest(from) end
+          if from == '' then before = latest('(' .. afterMs .. '-0') else before = latest(from) end
         end
 
         local changes = {}
@@ -173,7 +173,7 @@ public sealed class HistoryReads(RedisConnection redis)
             changes = redis.call('ZRANGE', KEYS[3], '(' .. fromRev, toRev, 'BYSCORE', 'LIMIT', 0, maxChanges + 1)
           end
         end
-        return { 1, seller, redis.call('ZCARD', KEYS[2]), point(before), point(after), changes }
+        return { 1, seller, redis.call('XLEN', KEYS[2]), point(before), point(after), changes }
         """;
 
     /// <summary>

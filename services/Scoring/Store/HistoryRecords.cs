@@ -6,8 +6,8 @@ using Marketplace.Scoring.Engine;
 namespace Marketplace.Scoring.Store;
 
 /// <summary>
-/// One Gig at one evaluation, as the history keeps it (a member of <see cref="ScoringKeys.GigHistory"/>,
-/// scored by <see cref="EvaluatedMs"/>): the group it was ranked in, its quality and percentile
+/// One Gig at one evaluation, as the history keeps it (the value of field <c>e</c> of an entry of the
+/// stream <see cref="ScoringKeys.GigHistory"/>, whose id is <see cref="EvaluatedMs"/>-n): the group it was ranked in, its quality and percentile
 /// there, the Gig's <c>rev</c> (its position in the change log) and its sums (the engine's
 /// <see cref="GigAggregate"/>), from which its area indices at any means follow exactly.
 /// </summary>
@@ -21,6 +21,9 @@ namespace Marketplace.Scoring.Store;
 public sealed record GigHistoryEntry(long EvaluatedMs, long Revision, string Group, double Quality, double? Percentile, GigAggregate Aggregate)
 {
     private const byte Format = 1;
+
+    /// <summary>The stream field that holds the entry.</summary>
+    public const string Field = "e";
 
     /// <summary>Unrounded 1 + 9 × percentile; null without a percentile.</summary>
     public double? UnroundedScore => Percentile is { } p ? 1 + 9 * p : null;

@@ -71,7 +71,7 @@ public static class ScoringKeys
 
     // ---- evaluation history (issue 13, Store/EvaluationHistory) ----
 
-    /// <summary>Sorted set: the Gig's evaluations (<see cref="GigHistoryEntry"/>), scored by evaluation time (unix ms).</summary>
+    /// <summary>Stream: the Gig's evaluations (<see cref="GigHistoryEntry"/> in field <c>e</c>), id = evaluation time (unix ms)-n.</summary>
     public static string GigHistory(string gigId) => $"scoring:gig:{{{gigId}}}:history";
 
     /// <summary>Sorted set: the Gig's change log (<see cref="ChangeLogEntry"/>), scored by the Gig's <c>rev</c> after the change.</summary>
