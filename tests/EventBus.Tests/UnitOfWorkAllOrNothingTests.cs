@@ -93,6 +93,18 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
             db => db.StringSetAsync("clients:{s-1}", "text"),
             w => w.SetAdd("clients:{s-1}", "b-9"),
             "clients:{s-1}"),
+        ["a stream entry older than the stream's last one"] = new(
+            db => db.StreamAddAsync("history:{g-1}", "e", "x", "2000-0"),
+            w => w.StreamAdd("history:{g-1}", 1999, 0, "e", "y"),
+            "is before the last entry 2000-0"),
+        ["a stream entry below its own MINID"] = new(
+            _ => Task.CompletedTask,
+            w => w.StreamAdd("history:{g-1}", 1000, 2000, "e", "y"),
+            "below MINID"),
+        ["a stream entry on a key of another type"] = new(
+            db => db.StringSetAsync("history:{g-1}", "text"),
+            w => w.StreamAdd("history:{g-1}", 1000, 0, "e", "y"),
+            "history:{g-1}"),
         ["an outbox that is not a stream"] = new(
             db => db.StringSetAsync(Names.OutboxKey(AppId), "text"),
             _ => { },
@@ -124,6 +136,24 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
         Assert.Contains(@case.Says, error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await RedisState.DumpAsync(redis.Server));
         Assert.True((await executor.GetResultAsync("request:complete-o-1")).IsNull);
+    }
+
+    [Fact]
+    public async Task A_stream_entry_is_added_with_its_time_as_id_and_older_entries_are_trimmed()
+    {
+        var executor = Executor();
+        foreach (var (ms, minimum) in new[] { (1000L, 0L), (2000L, 0L), (2000L, 0L), (3000L, 2000L) })
+        {
+            await executor.ExecuteAsync(null, (work, _) =>
+            {
+                work.StreamAdd("history:{g-1}", ms, minimum, "e", $"at {ms}");
+                return Task.CompletedTask;
+            }, CancellationToken.None);
+        }
+
+        var entries = await Db.StreamRangeAsync("history:{g-1}");
+        Assert.Equal(["2000-0", "2000-1", "3000-0"], entries.Select(e => (string)e.Id!));
+        Assert.Equal("at 3000", (string)entries[2]["e"]!);
     }
 
     [Fact]
