@@ -363,6 +363,26 @@ public sealed class ExplainScoreChangeTests
         Assert.Equal("a1-day-3", last.TopOrders.Single().OrderId);
     }
 
+    [Fact]
+    public async Task Concurrent_evaluations_all_succeed_and_each_Gig_s_history_stays_in_time_order()
+    {
+        await using var scoring = await ScoringHarness.StartAsync(); // the real clock: each run has its own time
+        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
+        await scoring.CaughtUpAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => scoring.RunEvaluationAsync()));
+
+        foreach (var gig in new[] { "a1", "b1", "c1" })
+        {
+            var times = (await scoring.Db.StreamRangeAsync(ScoringKeys.GigHistory(gig))).Select(e => long.Parse(((string)e.Id!).Split('-')[0])).ToList();
+            Assert.NotEmpty(times);
+            Assert.Equal(times.Order(), times);
+        }
+
+        var explained = await ExplainAsync(scoring, "a1", "seller-a");
+        Assert.NotNull(explained.After);
+    }
+
     private static async Task<ScoreChangeExplanation> ExplainAsync(ScoringHarness scoring, string gigId, string sellerId, int maxOrders = 0) =>
         await scoring.Client.ExplainScoreChangeAsync(new ExplainScoreChangeRequest { GigId = gigId, MaxOrders = maxOrders },
             Authorization(ScoringHarness.Bearer(sellerId, CallerRole.Seller))).ResponseAsync;

@@ -136,7 +136,8 @@ public sealed class UnitOfWork
     /// XADD of one entry (<paramref name="field"/> = <paramref name="value"/>) with id
     /// <c>&lt;<paramref name="ms"/>&gt;-*</c>, trimming entries older than <paramref name="minIdMs"/>
     /// (MINID): a time-ordered log with its retention. The commit refuses, nothing written, an
-    /// <paramref name="ms"/> before the stream's last entry or below <paramref name="minIdMs"/>.
+    /// <paramref name="ms"/> below <paramref name="minIdMs"/>; one before the stream's last entry is a
+    /// conflict (the work runs again and can see that entry).
     /// </summary>
     public void StreamAdd(string key, long ms, long minIdMs, string field, RedisValue value) =>
         AddWrite("XADD", key, "MINID", minIdMs.ToString(CultureInfo.InvariantCulture), ms.ToString(CultureInfo.InvariantCulture) + "-*", field, value);

@@ -18,8 +18,9 @@ namespace Marketplace.EventBus;
 /// HINCRBY on a value that is not a 64-bit integer or whose result leaves the 64-bit range (checked
 /// in decimal digits: Lua numbers are doubles), HINCRBYFLOAT on a value that is not a number or to a
 /// result that is not finite, a sorted-set score that is not a finite number, a malformed argument
-/// list, an XADD (UnitOfWork.StreamAdd) whose entry time is before the stream's last entry or below
-/// its MINID, an outbox that is not a stream, a marker lifetime that is not a positive whole number.
+/// list, an XADD (UnitOfWork.StreamAdd) whose entry time is below its MINID, an outbox that is not a
+/// stream, a marker lifetime that is not a positive whole number. An XADD whose entry time is before
+/// the stream's last entry is a conflict (another unit appended a later one since): the work runs again.
 /// Variadic writes are applied in chunks of at most 1000 arguments (Lua's unpack takes about 8000).</para>
 /// </remarks>
 internal static class UnitOfWorkScript
@@ -175,6 +176,7 @@ internal static class UnitOfWorkScript
 
         local function refuse(command, key, why) return 'ERR unit of work refused, nothing written: ' .. command .. ' ' .. key .. ': ' .. why end
 
+        -- Returns an error text, or a conflict reply ({'conflict', key}), or nil when the write is fine.
         local function check(command, key, first, argc)
           local shape = arity[command]
           if shape == nil then return 'ERR unit of work: command not allowed: ' .. tostring(command) end
@@ -226,7 +228,8 @@ internal static class UnitOfWorkScript
             if typeOf(key) == 'stream' then
               local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
               local lastMs = last[1] and string.match(last[1][1], '^(%d+)%-')
-              if lastMs and compareDigits(ms, lastMs) < 0 then return refuse(command, key, 'entry time ' .. ms .. ' is before the last entry ' .. last[1][1]) end
+              -- Another unit appended a later entry since this one read: a conflict, so the work runs again.
+              if lastMs and compareDigits(ms, lastMs) < 0 then return { 'conflict', key } end
             end
           elseif command == 'SET' then
             replace(key, 'string')
@@ -248,6 +251,7 @@ internal static class UnitOfWorkScript
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
           local problem = check(command, key, a + 3, argc)
+          if type(problem) == 'table' then return problem end
           if problem then return redis.error_reply(problem) end
           a = a + 3 + argc
         end

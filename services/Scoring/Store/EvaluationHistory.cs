@@ -106,9 +106,14 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     {
         var historyKey = ScoringKeys.GigHistory(gigId);
         var changesKey = ScoringKeys.GigChanges(gigId);
-        var trimmed = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [historyKey, changesKey],
+        var reply = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [historyKey, changesKey],
             [cutoffMs, entry.Revision]))!;
-        foreach (var member in trimmed)
+        if ((long)reply[0] > entry.EvaluatedMs)
+        {
+            return; // a later evaluation (run concurrently) has written this Gig's entry: the history stays in time order
+        }
+
+        foreach (var member in (RedisResult[])reply[1]!)
         {
             work.SortedSetRemove(changesKey, (byte[])member!);
         }
@@ -160,8 +165,8 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
 
     /// <summary>
     /// KEYS[1] the Gig's history stream, KEYS[2] its change log; ARGV the cutoff (ms) and the new
-    /// entry's revision. Replies the change-log entries at or below the revision of the oldest
-    /// entry kept (the first at or after the cutoff, else the new one).
+    /// entry's revision. Replies {the time of the last entry (0 without one), the change-log entries
+    /// at or below the revision of the oldest entry kept (the first at or after the cutoff, else the new one)}.
     /// </summary>
     private const string TrimScript = """
         local oldest = tonumber(ARGV[2])
@@ -170,6 +175,8 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
           local rev = tonumber(string.match(kept[1][2][2], '^%d+ (%d+) '))
           if rev < oldest then oldest = rev end
         end
-        return redis.call('ZRANGE', KEYS[2], '-inf', oldest, 'BYSCORE')
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local lastMs = last[1] and tonumber(string.match(last[1][1], '^(%d+)%-')) or 0
+        return { lastMs, redis.call('ZRANGE', KEYS[2], '-inf', oldest, 'BYSCORE') }
         """;
 }
