@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc bench-load images fuzz
+.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc bench-load bench-history images fuzz
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
 	@echo "make bench-grpc      h2load: our gRPC stack vs Grpc.AspNetCore alone vs bare Kestrel vs grpc-js, and GetGigScore (req/s, p99, ratios)"
 	@echo "make bench-load      mixed traffic at 32 in flight against the four services as processes: calls/s, p50/p99 per RPC, CPU/RSS, Redis commands per call (DURATION=30)"
+	@echo "make bench-history   evaluation history: bytes per Gig per evaluation (MEMORY USAGE), ExplainScoreChange p50/p99 at 100,000 Gigs (GIGS=100000)"
 	@echo "make fuzz N=10000 SEED=7   seeded random calls to every RPC: statuses, state of refused calls, deaths (tests/Interop.Tests/Fuzz)"
 	@echo "make clean  remove build output and local run data"
 
@@ -57,6 +58,9 @@ bench-grpc: setup
 
 bench-load: build
 	dotnet bench/load/bin/$(CONFIGURATION)/net10.0/Marketplace.Bench.Load.dll
+GIGS ?= 100000
+bench-history: setup
+	cd bench/history && dotnet run -c Release -- $(GIGS)
 
 N ?= 10000
 SEED ?= 20261201

@@ -41,6 +41,13 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(10, 60_000, ErrorMessage = WholeNumber)]
     public int SellerEvaluationPollMs { get; set; } = 200;
 
+    /// <summary>
+    /// How long the evaluation history (each evaluation's Gig states, the groups' snapshots and the
+    /// change log) is kept for ExplainScoreChange; older entries are trimmed when an evaluation writes.
+    /// </summary>
+    [Range(1, 3650, ErrorMessage = WholeNumber)]
+    public int HistoryRetentionDays { get; set; } = 400;
+
     /// <summary>USD rates by ISO 4217 code (<c>Currencies:JPY:UsdPerUnit</c>); USD is built in (1, 2 minor digits).</summary>
     public Dictionary<string, CurrencyOptions> Currencies { get; set; } = new(StringComparer.Ordinal);
 
@@ -98,6 +105,8 @@ public sealed class ScoringOptions : IValidatableObject
     public ScoringPolicy Policy => _policy ??= ToPolicy();
 
     public TimeSpan EvaluationInterval => TimeSpan.FromMinutes(EvaluationIntervalMinutes);
+
+    public TimeSpan HistoryRetention => TimeSpan.FromDays(HistoryRetentionDays);
 
     public TimeSpan SellerEvaluationPoll => TimeSpan.FromMilliseconds(SellerEvaluationPollMs);
 

@@ -29,6 +29,9 @@ public static class ServiceParts
         services.AddSingleton<PeerGroupStore>();
         services.AddSingleton<SellerStore>();
         services.AddSingleton<ScoreReads>();
+        services.AddSingleton<EvaluationHistory>();
+        services.AddSingleton<HistoryReads>();
+        services.AddSingleton<ChangeExplainer>();
         services.AddSingleton<GigProjection>();
         services.AddSingleton<SellerEvaluator>();
         services.AddSingleton<WhatIfProjector>();

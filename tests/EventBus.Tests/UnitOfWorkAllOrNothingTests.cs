@@ -93,6 +93,14 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
             db => db.StringSetAsync("clients:{s-1}", "text"),
             w => w.SetAdd("clients:{s-1}", "b-9"),
             "clients:{s-1}"),
+        ["a stream entry below its own MINID"] = new(
+            _ => Task.CompletedTask,
+            w => w.StreamAdd("history:{g-1}", 1000, 2000, "e", "y"),
+            "below MINID"),
+        ["a stream entry on a key of another type"] = new(
+            db => db.StringSetAsync("history:{g-1}", "text"),
+            w => w.StreamAdd("history:{g-1}", 1000, 0, "e", "y"),
+            "history:{g-1}"),
         ["an outbox that is not a stream"] = new(
             db => db.StringSetAsync(Names.OutboxKey(AppId), "text"),
             _ => { },
@@ -124,6 +132,44 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
         Assert.Contains(@case.Says, error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await RedisState.DumpAsync(redis.Server));
         Assert.True((await executor.GetResultAsync("request:complete-o-1")).IsNull);
+    }
+
+    [Fact]
+    public async Task A_stream_entry_is_added_with_its_time_as_id_and_older_entries_are_trimmed()
+    {
+        var executor = Executor();
+        foreach (var (ms, minimum) in new[] { (1000L, 0L), (2000L, 0L), (2000L, 0L), (3000L, 2000L) })
+        {
+            await executor.ExecuteAsync(null, (work, _) =>
+            {
+                work.StreamAdd("history:{g-1}", ms, minimum, "e", $"at {ms}");
+                return Task.CompletedTask;
+            }, CancellationToken.None);
+        }
+
+        var entries = await Db.StreamRangeAsync("history:{g-1}");
+        Assert.Equal(["2000-0", "2000-1", "3000-0"], entries.Select(e => (string)e.Id!));
+        Assert.Equal("at 3000", (string)entries[2]["e"]!);
+    }
+
+    [Fact]
+    public async Task A_stream_entry_older_than_the_last_one_is_a_conflict_and_the_work_runs_again_on_what_it_missed()
+    {
+        var executor = Executor();
+        await Db.StreamAddAsync("history:{g-1}", "e", "later", "2000-0");
+        var attempts = new List<long>();
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            // The work reads the last entry outside the unit, as a late writer would, and stages an older one first.
+            var last = attempts.Count == 0 ? 0 : long.Parse(((string)(await Db.StreamRangeAsync("history:{g-1}", "-", "+", 1, Order.Descending))[0].Id!).Split('-')[0]);
+            long ms = Math.Max(1999, last + 1);
+            attempts.Add(ms);
+            work.HashSet("order:{o-1}", "state", "x");
+            work.StreamAdd("history:{g-1}", ms, 0, "e", "mine");
+        }, CancellationToken.None);
+
+        Assert.Equal([1999L, 2001L], attempts);
+        Assert.Equal(["2000-0", "2001-0"], (await Db.StreamRangeAsync("history:{g-1}")).Select(e => (string)e.Id!));
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class BadInputTests(ScoredGroupFixture fixture) : IClassFixture<Sc
 {
     private readonly ScoringHarness _scoring = fixture.Scoring;
 
+    private static DateTimeOffset T(int day) => new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day);
+
     public static TheoryData<string, IMessage, string?, StatusCode, string> Cases() => new()
     {
         { "no token", new GetGigScoreRequest { GigId = "a1" }, null, StatusCode.Unauthenticated, "authorization" },
@@ -64,7 +66,17 @@ public sealed class BadInputTests(ScoredGroupFixture fixture) : IClassFixture<Sc
         { "evaluation run without request id", new RunEvaluationRequest(), Support, StatusCode.InvalidArgument, "request_id must not be empty" },
         { "a request id too long", new EvaluateSellerRequest { RequestId = new string('r', 129), SellerId = "seller-a" }, Support, StatusCode.InvalidArgument, "request_id must be at most 128 characters" },
         { "a gig id with a control character", new GetGigScoreRequest { GigId = "a1\n" }, Seller("seller-a"), StatusCode.InvalidArgument, "gig_id must not contain control characters" },
-        { "explanations are not served yet", new ExplainScoreChangeRequest { GigId = "a1" }, Seller("seller-a"), StatusCode.Unimplemented, "not served yet" },
+        { "explain neither a Gig nor a seller", new ExplainScoreChangeRequest(), Seller("seller-a"), StatusCode.InvalidArgument, "exactly one of gig_id and seller_id" },
+        { "explain a Gig and a seller", new ExplainScoreChangeRequest { GigId = "a1", SellerId = "seller-a" }, Seller("seller-a"), StatusCode.InvalidArgument, "exactly one of gig_id and seller_id" },
+        { "explain with from after to", new ExplainScoreChangeRequest { GigId = "a1", From = Timestamp.FromDateTimeOffset(T(2)), To = Timestamp.FromDateTimeOffset(T(1)) }, Seller("seller-a"), StatusCode.InvalidArgument, "from must be earlier than to" },
+        { "explain with a bad from", new ExplainScoreChangeRequest { GigId = "a1", From = new Timestamp { Seconds = 1, Nanos = -1 } }, Seller("seller-a"), StatusCode.InvalidArgument, "from must be a valid timestamp" },
+        { "explain with a to before 1970", new ExplainScoreChangeRequest { SellerId = "seller-a", To = new Timestamp { Seconds = -5 } }, Seller("seller-a"), StatusCode.InvalidArgument, "to must be a valid timestamp" },
+        { "explain naming 51 orders", new ExplainScoreChangeRequest { GigId = "a1", MaxOrders = 51 }, Seller("seller-a"), StatusCode.InvalidArgument, "max_orders must be 0" },
+        { "explain another seller's Gig", new ExplainScoreChangeRequest { GigId = "a1", MaxOrders = 51 }, Seller("seller-b"), StatusCode.PermissionDenied, "visible only to the Gig's seller" },
+        { "explain a Gig to a buyer", new ExplainScoreChangeRequest { GigId = "ghost-gig" }, Buyer, StatusCode.PermissionDenied, "visible only to the Gig's seller" },
+        { "explain another seller", new ExplainScoreChangeRequest { SellerId = "seller-a" }, Seller("seller-b"), StatusCode.PermissionDenied, "visible only to that seller" },
+        { "explain an unknown Gig to support", new ExplainScoreChangeRequest { GigId = "ghost-gig" }, Support, StatusCode.NotFound, "gig ghost-gig is unknown" },
+        { "explain a gig id too long", new ExplainScoreChangeRequest { GigId = new string('g', 129) }, Seller("seller-a"), StatusCode.InvalidArgument, "gig_id must be at most 128 characters" },
     };
 
     [Theory]

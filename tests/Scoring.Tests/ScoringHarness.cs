@@ -26,7 +26,7 @@ namespace Marketplace.Scoring.Tests;
 public sealed class ScoringHarness : IAsyncDisposable
 {
     private readonly RedisServer _redis;
-    private readonly ServiceHost _host;
+    private ServiceHost _host;
 
     private ScoringHarness(RedisServer redis, ServiceHost host, RedisCallLog calls)
     {
@@ -52,6 +52,19 @@ public sealed class ScoringHarness : IAsyncDisposable
     public static async Task<ScoringHarness> StartAsync(IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
     {
         var redis = await RedisServer.StartAsync();
+        var (host, calls) = await StartHostAsync(redis, extra, clock);
+        return new ScoringHarness(redis, host, calls);
+    }
+
+    /// <summary>Stops the service and starts it again on the same Redis with other settings (a policy change rolled out).</summary>
+    public async Task RestartAsync(IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
+    {
+        await _host.DisposeAsync();
+        (_host, _) = await StartHostAsync(_redis, extra, clock, RedisCalls);
+    }
+
+    private static async Task<(ServiceHost Host, RedisCallLog Calls)> StartHostAsync(RedisServer redis, IDictionary<string, string?>? extra, TimeProvider? clock, RedisCallLog? log = null)
+    {
         var settings = new Dictionary<string, string?>
         {
             // Short waits so the tests' polling sees events quickly; they never decide a pass or a fail.
@@ -66,7 +79,7 @@ public sealed class ScoringHarness : IAsyncDisposable
             settings[key] = value;
         }
 
-        var calls = new RedisCallLog();
+        var calls = log ?? new RedisCallLog();
         var host = await ServiceHost.StartAsync(AppId, redis.ConnectionString, b =>
         {
             b.AddScoring();
@@ -78,7 +91,7 @@ public sealed class ScoringHarness : IAsyncDisposable
             }
         }, a => a.MapGrpcService<ScoringApi>(), settings);
         host.Services.GetRequiredService<RedisConnection>().Multiplexer.RegisterProfiler(RedisCallLog.Session);
-        return new ScoringHarness(redis, host, calls);
+        return (host, calls);
     }
 
     /// <summary>Publishes events (payload, subject) on their catalogue topics, in the given order, each in its own commit.</summary>

@@ -96,6 +96,8 @@ public sealed class ScoringOptionsTests
     [Theory]
     [InlineData("Scoring:EvaluationIntervalMinutes", "0", "Scoring:EvaluationIntervalMinutes must be a whole number from 1 to 10080 (got '0')")]
     [InlineData("Scoring:SellerEvaluationPollMs", "5", "Scoring:SellerEvaluationPollMs must be a whole number from 10 to 60000 (got '5')")]
+    [InlineData("Scoring:HistoryRetentionDays", "0", "Scoring:HistoryRetentionDays must be a whole number from 1 to 3650 (got '0')")]
+    [InlineData("Scoring:HistoryRetentionDays", "3651", "Scoring:HistoryRetentionDays must be a whole number from 1 to 3650 (got '3651')")]
     [InlineData("Scoring:Currencies:eur:UsdPerUnit", "1.1", "Scoring:Currencies:eur must be an ISO 4217 code of three upper-case letters")]
     [InlineData("Scoring:Currencies:EUR:UsdPerUnit", "-1", "Scoring:Currencies:EUR:UsdPerUnit must be a number > 0 and at most 1000000 (got '-1')")]
     [InlineData("Scoring:Currencies:XAU:UsdPerUnit", "2000000", "Scoring:Currencies:XAU:UsdPerUnit must be a number > 0 and at most 1000000 (got '2000000')")]

@@ -128,6 +128,23 @@ public sealed class UnitOfWork
 
     public void SortedSetRemove(string key, string member) => AddWrite("ZREM", key, member);
 
+    /// <summary>ZADD of a member given as bytes (a binary record), not as text.</summary>
+    public void SortedSetAdd(string key, byte[] member, double score) =>
+        AddWrite("ZADD", key, score.ToString("R", CultureInfo.InvariantCulture), member);
+
+    /// <summary>
+    /// XADD of one entry (<paramref name="field"/> = <paramref name="value"/>) with id
+    /// <c>&lt;<paramref name="ms"/>&gt;-*</c>, trimming entries older than <paramref name="minIdMs"/>
+    /// (MINID): a time-ordered log with its retention. The commit refuses, nothing written, an
+    /// <paramref name="ms"/> below <paramref name="minIdMs"/>; one before the stream's last entry is a
+    /// conflict (the work runs again and can see that entry).
+    /// </summary>
+    public void StreamAdd(string key, long ms, long minIdMs, string field, RedisValue value) =>
+        AddWrite("XADD", key, "MINID", minIdMs.ToString(CultureInfo.InvariantCulture), ms.ToString(CultureInfo.InvariantCulture) + "-*", field, value);
+
+    /// <summary>ZREM of a member given as bytes (a binary record), not as text.</summary>
+    public void SortedSetRemove(string key, byte[] member) => AddWrite("ZREM", key, member);
+
     public void SetAdd(string key, RedisValue member) => AddWrite("SADD", key, member);
 
     public void SetRemove(string key, RedisValue member) => AddWrite("SREM", key, member);

@@ -18,7 +18,9 @@ namespace Marketplace.EventBus;
 /// HINCRBY on a value that is not a 64-bit integer or whose result leaves the 64-bit range (checked
 /// in decimal digits: Lua numbers are doubles), HINCRBYFLOAT on a value that is not a number or to a
 /// result that is not finite, a sorted-set score that is not a finite number, a malformed argument
-/// list, an outbox that is not a stream, a marker lifetime that is not a positive whole number.
+/// list, an XADD (UnitOfWork.StreamAdd) whose entry time is below its MINID, an outbox that is not a
+/// stream, a marker lifetime that is not a positive whole number. An XADD whose entry time is before
+/// the stream's last entry is a conflict (another unit appended a later one since): the work runs again.
 /// Variadic writes are applied in chunks of at most 1000 arguments (Lua's unpack takes about 8000).</para>
 /// </remarks>
 internal static class UnitOfWorkScript
@@ -167,13 +169,14 @@ internal static class UnitOfWorkScript
 
         local needs = {
           HSET = 'hash', HINCRBY = 'hash', HINCRBYFLOAT = 'hash', HDEL = 'hash',
-          ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set' }
+          ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', XADD = 'stream' }
         local arity = {
           HSET = 'pairs', ZADD = 'pairs', HDEL = 'some', ZREM = 'some', SADD = 'some', SREM = 'some',
-          HINCRBY = 2, HINCRBYFLOAT = 2, SET = 1, DEL = 0, PEXPIRE = 1 }
+          HINCRBY = 2, HINCRBYFLOAT = 2, SET = 1, DEL = 0, PEXPIRE = 1, XADD = 5 }
 
         local function refuse(command, key, why) return 'ERR unit of work refused, nothing written: ' .. command .. ' ' .. key .. ': ' .. why end
 
+        -- Returns an error text, or a conflict reply ({'conflict', key}), or nil when the write is fine.
         local function check(command, key, first, argc)
           local shape = arity[command]
           if shape == nil then return 'ERR unit of work: command not allowed: ' .. tostring(command) end
@@ -214,6 +217,20 @@ internal static class UnitOfWorkScript
               local score = float(ARGV[i])
               if score == nil or not finite(score) then return refuse(command, key, 'score ' .. tostring(ARGV[i]) .. ' is not a finite number') end
             end
+          elseif command == 'XADD' then
+            -- XADD key MINID <min ms> <ms>-* field value (UnitOfWork.StreamAdd)
+            local ms = string.match(ARGV[first + 2], '^(%d+)%-%*$')
+            local negative, minimum = int64(ARGV[first + 1])
+            if ARGV[first] ~= 'MINID' or minimum == nil or negative or ms == nil or #ms > 15 then
+              return refuse(command, key, 'arguments must be MINID <ms> <ms>-* field value')
+            end
+            if compareDigits(ms, minimum) < 0 then return refuse(command, key, 'entry time ' .. ms .. ' is below MINID ' .. minimum) end
+            if typeOf(key) == 'stream' then
+              local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+              local lastMs = last[1] and string.match(last[1][1], '^(%d+)%-')
+              -- Another unit appended a later entry since this one read: a conflict, so the work runs again.
+              if lastMs and compareDigits(ms, lastMs) < 0 then return { 'conflict', key } end
+            end
           elseif command == 'SET' then
             replace(key, 'string')
             return nil
@@ -234,6 +251,7 @@ internal static class UnitOfWorkScript
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
           local problem = check(command, key, a + 3, argc)
+          if type(problem) == 'table' then return problem end
           if problem then return redis.error_reply(problem) end
           a = a + 3 + argc
         end

@@ -36,6 +36,8 @@ public sealed class ScoringApi(
     SellerEvaluator evaluator,
     DailyEvaluation evaluation,
     WhatIfProjector whatIf,
+    HistoryReads history,
+    ChangeExplainer explainer,
     IOptions<ScoringOptions> options,
     TimeProvider clock)
     : ScoringService.ScoringServiceBase
@@ -84,10 +86,99 @@ public sealed class ScoringApi(
         return await whatIf.ProjectAsync(read, request.GigId, hypothetical, now);
     }
 
-    /// <summary>Not served yet; the one status this service raises itself, since no rejection kind means "not implemented".</summary>
-    public override Task<ScoreChangeExplanation> ExplainScoreChange(ExplainScoreChangeRequest request, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "ExplainScoreChange is not served yet: Scoring does not keep a history of evaluations to compare"));
+    /// <summary>
+    /// Why a Gig's (or a seller's) score moved between two evaluations of the history (SPEC 5.3,
+    /// issue 13; <see cref="ChangeExplainer"/>). The seller, support and internal callers only:
+    /// the ids' form first, then the party rule before existence (an outsider gets the same
+    /// PERMISSION_DENIED for a Gig that exists and one that does not), then the other fields.
+    /// </summary>
+    public override async Task<ScoreChangeExplanation> ExplainScoreChange(ExplainScoreChangeRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        bool byGig = request.GigId.Length > 0;
+        if (byGig == (request.SellerId.Length > 0))
+        {
+            throw Rejection.InvalidArgument("exactly one of gig_id and seller_id must be set").ToException();
+        }
+
+        long? from = Millis(request.From), to = Millis(request.To);
+        if (!byGig)
+        {
+            RequestFields.Id("seller_id", request.SellerId);
+            if (!caller.IsSelfOrPrivileged(request.SellerId))
+            {
+                throw Rejection.PermissionDenied(
+                    $"a seller's score explanation is visible only to that seller and to support or internal callers; caller {caller} is not seller {RequestFields.Shown(request.SellerId)}").ToException();
+            }
+
+            int maxOrders = ValidateExplainFields(request, from, to);
+            var (known, gigs) = await history.SellerGigsAsync(request.SellerId);
+            if (!known)
+            {
+                throw UnknownSeller(request.SellerId);
+            }
+
+            // The seller's Gigs are compared at the platform's evaluations (the last two by default).
+            var evaluations = await history.EvaluationsAsync(to, from is null ? 2 : 1);
+            long? sellerTo = evaluations.Count > 0 ? evaluations[0] : to;
+            long? sellerFrom = from ?? (evaluations.Count > 1 ? evaluations[1] : -1);
+            var parts = new List<(ScoreChangeExplanation, int, int)>();
+            foreach (var gigId in gigs)
+            {
+                if (await history.GigAsync(gigId, sellerFrom, sellerTo) is { } gigRead)
+                {
+                    var explained = await explainer.GigAsync(gigId, gigRead, maxOrders);
+                    parts.Add((explained, gigRead.Before?.Entry.Aggregate.ScoredOrders ?? 0, gigRead.After?.Entry.Aggregate.ScoredOrders ?? 0));
+                }
+            }
+
+            return ChangeExplainer.Seller(request.SellerId, parts);
+        }
+
+        RequestFields.Id("gig_id", request.GigId);
+        var read = await history.GigAsync(request.GigId, from, to);
+        if (read is null ? !caller.IsPrivileged : !caller.IsSelfOrPrivileged(read.SellerId))
+        {
+            throw Rejection.PermissionDenied(
+                $"a Gig's score explanation is visible only to the Gig's seller and to support or internal callers; caller {caller} is not the seller of gig {RequestFields.Shown(request.GigId)}").ToException();
+        }
+
+        int max = ValidateExplainFields(request, from, to);
+        return await explainer.GigAsync(request.GigId, read ?? throw Rejection.NotFound($"gig {RequestFields.Shown(request.GigId)} is unknown to Scoring (none of its orders has reached it)").ToException(), max);
+    }
+
+    /// <summary>A timestamp as unix ms; null when unset or not a valid timestamp (refused by <see cref="ValidateExplainFields"/>).</summary>
+    private static long? Millis(Timestamp? at) =>
+        at is null || at.Nanos is < 0 or > 999_999_999 || at.Seconds is < MinSeconds or > MaxSeconds ? null : at.ToDateTimeOffset().ToUnixTimeMilliseconds();
+
+    private const long MinSeconds = 0; // 1970-01-01: no evaluation is older
+    private const long MaxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z, Timestamp's own limit
+
+    /// <summary>The fields besides the ids: INVALID_ARGUMENT naming the field; the number of orders to name.</summary>
+    private static int ValidateExplainFields(ExplainScoreChangeRequest request, long? from, long? to)
+    {
+        if (request.From is not null && from is null)
+        {
+            throw Rejection.InvalidArgument("from must be a valid timestamp between 1970-01-01 and 9999-12-31 (nanos 0-999999999)").ToException();
+        }
+
+        if (request.To is not null && to is null)
+        {
+            throw Rejection.InvalidArgument("to must be a valid timestamp between 1970-01-01 and 9999-12-31 (nanos 0-999999999)").ToException();
+        }
+
+        if (from >= to)
+        {
+            throw Rejection.InvalidArgument("from must be earlier than to").ToException();
+        }
+
+        if (request.MaxOrders is < 0 or > ChangeExplainer.MaxOrders)
+        {
+            throw Rejection.InvalidArgument($"max_orders must be 0 (= {ChangeExplainer.DefaultOrders}) to {ChangeExplainer.MaxOrders} (was {request.MaxOrders})").ToException();
+        }
+
+        return request.MaxOrders == 0 ? ChangeExplainer.DefaultOrders : request.MaxOrders;
+    }
 
     /// <summary>Evaluates a seller's level and flag now (on demand: from the confirmed level to what the facts qualify for now, never below it); internal and support.</summary>
     [Authorize(Policy = CallerIdentity.Privileged)]

@@ -23,7 +23,7 @@ public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEv
 /// the next one).
 /// </summary>
 public sealed class DailyEvaluation(
-    UnitOfWorkExecutor executor, EvaluationSchedule schedule, PeerGroupStore peers, SellerStore sellerStore, SellerEvaluator evaluator,
+    UnitOfWorkExecutor executor, EvaluationSchedule schedule, PeerGroupStore peers, EvaluationHistory history, SellerStore sellerStore, SellerEvaluator evaluator,
     IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
@@ -64,13 +64,28 @@ public sealed class DailyEvaluation(
     {
         var now = Clock.GetUtcNow();
         var groups = await peers.AllGroupsAsync();
+        var expired = await history.ExpiredAsync(now);
         int ranked = 0;
         foreach (var group in groups)
         {
             int count = 0;
-            await executor.ExecuteAsync(null, async (work, _) => count = await peers.StageRefreshAsync(work, group, now), cancellationToken);
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                // The group's new snapshot and ranking and its part of the history, in one commit.
+                var refresh = await peers.StageRefreshAsync(work, group, now);
+                history.StageEvaluation(work, now);
+                await history.StageGroupAsync(work, refresh, now, expired);
+                count = refresh.Gigs.Count;
+            }, cancellationToken);
             ranked += count;
         }
+
+        await executor.ExecuteAsync(null, (work, _) =>
+        {
+            history.StageEvaluation(work, now);
+            EvaluationHistory.StageForget(work, expired);
+            return Task.CompletedTask;
+        }, cancellationToken);
 
         var sellers = await sellerStore.AllSellersAsync();
         int levelChanges = 0, flagChanges = 0;

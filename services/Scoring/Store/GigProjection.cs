@@ -57,8 +57,10 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         var prior = gig.Clone();
         gig.SellerId = after.SellerId;
         gig.TakePriceFrom(orderId, after.CreatedTicks, facts.AmountUsd, after.Category, Policy);
-        await UpdateSumsAsync(work, gig, orderId, before.Counted, facts);
+        var changes = new List<OrderChange>();
+        await UpdateSumsAsync(work, gig, orderId, before.Counted, previous, facts, changes);
         gig.Revision++;
+        EvaluationHistory.StageChanges(work, gig.GigId, gig.Revision, changes);
 
         work.HashSet(gigKey, gig.ToFields().Entries);
         work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);
@@ -66,7 +68,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         await peers.StageMoveAsync(work, prior, gig);
     }
 
-    private async Task UpdateSumsAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? counted, OrderFacts facts)
+    private async Task UpdateSumsAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? counted, OrderFacts? previous, OrderFacts facts, List<OrderChange> changes)
     {
         var aggregate = gig.Aggregate;
         var includedKey = ScoringKeys.GigIncluded(gig.GigId);
@@ -90,18 +92,23 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
 
         if (newMax < aggregate.MaxOutcomeSeconds || (aggregate.HasOrders && aggregate.RequiresRebuild(newMax, Policy)))
         {
-            await RebuildAsync(work, gig, orderId, time, facts, newMax);
+            await RebuildAsync(work, gig, orderId, counted, previous, time, facts, newMax, changes);
             return;
         }
 
-        if (counted is { } previous)
+        if (counted is { } was)
         {
-            aggregate.Subtract(previous);
+            aggregate.Subtract(was);
             work.HashDelete(ScoringKeys.Order(orderId), "c");
         }
 
         if (time is not { } at)
         {
+            if (counted is not null)
+            {
+                changes.Add(new OrderChange(orderId, ReasonFor(previous, facts, counted, null), counted, null));
+            }
+
             return;
         }
 
@@ -112,30 +119,64 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
 
         if (aggregate.WindowDropAfter(newMax, Policy) is { } drop)
         {
-            var leaving = await redis.Database.SortedSetRangeByScoreAsync(includedKey, drop.From, drop.To, Exclude.Stop);
-            foreach (var id in leaving.Select(v => (string)v!).Where(id => id != orderId))
+            var dropped = await redis.Database.SortedSetRangeByScoreAsync(includedKey, drop.From, drop.To, Exclude.Stop);
+            foreach (var id in dropped.Select(v => (string)v!).Where(id => id != orderId))
             {
                 if (await redis.Database.HashGetAsync(ScoringKeys.Order(id), "c") is { IsNullOrEmpty: false } stored)
                 {
-                    aggregate.Subtract(OrderRecord.ParseContribution(stored!));
+                    var leaving = OrderRecord.ParseContribution(stored!);
+                    aggregate.Subtract(leaving);
                     work.HashDelete(ScoringKeys.Order(id), "c");
+                    changes.Add(new OrderChange(id, ChangeReason.WindowDrop, leaving, null));
                 }
             }
         }
 
         if (at < ForwardDecay.WindowStart(newMax, Policy))
         {
-            return; // arrived already outside the evaluation window
+            // arrived already outside the evaluation window
+            if (counted is not null)
+            {
+                changes.Add(new OrderChange(orderId, ReasonFor(previous, facts, counted, null), counted, null));
+            }
+
+            return;
         }
 
-        Count(work, aggregate, orderId, OrderContribution.From(facts, Policy, aggregate.LandmarkSeconds));
+        var now = Count(work, aggregate, orderId, OrderContribution.From(facts, Policy, aggregate.LandmarkSeconds));
+        changes.Add(new OrderChange(orderId, ReasonFor(previous, facts, counted, now), counted, now));
+    }
+
+    /// <summary>
+    /// Why an order's own contribution went from <paramref name="was"/> to <paramref name="now"/>:
+    /// it entered (new order), left (no longer counting: exclusion; still counting: the window),
+    /// or changed (its review published, changed or removed; other facts).
+    /// </summary>
+    private ChangeReason ReasonFor(OrderFacts? previous, OrderFacts facts, OrderContribution? was, OrderContribution? now)
+    {
+        if (was is null)
+        {
+            return ChangeReason.NewOrder;
+        }
+
+        if (now is null)
+        {
+            return AreaIndexer.IsIncluded(facts, Policy) ? ChangeReason.WindowDrop : ChangeReason.Exclusion;
+        }
+
+        if (previous?.Review is not null && facts.Review is null)
+        {
+            return ChangeReason.ReviewRemoved;
+        }
+
+        return previous?.Review != facts.Review || previous?.PrivateRating != facts.PrivateRating ? ChangeReason.Review : ChangeReason.OrderUpdated;
     }
 
     /// <summary>
     /// Recomputes the Gig's sums from its stored facts: when the landmark moves, or when the most
     /// recent counted order stopped counting (the window then reaches further back). O(orders in window).
     /// </summary>
-    private async Task RebuildAsync(UnitOfWork work, GigRecord gig, string orderId, long? time, OrderFacts facts, long newMax)
+    private async Task RebuildAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? was, OrderFacts? previous, long? time, OrderFacts facts, long newMax, List<OrderChange> changes)
     {
         var aggregate = gig.Aggregate;
         var includedKey = ScoringKeys.GigIncluded(gig.GigId);
@@ -151,21 +192,34 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
             var record = await GetOrderAsync(id);
             if ((long)entry.Score >= windowStart && record.ToFacts(id, Options.ToUsd) is { } other)
             {
-                counted.Add(Count(work, null, id, OrderContribution.From(other, Policy, landmark)));
+                var back = Count(work, null, id, OrderContribution.From(other, Policy, landmark));
+                counted.Add(back);
+                if (record.Counted is null)
+                {
+                    changes.Add(new OrderChange(id, ChangeReason.WindowReturn, null, back));
+                }
             }
-            else if (record.Counted is not null)
+            else if (record.Counted is { } leaving)
             {
                 work.HashDelete(ScoringKeys.Order(id), "c");
+                changes.Add(new OrderChange(id, ChangeReason.WindowDrop, leaving, null));
             }
         }
 
+        OrderContribution? now = null;
         if (time >= windowStart)
         {
-            counted.Add(Count(work, null, orderId, OrderContribution.From(facts, Policy, landmark)));
+            now = Count(work, null, orderId, OrderContribution.From(facts, Policy, landmark));
+            counted.Add(now.Value);
         }
         else
         {
             work.HashDelete(ScoringKeys.Order(orderId), "c");
+        }
+
+        if (was is not null || now is not null)
+        {
+            changes.Add(new OrderChange(orderId, ReasonFor(previous, facts, was, now), was, now));
         }
 
         aggregate.Rebuild(landmark, newMax, counted);

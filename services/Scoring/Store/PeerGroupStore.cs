@@ -80,24 +80,28 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     /// <summary>
     /// Takes a new means snapshot of one group from its sums and re-ranks every Gig in it at that
     /// snapshot (the daily evaluation). One unit of work: it commits only if no Gig of the group
-    /// and no sum changed meanwhile. Returns the number of Gigs ranked.
+    /// and no sum changed meanwhile. Returns the group as refreshed (the evaluation history is
+    /// staged from it in the same unit of work).
     /// </summary>
-    public async Task<int> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now)
+    public async Task<GroupRefresh> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now)
     {
         var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(ScoringKeys.PeerStats(group))));
         await work.ReadHashAsync(ScoringKeys.PeerMeans(group));
         var means = stats.Means(Policy);
         var rankingKey = ScoringKeys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
+        var ranked = new List<RefreshedGig>(members.Length);
         foreach (var member in members)
         {
             string gigId = member!;
             var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(ScoringKeys.Gig(gigId))));
-            work.SortedSetAdd(rankingKey, gigId, GigScorer.Quality(gig.Aggregate, means, Policy).Quality);
+            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+            work.SortedSetAdd(rankingKey, gigId, quality);
+            ranked.Add(new RefreshedGig(gig, quality));
         }
 
         work.HashSet(ScoringKeys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
-        return members.Length;
+        return new GroupRefresh(group, means, ranked);
     }
 
     private static void StageStats(UnitOfWork work, string group, PeerStats delta)
@@ -140,3 +144,9 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         Areas.All.Select(a => fields.OptionalLong($"n{(int)a}") ?? 0).ToArray(),
         Areas.All.Select(a => fields.OptionalLong($"s{(int)a}") ?? 0).ToArray());
 }
+
+/// <summary>A Gig of a group as the evaluation re-ranked it: its record and its quality at the new snapshot.</summary>
+public sealed record RefreshedGig(GigRecord Gig, double Quality);
+
+/// <summary>One group as an evaluation refreshed it: its key suffix, the new means snapshot and its ranked Gigs.</summary>
+public sealed record GroupRefresh(string Group, PeerMeans Means, IReadOnlyList<RefreshedGig> Gigs);

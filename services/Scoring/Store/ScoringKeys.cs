@@ -68,4 +68,24 @@ public static class ScoringKeys
 
     /// <summary>String with a TTL: the replica that currently runs the daily evaluation.</summary>
     public const string EvaluationLease = "scoring:{evaluation}:lease";
+
+    // ---- evaluation history (issue 13, Store/EvaluationHistory) ----
+
+    /// <summary>Stream: the Gig's evaluations (<see cref="GigHistoryEntry"/> in field <c>e</c>), id = evaluation time (unix ms)-n.</summary>
+    public static string GigHistory(string gigId) => $"scoring:gig:{{{gigId}}}:history";
+
+    /// <summary>Sorted set: the Gig's change log (<see cref="ChangeLogEntry"/>), scored by the Gig's <c>rev</c> after the change.</summary>
+    public static string GigChanges(string gigId) => $"scoring:gig:{{{gigId}}}:changes";
+
+    /// <summary>String: a peer group at one evaluation (<see cref="GroupEvaluation"/>): size, means snapshot, sorted qualities.</summary>
+    public static string PeerEvaluation(string group, long evaluatedMs) => $"scoring:peer:{{{group}}}:eval:{evaluatedMs}";
+
+    /// <summary>Sorted set: every evaluation kept (member and score = its time in unix ms).</summary>
+    public const string Evaluations = "scoring:{evaluations}";
+
+    /// <summary>Hash: evaluation time (unix ms) → the policy version it ran under.</summary>
+    public const string EvaluationPolicies = "scoring:{evaluations}:policy";
+
+    /// <summary>Hash: policy version → the policy's scoring numbers as JSON (<see cref="PolicyVersion"/>).</summary>
+    public const string Policies = "scoring:{policies}";
 }
