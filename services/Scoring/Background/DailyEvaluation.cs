@@ -1,5 +1,6 @@
 using System.Globalization;
 using Marketplace.EventBus;
+using Marketplace.Hosting;
 using Marketplace.Hosting.Background;
 using Marketplace.Scoring.Engine;
 using Marketplace.Scoring.Evaluation;
@@ -23,7 +24,7 @@ public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEv
 /// the next one).
 /// </summary>
 public sealed class DailyEvaluation(
-    UnitOfWorkExecutor executor, EvaluationSchedule schedule, PeerGroupStore peers, SellerStore sellerStore, SellerEvaluator evaluator,
+    UnitOfWorkExecutor executor, RedisConnection redis, EvaluationSchedule schedule, PeerGroupStore peers, SellerStore sellerStore, SellerEvaluator evaluator,
     IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
@@ -63,12 +64,17 @@ public sealed class DailyEvaluation(
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
-        var groups = await peers.AllGroupsAsync();
+        var keys = (await GenerationState.ReadAsync(redis.Database)).LiveKeys;
+        var groups = await peers.AllGroupsAsync(keys);
         int ranked = 0;
         foreach (var group in groups)
         {
             int count = 0;
-            await executor.ExecuteAsync(null, async (work, _) => count = await peers.StageRefreshAsync(work, group, now), cancellationToken);
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                // A rebuild that switched generations meanwhile took its own snapshot of every group.
+                count = (await GenerationState.ReadAsync(work)).Live == keys.Generation ? await peers.StageRefreshAsync(work, group, now, keys) : 0;
+            }, cancellationToken);
             ranked += count;
         }
 
