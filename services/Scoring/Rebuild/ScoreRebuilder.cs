@@ -37,9 +37,6 @@ public sealed class ScoreRebuilder(
     TimeProvider clock,
     ILogger<ScoreRebuilder> logger)
 {
-    /// <summary>Gigs per batch of the orders phase (one checkpoint each).</summary>
-    public const int GigBatch = 256;
-
     /// <summary>Rounds of "recompute the changed Gigs, try to switch" before the rebuild gives up (events keep arriving faster).</summary>
     public const int MaxSwitchRounds = 200;
 
@@ -153,7 +150,7 @@ public sealed class ScoreRebuilder(
         while (job.Cursor < job.GigsTotal)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ids = (await Db.ListRangeAsync(RebuildJob.GigsKey, job.Cursor, Math.Min(job.Cursor + GigBatch, job.GigsTotal) - 1)).Select(v => (string)v!).ToArray();
+            var ids = (await Db.ListRangeAsync(RebuildJob.GigsKey, job.Cursor, Math.Min(job.Cursor + Options.RebuildBatchGigs, job.GigsTotal) - 1)).Select(v => (string)v!).ToArray();
             if (ids.Length == 0)
             {
                 break;
@@ -164,6 +161,10 @@ public sealed class ScoreRebuilder(
             // The cursor and the count move together: a batch redone after a crash is counted once.
             await Db.HashSetAsync(RebuildJob.Key, [new("cursor", job.Cursor), new("done", job.OrdersDone)]);
             await checkpoint(job);
+            if (Options.RebuildBatchPauseMs > 0)
+            {
+                await Task.Delay(Options.RebuildBatchPauseMs, cancellationToken);
+            }
         }
 
         return job with { Phase = RebuildJob.Phases.Peers };
