@@ -35,6 +35,7 @@ public sealed class RebuildCrashAndReplayTests
         {
             ["Scoring__HalfLifeDays"] = "60",
             ["Scoring__RebuildBatchGigs"] = "1",
+            ["Scoring__RebuildParallelBatches"] = "1",
             ["Scoring__RebuildBatchPauseMs"] = "200",
         };
         var first = ServiceProcess.Start("Scoring", redis.ConnectionString, environment);

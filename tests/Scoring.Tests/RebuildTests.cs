@@ -135,7 +135,7 @@ public sealed class RebuildTests
         var db = redis.Admin.GetDatabase();
         var orders = Orders(gigs: 10, perGig: 4);
         // One Gig per batch and a pause after each: the rebuild takes about 3 s.
-        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
         var client = scoring.Client();
         await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);
@@ -182,7 +182,7 @@ public sealed class RebuildTests
         await using var redis = await RedisServer.StartAsync();
         var db = redis.Admin.GetDatabase();
         var orders = Orders(gigs: 6, perGig: 3);
-        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
         var client = scoring.Client();
         await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);
