@@ -59,7 +59,7 @@ echo "redis used_memory with the facts: $(redis-cli -p "$port" info memory | awk
 start_scoring
 Identity__SigningKey="$key" dotnet "$root/tools/Marketplace.DevHost/bin/Release/net10.0/Marketplace.DevHost.dll" rebuild --scoring "http://127.0.0.1:$grpc" | while IFS= read -r line; do echo "$(date +%T.%N | cut -c1-12) $line"; done | tee "$data/rebuild.out" | ( [ -n "${VERBOSE:-}" ] && cat >&2 || cat >/dev/null )
 rebuild="$(tail -1 "$data/rebuild.out" | cut -d" " -f2-)"
-grep -h "orders phase done" "$data/scoring.log" | sed 's/^.*Rebuild [^:]*:[^:]*: /rebuild (service log): /' || true
+grep -ho '"Message":"Rebuild [^"]*orders phase done[^"]*"' "$data/scoring.log" | sed 's/^"Message":"Rebuild [^ ]*: /rebuild (service log): /; s/"$//' || true
 echo "rebuild: $rebuild"
 stop_scoring
 rate="$(sed -n 's/.*(\([0-9]*\) orders\/s).*/\1/p' <<<"$rebuild")"

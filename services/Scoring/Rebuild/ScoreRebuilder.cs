@@ -78,8 +78,15 @@ public sealed class ScoreRebuilder(
 
             return job;
         }
-        catch (Exception e) when (e is not OperationCanceledException && e is not RebuildLeaseLostException && job.Phase != RebuildJob.Phases.Cleanup)
+        catch (Exception e) when (e is not OperationCanceledException && e is not RebuildLeaseLostException)
         {
+            if (job.Generation > 0 && (await GenerationState.ReadAsync(Db)).Live == job.Generation)
+            {
+                // Switched already: only the cleanup is left, and it is tried again (the job stays running).
+                logger.LogWarning(e, "Rebuild {Id}: generation {Generation} is live; the cleanup failed and runs again", job.Id, job.Generation);
+                throw;
+            }
+
             logger.LogError(e, "Rebuild {Id} failed in phase {Phase}; the live generation stays as it was", job.Id, job.Phase);
             if (job.Generation > 0)
             {
@@ -575,6 +582,11 @@ public sealed class ScoreRebuilder(
 
     private async Task DeleteGenerationAsync(long generation)
     {
+        if ((await GenerationState.ReadAsync(Db)).Live == generation)
+        {
+            throw new InvalidOperationException($"generation {generation} is live: its keys are not deleted");
+        }
+
         var server = redis.Multiplexer.GetServers().First(s => !s.IsReplica);
         var pattern = $"scoring:g{generation}:*";
         var keys = new List<RedisKey>(Chunk);
