@@ -10,15 +10,17 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc bench-load bench-history images fuzz
+.PHONY: help setup build test run token rebuild clean bench-scoring bench-eventbus bench-grpc bench-load bench-history bench-rebuild images fuzz
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
+	@echo "make rebuild [DRY=1] [SCORING=http://host:port]   rebuild Scoring's aggregates from the stored facts under the current policy (progress bar)"
 	@echo "make images the four service images (and local base images), with Docker here and no registry"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
+	@echo "make bench-rebuild   orders/s of a Scoring rebuild from 1,000,000 stored orders and events/s of a replay, vs redis-benchmark HSET -P 16 (ORDERS=1000000)"
 	@echo "make bench-grpc      h2load: our gRPC stack vs Grpc.AspNetCore alone vs bare Kestrel vs grpc-js, and GetGigScore (req/s, p99, ratios)"
 	@echo "make bench-load      mixed traffic at 32 in flight against the four services as processes: calls/s, p50/p99 per RPC, CPU/RSS, Redis commands per call (DURATION=30)"
 	@echo "make bench-history   evaluation history: bytes per Gig per evaluation (MEMORY USAGE), ExplainScoreChange p50/p99 at 100,000 Gigs (GIGS=100000)"
@@ -46,8 +48,18 @@ images: setup
 token: build
 	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll token "$(SUB)" "$(ROLES)"
 
+DRY ?=
+SCORING ?=
+rebuild: build
+	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll rebuild $(if $(DRY),--dry-run) $(if $(SCORING),--scoring $(SCORING))
+
 bench-scoring: setup
 	cd bench/Scoring.Benchmarks && dotnet run -c Release -- --filter '*'
+
+ORDERS ?= 1000000
+REPLAY_ORDERS ?= 100000
+bench-rebuild: build
+	bash bench/rebuild/run.sh $(ORDERS) $(REPLAY_ORDERS)
 
 EVENTS ?= 20000
 bench-eventbus: setup

@@ -48,6 +48,18 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 3650, ErrorMessage = WholeNumber)]
     public int HistoryRetentionDays { get; set; } = 400;
 
+    /// <summary>Gigs a rebuild reads, computes and writes per batch (one checkpoint each; issue 13).</summary>
+    [Range(1, 10_000, ErrorMessage = WholeNumber)]
+    public int RebuildBatchGigs { get; set; } = 256;
+
+    /// <summary>Rebuild batches in flight at once (their Redis round trips overlap, their computation uses the cores).</summary>
+    [Range(1, 64, ErrorMessage = WholeNumber)]
+    public int RebuildParallelBatches { get; set; } = 4;
+
+    /// <summary>A pause after each window of rebuild batches, to leave Redis room for live traffic (0: none).</summary>
+    [Range(0, 60_000, ErrorMessage = WholeNumber)]
+    public int RebuildBatchPauseMs { get; set; }
+
     /// <summary>USD rates by ISO 4217 code (<c>Currencies:JPY:UsdPerUnit</c>); USD is built in (1, 2 minor digits).</summary>
     public Dictionary<string, CurrencyOptions> Currencies { get; set; } = new(StringComparer.Ordinal);
 

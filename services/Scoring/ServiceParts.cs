@@ -4,6 +4,7 @@ using Marketplace.Scoring.Api;
 using Marketplace.Scoring.Background;
 using Marketplace.Scoring.Evaluation;
 using Marketplace.Scoring.Events;
+using Marketplace.Scoring.Rebuild;
 using Marketplace.Scoring.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,8 @@ public static class ServiceParts
         services.AddHostedService<SellerEvaluationLoop>();
         services.AddSingleton<DailyEvaluation>(); // also run on demand by RunEvaluation
         services.AddHostedService(sp => sp.GetRequiredService<DailyEvaluation>());
+        services.AddSingleton<ScoreRebuilder>();
+        services.AddHostedService<RebuildWorker>();
         return builder;
     }
 }

@@ -274,6 +274,8 @@ public sealed class AuthorizationWorld
         Add(ScoringService.Descriptor, "DecideTopRated", Callers.Seller, (_, id) =>
             new DecideTopRatedRequest { RequestId = NewId(), SellerId = id, Approve = true, Note = "Well done." });
         Add(ScoringService.Descriptor, "RunEvaluation", null, (_, _) => new RunEvaluationRequest { RequestId = NewId() });
+        Add(ScoringService.Descriptor, "RebuildScores", null, (_, _) => new RebuildScoresRequest { RequestId = NewId(), DryRun = true });
+        Add(ScoringService.Descriptor, "GetRebuildStatus", null, (_, _) => new GetRebuildStatusRequest());
     }
 
     private void Add(Google.Protobuf.Reflection.ServiceDescriptor service, string method, string? entityId, Func<CallerKind, string, IMessage> build)

@@ -3,11 +3,23 @@ using Marketplace.DevHost;
 // `make run`: Redis + the four services on this machine, then the main job.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
 // `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead.
+// `rebuild [--dry-run] [--scoring http://host:port]` runs RebuildScores on a running Scoring with a progress bar.
 string root = FindRepoRoot();
 string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
 if (args is ["token", ..])
 {
     return LocalTokens.Print(root, args[1..]);
+}
+
+if (args is ["rebuild", ..])
+{
+    using var interrupted = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        interrupted.Cancel();
+    };
+    return await RebuildCommand.RunAsync(root, args[1..], interrupted.Token);
 }
 
 bool once = args.Contains("--once");

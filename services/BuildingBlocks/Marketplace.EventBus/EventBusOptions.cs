@@ -29,8 +29,13 @@ public sealed record EventBusOptions
     /// <summary>Name of the Dapr pub/sub component (publish calls, <c>pubsubname</c> of CloudEvents and subscriptions).</summary>
     public string PubSubName { get; set; } = "pubsub";
 
-    /// <summary>Approximate cap of every topic and dead-letter stream (<c>XADD MAXLEN ~ N</c>); 0 keeps all entries.</summary>
-    public long MaxLenApprox { get; set; } = 1_000_000;
+    /// <summary>
+    /// Approximate cap of every topic and dead-letter stream (<c>XADD MAXLEN ~ N</c>); 0 keeps all
+    /// entries. Sized so that Scoring can be replayed from the topics over its evaluation period
+    /// (730 days) at up to about 1,100 orders a day (docs/scoring.md "Topic retention"): about 3.7 GB
+    /// of Redis memory per full topic.
+    /// </summary>
+    public long MaxLenApprox { get; set; } = 5_000_000;
 
     /// <summary>A delivered, unacknowledged entry idle for this long is claimed and handled again.</summary>
     public long ProcessingTimeoutMs { get; set; } = 60_000;

@@ -29,7 +29,7 @@ namespace Marketplace.Scoring.Api;
 /// platform's interceptor.
 /// </summary>
 [Authorize]
-public sealed class ScoringApi(
+public sealed partial class ScoringApi(
     IdempotentCommands commands,
     SellerStore sellers,
     ScoreReads reads,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Marketplace.EventBus;
+using Marketplace.Hosting;
 using Marketplace.Hosting.Background;
 using Marketplace.Scoring.Engine;
 using Marketplace.Scoring.Evaluation;
@@ -23,7 +24,7 @@ public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEv
 /// the next one).
 /// </summary>
 public sealed class DailyEvaluation(
-    UnitOfWorkExecutor executor, EvaluationSchedule schedule, PeerGroupStore peers, EvaluationHistory history, SellerStore sellerStore, SellerEvaluator evaluator,
+    UnitOfWorkExecutor executor, RedisConnection redis, EvaluationSchedule schedule, PeerGroupStore peers, EvaluationHistory history, SellerStore sellerStore, SellerEvaluator evaluator,
     IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
@@ -63,7 +64,8 @@ public sealed class DailyEvaluation(
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
-        var groups = await peers.AllGroupsAsync();
+        var keys = (await GenerationState.ReadAsync(redis.Database)).LiveKeys;
+        var groups = await peers.AllGroupsAsync(keys);
         var expired = await history.ExpiredAsync(now);
         int ranked = 0;
         foreach (var group in groups)
@@ -71,10 +73,17 @@ public sealed class DailyEvaluation(
             int count = 0;
             await executor.ExecuteAsync(null, async (work, _) =>
             {
+                // A rebuild that switched generations meanwhile took its own snapshot of every group.
+                if ((await GenerationState.ReadAsync(work)).Live != keys.Generation)
+                {
+                    count = 0;
+                    return;
+                }
+
                 // The group's new snapshot and ranking and its part of the history, in one commit.
-                var refresh = await peers.StageRefreshAsync(work, group, now);
+                var refresh = await peers.StageRefreshAsync(work, group, now, keys);
                 history.StageEvaluation(work, now);
-                await history.StageGroupAsync(work, refresh, now, expired);
+                await history.StageGroupAsync(work, refresh, now, expired, keys);
                 count = refresh.Gigs.Count;
             }, cancellationToken);
             ranked += count;

@@ -69,7 +69,7 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     /// older entries and change log. An evaluation repeated at the same time adds a second entry
     /// of that time; reads take the last.
     /// </summary>
-    public async Task StageGroupAsync(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired)
+    public async Task StageGroupAsync(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys)
     {
         long ms = now.ToUnixTimeMilliseconds();
         var qualities = refresh.Gigs.Select(g => g.Quality).ToList();
@@ -89,7 +89,7 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
         for (int i = 0; i < refresh.Gigs.Count; i++)
         {
             var gig = refresh.Gigs[i].Gig;
-            if (await RankedInAsync(gig, refresh.Group, qualities.Count, categorySizes))
+            if (await RankedInAsync(gig, refresh.Group, qualities.Count, categorySizes, keys))
             {
                 var entry = new GigHistoryEntry(ms, gig.Revision, refresh.Group, qualities[i], percentiles[i], gig.Aggregate);
                 await StageGigAsync(work, gig.GigId, entry, CutoffMs(now));
@@ -136,7 +136,7 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     }
 
     /// <summary>Whether the score reads rank <paramref name="gig"/> in <paramref name="group"/> (the rule of <see cref="PeerGroupKey.Resolve"/>).</summary>
-    private async Task<bool> RankedInAsync(GigRecord gig, string group, int groupSize, Dictionary<string, long> categorySizes)
+    private async Task<bool> RankedInAsync(GigRecord gig, string group, int groupSize, Dictionary<string, long> categorySizes, KeySpace keys)
     {
         var groups = gig.Groups;
         if (groups.Count != 2)
@@ -157,7 +157,7 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
 
         if (!categorySizes.TryGetValue(category, out long size))
         {
-            categorySizes[category] = size = await redis.Database.SortedSetLengthAsync(ScoringKeys.PeerRanking(category));
+            categorySizes[category] = size = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(category));
         }
 
         return size < Policy.CategoryMinGigs;

@@ -47,7 +47,10 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
             return;
         }
 
-        var gigKey = ScoringKeys.Gig(after.GigId);
+        // The live generation of the aggregates (a commit condition: a rebuild's switch makes this commit run again).
+        var generation = await GenerationState.ReadAsync(work);
+        var keys = generation.LiveKeys;
+        var gigKey = keys.Gig(after.GigId);
         var gig = GigRecord.FromFields(after.GigId, HashReader.From($"scoring gig {after.GigId}", await work.ReadHashAsync(gigKey)));
         if (gig.Exists && gig.SellerId != after.SellerId)
         {
@@ -57,21 +60,34 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         var prior = gig.Clone();
         gig.SellerId = after.SellerId;
         gig.TakePriceFrom(orderId, after.CreatedTicks, facts.AmountUsd, after.Category, Policy);
+        var counted = keys.Generation == 0 ? before.Counted : await CountedAsync(keys, orderId, after.GigId);
         var changes = new List<OrderChange>();
-        await UpdateSumsAsync(work, gig, orderId, before.Counted, previous, facts, changes);
+        await UpdateSumsAsync(work, keys, gig, orderId, counted, previous, facts, changes);
         gig.Revision++;
         EvaluationHistory.StageChanges(work, gig.GigId, gig.Revision, changes);
 
         work.HashSet(gigKey, gig.ToFields().Entries);
         work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);
         work.SetAdd(ScoringKeys.SellerGigs(gig.SellerId), gig.GigId);
-        await peers.StageMoveAsync(work, prior, gig);
+        generation.StageTouched(work, gig.GigId);
+        await peers.StageMoveAsync(work, prior, gig, keys);
     }
 
-    private async Task UpdateSumsAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? counted, OrderFacts? previous, OrderFacts facts, List<OrderChange> changes)
+    /// <summary>
+    /// The contribution an order adds in a generation ≥ 1 (kept with its Gig, not in the order's hash).
+    /// Not a commit condition: it changes only in commits that also change the Gig's hash, which is one.
+    /// </summary>
+    private async Task<OrderContribution?> CountedAsync(KeySpace keys, string orderId, string gigId)
+    {
+        var (key, field) = keys.Contribution(orderId, gigId);
+        var stored = await redis.Database.HashGetAsync(key, field);
+        return stored.IsNullOrEmpty ? null : OrderRecord.ParseContribution(stored!);
+    }
+
+    private async Task UpdateSumsAsync(UnitOfWork work, KeySpace keys, GigRecord gig, string orderId, OrderContribution? counted, OrderFacts? previous, OrderFacts facts, List<OrderChange> changes)
     {
         var aggregate = gig.Aggregate;
-        var includedKey = ScoringKeys.GigIncluded(gig.GigId);
+        var includedKey = keys.GigIncluded(gig.GigId);
         long? time = AreaIndexer.IsIncluded(facts, Policy) ? facts.OutcomeAt!.Value.ToUnixTimeSeconds() : null;
         if (time is { } t)
         {
@@ -92,14 +108,14 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
 
         if (newMax < aggregate.MaxOutcomeSeconds || (aggregate.HasOrders && aggregate.RequiresRebuild(newMax, Policy)))
         {
-            await RebuildAsync(work, gig, orderId, counted, previous, time, facts, newMax, changes);
+            await RebuildAsync(work, keys, gig, orderId, counted, previous, time, facts, newMax, changes);
             return;
         }
 
         if (counted is { } was)
         {
             aggregate.Subtract(was);
-            work.HashDelete(ScoringKeys.Order(orderId), "c");
+            Uncount(work, keys, orderId, gig.GigId);
         }
 
         if (time is not { } at)
@@ -122,12 +138,11 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
             var dropped = await redis.Database.SortedSetRangeByScoreAsync(includedKey, drop.From, drop.To, Exclude.Stop);
             foreach (var id in dropped.Select(v => (string)v!).Where(id => id != orderId))
             {
-                if (await redis.Database.HashGetAsync(ScoringKeys.Order(id), "c") is { IsNullOrEmpty: false } stored)
+                if (await CountedAsync(keys, id, gig.GigId) is { } stored)
                 {
-                    var leaving = OrderRecord.ParseContribution(stored!);
-                    aggregate.Subtract(leaving);
-                    work.HashDelete(ScoringKeys.Order(id), "c");
-                    changes.Add(new OrderChange(id, ChangeReason.WindowDrop, leaving, null));
+                    aggregate.Subtract(stored);
+                    Uncount(work, keys, id, gig.GigId);
+                    changes.Add(new OrderChange(id, ChangeReason.WindowDrop, stored, null));
                 }
             }
         }
@@ -143,7 +158,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
             return;
         }
 
-        var now = Count(work, aggregate, orderId, OrderContribution.From(facts, Policy, aggregate.LandmarkSeconds));
+        var now = Count(work, keys, gig.GigId, aggregate, orderId, OrderContribution.From(facts, Policy, aggregate.LandmarkSeconds));
         changes.Add(new OrderChange(orderId, ReasonFor(previous, facts, counted, now), counted, now));
     }
 
@@ -176,10 +191,10 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
     /// Recomputes the Gig's sums from its stored facts: when the landmark moves, or when the most
     /// recent counted order stopped counting (the window then reaches further back). O(orders in window).
     /// </summary>
-    private async Task RebuildAsync(UnitOfWork work, GigRecord gig, string orderId, OrderContribution? was, OrderFacts? previous, long? time, OrderFacts facts, long newMax, List<OrderChange> changes)
+    private async Task RebuildAsync(UnitOfWork work, KeySpace keys, GigRecord gig, string orderId, OrderContribution? was, OrderFacts? previous, long? time, OrderFacts facts, long newMax, List<OrderChange> changes)
     {
         var aggregate = gig.Aggregate;
-        var includedKey = ScoringKeys.GigIncluded(gig.GigId);
+        var includedKey = keys.GigIncluded(gig.GigId);
         long oldStart = aggregate.HasOrders ? ForwardDecay.WindowStart(aggregate.MaxOutcomeSeconds, Policy) : long.MaxValue;
         long windowStart = newMax == long.MinValue ? long.MaxValue : ForwardDecay.WindowStart(newMax, Policy);
         long landmark = newMax == long.MinValue ? long.MinValue : ForwardDecay.LandmarkFor(newMax, Policy);
@@ -192,16 +207,17 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
             var record = await GetOrderAsync(id);
             if ((long)entry.Score >= windowStart && record.ToFacts(id, Options.ToUsd) is { } other)
             {
-                var back = Count(work, null, id, OrderContribution.From(other, Policy, landmark));
+                var wasCounted = keys.Generation == 0 ? record.Counted : await CountedAsync(keys, id, gig.GigId);
+                var back = Count(work, keys, gig.GigId, null, id, OrderContribution.From(other, Policy, landmark));
                 counted.Add(back);
-                if (record.Counted is null)
+                if (wasCounted is null)
                 {
                     changes.Add(new OrderChange(id, ChangeReason.WindowReturn, null, back));
                 }
             }
-            else if (record.Counted is { } leaving)
+            else if ((keys.Generation == 0 ? record.Counted : await CountedAsync(keys, id, gig.GigId)) is { } leaving)
             {
-                work.HashDelete(ScoringKeys.Order(id), "c");
+                Uncount(work, keys, id, gig.GigId);
                 changes.Add(new OrderChange(id, ChangeReason.WindowDrop, leaving, null));
             }
         }
@@ -209,12 +225,12 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         OrderContribution? now = null;
         if (time >= windowStart)
         {
-            now = Count(work, null, orderId, OrderContribution.From(facts, Policy, landmark));
+            now = Count(work, keys, gig.GigId, null, orderId, OrderContribution.From(facts, Policy, landmark));
             counted.Add(now.Value);
         }
         else
         {
-            work.HashDelete(ScoringKeys.Order(orderId), "c");
+            Uncount(work, keys, orderId, gig.GigId);
         }
 
         if (was is not null || now is not null)
@@ -243,10 +259,17 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
 
     private static string OrderRecordName(string orderId) => $"scoring order {orderId}";
 
-    private static OrderContribution Count(UnitOfWork work, GigAggregate? aggregate, string orderId, OrderContribution contribution)
+    private static OrderContribution Count(UnitOfWork work, KeySpace keys, string gigId, GigAggregate? aggregate, string orderId, OrderContribution contribution)
     {
         aggregate?.Add(contribution);
-        work.HashSet(ScoringKeys.Order(orderId), "c", OrderRecord.FormatContribution(contribution));
+        var (key, field) = keys.Contribution(orderId, gigId);
+        work.HashSet(key, field, OrderRecord.FormatContribution(contribution));
         return contribution;
+    }
+
+    private static void Uncount(UnitOfWork work, KeySpace keys, string orderId, string gigId)
+    {
+        var (key, field) = keys.Contribution(orderId, gigId);
+        work.HashDelete(key, field);
     }
 }

@@ -58,8 +58,10 @@ public sealed class HistoryReads(RedisConnection redis)
     /// </summary>
     public async Task<HistoryRead?> GigAsync(string gigId, long? fromMs, long? toMs)
     {
+        // The Gig's hash of the live generation of the aggregates (a rebuild may have switched it).
+        var live = (await GenerationState.ReadAsync(redis.Database)).LiveKeys;
         var reply = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(GigScript,
-            [ScoringKeys.Gig(gigId), ScoringKeys.GigHistory(gigId), ScoringKeys.GigChanges(gigId)],
+            [live.Gig(gigId), ScoringKeys.GigHistory(gigId), ScoringKeys.GigChanges(gigId)],
             [Ms(fromMs), Ms(toMs), GroupKey.Prefix, GroupKey.Middle, ScoringKeys.EvaluationPolicies, ScoringKeys.Policies, MaxChanges, GroupEvaluation.HeadBytes]))!;
         if ((long)reply[0] == 0)
         {

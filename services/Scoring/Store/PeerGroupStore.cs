@@ -16,19 +16,19 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
 {
     private ScoringPolicy Policy => options.Value.Policy;
 
-    /// <summary>Every peer group in use, by key suffix in ordinal order (the daily evaluation walks them).</summary>
-    public async Task<IReadOnlyList<string>> AllGroupsAsync() =>
-        (await redis.Database.SetMembersAsync(ScoringKeys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
+    /// <summary>Every peer group in use in a generation, by key suffix in ordinal order (the daily evaluation walks them).</summary>
+    public async Task<IReadOnlyList<string>> AllGroupsAsync(KeySpace keys) =>
+        (await redis.Database.SetMembersAsync(keys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The group's means snapshot, read as a commit condition of <paramref name="work"/>.</summary>
-    public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group) =>
-        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(ScoringKeys.PeerMeans(group.RedisKeySuffix))), Policy);
+    public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group, KeySpace keys) =>
+        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(keys.PeerMeans(group.RedisKeySuffix))), Policy);
 
     /// <summary>
     /// Stages what a Gig's change from <paramref name="before"/> to <paramref name="after"/> does to its
     /// peer groups: the sums' deltas (HINCRBY) and the rankings (ZADD at each group's snapshot, or ZREM).
     /// </summary>
-    public async Task StageMoveAsync(UnitOfWork work, GigRecord before, GigRecord after)
+    public async Task StageMoveAsync(UnitOfWork work, GigRecord before, GigRecord after, KeySpace keys)
     {
         var deltas = new Dictionary<string, PeerStats>(StringComparer.Ordinal);
         void AddDelta(PeerGroupKey group, PeerStats delta)
@@ -53,14 +53,14 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
 
         foreach (var (suffix, delta) in deltas)
         {
-            StageStats(work, suffix, delta);
+            StageStats(work, keys.PeerStats(suffix), delta);
         }
 
         bool wasScored = PeerStats.Counts(before.Aggregate, Policy);
         bool isScored = PeerStats.Counts(after.Aggregate, Policy);
         foreach (var group in before.Groups.Where(g => wasScored && !(isScored && after.Groups.Contains(g))))
         {
-            work.SortedSetRemove(ScoringKeys.PeerRanking(group.RedisKeySuffix), after.GigId);
+            work.SortedSetRemove(keys.PeerRanking(group.RedisKeySuffix), after.GigId);
         }
 
         if (!isScored)
@@ -70,10 +70,10 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
 
         foreach (var group in after.Groups)
         {
-            var means = await ReadMeansAsync(work, group);
+            var means = await ReadMeansAsync(work, group, keys);
             var quality = GigScorer.Quality(after.Aggregate, means, Policy).Quality;
-            work.SortedSetAdd(ScoringKeys.PeerRanking(group.RedisKeySuffix), after.GigId, quality);
-            work.SetAdd(ScoringKeys.PeerGroups, group.RedisKeySuffix);
+            work.SortedSetAdd(keys.PeerRanking(group.RedisKeySuffix), after.GigId, quality);
+            work.SetAdd(keys.PeerGroups, group.RedisKeySuffix);
         }
     }
 
@@ -83,30 +83,29 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     /// and no sum changed meanwhile. Returns the group as refreshed (the evaluation history is
     /// staged from it in the same unit of work).
     /// </summary>
-    public async Task<GroupRefresh> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now)
+    public async Task<GroupRefresh> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
     {
-        var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(ScoringKeys.PeerStats(group))));
-        await work.ReadHashAsync(ScoringKeys.PeerMeans(group));
+        var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(keys.PeerStats(group))));
+        await work.ReadHashAsync(keys.PeerMeans(group));
         var means = stats.Means(Policy);
-        var rankingKey = ScoringKeys.PeerRanking(group);
+        var rankingKey = keys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
         var ranked = new List<RefreshedGig>(members.Length);
         foreach (var member in members)
         {
             string gigId = member!;
-            var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(ScoringKeys.Gig(gigId))));
+            var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(keys.Gig(gigId))));
             double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
             work.SortedSetAdd(rankingKey, gigId, quality);
             ranked.Add(new RefreshedGig(gig, quality));
         }
 
-        work.HashSet(ScoringKeys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
+        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
         return new GroupRefresh(group, means, ranked);
     }
 
-    private static void StageStats(UnitOfWork work, string group, PeerStats delta)
+    private static void StageStats(UnitOfWork work, string key, PeerStats delta)
     {
-        var key = ScoringKeys.PeerStats(group);
         foreach (var area in Areas.All)
         {
             if (delta.Count(area) != 0)
@@ -126,7 +125,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         ? PeerMeans.Uniform(policy.PriorAreaMean)
         : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
 
-    private static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
+    public static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
     {
         var fields = new HashWriter();
         foreach (var area in Areas.All)
@@ -140,7 +139,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     /// <summary>The running sums (<c>n0..n5</c>, <c>s0..s5</c>, raised with HINCRBY); a field never raised is 0.</summary>
     private static string MeansName(string group) => $"scoring peer means {group}";
 
-    private static PeerStats StatsFrom(HashReader fields) => PeerStats.FromSums(
+    public static PeerStats StatsFrom(HashReader fields) => PeerStats.FromSums(
         Areas.All.Select(a => fields.OptionalLong($"n{(int)a}") ?? 0).ToArray(),
         Areas.All.Select(a => fields.OptionalLong($"s{(int)a}") ?? 0).ToArray());
 }

@@ -55,9 +55,9 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     private static readonly RedisValue[] KeyTemplates =
     [
         Slot,
-        ScoringKeys.Gig(Slot),
-        ScoringKeys.PeerRanking(Slot),
-        ScoringKeys.PeerMeans(Slot),
+        KeySpace.Template.Gig(Slot),
+        KeySpace.Template.PeerRanking(Slot),
+        KeySpace.Template.PeerMeans(Slot),
         ScoringKeys.Seller(Slot),
         ScoringKeys.SellerGigs(Slot),
         ScoringKeys.SellerRatings(Slot),
@@ -78,6 +78,10 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     public Task<ScoringRead?> SellerAsync(string sellerId, ReadParts parts) =>
         ReadAsync(new ReadStart("seller", sellerId, parts), null, null);
 
+    /// <summary>A seller's <paramref name="parts"/> from the aggregates of <paramref name="generation"/> rather than the live one (a rebuild's dry run).</summary>
+    public Task<ScoringRead?> SellerAsync(string sellerId, ReadParts parts, long generation) =>
+        ReadAsync(new ReadStart("seller", sellerId, parts, generation), null, null);
+
     /// <summary>
     /// <paramref name="read"/> again if it already holds the ranking counts at the qualities
     /// <paramref name="probes"/> asks about (besides each scored Gig's own), otherwise a new read with them.
@@ -93,7 +97,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         {
             if (read is null)
             {
-                var reply = await redis.Database.ScriptEvaluateReadOnlyAsync(Script, [ScoringKeys.Sellers], Arguments(start, asked));
+                var reply = await redis.Database.ScriptEvaluateReadOnlyAsync(Script, [ScoringKeys.Sellers, GenerationState.Key], Arguments(start, asked));
                 read = Parse(start, (RedisResult[])reply!);
                 if (read is null)
                 {
@@ -133,6 +137,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             start.Kind,
             start.Id,
             Letters(start.Parts),
+            start.Generation is { } generation ? generation : "",
             probes.Count,
         };
         foreach (var (gigId, quality) in probes)
@@ -231,8 +236,10 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     }
 
     /// <summary>
-    /// KEYS[1] the set of sellers. ARGV: the slot, the key templates (<see cref="KeyTemplates"/>
-    /// order), CategoryMinGigs, 'gig' or 'seller', the id, the parts' letters, the number of probes,
+    /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV: the
+    /// slot, the key templates (<see cref="KeyTemplates"/> order; the aggregates' ones with
+    /// <see cref="KeySpace.GenerationMark"/> where the generation goes), CategoryMinGigs, 'gig' or
+    /// 'seller', the id, the parts' letters, the generation to read ('' = the live one), the number of probes,
     /// then (Gig id, quality) per probe. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
     /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}}.
@@ -248,8 +255,13 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
           ratings = ARGV[7], totals = ARGV[8], clients = ARGV[9], response = ARGV[10], gigOrders = ARGV[11], order = ARGV[12] }
         local categoryMin = tonumber(ARGV[13])
         local kind, id, parts = ARGV[14], ARGV[15], ARGV[16]
+        local generation = ARGV[17]
+        if generation == '' then generation = redis.call('HGET', KEYS[2], 'live') or '0' end
+        local generationPart = ''
+        if generation ~= '0' then generationPart = 'g' .. generation .. ':' end
+        for name, template in pairs(T) do T[name] = string.gsub(template, '\2', generationPart) end
         local probes = {}
-        for i = 18, 17 + 2 * tonumber(ARGV[17]), 2 do
+        for i = 19, 18 + 2 * tonumber(ARGV[18]), 2 do
           probes[ARGV[i]] = probes[ARGV[i]] or {}
           table.insert(probes[ARGV[i]], ARGV[i + 1])
         end
@@ -329,7 +341,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         """;
 
     /// <summary>Where a read starts: a Gig or a seller, and the parts it takes.</summary>
-    public sealed record ReadStart(string Kind, string Id, ReadParts Parts);
+    public sealed record ReadStart(string Kind, string Id, ReadParts Parts, long? Generation = null);
 }
 
 /// <summary>One consistent read: the seller, their record, the Gigs read (in id order), the level facts and the starting Gig's orders, as asked.</summary>

@@ -158,9 +158,13 @@ public sealed class FuzzTests(FuzzPlatformFixture platform, ITestOutputHelper ou
     /// Scoring's evaluation of the sellers those events touched (its dirty-seller list is empty).
     /// </summary>
     private static Task SettledAsync(StackExchange.Redis.IDatabase db, string what) => Wait.UntilAsync(
-        async () => await BusSettled.IsSettledAsync(db) && await db.HashLengthAsync(Scoring.Store.ScoringKeys.DirtySellers) == 0
+        async () => await RebuildEndedAsync(db) && await BusSettled.IsSettledAsync(db) && await db.HashLengthAsync(Scoring.Store.ScoringKeys.DirtySellers) == 0
             && await BusSettled.IsSettledAsync(db),
         what);
+
+    /// <summary>No Scoring rebuild is running (an accepted RebuildScores works on in the background; its end marks every seller for re-evaluation).</summary>
+    private static async Task<bool> RebuildEndedAsync(StackExchange.Redis.IDatabase db) =>
+        (string?)await db.HashGetAsync(Scoring.Rebuild.RebuildJob.Key, "state") != Scoring.Rebuild.RebuildJob.Running;
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Rebuild and replay throughput of Scoring (issue 13), next to redis-benchmark's pipelined HSET
+# rate on the same redis-server in the same run:
+#   rebuild: <orders> synthetic order records loaded in Scoring's layout, then `make rebuild`'s
+#            DevHost verb runs RebuildScores on the Scoring service (a process) and reports orders/s
+#            from the rebuild's own start and finish times (plan, orders, peer groups, switch, cleanup);
+#   replay:  the same orders published as events (placed, completed, a third reviewed) through the
+#            real bus into the topics of an empty store, then Scoring started on it; events/s from
+#            its start to caught up (every event handled, every seller evaluated).
+# Usage: bench/rebuild/run.sh [orders] [replay orders]   (defaults 1000000 and 100000)
+set -euo pipefail
+
+orders="${1:-1000000}"
+replay_orders="${2:-100000}"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+free_port() {
+  local candidate
+  while true; do
+    candidate=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
+  done
+}
+port="$(free_port)"
+data="$(mktemp -d)"
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" &
+redis_pid=$!
+scoring_pid=""
+stop_scoring() { if [ -n "$scoring_pid" ]; then kill "$scoring_pid" 2>/dev/null || true; wait "$scoring_pid" 2>/dev/null || true; scoring_pid=""; fi; }
+cleanup() { stop_scoring; kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+
+dotnet build "$here/Rebuild.Bench.csproj" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
+dotnet build "$root/tools/Marketplace.DevHost" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
+bench="dotnet $here/bin/Release/net10.0/Rebuild.Bench.dll"
+key="bench-only-signing-key-of-at-least-32-bytes"
+
+start_scoring() {
+  grpc="$(free_port)"; http="$(free_port)"
+  (cd "$root/services/Scoring/bin/Release/net10.0" && \
+    Platform__Redis="127.0.0.1:$port" Platform__BindAddress=127.0.0.1 Platform__GrpcPort="$grpc" Platform__HttpPort="$http" \
+    exec env Identity__SigningKey="$key" DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Logging__LogLevel__Marketplace.Scoring.Rebuild=Information \
+    dotnet Marketplace.Scoring.dll >"$data/scoring.log" 2>&1) &
+  scoring_pid=$!
+  until curl -sf "http://127.0.0.1:$http/readyz" >/dev/null 2>&1; do sleep 0.1; done
+}
+
+# Baseline: redis-benchmark's HSET, pipelined 16 deep.
+hset="$(redis-benchmark -p "$port" -n 1000000 -c 50 -P 16 -q -t hset | tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($(i+1) == "requests") print $i }' | tail -1)"
+redis-cli -p "$port" flushall >/dev/null
+
+echo "redis-server $(redis-server --version | awk '{print $3}' | sed 's/v=//') (port $port), $(nproc) cores"
+echo "redis-benchmark HSET, -P 16 -c 50:   $hset ops/s"
+
+# Rebuild from stored facts.
+$bench facts "127.0.0.1:$port" "$orders"
+echo "redis used_memory with the facts: $(redis-cli -p "$port" info memory | awk -F: '/^used_memory_human/ { print $2 }' | tr -d '\r')"
+start_scoring
+Identity__SigningKey="$key" dotnet "$root/tools/Marketplace.DevHost/bin/Release/net10.0/Marketplace.DevHost.dll" rebuild --scoring "http://127.0.0.1:$grpc" | while IFS= read -r line; do echo "$(date +%T.%N | cut -c1-12) $line"; done | tee "$data/rebuild.out" | ( [ -n "${VERBOSE:-}" ] && cat >&2 || cat >/dev/null )
+rebuild="$(tail -1 "$data/rebuild.out" | cut -d" " -f2-)"
+grep -ho '"Message":"Rebuild [^"]*orders phase done[^"]*"' "$data/scoring.log" | sed 's/^"Message":"Rebuild [^ ]*: /rebuild (service log): /; s/"$//' || true
+echo "rebuild: $rebuild"
+stop_scoring
+rate="$(sed -n 's/.*(\([0-9]*\) orders\/s).*/\1/p' <<<"$rebuild")"
+awk -v r="$rate" -v h="$hset" 'BEGIN { printf "ratio rebuild orders/s / HSET -P 16 ops/s:  %.3f\n", r / h }'
+
+# Replay from the topics into an empty store.
+[ "$replay_orders" = 0 ] && exit 0
+redis-cli -p "$port" flushall >/dev/null
+$bench events "127.0.0.1:$port" "$replay_orders"
+events="$(( $(redis-cli -p "$port" xlen orders) + $(redis-cli -p "$port" xlen reviews) ))"
+start=$(date +%s.%N)
+start_scoring
+caught="$($bench caught-up "127.0.0.1:$port")"
+end=$(date +%s.%N)
+stop_scoring
+awk -v e="$events" -v s="$start" -v t="$end" -v h="$hset" 'BEGIN { r = e / (t - s); printf "replay: %d events in %.1f s from the start of Scoring: %.0f events/s\nratio replay events/s / HSET -P 16 ops/s:   %.4f\n", e, t - s, r, r / h }'

@@ -1,0 +1,638 @@
+using RebuildChanges = Marketplace.Contracts.Scoring.V1.RebuildChanges;
+using Marketplace.EventBus;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Marketplace.Scoring.Rebuild;
+
+/// <summary>A Gig recomputed from its orders' facts: its record, its included orders (by outcome time) and the contributions counted.</summary>
+public sealed record GigBuild(GigRecord Gig, IReadOnlyList<(string OrderId, long Time)> Included, IReadOnlyList<(string OrderId, OrderContribution Contribution)> Counted);
+
+/// <summary>
+/// Recomputes Scoring's aggregates from the stored facts under the current policy into a new
+/// generation of keys (<see cref="KeySpace"/>) while the service keeps answering from the live
+/// one, then switches with one atomic change of <see cref="GenerationState"/> (docs/scoring.md
+/// "Rebuild"). Phases, each checkpointed in <see cref="RebuildJob"/> so a crash resumes where it
+/// stopped: <b>plan</b> (mark the generation being built, so every writer from then on marks the
+/// Gigs it changes; list the Gigs), <b>orders</b> (batches of Gigs: read their orders' records,
+/// compute with the engine, write the Gig's hash, included orders and contributions; the cursor
+/// and the count of orders done are saved after each batch, and a batch done twice writes the same
+/// keys again, so nothing is counted twice), <b>peers</b> (every group's sums, a new means snapshot
+/// and its ranking, from the new Gigs), <b>switch</b> (recompute the Gigs events changed meanwhile,
+/// then flip the live generation in a script that refuses while any Gig is still marked), and
+/// <b>cleanup</b> (the old generation's keys; every seller marked for re-evaluation). A dry run
+/// stops after the peers, compares each seller's read in both generations (<b>compare</b>) and
+/// throws the new generation away.
+/// </summary>
+public sealed class ScoreRebuilder(
+    RedisConnection redis,
+    UnitOfWorkExecutor executor,
+    PeerGroupStore peers,
+    ScoreReads reads,
+    IOptions<ScoringOptions> options,
+    TimeProvider clock,
+    ILogger<ScoreRebuilder> logger)
+{
+    /// <summary>Rounds of "recompute the changed Gigs, try to switch" before the rebuild gives up (events keep arriving faster).</summary>
+    public const int MaxSwitchRounds = 200;
+
+    private const int Chunk = 1000;
+
+    private IDatabase Db => redis.Database;
+
+    private ScoringOptions Options => options.Value;
+
+    private ScoringPolicy Policy => Options.Policy;
+
+    public async Task<RebuildJob?> ReadJobAsync() => RebuildJob.From(await Db.HashGetAllAsync(RebuildJob.Key));
+
+    /// <summary>
+    /// Runs <paramref name="job"/> from its phase to the end. <paramref name="checkpoint"/> runs after
+    /// each saved step (the worker renews its lease there, and stops by throwing when it lost it).
+    /// A failure before the switch throws the new generation away and records the error.
+    /// </summary>
+    public async Task<RebuildJob> RunAsync(RebuildJob job, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (job.Phase != RebuildJob.Phases.Done)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                job = job.Phase switch
+                {
+                    RebuildJob.Phases.Plan => await PlanAsync(job),
+                    RebuildJob.Phases.Orders => await OrdersAsync(job, checkpoint, cancellationToken),
+                    RebuildJob.Phases.Peers => await PeersAsync(job),
+                    RebuildJob.Phases.Switch => await SwitchAsync(job, cancellationToken),
+                    RebuildJob.Phases.Compare => await CompareAsync(job),
+                    RebuildJob.Phases.Cleanup => await CleanupAsync(job),
+                    _ => throw new InvalidOperationException($"rebuild {job.Id}: unknown phase '{job.Phase}'"),
+                };
+                await Db.HashSetAsync(RebuildJob.Key, job.ToEntries());
+                await checkpoint(job);
+            }
+
+            return job;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not RebuildLeaseLostException)
+        {
+            if (job.Generation > 0 && (await GenerationState.ReadAsync(Db)).Live == job.Generation)
+            {
+                // Switched already: only the cleanup is left, and it is tried again (the job stays running).
+                logger.LogWarning(e, "Rebuild {Id}: generation {Generation} is live; the cleanup failed and runs again", job.Id, job.Generation);
+                throw;
+            }
+
+            logger.LogError(e, "Rebuild {Id} failed in phase {Phase}; the live generation stays as it was", job.Id, job.Phase);
+            if (job.Generation > 0)
+            {
+                await DiscardAsync(job.Generation);
+            }
+
+            job = job with { State = RebuildJob.Failed, Error = e.Message, FinishedAt = clock.GetUtcNow() };
+            await Db.HashSetAsync(RebuildJob.Key, job.ToEntries());
+            return job;
+        }
+    }
+
+    // ---- plan ----
+
+    private async Task<RebuildJob> PlanAsync(RebuildJob job)
+    {
+        var state = await GenerationState.ReadAsync(Db);
+        long last = (long?)await Db.HashGetAsync(GenerationState.Key, "last") ?? 0;
+        long target = Math.Max(last, state.Live) + 1;
+
+        // From here on, every writer marks the Gigs it changes; the list below is taken afterwards,
+        // so a Gig is either in the list (its facts as of now or later) or marked.
+        await Db.HashSetAsync(GenerationState.Key, [new("next", target), new("last", target)]);
+
+        var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).ToList();
+        var gigs = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in sellers.Chunk(Chunk))
+        {
+            var batch = Db.CreateBatch();
+            var sets = chunk.Select(s => batch.SetMembersAsync(ScoringKeys.SellerGigs(s))).ToArray();
+            batch.Execute();
+            foreach (var set in await Task.WhenAll(sets))
+            {
+                gigs.UnionWith(set.Select(v => (string)v!));
+            }
+        }
+
+        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
+        long orders = 0;
+        foreach (var chunk in gigs.Chunk(Chunk))
+        {
+            var batch = Db.CreateBatch();
+            var push = batch.ListRightPushAsync(RebuildJob.GigsKey, chunk.Select(g => (RedisValue)g).ToArray());
+            var counts = chunk.Select(g => batch.SetLengthAsync(ScoringKeys.GigOrders(g))).ToArray();
+            batch.Execute();
+            await push;
+            orders += (await Task.WhenAll(counts)).Sum();
+        }
+
+        logger.LogInformation("Rebuild {Id}: generation {Target} from {Live}: {Gigs} Gigs, {Orders} orders", job.Id, target, state.Live, gigs.Count, orders);
+        return job with
+        {
+            Phase = RebuildJob.Phases.Orders,
+            Generation = target,
+            FromGeneration = state.Live,
+            Cursor = 0,
+            GigsTotal = gigs.Count,
+            OrdersTotal = orders,
+            OrdersDone = 0,
+        };
+    }
+
+    // ---- orders ----
+
+    private async Task<RebuildJob> OrdersAsync(RebuildJob job, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
+    {
+        var keys = KeySpace.Of(job.Generation);
+        int batch = Options.RebuildBatchGigs;
+        while (job.Cursor < job.GigsTotal)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // A window of batches runs at once (their reads and writes overlap in the pipeline and
+            // their computation on the cores); the checkpoint follows the whole window.
+            long end = Math.Min(job.Cursor + (batch * Options.RebuildParallelBatches), job.GigsTotal);
+            var ids = (await Db.ListRangeAsync(RebuildJob.GigsKey, job.Cursor, end - 1)).Select(v => (string)v!).ToArray();
+            if (ids.Length == 0)
+            {
+                break;
+            }
+
+            int orders = (await Task.WhenAll(ids.Chunk(batch).Select(chunk => Task.Run(() => BuildAsync(chunk, keys), cancellationToken)))).Sum();
+            job = job with { Cursor = job.Cursor + ids.Length, OrdersDone = job.OrdersDone + orders };
+            // The cursor and the count move together: a batch redone after a crash is counted once.
+            await Db.HashSetAsync(RebuildJob.Key, [new("cursor", job.Cursor), new("done", job.OrdersDone)]);
+            await checkpoint(job);
+            if (Options.RebuildBatchPauseMs > 0)
+            {
+                await Task.Delay(Options.RebuildBatchPauseMs, cancellationToken);
+            }
+        }
+
+        logger.LogInformation("Rebuild {Id}: orders phase done; time in batches (summed over parallel batches): read {Read:F1} s, compute {Compute:F1} s, write {Write:F1} s",
+            job.Id, TimeSpan.FromTicks(_readTicks * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency).TotalSeconds,
+            TimeSpan.FromTicks(_computeTicks * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency).TotalSeconds,
+            TimeSpan.FromTicks(_writeTicks * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency).TotalSeconds);
+        return job with { Phase = RebuildJob.Phases.Peers };
+    }
+
+    /// <summary>Recomputes <paramref name="gigIds"/> from their stored facts and writes them into <paramref name="keys"/>, pipelined; returns the number of orders read.</summary>
+    private async Task<int> BuildAsync(IReadOnlyList<string> gigIds, KeySpace keys)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var orders = await ReadOrdersAsync(gigIds);
+        long read = System.Diagnostics.Stopwatch.GetTimestamp();
+        var batch = Db.CreateBatch();
+        var writes = new List<Task>(gigIds.Count * 6);
+        int count = 0;
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            count += orders[i].Count;
+            var build = Compute(gigIds[i], orders[i], Options, revision: 1);
+            writes.Add(batch.KeyDeleteAsync([keys.Gig(build.Gig.GigId), keys.GigIncluded(build.Gig.GigId), keys.GigCounted(build.Gig.GigId)]));
+            if (build.Gig.SellerId.Length > 0)
+            {
+                writes.Add(batch.HashSetAsync(keys.Gig(build.Gig.GigId), build.Gig.ToFields().Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
+            }
+
+            if (build.Included.Count > 0)
+            {
+                writes.Add(batch.SortedSetAddAsync(keys.GigIncluded(build.Gig.GigId), build.Included.Select(e => new SortedSetEntry(e.OrderId, e.Time)).ToArray()));
+            }
+
+            if (build.Counted.Count > 0)
+            {
+                writes.Add(batch.HashSetAsync(keys.GigCounted(build.Gig.GigId),
+                    build.Counted.Select(c => new HashEntry(c.OrderId, OrderRecord.FormatContribution(c.Contribution))).ToArray()));
+            }
+        }
+
+        long computed = System.Diagnostics.Stopwatch.GetTimestamp();
+        batch.Execute();
+        await Task.WhenAll(writes);
+        Interlocked.Add(ref _readTicks, read - started);
+        Interlocked.Add(ref _computeTicks, computed - read);
+        Interlocked.Add(ref _writeTicks, System.Diagnostics.Stopwatch.GetTimestamp() - computed);
+        return count;
+    }
+
+    private long _readTicks, _computeTicks, _writeTicks;
+
+    /// <summary>Each Gig's orders with their records (two pipelined round trips).</summary>
+    private async Task<List<(string OrderId, OrderRecord Record)>[]> ReadOrdersAsync(IReadOnlyList<string> gigIds)
+    {
+        var batch = Db.CreateBatch();
+        var sets = gigIds.Select(g => batch.SetMembersAsync(ScoringKeys.GigOrders(g))).ToArray();
+        batch.Execute();
+        var orderIds = (await Task.WhenAll(sets)).Select(s => s.Select(v => (string)v!).ToArray()).ToArray();
+
+        batch = Db.CreateBatch();
+        var hashes = orderIds.Select(ids => ids.Select(id => batch.HashGetAllAsync(ScoringKeys.Order(id))).ToArray()).ToArray();
+        batch.Execute();
+        var result = new List<(string, OrderRecord)>[gigIds.Count];
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            result[i] = new List<(string, OrderRecord)>(orderIds[i].Length);
+            for (int j = 0; j < orderIds[i].Length; j++)
+            {
+                var entries = await hashes[i][j];
+                var fields = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
+                foreach (var e in entries)
+                {
+                    fields[e.Name!] = e.Value!;
+                }
+
+                result[i].Add((orderIds[i][j], OrderRecord.FromFields(new HashReader($"scoring order {orderIds[i][j]}", fields))));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A Gig from scratch, from its orders' latest facts (what <see cref="GigLedger"/> ends with
+    /// whatever order they came in): the price band and category of its most recently placed
+    /// order, the included orders, and the counted ones (inside the evaluation window of the most
+    /// recent included order) at the landmark of that order.
+    /// </summary>
+    public static GigBuild Compute(string gigId, IEnumerable<(string OrderId, OrderRecord Record)> orders, ScoringOptions options, long revision)
+    {
+        var policy = options.Policy;
+        var gig = new GigRecord { GigId = gigId, Aggregate = new GigAggregate(), Revision = revision };
+        var included = new List<(string OrderId, long Time, OrderFacts Facts)>();
+        foreach (var (orderId, record) in orders)
+        {
+            // Facts the live path refuses (invalid, another Gig) never reach a Gig; ToFacts throws for a currency without a rate.
+            if (record.GigId != gigId || record.ToFacts(orderId, options.ToUsd) is not { } facts || facts.Validate().Count > 0)
+            {
+                continue;
+            }
+
+            gig.SellerId = record.SellerId;
+            gig.TakePriceFrom(orderId, record.CreatedTicks, facts.AmountUsd, record.Category, policy);
+            if (AreaIndexer.IsIncluded(facts, policy))
+            {
+                included.Add((orderId, facts.OutcomeAt!.Value.ToUnixTimeSeconds(), facts));
+            }
+        }
+
+        var counted = new List<(string, OrderContribution)>();
+        if (included.Count > 0)
+        {
+            long max = included.Max(o => o.Time);
+            long landmark = ForwardDecay.LandmarkFor(max, policy);
+            long windowStart = ForwardDecay.WindowStart(max, policy);
+            foreach (var (orderId, time, facts) in included.Where(o => o.Time >= windowStart))
+            {
+                counted.Add((orderId, OrderContribution.From(facts, policy, landmark)));
+            }
+
+            gig.Aggregate.Rebuild(landmark, max, counted.Select(c => c.Item2));
+        }
+
+        return new GigBuild(gig, included.Select(o => (o.OrderId, o.Time)).ToList(), counted);
+    }
+
+    // ---- peers ----
+
+    private async Task<RebuildJob> PeersAsync(RebuildJob job)
+    {
+        var keys = KeySpace.Of(job.Generation);
+        var gigIds = await ListedGigsAsync();
+
+        // Gigs events changed so far: recompute them before the groups are computed (the groups follow them below).
+        while (await Db.SetPopAsync(GenerationState.TouchedKey, Chunk) is { Length: > 0 } touched)
+        {
+            var ids = touched.Select(v => (string)v!).ToArray();
+            await BuildAsync(ids, keys);
+            var added = ids.Where(gigIds.Add).ToArray();
+            if (added.Length > 0)
+            {
+                await Db.ListRightPushAsync(RebuildJob.GigsKey, added.Select(g => (RedisValue)g).ToArray());
+            }
+
+            job = job with { Reapplied = job.Reapplied + ids.Length };
+        }
+
+        var stats = new Dictionary<string, PeerStats>(StringComparer.Ordinal);
+        var scored = new Dictionary<string, List<GigRecord>>(StringComparer.Ordinal);
+        foreach (var chunk in gigIds.Order(StringComparer.Ordinal).Chunk(Chunk))
+        {
+            var batch = Db.CreateBatch();
+            var hashes = chunk.Select(g => batch.HashGetAllAsync(keys.Gig(g))).ToArray();
+            batch.Execute();
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                var entries = await hashes[i];
+                var gig = GigRecord.FromFields(chunk[i], new HashReader($"scoring gig {chunk[i]}", entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal)));
+                foreach (var group in gig.Groups)
+                {
+                    var suffix = group.RedisKeySuffix;
+                    if (!stats.TryGetValue(suffix, out var sum))
+                    {
+                        stats[suffix] = sum = new PeerStats();
+                        scored[suffix] = [];
+                    }
+
+                    sum.Add(PeerStats.Delta(null, gig.Aggregate, Policy));
+                    if (PeerStats.Counts(gig.Aggregate, Policy))
+                    {
+                        scored[suffix].Add(gig);
+                    }
+                }
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var (suffix, sum) in stats.Where(s => scored[s.Key].Count > 0))
+        {
+            var means = sum.Means(Policy);
+            var batch = Db.CreateBatch();
+            var writes = new List<Task>
+            {
+                batch.KeyDeleteAsync([keys.PeerStats(suffix), keys.PeerMeans(suffix), keys.PeerRanking(suffix)]),
+            };
+            var sums = Areas.All.SelectMany(a => new[] { ($"n{(int)a}", sum.Count(a)), ($"s{(int)a}", sum.Sum(a)) })
+                .Where(f => f.Item2 != 0).Select(f => new HashEntry(f.Item1, f.Item2)).ToArray();
+            if (sums.Length > 0)
+            {
+                writes.Add(batch.HashSetAsync(keys.PeerStats(suffix), sums));
+            }
+
+            writes.Add(batch.HashSetAsync(keys.PeerMeans(suffix), PeerGroupStore.MeansFields(means, now, scored[suffix].Count).Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
+            foreach (var chunk in scored[suffix].Chunk(Chunk))
+            {
+                writes.Add(batch.SortedSetAddAsync(keys.PeerRanking(suffix),
+                    chunk.Select(g => new SortedSetEntry(g.GigId, GigScorer.Quality(g.Aggregate, means, Policy).Quality)).ToArray()));
+            }
+
+            writes.Add(batch.SetAddAsync(keys.PeerGroups, suffix));
+            batch.Execute();
+            await Task.WhenAll(writes);
+        }
+
+        logger.LogInformation("Rebuild {Id}: {Groups} peer groups of generation {Generation} computed", job.Id, stats.Count, job.Generation);
+        return job with { Phase = job.DryRun ? RebuildJob.Phases.Compare : RebuildJob.Phases.Switch };
+    }
+
+    private async Task<HashSet<string>> ListedGigsAsync()
+    {
+        var gigs = new HashSet<string>(StringComparer.Ordinal);
+        long length = await Db.ListLengthAsync(RebuildJob.GigsKey);
+        for (long start = 0; start < length; start += 10 * Chunk)
+        {
+            gigs.UnionWith((await Db.ListRangeAsync(RebuildJob.GigsKey, start, start + 10 * Chunk - 1)).Select(v => (string)v!));
+        }
+
+        return gigs;
+    }
+
+    // ---- switch ----
+
+    /// <summary>KEYS: generation state, touched set, job. ARGV: the generation built. 1 switched, 0 Gigs still marked, -1 not this rebuild's generation.</summary>
+    private const string SwitchScript = """
+        if redis.call('HGET', KEYS[1], 'next') ~= ARGV[1] then return -1 end
+        if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+        redis.call('HSET', KEYS[1], 'live', ARGV[1])
+        redis.call('HDEL', KEYS[1], 'next')
+        redis.call('HSET', KEYS[3], 'phase', 'cleanup')
+        return 1
+        """;
+
+    private async Task<RebuildJob> SwitchAsync(RebuildJob job, CancellationToken cancellationToken)
+    {
+        for (int round = 1; round <= MaxSwitchRounds; round++)
+        {
+            job = await ReapplyTouchedAsync(job, cancellationToken);
+            long outcome = (long)await Db.ScriptEvaluateAsync(SwitchScript, [GenerationState.Key, GenerationState.TouchedKey, RebuildJob.Key], [job.Generation]);
+            if (outcome == 1 || (outcome == -1 && (await GenerationState.ReadAsync(Db)).Live == job.Generation))
+            {
+                logger.LogInformation("Rebuild {Id}: generation {Generation} is live ({Reapplied} Gigs recomputed after events during the rebuild)", job.Id, job.Generation, job.Reapplied);
+                return job with { Phase = RebuildJob.Phases.Cleanup };
+            }
+
+            if (outcome == -1)
+            {
+                throw new InvalidOperationException($"rebuild {job.Id}: generation {job.Generation} is no longer the one being built");
+            }
+        }
+
+        throw new InvalidOperationException($"rebuild {job.Id}: events kept changing Gigs through {MaxSwitchRounds} rounds of recomputation; nothing switched");
+    }
+
+    /// <summary>
+    /// Recomputes every Gig events marked since, each in a unit of work that also moves it in its
+    /// peer groups of the new generation (at their new snapshot), as an event would.
+    /// </summary>
+    private async Task<RebuildJob> ReapplyTouchedAsync(RebuildJob job, CancellationToken cancellationToken)
+    {
+        var keys = KeySpace.Of(job.Generation);
+        while (await Db.SetPopAsync(GenerationState.TouchedKey, Chunk) is { Length: > 0 } touched)
+        {
+            foreach (var gigId in touched.Select(v => (string)v!))
+            {
+                await executor.ExecuteAsync(null, (work, _) => ReapplyAsync(work, gigId, keys), cancellationToken);
+            }
+
+            job = job with { Reapplied = job.Reapplied + touched.Length };
+        }
+
+        return job;
+    }
+
+    private async Task ReapplyAsync(UnitOfWork work, string gigId, KeySpace keys)
+    {
+        if ((await GenerationState.ReadAsync(work)).Next != keys.Generation)
+        {
+            return;
+        }
+
+        var prior = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(keys.Gig(gigId))));
+        var orders = (await ReadOrdersAsync([gigId]))[0];
+        var build = Compute(gigId, orders, Options, prior.Revision + 1);
+        work.KeyDelete(keys.Gig(gigId));
+        work.KeyDelete(keys.GigIncluded(gigId));
+        work.KeyDelete(keys.GigCounted(gigId));
+        if (build.Gig.SellerId.Length > 0)
+        {
+            work.HashSet(keys.Gig(gigId), build.Gig.ToFields().Entries);
+        }
+
+        foreach (var (orderId, time) in build.Included)
+        {
+            work.SortedSetAdd(keys.GigIncluded(gigId), orderId, time);
+        }
+
+        foreach (var (orderId, contribution) in build.Counted)
+        {
+            work.HashSet(keys.GigCounted(gigId), orderId, OrderRecord.FormatContribution(contribution));
+        }
+
+        await peers.StageMoveAsync(work, prior, build.Gig, keys);
+    }
+
+    // ---- compare (dry run) ----
+
+    private async Task<RebuildJob> CompareAsync(RebuildJob job)
+    {
+        job = await ReapplyTouchedAsync(job, CancellationToken.None);
+        long live = (await GenerationState.ReadAsync(Db)).Live;
+        var now = clock.GetUtcNow();
+        var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
+        var changes = new RebuildChanges();
+        const ReadParts parts = ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics;
+        foreach (var chunk in sellers.Chunk(32))
+        {
+            var pairs = await Task.WhenAll(chunk.Select(async s => (Before: await reads.SellerAsync(s, parts, live), After: await reads.SellerAsync(s, parts, job.Generation))));
+            foreach (var (before, after) in pairs)
+            {
+                if (before is null || after is null)
+                {
+                    continue;
+                }
+
+                var gigsBefore = before.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
+                var gigsAfter = after.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
+                foreach (var gigId in gigsBefore.Keys.Union(gigsAfter.Keys))
+                {
+                    changes.GigsCompared++;
+                    if (gigsBefore.GetValueOrDefault(gigId)?.Score != gigsAfter.GetValueOrDefault(gigId)?.Score)
+                    {
+                        changes.GigsScoreChanged++;
+                    }
+                }
+
+                var record = before.Record ?? after.Record ?? SellerRecord.FromFields(new HashReader("empty", new Dictionary<string, string>()));
+                var scoresBefore = gigsBefore.Values.ToList();
+                var scoresAfter = gigsAfter.Values.ToList();
+                changes.SellersCompared++;
+                if (SellerScore.Of(scoresBefore).Score != SellerScore.Of(scoresAfter).Score)
+                {
+                    changes.SellersScoreChanged++;
+                }
+
+                var levelBefore = LevelEvaluator.Evaluate(record.Level, before.LevelMetrics(now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+                var levelAfter = LevelEvaluator.Evaluate(record.Level, after.LevelMetrics(now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+                if (levelBefore != levelAfter)
+                {
+                    changes.SellersLevelChanged++;
+                }
+
+                if (LowPerformance.Decide(record.LowPerformance, scoresBefore, Policy).After != LowPerformance.Decide(record.LowPerformance, scoresAfter, Policy).After)
+                {
+                    changes.SellersFlagChanged++;
+                }
+            }
+        }
+
+        await DiscardAsync(job.Generation);
+        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
+        logger.LogInformation("Rebuild {Id} (dry run): {Changes}", job.Id, changes);
+        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
+    }
+
+    // ---- cleanup ----
+
+    private async Task<RebuildJob> CleanupAsync(RebuildJob job)
+    {
+        if (job.FromGeneration > 0)
+        {
+            await DeleteGenerationAsync(job.FromGeneration);
+        }
+        else
+        {
+            await DeleteLegacyAsync();
+        }
+
+        // Scores moved: every seller's level and flag are evaluated again (on demand, as after their own events).
+        var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).ToList();
+        foreach (var chunk in sellers.Chunk(Chunk))
+        {
+            var batch = Db.CreateBatch();
+            var marks = chunk.Select(s => batch.HashIncrementAsync(ScoringKeys.DirtySellers, s, 1)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(marks);
+        }
+
+        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
+        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, FinishedAt = clock.GetUtcNow() };
+    }
+
+    /// <summary>Stops building <paramref name="generation"/> (writers stop marking Gigs) and deletes its keys.</summary>
+    private async Task DiscardAsync(long generation)
+    {
+        await Db.ScriptEvaluateAsync("""
+            if redis.call('HGET', KEYS[1], 'next') == ARGV[1] then
+              redis.call('HDEL', KEYS[1], 'next')
+              redis.call('DEL', KEYS[2])
+            end
+            return 1
+            """, [GenerationState.Key, GenerationState.TouchedKey], [generation]);
+        await DeleteGenerationAsync(generation);
+    }
+
+    private async Task DeleteGenerationAsync(long generation)
+    {
+        if ((await GenerationState.ReadAsync(Db)).Live == generation)
+        {
+            throw new InvalidOperationException($"generation {generation} is live: its keys are not deleted");
+        }
+
+        var server = redis.Multiplexer.GetServers().First(s => !s.IsReplica);
+        var pattern = $"scoring:g{generation}:*";
+        var keys = new List<RedisKey>(Chunk);
+        await foreach (var key in server.KeysAsync(Db.Database, pattern, pageSize: 10 * Chunk))
+        {
+            keys.Add(key);
+            if (keys.Count == Chunk)
+            {
+                await Db.KeyDeleteAsync([.. keys], CommandFlags.None);
+                keys.Clear();
+            }
+        }
+
+        if (keys.Count > 0)
+        {
+            await Db.KeyDeleteAsync([.. keys]);
+        }
+    }
+
+    /// <summary>Generation 0's keys: each listed Gig's hash and included orders, the contributions in the orders' hashes, the peer groups.</summary>
+    private async Task DeleteLegacyAsync()
+    {
+        var legacy = KeySpace.Legacy;
+        var gigs = await ListedGigsAsync();
+        foreach (var chunk in gigs.Chunk(Chunk))
+        {
+            var batch = Db.CreateBatch();
+            var deletes = chunk.Select(g => batch.KeyDeleteAsync([legacy.Gig(g), legacy.GigIncluded(g)])).ToList();
+            var sets = chunk.Select(g => batch.SetMembersAsync(ScoringKeys.GigOrders(g))).ToArray();
+            batch.Execute();
+            await Task.WhenAll(deletes);
+            var orders = (await Task.WhenAll(sets)).SelectMany(s => s).ToList();
+            batch = Db.CreateBatch();
+            var fields = orders.Select(o => batch.HashDeleteAsync(ScoringKeys.Order((string)o!), "c")).ToArray();
+            batch.Execute();
+            await Task.WhenAll(fields);
+        }
+
+        foreach (var group in (await Db.SetMembersAsync(legacy.PeerGroups)).Select(v => (string)v!))
+        {
+            await Db.KeyDeleteAsync([legacy.PeerRanking(group), legacy.PeerStats(group), legacy.PeerMeans(group)]);
+        }
+
+        await Db.KeyDeleteAsync(legacy.PeerGroups);
+    }
+}
+
+/// <summary>The worker lost the rebuild's lease (another replica took it over): it stops without touching the job.</summary>
+public sealed class RebuildLeaseLostException(string message) : Exception(message);

@@ -1,0 +1,224 @@
+using Grpc.Core;
+using Marketplace.Contracts.Scoring.V1;
+using Marketplace.Hosting;
+using Marketplace.Hosting.Identity;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
+using Marketplace.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+using static Marketplace.Clients.PlatformClients;
+using static Marketplace.Scoring.Tests.RebuildWorld;
+
+namespace Marketplace.Scoring.Tests;
+
+/// <summary>
+/// RebuildScores over the running service on a real Redis (issue 13): a policy change applied to
+/// the stored facts equals the engine from scratch, the dry run predicts it, events during a
+/// rebuild are kept, and the RPC's permission and idempotency.
+/// </summary>
+public sealed class RebuildTests
+{
+    /// <summary>What the API shows of every Gig and seller: score, and each seller's level and flag.</summary>
+    private sealed record Shown(Dictionary<string, double?> Gigs, Dictionary<string, double?> Sellers, Dictionary<string, SellerLevelKind> Levels, Dictionary<string, bool> Flags);
+
+    private static async Task<Shown> ShownAsync(ScoringService.ScoringServiceClient client, IReadOnlyList<TestOrder> orders)
+    {
+        var shown = new Shown([], [], [], []);
+        foreach (var gigId in orders.Select(o => o.GigId).Distinct())
+        {
+            var score = await client.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId }, Internal);
+            shown.Gigs[gigId] = score.HasScore ? score.SuccessScore : null;
+        }
+
+        foreach (var sellerId in orders.Select(o => o.SellerId).Distinct())
+        {
+            var score = await client.GetSellerScoreAsync(new GetSellerScoreRequest { SellerId = sellerId }, Internal);
+            var level = await client.GetSellerLevelAsync(new GetSellerLevelRequest { SellerId = sellerId }, Internal);
+            shown.Sellers[sellerId] = score.HasScore ? score.SuccessScore : null;
+            shown.Levels[sellerId] = level.Level;
+            shown.Flags[sellerId] = score.LowPerformance;
+        }
+
+        return shown;
+    }
+
+    private static int Changed<T>(Dictionary<string, T> before, Dictionary<string, T> after) =>
+        before.Keys.Count(k => !EqualityComparer<T>.Default.Equals(before[k], after[k]));
+
+    [Fact]
+    public async Task A_policy_change_then_a_rebuild_gives_the_engines_scores_from_scratch_and_the_dry_run_predicted_what_changed()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var orders = Orders();
+        Shown before;
+        await using (var first = await StartAsync(redis))
+        {
+            await first.PublishAsync(orders.SelectMany(o => o.Events()));
+            await CaughtUpAsync(db);
+            await first.Client().RunEvaluationAsync(new RunEvaluationRequest { RequestId = "daily-1" }, Internal);
+            await CaughtUpAsync(db);
+            before = await ShownAsync(first.Client(), orders);
+        }
+
+        // The new policy is rolled out: stored contributions are still the old policy's.
+        await using var scoring = await StartAsync(redis, ChangedPolicy);
+        var client = scoring.Client();
+        var policy = scoring.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScoringOptions>>().Value.Policy;
+        Assert.Equal(60, policy.HalfLifeDays);
+        var aggregatesBefore = await AggregatesAsync(db, orders.Select(o => o.GigId).Distinct());
+
+        var dry = await RebuildAsync(client, dryRun: true);
+        Assert.True(dry.DryRun);
+        Assert.Equal(orders.Count, dry.OrdersTotal);
+        Assert.Equal(orders.Count, dry.OrdersDone);
+        // A dry run switches nothing and leaves nothing of its generation behind.
+        Assert.Equal(0, (await GenerationState.ReadAsync(db)).Live);
+        Assert.Null((await GenerationState.ReadAsync(db)).Next);
+        Assert.Equal(aggregatesBefore, await AggregatesAsync(db, orders.Select(o => o.GigId).Distinct()));
+        Assert.Empty(redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]).Keys(pattern: $"scoring:g{dry.Generation}:*"));
+
+        var rebuilt = await RebuildAsync(client, dryRun: false);
+        Assert.Equal(orders.Count, rebuilt.OrdersDone);
+        Assert.Equal(rebuilt.Generation, (await GenerationState.ReadAsync(db)).Live);
+        await CaughtUpAsync(db); // every seller re-evaluated after the switch
+
+        // Exactly what the engine computes from scratch under the new policy, the group's means snapshot taken from the new sums.
+        var fromScratch = new EngineExpectation(orders, policy, new EngineExpectation(orders, policy).StatsMeans);
+        var live = await LiveKeysAsync(db);
+        foreach (var (gigId, ledger) in fromScratch.Ledgers)
+        {
+            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
+            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+            var want = fromScratch.Gig(gigId);
+            var got = await client.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId }, Internal);
+            Assert.Equal(want.Score ?? 0, got.SuccessScore);
+            Assert.Equal(want.Quality.Quality, got.Quality);
+            Assert.Equal(want.Percentile ?? 0, got.Percentile);
+        }
+
+        foreach (var sellerId in orders.Select(o => o.SellerId).Distinct())
+        {
+            var got = await client.GetSellerScoreAsync(new GetSellerScoreRequest { SellerId = sellerId }, Internal);
+            Assert.Equal(fromScratch.Seller(sellerId).Score ?? 0, got.SuccessScore);
+        }
+
+        // The dry run predicted exactly what changed.
+        var after = await ShownAsync(client, orders);
+        Assert.True(Changed(before.Gigs, after.Gigs) > 0, "the policy change moves some Gig scores (else this test shows nothing)");
+        Assert.Equal(Changed(before.Gigs, after.Gigs), dry.Changes.GigsScoreChanged);
+        Assert.Equal(before.Gigs.Count, dry.Changes.GigsCompared);
+        Assert.Equal(Changed(before.Sellers, after.Sellers), dry.Changes.SellersScoreChanged);
+        Assert.Equal(Changed(before.Levels, after.Levels), dry.Changes.SellersLevelChanged);
+        Assert.Equal(Changed(before.Flags, after.Flags), dry.Changes.SellersFlagChanged);
+
+        // The old generation's keys are gone (generation 0: the Gigs' hashes, included orders, contributions in the orders, the groups).
+        var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);
+        Assert.DoesNotContain(server.Keys(pattern: "scoring:gig:{*}"), k => !((string)k!).EndsWith(":orders", StringComparison.Ordinal));
+        Assert.Empty(server.Keys(pattern: "scoring:peer:*"));
+        foreach (var order in orders)
+        {
+            Assert.False(await db.HashExistsAsync(ScoringKeys.Order(order.OrderId), "c"));
+        }
+
+        // Compare: a dry run now predicts no change at all.
+        var again = await RebuildAsync(client, dryRun: true);
+        Assert.Equal(0, again.Changes.GigsScoreChanged);
+        Assert.Equal(0, again.Changes.SellersScoreChanged);
+    }
+
+    [Fact]
+    public async Task Events_that_arrive_during_a_rebuild_are_in_the_state_it_switches_to()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var orders = Orders(gigs: 10, perGig: 4);
+        // One Gig per batch and a pause after each: the rebuild takes about 3 s.
+        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        var client = scoring.Client();
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+
+        var started = await StartRebuildAsync(client, dryRun: false);
+        await Wait.UntilAsync(async () => (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).OrdersDone > 0, "the rebuild is under way");
+        // During the rebuild: orders of a new Gig, more orders of Gigs already rebuilt and not yet, a review on an old order.
+        var late = Orders(gigs: 12, perGig: 2, seed: 99, prefix: "")
+            .Select(o => o with { OrderId = o.OrderId + "-late" })
+            .ToList();
+        var plain = orders.First(o => o.Review is null && o.Cancelled is null);
+        var reviewed = plain with { Review = new TestReview(1, 1, 1, 1, false, 0, plain.CreatedAt.AddDays(30)) };
+        await scoring.PublishAsync(late.SelectMany(o => o.Events()).Concat(reviewed.Events().Where(e => e.Payload is Contracts.Reviews.V1.ReviewPublished)));
+        await CaughtUpAsync(db);
+        var during = await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal);
+        Assert.True(during.State == RebuildState.Running, "the events were handled while the rebuild ran");
+
+        var ended = await EndedAsync(client, started.RebuildId);
+        Assert.Equal(RebuildState.Succeeded, ended.State);
+        Assert.True(ended.GigsReapplied > 0, "Gigs changed during the rebuild were recomputed before the switch");
+        await CaughtUpAsync(db);
+
+        var all = orders.Select(o => o.OrderId == reviewed.OrderId ? reviewed : o).Concat(late).ToList();
+        var live = await LiveKeysAsync(db);
+        Assert.Equal(ended.Generation, live.Generation);
+        var policy = ScoringPolicy.Default;
+        var expected = new EngineExpectation(all, policy);
+        Assert.Equal(12, expected.Ledgers.Count); // ten old Gigs, and gig-10 and gig-11 new during the rebuild
+        foreach (var (gigId, ledger) in expected.Ledgers)
+        {
+            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
+            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+        }
+
+        // And the same as a clean rebuild of the final facts.
+        var once = await AggregatesAsync(db, expected.Ledgers.Keys);
+        await RebuildAsync(client, dryRun: false);
+        Assert.Equal(once, await AggregatesAsync(db, expected.Ledgers.Keys));
+    }
+
+    [Fact]
+    public async Task Only_support_and_internal_callers_rebuild_a_request_id_answers_once_and_one_rebuild_runs_at_a_time()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var orders = Orders(gigs: 6, perGig: 3);
+        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        var client = scoring.Client();
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+
+        foreach (var (subject, role) in new[] { ("seller-0", CallerRole.Seller), ("buyer-1", CallerRole.Buyer) })
+        {
+            var headers = Authorization(ScoringHarness.Bearer(subject, role));
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.RebuildScoresAsync(new RebuildScoresRequest { RequestId = "r-" + subject }, headers).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+            refused = await Assert.ThrowsAsync<RpcException>(() => client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), headers).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        }
+
+        Assert.Equal(RebuildState.Unspecified, (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).State);
+        var badId = await Assert.ThrowsAsync<RpcException>(() => client.RebuildScoresAsync(new RebuildScoresRequest { RequestId = "" }, Internal).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
+        Assert.Contains("request_id", badId.Status.Detail, StringComparison.Ordinal);
+
+        var first = await StartRebuildAsync(client, dryRun: false, requestId: "rebuild-1");
+        Assert.Equal(RebuildState.Running, first.State);
+        var repeated = await StartRebuildAsync(client, dryRun: false, requestId: "rebuild-1");
+        Assert.Equal(first, repeated);
+        var reused = await Assert.ThrowsAsync<RpcException>(() => StartRebuildAsync(client, dryRun: true, requestId: "rebuild-1"));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+        var second = await Assert.ThrowsAsync<RpcException>(() => StartRebuildAsync(client, dryRun: true, requestId: "rebuild-2"));
+        Assert.Equal(StatusCode.FailedPrecondition, second.StatusCode);
+        Assert.Contains(first.RebuildId, second.Status.Detail, StringComparison.Ordinal);
+
+        var ended = await EndedAsync(client, first.RebuildId);
+        Assert.Equal(RebuildState.Succeeded, ended.State);
+        Assert.Equal(1, ended.Generation);
+        // The same request id after the end answers the first status again and starts nothing.
+        Assert.Equal(first, await StartRebuildAsync(client, dryRun: false, requestId: "rebuild-1"));
+        Assert.Equal(first.RebuildId, (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).RebuildId);
+        // Support may start one too, once the last has ended.
+        var bySupport = await client.RebuildScoresAsync(new RebuildScoresRequest { RequestId = "rebuild-2", DryRun = true }, Authorization(ScoringHarness.Bearer("agent-1", CallerRole.Support)));
+        Assert.True((await EndedAsync(client, bySupport.RebuildId)).State == RebuildState.Succeeded);
+    }
+}
