@@ -58,6 +58,21 @@ public sealed class ResolutionCenterTests
         Assert.Equal("extend_by must be > 0", rejection.Message);
     }
 
+    /// <summary>Issue 15, finding 2: a Duration out of protobuf's range threw in ToTimeSpan and the call ended UNKNOWN.</summary>
+    [Theory]
+    [InlineData(long.MaxValue, 0)]            // seconds beyond ±315,576,000,000
+    [InlineData(5L, -1)]                      // mixed signs
+    [InlineData(5L, 1_000_000_000)]           // nanos out of range
+    public void Spec7_an_extension_out_of_the_Duration_range_is_invalid_argument_naming_the_field(long seconds, int nanos)
+    {
+        var request = Extension(TimeSpan.FromDays(1));
+        request.ExtendBy = new Google.Protobuf.WellKnownTypes.Duration { Seconds = seconds, Nanos = nanos };
+
+        var rejection = Rejected(InProgress().OpenResolution(Seller, "res-1", request, T1, Policy), RejectionKind.InvalidArgument);
+
+        Assert.Equal("extend_by is not a valid duration", rejection.Message);
+    }
+
     [Fact]
     public void Spec7_unknown_kind_is_invalid_argument()
     {
