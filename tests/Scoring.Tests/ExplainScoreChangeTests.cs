@@ -152,6 +152,14 @@ public sealed class ExplainScoreChangeTests
         Assert.Equal(score.Areas.OrderBy(a => a.Area).Select(a => a.Index), first.After.AreaIndices.Select(a => a.Impact));
         Assert.Equal(score.Areas.OrderBy(a => a.Area).Select(a => a.PeerMean), first.After.PeerMeans.Select(a => a.Impact));
         Assert.Equal(PolicyVersion.Of(scoring.Policy), first.After.PolicyVersion);
+
+        // The seller's view: one evaluation of the platform, nothing to compare either.
+        var seller = await scoring.Client.ExplainScoreChangeAsync(new ExplainScoreChangeRequest { SellerId = "seller-a" },
+            Authorization(ScoringHarness.Bearer("seller-a", CallerRole.Seller))).ResponseAsync;
+        Assert.True(seller.NothingToCompare);
+        Assert.Equal(["a1", "a2"], seller.Gigs.Select(g => g.GigId));
+        Assert.All(seller.Gigs, g => Assert.True(g.NothingToCompare));
+        Assert.Equal(first.After.SuccessScore, seller.ScoreAfter, Tolerance); // a2 has no score
     }
 
     [Fact]

@@ -86,8 +86,19 @@ public sealed class ChangeExplainer(HistoryReads reads, IOptions<ScoringOptions>
 
         double ScoreAt(GigAggregate agg, double quality, double fallback) =>
             agg.ScoredOrders >= policyA.MinScoredOrders ? 1 + 9 * Percentile.Of(counts, quality, qB) : fallback;
-        double sPolicy = policyChanged ? ScoreAt(aggB, qPolicy, sB) : sB;
-        double sMid = ScoreAt(aggA, qMid, sPolicy);
+        double sPolicy, sMid;
+        try
+        {
+            sPolicy = policyChanged ? ScoreAt(aggB, qPolicy, sB) : sB;
+            sMid = ScoreAt(aggA, qMid, sPolicy);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // The snapshot does not hold the Gig's earlier quality (it was replaced by an evaluation repeated at that time).
+            message.NothingToCompare = true;
+            message.Note = "the peer group's snapshot of the earlier evaluation does not hold this Gig";
+            return message;
+        }
 
         message.Before = Point(before);
         message.ScoreBefore = sB;

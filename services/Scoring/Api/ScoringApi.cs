@@ -121,7 +121,7 @@ public sealed partial class ScoringApi(
             // The seller's Gigs are compared at the platform's evaluations (the last two by default).
             var evaluations = await history.EvaluationsAsync(to, from is null ? 2 : 1);
             long? sellerTo = evaluations.Count > 0 ? evaluations[0] : to;
-            long? sellerFrom = from ?? (evaluations.Count > 1 ? evaluations[1] : -1);
+            long? sellerFrom = from ?? (evaluations.Count > 1 ? evaluations[1] : 0); // 0: no earlier evaluation
             var parts = new List<(ScoreChangeExplanation, int, int)>();
             foreach (var gigId in gigs)
             {
