@@ -112,6 +112,9 @@ public sealed class ReviewStore(RedisConnection redis)
     /// Order ids due in a schedule (<see cref="ReviewKeys.PendingPublication"/>, <see cref="ReviewKeys.WindowEnds"/>)
     /// at <paramref name="now"/>, earliest first, at most <paramref name="limit"/>.
     /// </summary>
+    /// <summary>When the earliest entry of <paramref name="schedule"/> after <paramref name="after"/> is due (the simulated clock's next stop), or null.</summary>
+    public Task<DateTimeOffset?> NextDueAfterAsync(string schedule, DateTimeOffset after) => redis.Database.NextDueAfterAsync(schedule, after);
+
     public async Task<IReadOnlyList<string>> GetDueAsync(string schedule, DateTimeOffset now, int limit)
     {
         var ids = await redis.Database.SortedSetRangeByScoreAsync(schedule, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);
