@@ -68,7 +68,11 @@ public sealed class ReviewStore(RedisConnection redis)
 
         if (window.IsOpen)
         {
-            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds());
+            // Due from the first millisecond after the end: a window is open through its end (a review
+            // at EndsAt counts, ReviewWindow.OnTimer closes it only after), so an entry due at EndsAt
+            // would be swept and put back until the time moved on (and a simulated clock stopped at
+            // EndsAt would never see it settle, docs/clock.md).
+            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds() + 1);
         }
         else
         {
