@@ -10,10 +10,15 @@ internal sealed record LocalService(string Name, string AppId, int GrpcPort, int
 /// <summary>
 /// Redis and the four services as child processes of this one. Data (fresh for each run, AOF on
 /// while it runs) and logs go to <c>.run/</c> in the checkout. Everything started here is stopped
-/// by <see cref="StopAsync"/>.
+/// by <see cref="StopAsync"/>. With <paramref name="simulatedClockStart"/> the services run on the
+/// platform's simulated clock (docs/clock.md), set to that time before they start; Redis's port is
+/// then written to <c>.run/redis-port</c> so that <c>clock advance</c> finds it from another terminal.
 /// </summary>
-internal sealed class LocalPlatform(string root, string configuration)
+internal sealed class LocalPlatform(string root, string configuration, DateTimeOffset? simulatedClockStart = null)
 {
+    /// <summary>Where a platform on the simulated clock writes its Redis port.</summary>
+    public static string RedisPortFile(string root) => Path.Combine(root, ".run", "redis-port");
+
     public static readonly IReadOnlyList<LocalService> Services =
     [
         new("Orders", "orders", 7101, 7201),
@@ -29,6 +34,8 @@ internal sealed class LocalPlatform(string root, string configuration)
     public string RunDirectory => Path.Combine(root, ".run");
 
     public IReadOnlyList<ChildProcess> Children => _children;
+
+    public bool SimulatedClock => simulatedClockStart is not null;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +65,12 @@ internal sealed class LocalPlatform(string root, string configuration)
             new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
         _children.Add(redis);
         await WaitForRedisAsync(redis, RedisPort, cancellationToken);
+        if (simulatedClockStart is { } start)
+        {
+            using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
+            await Marketplace.Platform.PlatformClock.Driver(connection).StartAtAsync(start);
+            await File.WriteAllTextAsync(RedisPortFile(root), port, cancellationToken);
+        }
 
         foreach (var service in Services)
         {
@@ -75,6 +88,14 @@ internal sealed class LocalPlatform(string root, string configuration)
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
             };
+            if (simulatedClockStart is not null)
+            {
+                foreach (var (key, value) in Marketplace.Platform.PlatformClock.SimulatedSettings)
+                {
+                    environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                }
+            }
+
             if (service.AppId == "messaging")
             {
                 // The main job's silent buyer is marked within seconds, not a day.
@@ -98,6 +119,7 @@ internal sealed class LocalPlatform(string root, string configuration)
     /// <summary>Stops the services first (they drain in-flight work), then Redis.</summary>
     public async Task StopAsync()
     {
+        File.Delete(RedisPortFile(root));
         var services = _children.Skip(1).Select(child => child.StopAsync(TimeSpan.FromSeconds(25)));
         await Task.WhenAll(services);
         if (_children.Count > 0)

@@ -2,7 +2,11 @@ using Marketplace.DevHost;
 
 // `make run`: Redis + the four services on this machine, then the main job.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
-// `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead.
+//        --simulated-clock[=<ISO time>]  run the services on the simulated clock (docs/clock.md),
+//                                        instead of the main job (which needs the machine's clock);
+//        --advance <duration>            with it: move the clock that far once the services are up.
+// `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead;
+// `clock [advance <duration>]` reads or moves the simulated clock of a platform running here;
 // `rebuild [--dry-run] [--scoring http://host:port]` runs RebuildScores on a running Scoring with a progress bar.
 string root = FindRepoRoot();
 string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
@@ -22,7 +26,24 @@ if (args is ["rebuild", ..])
     return await RebuildCommand.RunAsync(root, args[1..], interrupted.Token);
 }
 
+if (args is ["clock", ..])
+{
+    return await ClockCommands.RunAsync(root, args[1..]);
+}
+
 bool once = args.Contains("--once");
+DateTimeOffset? simulatedStart;
+TimeSpan? advanceBy;
+try
+{
+    simulatedStart = ClockCommands.SimulatedStart(args);
+    advanceBy = ClockCommands.AdvanceBy(args);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync("make run: " + e.Message);
+    return 2;
+}
 
 using var stopping = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -37,7 +58,7 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
         stopping.Cancel();
     });
 
-var platform = new LocalPlatform(root, configuration);
+var platform = new LocalPlatform(root, configuration, simulatedStart);
 int exitCode = 0;
 try
 {
@@ -45,7 +66,22 @@ try
     await platform.StartAsync(stopping.Token);
     Report.PrintEndpoints(platform);
 
-    exitCode = await MainJob.RunAsync(platform, root, stopping.Token);
+    if (simulatedStart is { } start)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{platform.RedisPort}");
+        var clock = Marketplace.Platform.PlatformClock.Driver(redis);
+        Console.WriteLine($"The services run on the simulated clock, from {start:yyyy-MM-dd HH:mm} UTC (docs/clock.md).");
+        if (advanceBy is { } by)
+        {
+            await ClockCommands.AdvanceAsync(clock, by, stopping.Token);
+        }
+
+        Console.WriteLine("Move it from another terminal: make clock BY=1d");
+    }
+    else
+    {
+        exitCode = await MainJob.RunAsync(platform, root, stopping.Token);
+    }
 
     if (!once && !stopping.IsCancellationRequested)
     {

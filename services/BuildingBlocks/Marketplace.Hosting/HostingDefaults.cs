@@ -1,10 +1,12 @@
 using Marketplace.Hosting.Configuration;
 using Marketplace.Hosting.Identity;
 using Marketplace.Hosting.Telemetry;
+using Marketplace.Hosting.Time;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -60,6 +62,15 @@ public static class HostingDefaults
         services.AddHostedService<RedisConnector>();
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnection>().Multiplexer);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+
+        // The platform clock (Platform:Clock, docs/clock.md): the domain reads the time only through
+        // TimeProvider. The simulated one is read from Redis before any loop starts or any call is served.
+        services.AddSingleton<SimulatedClock>();
+        services.TryAddSingleton<TimeProvider>(sp =>
+            ServiceRunner.ValidOrNull(sp.GetRequiredService<IOptions<PlatformOptions>>())?.Clock == PlatformClock.Simulated
+                ? sp.GetRequiredService<SimulatedClock>()
+                : TimeProvider.System);
+        services.AddHostedService<SimulatedClockStarter>();
 
         services.AddCallerIdentity();
         return builder;

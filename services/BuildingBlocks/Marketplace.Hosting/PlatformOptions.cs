@@ -4,6 +4,16 @@ using Marketplace.Hosting.Configuration;
 
 namespace Marketplace.Hosting;
 
+/// <summary>The clocks a service can read the time from (<see cref="PlatformOptions.Clock"/>).</summary>
+public enum PlatformClock
+{
+    /// <summary>The machine's clock (<see cref="TimeProvider.System"/>).</summary>
+    System,
+
+    /// <summary>The platform's simulated clock in Redis (<see cref="Time.SimulatedClock"/>).</summary>
+    Simulated,
+}
+
 /// <summary>
 /// The settings every service reads from the <c>Platform</c> section (appsettings.json, then
 /// environment variables such as <c>Platform__GrpcPort</c>).
@@ -37,6 +47,17 @@ public sealed class PlatformOptions : IValidatableObject
     [Range(1, 300, ErrorMessage = "must be a whole number of seconds from {1} to {2}")]
     public int ShutdownTimeoutSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// Where the service reads the time (docs/clock.md): <c>System</c>, the machine's clock (the default,
+    /// and always in the Helm chart), or <c>Simulated</c>, one time kept in Redis that every service
+    /// reads and that only a driver (the DevHost, a test) moves forward. For local runs and tests only.
+    /// </summary>
+    [EnumDataType(typeof(PlatformClock), ErrorMessage = "must be System or Simulated")]
+    public PlatformClock Clock { get; set; } = PlatformClock.System;
+
+    /// <summary>Must be true for <see cref="Clock"/> <c>Simulated</c>: a service never runs on a simulated clock by accident.</summary>
+    public bool AllowSimulatedClock { get; set; }
+
     public IPAddress BindIpAddress => IPAddress.Parse(BindAddress);
 
     public TimeSpan ShutdownTimeout => TimeSpan.FromSeconds(ShutdownTimeoutSeconds);
@@ -46,6 +67,13 @@ public sealed class PlatformOptions : IValidatableObject
         if (GrpcPort == HttpPort)
         {
             yield return new ValidationResult($"must differ from {Section}:HttpPort (both are {GrpcPort})", [nameof(GrpcPort)]);
+        }
+
+        if (Clock == PlatformClock.Simulated && !AllowSimulatedClock)
+        {
+            yield return new ValidationResult(
+                $"is Simulated, which is for local runs and tests only: set {Section}:AllowSimulatedClock=true to allow it, or use System",
+                [nameof(Clock)]);
         }
     }
 }

@@ -34,6 +34,8 @@ public sealed partial class ResponseStatsLoop(
         }
     }
 
+    protected override Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) => stats.NextDueAfterAsync(after);
+
     protected override Task ParkAsync(string sellerId, string error, CancellationToken cancellationToken) =>
         stats.ParkAsync(sellerId, error);
 

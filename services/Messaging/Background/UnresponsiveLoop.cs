@@ -44,6 +44,8 @@ public sealed partial class UnresponsiveLoop(
         }
     }
 
+    protected override Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) => store.NextWaitAfterAsync(after);
+
     protected override Task ParkAsync(string conversationId, string error, CancellationToken cancellationToken) =>
         store.ParkWaitAsync(conversationId, error, Clock.GetUtcNow());
 

@@ -102,6 +102,9 @@ public sealed class ConversationStore(RedisConnection redis, IOptions<MessagingO
     }
 
     /// <summary>Order conversations whose wait is due at <paramref name="now"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>When the earliest wait after <paramref name="after"/> becomes unresponsive (the simulated clock's next stop), or null.</summary>
+    public Task<DateTimeOffset?> NextWaitAfterAsync(DateTimeOffset after) => redis.Database.NextDueAfterAsync(MessagingKeys.Waits, after);
+
     public async Task<IReadOnlyList<string>> GetDueWaitsAsync(DateTimeOffset now, int limit)
     {
         var ids = await redis.Database.SortedSetRangeByScoreAsync(MessagingKeys.Waits, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);

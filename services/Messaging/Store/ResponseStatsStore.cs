@@ -72,6 +72,9 @@ public sealed class ResponseStatsStore(RedisConnection redis, IOptions<Messaging
     }
 
     /// <summary>Sellers whose statistics are due at <paramref name="now"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>When the earliest seller's statistics after <paramref name="after"/> change with time (the simulated clock's next stop), or null.</summary>
+    public Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after) => redis.Database.NextDueAfterAsync(MessagingKeys.ResponseStatsDue, after);
+
     public async Task<IReadOnlyList<string>> GetDueAsync(DateTimeOffset now, int limit)
     {
         var ids = await redis.Database.SortedSetRangeByScoreAsync(MessagingKeys.ResponseStatsDue, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);

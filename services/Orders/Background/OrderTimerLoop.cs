@@ -38,6 +38,8 @@ public sealed class OrderTimerLoop(
             OrderStore.StageChanged(work, decision.State!, decision.Events);
         }, cancellationToken);
 
+    protected override Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) => store.NextTimerAfterAsync(after);
+
     protected override Task ParkAsync(DueTimer timer, string error, CancellationToken cancellationToken) =>
         store.ParkTimerAsync(timer, error, Clock.GetUtcNow());
 }

@@ -52,6 +52,9 @@ public sealed class OrderStore(RedisConnection redis)
     }
 
     /// <summary>Order ids whose next timer is due at or before <paramref name="now"/>, earliest first.</summary>
+    /// <summary>When the earliest timer after <paramref name="after"/> is due (the simulated clock's next stop), or null.</summary>
+    public Task<DateTimeOffset?> NextTimerAfterAsync(DateTimeOffset after) => redis.Database.NextDueAfterAsync(OrderKeys.Timers, after);
+
     public async Task<IReadOnlyList<DueTimer>> DueTimersAsync(DateTimeOffset now, int take)
     {
         var entries = await redis.Database.SortedSetRangeByScoreWithScoresAsync(

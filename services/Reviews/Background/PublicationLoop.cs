@@ -44,6 +44,8 @@ public sealed partial class PublicationLoop(
         }
     }
 
+    protected override Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) => store.NextDueAfterAsync(ReviewKeys.PendingPublication, after);
+
     protected override Task ParkAsync(string orderId, string error, CancellationToken cancellationToken) =>
         store.ParkAsync(ReviewKeys.PendingPublication, ReviewKeys.ParkedPublications, orderId, error, Clock.GetUtcNow());
 

@@ -45,6 +45,8 @@ public sealed partial class WindowEndLoop(
         }
     }
 
+    protected override Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) => store.NextDueAfterAsync(ReviewKeys.WindowEnds, after);
+
     protected override Task ParkAsync(string orderId, string error, CancellationToken cancellationToken) =>
         store.ParkAsync(ReviewKeys.WindowEnds, ReviewKeys.ParkedWindowEnds, orderId, error, Clock.GetUtcNow());
 

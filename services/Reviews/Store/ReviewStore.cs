@@ -68,7 +68,11 @@ public sealed class ReviewStore(RedisConnection redis)
 
         if (window.IsOpen)
         {
-            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds());
+            // Due from the first millisecond after the end: a window is open through its end (a review
+            // at EndsAt counts, ReviewWindow.OnTimer closes it only after), so an entry due at EndsAt
+            // would be swept and put back until the time moved on (and a simulated clock stopped at
+            // EndsAt would never see it settle, docs/clock.md).
+            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds() + 1);
         }
         else
         {
@@ -112,6 +116,9 @@ public sealed class ReviewStore(RedisConnection redis)
     /// Order ids due in a schedule (<see cref="ReviewKeys.PendingPublication"/>, <see cref="ReviewKeys.WindowEnds"/>)
     /// at <paramref name="now"/>, earliest first, at most <paramref name="limit"/>.
     /// </summary>
+    /// <summary>When the earliest entry of <paramref name="schedule"/> after <paramref name="after"/> is due (the simulated clock's next stop), or null.</summary>
+    public Task<DateTimeOffset?> NextDueAfterAsync(string schedule, DateTimeOffset after) => redis.Database.NextDueAfterAsync(schedule, after);
+
     public async Task<IReadOnlyList<string>> GetDueAsync(string schedule, DateTimeOffset now, int limit)
     {
         var ids = await redis.Database.SortedSetRangeByScoreAsync(schedule, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit);

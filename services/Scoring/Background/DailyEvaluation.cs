@@ -52,6 +52,7 @@ public sealed class DailyEvaluation(
 
         try
         {
+            CountHandled();
             await RunAsync(cancellationToken);
         }
         finally
@@ -59,6 +60,10 @@ public sealed class DailyEvaluation(
             await schedule.ReleaseLeaseAsync(_owner);
         }
     }
+
+    /// <summary>The next run's due time, when it is after <paramref name="after"/> (the simulated clock's next stop).</summary>
+    protected override async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) =>
+        await schedule.NextDueAsync() is { } due && due > after ? due : null;
 
     /// <summary>Runs the whole evaluation now and schedules the next one an interval later.</summary>
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)

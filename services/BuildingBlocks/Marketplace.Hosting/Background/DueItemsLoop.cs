@@ -50,6 +50,7 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
                 }
 
                 tried++;
+                CountHandled();
                 await TryAsync(item, now, cancellationToken);
             }
 

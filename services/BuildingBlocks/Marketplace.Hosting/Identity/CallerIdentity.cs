@@ -49,7 +49,9 @@ public static class CallerIdentity
             authentication.DefaultForbidScheme = Scheme;
         }).AddJwtBearer();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<ValidatedBearerCache>();
+        // Tokens live in real time, whatever clock the domain reads (Platform:Clock): a simulated
+        // clock behind the machine's would otherwise keep an expired token in the cache.
+        services.AddSingleton(_ => new ValidatedBearerCache(TimeProvider.System));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<IdentityOptions>, ValidatedBearerCache>((jwt, identity, validated) =>
             {

@@ -1,0 +1,287 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Marketplace.Hosting.Time;
+
+/// <summary>What an advance of the simulated clock did: where the clock is now, how many times it stopped on the way, and how many rounds the loops ran.</summary>
+public sealed record ClockAdvance(DateTimeOffset Now, int Steps, int Rounds);
+
+/// <summary>
+/// Moves the platform's simulated clock (<see cref="SimulatedClock"/>, docs/clock.md) and waits
+/// until the platform has caught up. The contract: when <see cref="AdvanceToAsync"/> returns,
+/// every timer, window, wait and evaluation due at or before the target has fired, in order of
+/// due time and each at its own due time, and every event they caused has been handled. To get
+/// there the clock stops at each due time on the way: at each stop it is published (a new
+/// round), every loop of every service runs a pass and reports the round and its next due time
+/// (<see cref="ClockKeys.Loops"/>), the bus is waited for until every event is handled; the
+/// round is repeated at the same time until one passes in which no loop handled an item and no
+/// event was published; then the clock moves to the earliest next due time (or the target).
+/// The driver is the only writer of the clock; run one at a time. Services must be running (a
+/// loop registers when its service starts, and leaves when it stops).
+/// </summary>
+public sealed class SimulatedClockDriver
+{
+    private const string PublishScript = """
+        local now = redis.call('HGET', KEYS[1], 'now')
+        if now and tonumber(ARGV[1]) < tonumber(now) then
+          return redis.error_reply('the simulated clock only moves forward (it is at ' .. now .. ' ms)')
+        end
+        local round = redis.call('HINCRBY', KEYS[1], 'round', 1)
+        redis.call('HSET', KEYS[1], 'now', ARGV[1])
+        redis.call('PUBLISH', ARGV[2], round .. ' ' .. ARGV[1])
+        return round
+        """;
+
+    private const string StartScript = """
+        if redis.call('HEXISTS', KEYS[1], 'now') == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 'now', ARGV[1], 'round', 0)
+        return 1
+        """;
+
+    /// <summary>Rounds at one time before the driver gives up: loops that keep finding work at the same time never settle.</summary>
+    public const int MaxRoundsPerStop = 100;
+
+    private static readonly TimeSpan BusPoll = TimeSpan.FromMilliseconds(10);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IReadOnlyList<string> _topics;
+    private readonly TimeSpan _timeout;
+
+    /// <param name="redis">The platform's Redis.</param>
+    /// <param name="topics">The event bus's topics (the services' app ids; each has an outbox <c>&lt;topic&gt;:outbox</c>).</param>
+    /// <param name="timeout">How long one round (loops reporting, the bus settling) may take before the advance fails, naming what lags.</param>
+    public SimulatedClockDriver(IConnectionMultiplexer redis, IReadOnlyList<string> topics, TimeSpan? timeout = null)
+    {
+        _redis = redis;
+        _topics = topics;
+        _timeout = timeout ?? TimeSpan.FromSeconds(60);
+    }
+
+    private IDatabase Db => _redis.GetDatabase();
+
+    /// <summary>The simulated time now, or null before anything has set it.</summary>
+    public async Task<DateTimeOffset?> NowAsync()
+    {
+        var now = await Db.HashGetAsync(ClockKeys.Clock, "now");
+        return now.IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)now);
+    }
+
+    /// <summary>Sets where the clock starts, before any service has read it (a service that starts first sets it to the machine's time). False when it was set already.</summary>
+    public async Task<bool> StartAtAsync(DateTimeOffset start) =>
+        (long)await Db.ScriptEvaluateAsync(StartScript, [ClockKeys.Clock], [start.ToUnixTimeMilliseconds()]) == 1;
+
+    /// <summary>Moves the clock <paramref name="by"/> forward (see <see cref="AdvanceToAsync"/>).</summary>
+    public async Task<ClockAdvance> AdvanceAsync(TimeSpan by, CancellationToken cancellationToken = default, TimeSpan? granularity = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
+        var now = await NowAsync() ?? throw new InvalidOperationException("the simulated clock is not set: start a service with Platform:Clock=Simulated, or StartAtAsync");
+        return await AdvanceToAsync(now + by, cancellationToken, granularity);
+    }
+
+    /// <summary>Waits, without moving the clock, until everything due now is done and the bus is at rest (e.g. after a few calls).</summary>
+    public async Task<ClockAdvance> SettleAsync(CancellationToken cancellationToken = default)
+    {
+        var now = await NowAsync() ?? throw new InvalidOperationException("the simulated clock is not set");
+        return await AdvanceToAsync(now, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves the clock to <paramref name="target"/>, stopping at every due time on the way, and
+    /// returns when everything due up to it has been done (see the class summary). With a
+    /// <paramref name="granularity"/> the clock stops only on multiples of it (Unix time), at the
+    /// first one at or after the earliest due time: fewer stops for long simulations, but an item
+    /// is then handled up to that much after its due time, with the stop's time as its time, and
+    /// items due between two stops are handled together (opt-in; the default stops at each due time).
+    /// </summary>
+    public async Task<ClockAdvance> AdvanceToAsync(DateTimeOffset target, CancellationToken cancellationToken = default, TimeSpan? granularity = null)
+    {
+        if (granularity is { } g)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(g, TimeSpan.Zero, nameof(granularity));
+        }
+
+        var reported = new SemaphoreSlim(0);
+        var subscriber = _redis.GetSubscriber();
+        var channel = RedisChannel.Literal(ClockKeys.LoopReported);
+        Action<RedisChannel, RedisValue> onReport = (_, _) => reported.Release();
+        await subscriber.SubscribeAsync(channel, onReport);
+        try
+        {
+            var now = await NowAsync() ?? throw new InvalidOperationException("the simulated clock is not set");
+            if (target < now)
+            {
+                throw new ArgumentOutOfRangeException(nameof(target), $"the simulated clock only moves forward (it is at {now:O}, asked for {target:O})");
+            }
+
+            int steps = 0, rounds = 0;
+            while (true)
+            {
+                var (nextDue, used) = await QuiesceAsync(now, reported, cancellationToken);
+                rounds += used;
+                if (now >= target)
+                {
+                    return new ClockAdvance(now, steps, rounds);
+                }
+
+                now = nextDue is { } due && Stop(due, granularity) is var stop && stop < target ? stop : target;
+                steps++;
+            }
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel, onReport);
+        }
+    }
+
+    /// <summary>The stop for an item due at <paramref name="due"/>: that time, or the first multiple of <paramref name="granularity"/> at or after it.</summary>
+    private static DateTimeOffset Stop(DateTimeOffset due, TimeSpan? granularity)
+    {
+        if (granularity is not { } g)
+        {
+            return due;
+        }
+
+        long ticks = due.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        long rounded = (ticks + g.Ticks - 1) / g.Ticks * g.Ticks;
+        return DateTimeOffset.UnixEpoch.AddTicks(rounded);
+    }
+
+    /// <summary>Rounds at <paramref name="now"/> until one changes nothing; returns the loops' earliest next due time after it.</summary>
+    private async Task<(DateTimeOffset? NextDue, int Rounds)> QuiesceAsync(DateTimeOffset now, SemaphoreSlim reported, CancellationToken cancellationToken)
+    {
+        string busy = "";
+        for (int round = 1; round <= MaxRoundsPerStop; round++)
+        {
+            string before = await BusAtRestAsync(now, cancellationToken);
+            long published = (long)await Db.ScriptEvaluateAsync(
+                PublishScript, [ClockKeys.Clock], [now.ToUnixTimeMilliseconds(), ClockKeys.Advanced]);
+            var loops = await LoopsCaughtUpAsync(published, reported, cancellationToken);
+            string after = await BusAtRestAsync(now, cancellationToken);
+            if (before == after && loops.All(l => l.Handled == 0))
+            {
+                var next = loops.Where(l => l.NextDue > now).Select(l => l.NextDue).DefaultIfEmpty().Min();
+                return (next, round);
+            }
+
+            busy = string.Join(", ", loops.Where(l => l.Handled > 0).Select(l => $"{l.Name} handled {l.Handled}")) + (before == after ? "" : "; events were published");
+        }
+
+        throw new TimeoutException($"the platform did not come to rest at {now:O} after {MaxRoundsPerStop} rounds (the last one: {busy})");
+    }
+
+    /// <summary>Waits until every loop has reported <paramref name="round"/> (or a later one).</summary>
+    private async Task<IReadOnlyList<LoopReport>> LoopsCaughtUpAsync(long round, SemaphoreSlim reported, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + _timeout;
+        while (true)
+        {
+            var loops = (await Db.HashGetAllAsync(ClockKeys.Loops)).Select(LoopReport.Parse).ToList();
+            var behind = loops.Where(l => l.Round < round).ToList();
+            if (behind.Count == 0)
+            {
+                return loops;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"loops did not catch up with round {round} of the simulated clock: " +
+                    string.Join(", ", behind.Select(l => $"{l.Name} at round {l.Round}")) + " (is that service running?)");
+            }
+
+            // A report since the last read releases the semaphore; the wait is bounded by the deadline.
+            await reported.WaitAsync(left, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until every event is handled and nothing waits in an outbox; returns the topics' heads then.</summary>
+    private async Task<string> BusAtRestAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + _timeout;
+        while (true)
+        {
+            if (await HeadsWhenHandledAsync() is { } before && await OutboxesEmptyAsync() && await HeadsWhenHandledAsync() == before)
+            {
+                return before;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the event bus did not come to rest at {now:O} of the simulated clock: {await DescribeBusAsync()}");
+            }
+
+            await Task.Delay(BusPoll, cancellationToken);
+        }
+    }
+
+    private async Task<bool> OutboxesEmptyAsync()
+    {
+        foreach (var topic in _topics)
+        {
+            if (await Db.StreamLengthAsync(topic + ":outbox") > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The topics' last entry ids when every consumer group has read and acknowledged all of them; null while one has not.</summary>
+    private async Task<string?> HeadsWhenHandledAsync()
+    {
+        var heads = new List<string>(_topics.Count);
+        foreach (var topic in _topics)
+        {
+            if (!await Db.KeyExistsAsync(topic))
+            {
+                continue;
+            }
+
+            string last = (string)(await Db.StreamInfoAsync(topic)).LastGeneratedId!;
+            foreach (var group in await Db.StreamGroupInfoAsync(topic))
+            {
+                if (group.PendingMessageCount > 0 || group.LastDeliveredId != last)
+                {
+                    return null;
+                }
+            }
+
+            heads.Add(topic + "@" + last);
+        }
+
+        return string.Join(' ', heads);
+    }
+
+    private async Task<string> DescribeBusAsync()
+    {
+        var parts = new List<string>();
+        foreach (var topic in _topics)
+        {
+            parts.Add($"{topic}:outbox {await Db.StreamLengthAsync(topic + ":outbox")}");
+            if (await Db.KeyExistsAsync(topic))
+            {
+                string last = (string)(await Db.StreamInfoAsync(topic)).LastGeneratedId!;
+                parts.AddRange((await Db.StreamGroupInfoAsync(topic)).Select(g =>
+                    $"{topic}@{last} {g.Name}: pending {g.PendingMessageCount}, delivered {g.LastDeliveredId}"));
+            }
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>One loop's entry in <see cref="ClockKeys.Loops"/>.</summary>
+    private sealed record LoopReport(string Name, long Round, int Handled, DateTimeOffset? NextDue)
+    {
+        public static LoopReport Parse(HashEntry entry)
+        {
+            string[] parts = ((string?)entry.Value ?? "").Split(' ');
+            long round = parts.Length > 0 && long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long r) ? r : -1;
+            int handled = parts.Length > 1 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) ? h : 0;
+            DateTimeOffset? next = parts.Length > 2 && long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ms) && ms >= 0
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : null;
+            return new LoopReport((string)entry.Name!, round, handled, next);
+        }
+    }
+}
