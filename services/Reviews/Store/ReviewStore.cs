@@ -68,7 +68,11 @@ public sealed class ReviewStore(RedisConnection redis)
 
         if (window.IsOpen)
         {
-            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds());
+            // Due the first millisecond after the end: a window is open up to its end inclusive
+            // (ReviewWindow.OnTimer closes it only when now > EndsAt), so an entry scored at the end
+            // itself was due and not closed at that instant, and a sweep at exactly that time (the
+            // simulated clock stops there) found it due again on every pass.
+            work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds() + 1);
         }
         else
         {
