@@ -26,6 +26,12 @@ internal sealed class LocalPlatform(string root, string configuration)
 
     public int RedisPort { get; private set; }
 
+    /// <summary>Settings (environment variables) every service starts with, e.g. the simulated clock's.</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Runs once Redis is up and before any service starts (given Redis's port), e.g. to set where the simulated clock starts.</summary>
+    public Func<int, CancellationToken, Task>? BeforeServicesAsync { get; set; }
+
     public string RunDirectory => Path.Combine(root, ".run");
 
     public IReadOnlyList<ChildProcess> Children => _children;
@@ -58,6 +64,10 @@ internal sealed class LocalPlatform(string root, string configuration)
             new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
         _children.Add(redis);
         await WaitForRedisAsync(redis, RedisPort, cancellationToken);
+        if (BeforeServicesAsync is not null)
+        {
+            await BeforeServicesAsync(RedisPort, cancellationToken);
+        }
 
         foreach (var service in Services)
         {
@@ -75,13 +85,9 @@ internal sealed class LocalPlatform(string root, string configuration)
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
             };
-            if (service.AppId == "messaging")
+            foreach (var (key, value) in Environment)
             {
-                // The main job's silent buyer is marked within seconds, not a day.
-                foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
-                {
-                    environment[key] = value;
-                }
+                environment[key] = value;
             }
 
             _children.Add(ChildProcess.Start(service.AppId, "dotnet", [dll], environment,

@@ -1,7 +1,10 @@
 using Marketplace.DevHost;
+using Marketplace.Simulation;
 
-// `make run`: Redis + the four services on this machine, then the main job.
+// `make run`: Redis + the four services on this machine, then the main job: the simulated marketplace.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
+//        --sellers N --orders M --months K --seed S   the simulation's size and seed (SimulationOptions).
+//        --walking-skeleton   the 16-order walking skeleton on the machine's clock instead.
 // `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead.
 string root = FindRepoRoot();
 string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
@@ -11,6 +14,20 @@ if (args is ["token", ..])
 }
 
 bool once = args.Contains("--once");
+bool skeleton = args.Contains("--walking-skeleton");
+Plan? plan = null;
+if (!skeleton)
+{
+    try
+    {
+        plan = Plan.Create(SimulationOptions.Parse(args));
+    }
+    catch (ArgumentException e)
+    {
+        await Console.Error.WriteLineAsync("make run: " + e.Message);
+        return 2;
+    }
+}
 
 using var stopping = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -26,6 +43,19 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     });
 
 var platform = new LocalPlatform(root, configuration);
+if (plan is not null)
+{
+    SimulationJob.Configure(platform, plan.Options);
+}
+else
+{
+    // The walking skeleton's silent buyer is marked within seconds, not a day (only Messaging reads these).
+    foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
+    {
+        platform.Environment[key] = value;
+    }
+}
+
 int exitCode = 0;
 try
 {
@@ -33,7 +63,9 @@ try
     await platform.StartAsync(stopping.Token);
     Report.PrintEndpoints(platform);
 
-    exitCode = await MainJob.RunAsync(platform, root, stopping.Token);
+    exitCode = plan is not null
+        ? await SimulationJob.RunAsync(platform, root, plan, stopping.Token)
+        : await MainJob.RunAsync(platform, root, stopping.Token);
 
     if (!once && !stopping.IsCancellationRequested)
     {
