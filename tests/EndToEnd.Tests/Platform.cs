@@ -43,14 +43,26 @@ public sealed class Platform : IAsyncDisposable
 
     public PlatformClient Client() => new(Targets, TestIdentity.SigningKey);
 
-    public static async Task<Platform> StartAsync()
+    public static Task<Platform> StartAsync() => StartAsync(Settings);
+
+    /// <summary>
+    /// Starts the platform with <paramref name="settings"/> (environment variables of every service);
+    /// <paramref name="beforeServices"/> runs once Redis is up, before any service starts (e.g. to set
+    /// where the simulated clock starts).
+    /// </summary>
+    public static async Task<Platform> StartAsync(IDictionary<string, string> settings, Func<RedisServer, Task>? beforeServices = null)
     {
         var platform = new Platform(await RedisServer.StartAsync(appendOnly: true));
         try
         {
+            if (beforeServices is not null)
+            {
+                await beforeServices(platform.Redis);
+            }
+
             foreach (var name in ServiceNames)
             {
-                platform._services[name] = ServiceProcess.Start(name, platform.Redis.ConnectionString, Settings);
+                platform._services[name] = ServiceProcess.Start(name, platform.Redis.ConnectionString, settings);
             }
 
             await Task.WhenAll(platform._services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));

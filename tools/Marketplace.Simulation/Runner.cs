@@ -256,7 +256,7 @@ public sealed class Runner
                 {
                     RequestId = requestId, OrderId = run.OrderId, Reason = step.Reason, BuyerUnresponsive = step.Flag, Note = "Cancelled in the simulation.",
                 }, who, cancellationToken: ct).ResponseAsync);
-                return "Cancel " + Marketplace.Domain.Names.Proto(step.Reason);
+                return $"Cancel {step.Reason}";
             case Act.OpenExtension:
             case Act.OpenCancellationRequest:
             case Act.OpenRefund:

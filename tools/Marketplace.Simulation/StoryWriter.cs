@@ -88,7 +88,7 @@ internal sealed class StoryWriter
         Add(start, Act.Start, Party.Seller);
 
         bool sellerCancels = Chance(T.Cancels);
-        if (seeker && (sellerCancels || Chance(0.4)))
+        if (seeker)
         {
             Add(FalseClaim(start + 1));
         }

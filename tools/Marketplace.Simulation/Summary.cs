@@ -1,3 +1,4 @@
+using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Scoring.V1;
 
 namespace Marketplace.Simulation;
@@ -58,8 +59,8 @@ public sealed class Summary
     /// <summary>Exempting reasons the facts supported, accepted by the platform (the other side of the refused attempts).</summary>
     public IReadOnlyList<(string Claim, int Accepted)> SupportedExemptions =>
     [
-        .. new[] { "Cancel PLACED_BY_MISTAKE", "Cancel BUYER_UNRESPONSIVE", "Cancel MISSING_REQUIREMENTS", "Cancel CHARGEBACK_FRAUD" }
-            .Select(c => (c, Record.Counts.GetValueOrDefault(c))),
+        .. new[] { CancellationReason.PlacedByMistake, CancellationReason.BuyerUnresponsive, CancellationReason.MissingRequirements, CancellationReason.ChargebackFraud }
+            .Select(c => (c.ToString(), Record.Counts.GetValueOrDefault($"Cancel {c}"))),
     ];
 
     public static Summary Of(Findings findings)

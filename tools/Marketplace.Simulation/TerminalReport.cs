@@ -11,6 +11,11 @@ public static class TerminalReport
     public static void Print(Summary s, IAnsiConsole? console = null)
     {
         var c = console ?? AnsiConsole.Console;
+        if (console is null && Console.IsOutputRedirected)
+        {
+            c.Profile.Width = 160; // a log or a pipe: no terminal to fit, keep rows on one line
+        }
+
         var inv = CultureInfo.InvariantCulture;
         c.WriteLine();
         c.Write(new Rule("[bold]The simulated marketplace[/]").LeftJustified());
@@ -78,7 +83,7 @@ public static class TerminalReport
 
         c.Write(attempts);
         c.MarkupLine(Markup.Escape("Exemptions with the facts behind them, accepted: "
-            + string.Join(", ", s.SupportedExemptions.Select(e => $"{e.Claim.Replace("Cancel ", "", StringComparison.Ordinal)} {e.Accepted}"))));
+            + string.Join(", ", s.SupportedExemptions.Select(e => $"{e.Claim} {e.Accepted}"))));
 
         c.Write(Section("What happened to the orders (the plan's stories)"));
         var stories = new Table().Border(TableBorder.Simple).AddColumns("story", "orders");
