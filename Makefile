@@ -10,12 +10,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc images fuzz
+.PHONY: help setup build test run token clock clean bench-scoring bench-eventbus bench-grpc images fuzz
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
+	@echo "make run RUN_ARGS=--simulated-clock    the services on the simulated clock (docs/clock.md); then: make clock BY=1d"
 	@echo "make images the four service images (and local base images), with Docker here and no registry"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
 	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
@@ -43,6 +44,11 @@ images: setup
 
 token: build
 	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll token "$(SUB)" "$(ROLES)"
+
+## Reads (no BY) or advances (BY=90m, 12h, 30d) the simulated clock of a `make run RUN_ARGS=--simulated-clock` (docs/clock.md).
+BY ?=
+clock:
+	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll clock $(if $(BY),advance $(BY))
 
 bench-scoring: setup
 	cd bench/Scoring.Benchmarks && dotnet run -c Release -- --filter '*'

@@ -262,6 +262,23 @@ public sealed class ChartTests(ITestOutputHelper output)
         Assert.Equal(["USD", "EUR"], orders.Policy.CurrencyCodes);
     }
 
+    [Theory]
+    [InlineData("services.orders.env.Platform__Clock=Simulated", "services.orders.env.Platform__Clock")]
+    [InlineData("services.scoring.env.platform__allowSimulatedClock=true", "services.scoring.env.platform__allowSimulatedClock")]
+    public async Task Every_service_runs_on_the_system_clock_and_an_env_that_changes_it_fails_at_install(string setting, string named)
+    {
+        var render = await Render.TemplateAsync();
+        foreach (var app in Apps)
+        {
+            Assert.Equal("System", Render.Env(Container(render, app))["Platform__Clock"]);
+        }
+
+        var refused = await Render.HelmTemplateAsync("--set", setting);
+        output.WriteLine(refused.All);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains(named + ": the chart always runs the system clock", refused.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Identity_comes_from_an_existing_secret_a_mounted_file_or_an_authority()
     {

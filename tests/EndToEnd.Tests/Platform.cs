@@ -1,4 +1,5 @@
 using Marketplace.Clients;
+using Marketplace.Platform;
 using Marketplace.Scenario;
 using Marketplace.Testing;
 using StackExchange.Redis;
@@ -27,6 +28,7 @@ public sealed class Platform : IAsyncDisposable
         .ToDictionary();
 
     private readonly Dictionary<string, ServiceProcess> _services = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _settings = Settings;
 
     private Platform(RedisServer redis)
     {
@@ -43,6 +45,7 @@ public sealed class Platform : IAsyncDisposable
 
     public PlatformClient Client() => new(Targets, TestIdentity.SigningKey);
 
+<<<<<<< HEAD
     public static Task<Platform> StartAsync() => StartAsync(Settings);
 
     /// <summary>
@@ -51,18 +54,45 @@ public sealed class Platform : IAsyncDisposable
     /// where the simulated clock starts).
     /// </summary>
     public static async Task<Platform> StartAsync(IDictionary<string, string> settings, Func<RedisServer, Task>? beforeServices = null)
+=======
+    /// <summary>
+    /// Starts Redis and the four services; with <paramref name="simulatedClockAt"/>, on the platform's
+    /// simulated clock (docs/clock.md), set to that time before any service starts.
+    /// </summary>
+    public static async Task<Platform> StartAsync(DateTimeOffset? simulatedClockAt = null)
+>>>>>>> clock
     {
         var platform = new Platform(await RedisServer.StartAsync(appendOnly: true));
         try
         {
+<<<<<<< HEAD
             if (beforeServices is not null)
             {
                 await beforeServices(platform.Redis);
+=======
+            var settings = new Dictionary<string, string>(Settings);
+            if (simulatedClockAt is { } start)
+            {
+                await PlatformClock.Driver(platform.Redis.Admin).StartAtAsync(start);
+                foreach (var key in WalkingSkeleton.MessagingSettings.Keys)
+                {
+                    settings.Remove(key); // a day is cheap on the simulated clock: the policy's 24 h
+                }
+
+                foreach (var (key, value) in PlatformClock.SimulatedSettings)
+                {
+                    settings[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                }
+>>>>>>> clock
             }
 
             foreach (var name in ServiceNames)
             {
                 platform._services[name] = ServiceProcess.Start(name, platform.Redis.ConnectionString, settings);
+<<<<<<< HEAD
+=======
+                platform._settings = settings;
+>>>>>>> clock
             }
 
             await Task.WhenAll(platform._services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
@@ -88,7 +118,7 @@ public sealed class Platform : IAsyncDisposable
     public async Task RestartAsync(string service)
     {
         var old = _services[service];
-        var process = ServiceProcess.Start(service, Redis.ConnectionString, Settings, old.GrpcPort, old.HttpPort);
+        var process = ServiceProcess.Start(service, Redis.ConnectionString, _settings, old.GrpcPort, old.HttpPort);
         _services[service] = process;
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }

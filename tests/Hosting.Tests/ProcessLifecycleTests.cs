@@ -66,6 +66,22 @@ public sealed class ProcessLifecycleTests(RedisFixture redis)
         Assert.Contains($"'{value}'", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Orders")]
+    [InlineData("Scoring")]
+    public async Task The_simulated_clock_without_the_allow_flag_stops_the_service_with_exit_code_2_naming_the_keys(string service)
+    {
+        await using var process = ServiceProcess.Start(service, redis.ConnectionString,
+            new Dictionary<string, string> { ["Platform__Clock"] = "Simulated" });
+
+        int exitCode = await process.WaitForExitAsync(ExitLimit);
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}:\n{process.Output}");
+        string line = Assert.Single(ProblemLines(process.Output));
+        Assert.StartsWith("Platform:Clock is Simulated, which is for local runs and tests only: set Platform:AllowSimulatedClock=true", line, StringComparison.Ordinal);
+        Assert.Contains("(got 'Simulated')", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_missing_signing_key_stops_the_service_with_exit_code_2_naming_the_keys()
     {

@@ -10,10 +10,15 @@ internal sealed record LocalService(string Name, string AppId, int GrpcPort, int
 /// <summary>
 /// Redis and the four services as child processes of this one. Data (fresh for each run, AOF on
 /// while it runs) and logs go to <c>.run/</c> in the checkout. Everything started here is stopped
-/// by <see cref="StopAsync"/>.
+/// by <see cref="StopAsync"/>. With <paramref name="simulatedClockStart"/> the services run on the
+/// platform's simulated clock (docs/clock.md), set to that time before they start; Redis's port is
+/// then written to <c>.run/redis-port</c> so that <c>clock advance</c> finds it from another terminal.
 /// </summary>
-internal sealed class LocalPlatform(string root, string configuration)
+internal sealed class LocalPlatform(string root, string configuration, DateTimeOffset? simulatedClockStart = null)
 {
+    /// <summary>Where a platform on the simulated clock writes its Redis port.</summary>
+    public static string RedisPortFile(string root) => Path.Combine(root, ".run", "redis-port");
+
     public static readonly IReadOnlyList<LocalService> Services =
     [
         new("Orders", "orders", 7101, 7201),
@@ -26,15 +31,11 @@ internal sealed class LocalPlatform(string root, string configuration)
 
     public int RedisPort { get; private set; }
 
-    /// <summary>Settings (environment variables) every service starts with, e.g. the simulated clock's.</summary>
-    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Runs once Redis is up and before any service starts (given Redis's port), e.g. to set where the simulated clock starts.</summary>
-    public Func<int, CancellationToken, Task>? BeforeServicesAsync { get; set; }
-
     public string RunDirectory => Path.Combine(root, ".run");
 
     public IReadOnlyList<ChildProcess> Children => _children;
+
+    public bool SimulatedClock => simulatedClockStart is not null;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -64,9 +65,11 @@ internal sealed class LocalPlatform(string root, string configuration)
             new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
         _children.Add(redis);
         await WaitForRedisAsync(redis, RedisPort, cancellationToken);
-        if (BeforeServicesAsync is not null)
+        if (simulatedClockStart is { } start)
         {
-            await BeforeServicesAsync(RedisPort, cancellationToken);
+            using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
+            await Marketplace.Platform.PlatformClock.Driver(connection).StartAtAsync(start);
+            await File.WriteAllTextAsync(RedisPortFile(root), port, cancellationToken);
         }
 
         foreach (var service in Services)
@@ -85,9 +88,22 @@ internal sealed class LocalPlatform(string root, string configuration)
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
             };
-            foreach (var (key, value) in Environment)
+            if (simulatedClockStart is not null)
             {
-                environment[key] = value;
+                foreach (var (key, value) in Marketplace.Platform.PlatformClock.SimulatedSettings)
+                {
+                    environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                }
+            }
+
+            if (service.AppId == "messaging" && simulatedClockStart is null)
+            {
+                // The walking skeleton's silent buyer is marked within seconds, not a day (on the
+                // simulated clock a day passes in no time, and the policies stay as they are).
+                foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
+                {
+                    environment[key] = value;
+                }
             }
 
             _children.Add(ChildProcess.Start(service.AppId, "dotnet", [dll], environment,
@@ -104,6 +120,7 @@ internal sealed class LocalPlatform(string root, string configuration)
     /// <summary>Stops the services first (they drain in-flight work), then Redis.</summary>
     public async Task StopAsync()
     {
+        File.Delete(RedisPortFile(root));
         var services = _children.Skip(1).Select(child => child.StopAsync(TimeSpan.FromSeconds(25)));
         await Task.WhenAll(services);
         if (_children.Count > 0)

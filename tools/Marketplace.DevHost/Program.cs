@@ -1,11 +1,16 @@
 using Marketplace.DevHost;
 using Marketplace.Simulation;
 
-// `make run`: Redis + the four services on this machine, then the main job: the simulated marketplace.
+// `make run`: Redis + the four services on this machine, then the main job: the simulated
+// marketplace (docs/simulation.md), with the services on the simulated clock.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
-//        --sellers N --orders M --months K --seed S   the simulation's size and seed (SimulationOptions).
-//        --walking-skeleton   the 16-order walking skeleton on the machine's clock instead.
-// `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead.
+//        --sellers N --orders M --months K --seed S   the simulation's size and seed.
+//        --walking-skeleton              the 16-order walking skeleton on the machine's clock instead.
+//        --simulated-clock[=<ISO time>]  only run the services on the simulated clock (docs/clock.md),
+//                                        with no main job;
+//        --advance <duration>            with it: move the clock that far once the services are up.
+// `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead;
+// `clock [advance <duration>]` reads or moves the simulated clock of a platform running here.
 string root = FindRepoRoot();
 string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
 if (args is ["token", ..])
@@ -13,20 +18,28 @@ if (args is ["token", ..])
     return LocalTokens.Print(root, args[1..]);
 }
 
-bool once = args.Contains("--once");
-bool skeleton = args.Contains("--walking-skeleton");
-Plan? plan = null;
-if (!skeleton)
+if (args is ["clock", ..])
 {
-    try
+    return await ClockCommands.RunAsync(root, args[1..]);
+}
+
+bool once = args.Contains("--once");
+DateTimeOffset? simulatedStart;
+TimeSpan? advanceBy;
+Plan? plan = null;
+try
+{
+    simulatedStart = ClockCommands.SimulatedStart(args);
+    advanceBy = ClockCommands.AdvanceBy(args);
+    if (simulatedStart is null && !args.Contains("--walking-skeleton"))
     {
         plan = Plan.Create(SimulationOptions.Parse(args));
     }
-    catch (ArgumentException e)
-    {
-        await Console.Error.WriteLineAsync("make run: " + e.Message);
-        return 2;
-    }
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync("make run: " + e.Message);
+    return 2;
 }
 
 using var stopping = new CancellationTokenSource();
@@ -42,20 +55,7 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
         stopping.Cancel();
     });
 
-var platform = new LocalPlatform(root, configuration);
-if (plan is not null)
-{
-    SimulationJob.Configure(platform, plan.Options);
-}
-else
-{
-    // The walking skeleton's silent buyer is marked within seconds, not a day (only Messaging reads these).
-    foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
-    {
-        platform.Environment[key] = value;
-    }
-}
-
+var platform = new LocalPlatform(root, configuration, plan?.Options.Start ?? simulatedStart);
 int exitCode = 0;
 try
 {
@@ -63,9 +63,26 @@ try
     await platform.StartAsync(stopping.Token);
     Report.PrintEndpoints(platform);
 
-    exitCode = plan is not null
-        ? await SimulationJob.RunAsync(platform, root, plan, stopping.Token)
-        : await MainJob.RunAsync(platform, root, stopping.Token);
+    if (plan is not null)
+    {
+        exitCode = await SimulationJob.RunAsync(platform, root, plan, stopping.Token);
+    }
+    else if (simulatedStart is { } start)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{platform.RedisPort}");
+        var clock = Marketplace.Platform.PlatformClock.Driver(redis);
+        Console.WriteLine($"The services run on the simulated clock, from {start:yyyy-MM-dd HH:mm} UTC (docs/clock.md).");
+        if (advanceBy is { } by)
+        {
+            await ClockCommands.AdvanceAsync(clock, by, stopping.Token);
+        }
+
+        Console.WriteLine("Move it from another terminal: make clock BY=1d");
+    }
+    else
+    {
+        exitCode = await MainJob.RunAsync(platform, root, stopping.Token);
+    }
 
     if (!once && !stopping.IsCancellationRequested)
     {

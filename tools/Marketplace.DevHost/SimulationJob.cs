@@ -1,6 +1,5 @@
 using System.Globalization;
 using Marketplace.Clients;
-using Marketplace.Hosting.Time;
 using Marketplace.Scenario;
 using Marketplace.Simulation;
 using Spectre.Console;
@@ -10,24 +9,12 @@ namespace Marketplace.DevHost;
 
 /// <summary>
 /// `make run`'s main job (issue 14): the simulated marketplace. The services run on the platform's
-/// simulated clock (set to the simulation's start before they start); the plan made from the seed
+/// simulated clock (LocalPlatform sets it to the simulation's start before they start); the plan made from the seed
 /// runs through their gRPC APIs while the clock moves slot by slot; then the summary is printed
 /// and the HTML report written to <c>.run/report.html</c>.
 /// </summary>
 internal static class SimulationJob
 {
-    /// <summary>Puts the platform on the simulated clock, starting at <paramref name="options"/>' start.</summary>
-    public static void Configure(LocalPlatform platform, SimulationOptions options)
-    {
-        platform.Environment["Platform__Clock"] = "Simulated";
-        platform.Environment["Platform__AllowSimulatedClock"] = "true";
-        platform.BeforeServicesAsync = async (port, _) =>
-        {
-            using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
-            await new SimulatedClockDriver(redis, Runner.Topics).StartAtAsync(options.Start);
-        };
-    }
-
     public static async Task<int> RunAsync(LocalPlatform platform, string root, Plan plan, CancellationToken cancellationToken)
     {
         if (!await MainJob.HealthAsync(cancellationToken))
@@ -45,7 +32,7 @@ internal static class SimulationJob
         var targets = new PlatformTargets(MainJob.Local(0), MainJob.Local(1), MainJob.Local(2), MainJob.Local(3));
         using var client = new PlatformClient(targets, LocalTokens.SigningKey(root), TimeSpan.FromSeconds(60));
         using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{platform.RedisPort}");
-        var driver = new SimulatedClockDriver(redis, Runner.Topics, TimeSpan.FromMinutes(2));
+        var driver = Marketplace.Platform.PlatformClock.Driver(redis, TimeSpan.FromMinutes(2));
         var runner = new Runner(client, redis, driver);
 
         var record = await ShowProgressAsync(plan, progress => runner.RunAsync(plan, progress, cancellationToken));

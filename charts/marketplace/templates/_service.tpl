@@ -159,6 +159,10 @@ spec:
               value: {{ $p.httpPort | quote }}
             - name: Platform__ShutdownTimeoutSeconds
               value: {{ $p.shutdownTimeoutSeconds | quote }}
+            # Always the machine's clock: the simulated one is for local runs and tests (docs/clock.md);
+            # checks.yaml refuses an env that would change it.
+            - name: Platform__Clock
+              value: "System"
             {{- if $redisSecret }}
             - name: REDIS_PASSWORD
               valueFrom:

@@ -42,7 +42,11 @@ public static class EventBusHosting
         services.AddEventBusOptions();
 
         services.AddSingleton(catalogue);
-        services.TryAddSingleton(sp => new EventBusContext(sp.GetRequiredService<PlatformOptions>().AppId, catalogue, sp.GetRequiredService<EventBusOptions>()));
+        // An event's time is the domain's time (Platform:Clock, docs/clock.md), like every time in its payload.
+        services.TryAddSingleton(sp => new EventBusContext(sp.GetRequiredService<PlatformOptions>().AppId, catalogue, sp.GetRequiredService<EventBusOptions>())
+        {
+            Clock = sp.GetService<TimeProvider>() ?? TimeProvider.System,
+        });
         services.AddSingleton(sp => new EventHandlerTable(catalogue, sp.GetServices<IEventHandler>()));
         services.AddSingleton<UnitOfWorkExecutor>();
         services.AddSingleton<EventDispatcher>();

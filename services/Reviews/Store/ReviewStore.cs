@@ -68,10 +68,10 @@ public sealed class ReviewStore(RedisConnection redis)
 
         if (window.IsOpen)
         {
-            // Due the first millisecond after the end: a window is open up to its end inclusive
-            // (ReviewWindow.OnTimer closes it only when now > EndsAt), so an entry scored at the end
-            // itself was due and not closed at that instant, and a sweep at exactly that time (the
-            // simulated clock stops there) found it due again on every pass.
+            // Due from the first millisecond after the end: a window is open through its end (a review
+            // at EndsAt counts, ReviewWindow.OnTimer closes it only after), so an entry due at EndsAt
+            // would be swept and put back until the time moved on (and a simulated clock stopped at
+            // EndsAt would never see it settle, docs/clock.md).
             work.SortedSetAdd(ReviewKeys.WindowEnds, window.OrderId, window.EndsAt.ToUnixTimeMilliseconds() + 1);
         }
         else

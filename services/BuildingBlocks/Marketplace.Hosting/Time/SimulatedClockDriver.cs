@@ -127,6 +127,7 @@ public sealed class SimulatedClockDriver
     /// <summary>Rounds at <paramref name="now"/> until one changes nothing; returns the loops' earliest next due time after it.</summary>
     private async Task<(DateTimeOffset? NextDue, int Rounds)> QuiesceAsync(DateTimeOffset now, SemaphoreSlim reported, CancellationToken cancellationToken)
     {
+        string busy = "";
         for (int round = 1; round <= MaxRoundsPerStop; round++)
         {
             string before = await BusAtRestAsync(now, cancellationToken);
@@ -139,9 +140,11 @@ public sealed class SimulatedClockDriver
                 var next = loops.Where(l => l.NextDue > now).Select(l => l.NextDue).DefaultIfEmpty().Min();
                 return (next, round);
             }
+
+            busy = string.Join(", ", loops.Where(l => l.Handled > 0).Select(l => $"{l.Name} handled {l.Handled}")) + (before == after ? "" : "; events were published");
         }
 
-        throw new TimeoutException($"the platform did not come to rest at {now:O} after {MaxRoundsPerStop} rounds (a loop keeps finding work at the same time)");
+        throw new TimeoutException($"the platform did not come to rest at {now:O} after {MaxRoundsPerStop} rounds (the last one: {busy})");
     }
 
     /// <summary>Waits until every loop has reported <paramref name="round"/> (or a later one).</summary>
