@@ -45,31 +45,15 @@ public sealed class Platform : IAsyncDisposable
 
     public PlatformClient Client() => new(Targets, TestIdentity.SigningKey);
 
-<<<<<<< HEAD
-    public static Task<Platform> StartAsync() => StartAsync(Settings);
-
-    /// <summary>
-    /// Starts the platform with <paramref name="settings"/> (environment variables of every service);
-    /// <paramref name="beforeServices"/> runs once Redis is up, before any service starts (e.g. to set
-    /// where the simulated clock starts).
-    /// </summary>
-    public static async Task<Platform> StartAsync(IDictionary<string, string> settings, Func<RedisServer, Task>? beforeServices = null)
-=======
     /// <summary>
     /// Starts Redis and the four services; with <paramref name="simulatedClockAt"/>, on the platform's
     /// simulated clock (docs/clock.md), set to that time before any service starts.
     /// </summary>
     public static async Task<Platform> StartAsync(DateTimeOffset? simulatedClockAt = null)
->>>>>>> clock
     {
         var platform = new Platform(await RedisServer.StartAsync(appendOnly: true));
         try
         {
-<<<<<<< HEAD
-            if (beforeServices is not null)
-            {
-                await beforeServices(platform.Redis);
-=======
             var settings = new Dictionary<string, string>(Settings);
             if (simulatedClockAt is { } start)
             {
@@ -83,16 +67,12 @@ public sealed class Platform : IAsyncDisposable
                 {
                     settings[key.Replace(":", "__", StringComparison.Ordinal)] = value;
                 }
->>>>>>> clock
             }
 
             foreach (var name in ServiceNames)
             {
                 platform._services[name] = ServiceProcess.Start(name, platform.Redis.ConnectionString, settings);
-<<<<<<< HEAD
-=======
                 platform._settings = settings;
->>>>>>> clock
             }
 
             await Task.WhenAll(platform._services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));

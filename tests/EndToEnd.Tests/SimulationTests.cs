@@ -23,14 +23,6 @@ public sealed class SimulationTests(ITestOutputHelper output)
         RunId = "e2e-sim",
     };
 
-    /// <summary>The services on the simulated clock, with every policy at its default (a day is a day).</summary>
-    private static readonly Dictionary<string, string> SimulatedSettings = new()
-    {
-        ["Platform__Clock"] = "Simulated",
-        ["Platform__AllowSimulatedClock"] = "true",
-        ["Logging__LogLevel__Default"] = "Warning",
-    };
-
     [Fact]
     public void The_same_seed_makes_the_same_marketplace_and_the_same_actions()
     {
@@ -51,8 +43,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public async Task A_small_simulation_runs_through_the_services_on_the_simulated_clock_and_the_score_separates_reliable_sellers()
     {
         var plan = Plan.Create(Small);
-        await using var platform = await Platform.StartAsync(SimulatedSettings,
-            redis => PlatformClockDriver(redis).StartAtAsync(Small.Start));
+        await using var platform = await Platform.StartAsync(simulatedClockAt: Small.Start);
         using var client = platform.Client();
         var runner = new Runner(client, platform.Redis.Admin, PlatformClockDriver(platform.Redis));
 
@@ -108,5 +99,5 @@ public sealed class SimulationTests(ITestOutputHelper output)
     }
 
     private static SimulatedClockDriver PlatformClockDriver(Marketplace.Testing.RedisServer redis) =>
-        new(redis.Admin, Runner.Topics, TimeSpan.FromMinutes(2));
+        Marketplace.Platform.PlatformClock.Driver(redis.Admin, TimeSpan.FromMinutes(2));
 }
