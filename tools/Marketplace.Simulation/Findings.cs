@@ -8,7 +8,8 @@ using static Marketplace.Scenario.PlatformClient;
 
 namespace Marketplace.Simulation;
 
-public sealed record GigResult(Gig Gig, bool HasScore, double Score, int Orders);
+/// <param name="PeerGroup">Scoring's peer group of the Gig (price range, and category when it has enough Gigs), empty without a score.</param>
+public sealed record GigResult(Gig Gig, bool HasScore, double Score, int Orders, string PeerGroup = "");
 
 public sealed record SellerResult(Seller Seller, bool HasScore, double Score, int ScoredOrders, SellerLevelKind Level, bool TopRatedPending,
     bool LowPerformance, IReadOnlyList<string> UnmetCriteria);
@@ -71,9 +72,27 @@ public sealed class Findings
                     [.. level?.UnmetCriteria ?? []]);
             });
 
-        var gigs = plan.World.Gigs
-            .Select(g => gigScores.TryGetValue(g.Id, out var s) ? new GigResult(g, s.Item1, s.Item2, s.Item3) : new GigResult(g, false, 0, 0))
-            .ToList();
+        var gigs = new GigResult[plan.World.Gigs.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, gigs.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var g = plan.World.Gigs[i];
+                if (!gigScores.TryGetValue(g.Id, out var s))
+                {
+                    gigs[i] = new GigResult(g, false, 0, 0);
+                    return;
+                }
+
+                string group = "";
+                if (s.Item1)
+                {
+                    // The peer group the score was ranked in, as Scoring says (the band, and the category when it has enough Gigs).
+                    var detail = await client.Scoring.GetGigScoreAsync(new GetGigScoreRequest { GigId = g.Id }, ops, cancellationToken: ct);
+                    group = detail.PeerGroup is { } peer ? $"{peer.PriceRange} {peer.Category}".Trim() : "";
+                }
+
+                gigs[i] = new GigResult(g, s.Item1, s.Item2, s.Item3, group);
+            });
 
         var db = redis.GetDatabase();
         var events = new List<RankingEvent>();

@@ -82,7 +82,7 @@ public static class HtmlReport
 
         html.Append(Open(Sections[2])).Append(ProfileChart(s.Profiles));
         html.Append("<p class=\"note\">").Append(E(string.Create(inv,
-            $"In the {cmp.Groups} peer groups (price band and category) with Gigs of both, reliable sellers' Gigs average {cmp.ReliableMean:0.00} and unreliable ones' (often late, cancels often, over-promising, exemption seeker) {cmp.UnreliableMean:0.00}: "))).Append("<span class=\"")
+            $"In the {cmp.Groups} peer groups (as Scoring ranked the Gigs: price band, and category where it has enough Gigs) with Gigs of both, reliable sellers' Gigs average {cmp.ReliableMean:0.00} and unreliable ones' (often late, cancels often, over-promising, exemption seeker) {cmp.UnreliableMean:0.00}: "))).Append("<span class=\"")
             .Append(cmp.MeanGap > 0 ? "good" : "bad").Append("\">").Append(E(string.Create(inv, $"{cmp.MeanGap:+0.00;-0.00} points")))
             .Append("</span>").Append(E(string.Create(inv, $", reliable ahead in {cmp.ReliableAhead} of {cmp.Groups} groups."))).Append("</p>");
         html.Append("<table><tr><th>profile</th><th>sellers</th><th>orders</th><th>with a score</th><th>mean</th><th>median</th><th>Level 1+</th><th>flagged now</th></tr>");

@@ -9,7 +9,7 @@ public sealed record Distribution(string Group, int Gigs, int Scored, double Mea
 /// <summary>How the sellers of one profile fared.</summary>
 public sealed record ProfileRow(SellerProfile Profile, int Sellers, int Scored, double Mean, double Median, int Flagged, int LevelOneOrAbove, int Orders);
 
-/// <summary>Reliable against unreliable sellers' Gigs in the same peer groups (price band and category).</summary>
+/// <summary>Reliable against unreliable sellers' Gigs in the same peer groups (as Scoring ranked them).</summary>
 public sealed record PeerComparison(int Groups, int ReliableAhead, double MeanGap, double ReliableMean, double UnreliableMean);
 
 /// <summary>Sellers at each level at one time.</summary>
@@ -104,9 +104,9 @@ public sealed class Summary
                 sellers.Sum(s => ordersBySeller.GetValueOrDefault(s.Seller.Id)));
         }).ToList();
 
-        // Same peer group: the same price band and category.
+        // Same peer group: the one Scoring ranked each Gig in (its price band, and its category where that has enough Gigs).
         var gaps = new List<(double Reliable, double Unreliable)>();
-        foreach (var group in scored.GroupBy(g => (g.Gig.Band.Index, g.Gig.Category)))
+        foreach (var group in scored.GroupBy(g => g.PeerGroup, StringComparer.Ordinal))
         {
             var reliable = group.Where(g => g.Gig.Seller.Profile == SellerProfile.Reliable).Select(g => g.Score).ToList();
             var unreliable = group.Where(g => SellerTraits.IsUnreliable(g.Gig.Seller.Profile)).Select(g => g.Score).ToList();
