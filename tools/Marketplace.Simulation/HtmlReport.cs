@@ -124,7 +124,7 @@ public static class HtmlReport
 
         html.Append(Open(Sections[6]))
             .Append("<p class=\"note\">Claims that would keep a cancellation from counting against the seller, and review requests offering something, made without the facts behind them: each must be refused (FAILED_PRECONDITION naming the rule) and change nothing.</p>")
-            .Append("<table><tr><th>attempt</th><th>refused</th><th>accepted</th><th>the platform's answer (one example)</th></tr>");
+            .Append("<table><tr><th>attempt</th><th>refused</th><th>accepted</th><th style=\"text-align:left\">the platform's answer (one example)</th></tr>");
         foreach (var a in s.Record.Attempts)
         {
             html.Append("<tr><td>").Append(E(a.Attempt)).Append("</td><td class=\"good\">").Append(N(a.Refused)).Append("</td><td")
@@ -205,16 +205,16 @@ public static class HtmlReport
     /// <summary>A small histogram of one group's Gig scores (bins 1-2 .. 9-10) with its median marked.</summary>
     private static string Histogram(Distribution d)
     {
-        const int width = 200, height = 110, left = 8, bottom = 88, barArea = 184;
+        const int width = 210, height = 120, left = 8, bottom = 98, barArea = 190;
         int max = Math.Max(1, d.Histogram.Max());
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{E(d.Group)}\">");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"12\" font-size=\"12\" font-weight=\"600\">{E(d.Group)}</text>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width - 4}\" y=\"12\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">{d.Scored}/{d.Gigs} scored</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"25\" font-size=\"10\" fill=\"#52606d\">{d.Scored} of {d.Gigs} Gigs scored</text>");
         double bar = barArea / 9.0;
         for (int i = 0; i < 9; i++)
         {
-            double h = 66.0 * d.Histogram[i] / max;
+            double h = 64.0 * d.Histogram[i] / max;
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left + (i * bar) + 1:0.#}\" y=\"{bottom - h:0.#}\" width=\"{bar - 2:0.#}\" height=\"{h:0.#}\" fill=\"#4c9be8\"><title>{i + 1}-{i + 2}: {d.Histogram[i]}</title></rect>");
         }
 
@@ -222,7 +222,7 @@ public static class HtmlReport
         if (d.Scored > 0)
         {
             double x = left + ((d.Median - 1) / 9.0 * barArea);
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"18\" x2=\"{x:0.#}\" y2=\"{bottom}\" stroke=\"#e0a526\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"30\" x2=\"{x:0.#}\" y2=\"{bottom}\" stroke=\"#e0a526\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>");
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{bottom + 14}\" font-size=\"10\" fill=\"#52606d\">1</text>");
@@ -261,7 +261,7 @@ public static class HtmlReport
             double median = label + ((p.Median - 1) / 9.0 * plot);
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{label}\" y=\"{y:0.#}\" width=\"{Math.Max(1, w):0.#}\" height=\"18\" fill=\"{colour}\" opacity=\"0.85\"><title>mean {p.Mean:0.00}, median {p.Median:0.00}, {p.Scored} sellers</title></rect>");
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{median:0.#}\" y1=\"{y - 2:0.#}\" x2=\"{median:0.#}\" y2=\"{y + 20:0.#}\" stroke=\"#1f2933\" stroke-width=\"2\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{label + Math.Max(1, w) + 6:0.#}\" y=\"{y + 14:0.#}\" font-size=\"11\">{p.Mean:0.0} (n={p.Scored})</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Math.Max(label + Math.Max(1, w), median) + 6:0.#}\" y=\"{y + 14:0.#}\" font-size=\"11\">{p.Mean:0.0} (n={p.Scored})</text>");
         }
 
         return svg.Append("</svg><p class=\"small\">Bar: mean seller success score; black tick: median. Green: reliable; red: unreliable profiles.</p>").ToString();
