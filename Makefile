@@ -13,7 +13,8 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 .PHONY: help setup build test run token rebuild clock clean bench-scoring bench-eventbus bench-grpc bench-load bench-history bench-rebuild images fuzz
 
 help:
-	@echo "make run    start Redis and the four services locally and run the main job (Ctrl-C stops all)"
+	@echo "make run    start Redis and the four services locally and run the main job, the simulated marketplace (Ctrl-C stops all)"
+	@echo "make run RUN_ARGS=\"--sellers 500 --orders 30000 --months 18 --seed 7 --once\"   its size and seed (docs/simulation.md)"
 	@echo "make test   build and run every test"
 	@echo "make token SUB=seller-1 ROLES=seller   print a bearer token the local services accept"
 	@echo "make rebuild [DRY=1] [SCORING=http://host:port]   rebuild Scoring's aggregates from the stored facts under the current policy (progress bar)"

@@ -96,9 +96,10 @@ internal sealed class LocalPlatform(string root, string configuration, DateTimeO
                 }
             }
 
-            if (service.AppId == "messaging")
+            if (service.AppId == "messaging" && simulatedClockStart is null)
             {
-                // The main job's silent buyer is marked within seconds, not a day.
+                // The walking skeleton's silent buyer is marked within seconds, not a day (on the
+                // simulated clock a day passes in no time, and the policies stay as they are).
                 foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
                 {
                     environment[key] = value;

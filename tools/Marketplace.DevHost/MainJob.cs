@@ -138,7 +138,7 @@ internal static class MainJob
         Report.PrintTable(["seller", "type", "change"], rows);
     }
 
-    private static async Task<bool> HealthAsync(CancellationToken cancellationToken)
+    internal static async Task<bool> HealthAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var rows = new List<string[]>();
@@ -171,7 +171,7 @@ internal static class MainJob
         }
     }
 
-    private static Uri Local(int index) => new($"http://127.0.0.1:{LocalPlatform.Services[index].GrpcPort}");
+    internal static Uri Local(int index) => new($"http://127.0.0.1:{LocalPlatform.Services[index].GrpcPort}");
 
     private static string Story(ScriptedOrder order) => order.Story switch
     {

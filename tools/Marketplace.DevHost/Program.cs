@@ -1,9 +1,13 @@
 using Marketplace.DevHost;
+using Marketplace.Simulation;
 
-// `make run`: Redis + the four services on this machine, then the main job.
+// `make run`: Redis + the four services on this machine, then the main job: the simulated
+// marketplace (docs/simulation.md), with the services on the simulated clock.
 // Flags: --once  run the main job and stop (no waiting for Ctrl-C).
-//        --simulated-clock[=<ISO time>]  run the services on the simulated clock (docs/clock.md),
-//                                        instead of the main job (which needs the machine's clock);
+//        --sellers N --orders M --months K --seed S   the simulation's size and seed.
+//        --walking-skeleton              the 16-order walking skeleton on the machine's clock instead.
+//        --simulated-clock[=<ISO time>]  only run the services on the simulated clock (docs/clock.md),
+//                                        with no main job;
 //        --advance <duration>            with it: move the clock that far once the services are up.
 // `token <subject> <role>[,<role>...]` prints a bearer token for local runs instead;
 // `clock [advance <duration>]` reads or moves the simulated clock of a platform running here;
@@ -34,10 +38,15 @@ if (args is ["clock", ..])
 bool once = args.Contains("--once");
 DateTimeOffset? simulatedStart;
 TimeSpan? advanceBy;
+Plan? plan = null;
 try
 {
     simulatedStart = ClockCommands.SimulatedStart(args);
     advanceBy = ClockCommands.AdvanceBy(args);
+    if (simulatedStart is null && !args.Contains("--walking-skeleton"))
+    {
+        plan = Plan.Create(SimulationOptions.Parse(args));
+    }
 }
 catch (ArgumentException e)
 {
@@ -58,7 +67,7 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
         stopping.Cancel();
     });
 
-var platform = new LocalPlatform(root, configuration, simulatedStart);
+var platform = new LocalPlatform(root, configuration, plan?.Options.Start ?? simulatedStart);
 int exitCode = 0;
 try
 {
@@ -66,7 +75,11 @@ try
     await platform.StartAsync(stopping.Token);
     Report.PrintEndpoints(platform);
 
-    if (simulatedStart is { } start)
+    if (plan is not null)
+    {
+        exitCode = await SimulationJob.RunAsync(platform, root, plan, stopping.Token);
+    }
+    else if (simulatedStart is { } start)
     {
         using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{platform.RedisPort}");
         var clock = Marketplace.Platform.PlatformClock.Driver(redis);
