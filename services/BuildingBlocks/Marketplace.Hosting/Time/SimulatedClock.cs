@@ -85,7 +85,7 @@ public sealed partial class SimulatedClock : TimeProvider, IHostedService, IDisp
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var connection = await _redis.ConnectAsync().WaitAsync(cancellationToken);
-        var channel = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ClockKeys.Advanced));
+        var channel = await SubscribeAsync(connection, cancellationToken);
         channel.OnMessage(message =>
         {
             if (Parse((string?)message.Message) is { } reading)
@@ -96,6 +96,26 @@ public sealed partial class SimulatedClock : TimeProvider, IHostedService, IDisp
         await LoadAsync();
         _reread = TimeProvider.System.CreateTimer(_ => _ = RereadAsync(), null, RereadEvery, RereadEvery);
         LogStarted(_logger, _appId, Current.Now.ToString("O", CultureInfo.InvariantCulture), Current.Round);
+    }
+
+    /// <summary>
+    /// Subscribes to the clock's channel. The connection fails fast while it is not (yet) up (the
+    /// pub/sub connection may come a moment after the first one, or Redis may be away at start), so
+    /// the service tries again until it is: it cannot know the time without Redis.
+    /// </summary>
+    private static async Task<ChannelMessageQueue> SubscribeAsync(ConnectionMultiplexer connection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ClockKeys.Advanced));
+            }
+            catch (RedisConnectionException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
