@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token clock clean bench-scoring bench-eventbus bench-grpc images fuzz
+.PHONY: help setup build test run token clean bench-scoring bench-eventbus bench-grpc images fuzz
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job, the simulated marketplace (Ctrl-C stops all)"
@@ -48,6 +48,7 @@ token: build
 
 ## Reads (no BY) or advances (BY=90m, 12h, 30d) the simulated clock of a `make run RUN_ARGS=--simulated-clock` (docs/clock.md).
 BY ?=
+.PHONY: clock
 clock:
 	@dotnet tools/Marketplace.DevHost/bin/$(CONFIGURATION)/net10.0/Marketplace.DevHost.dll clock $(if $(BY),advance $(BY))
 

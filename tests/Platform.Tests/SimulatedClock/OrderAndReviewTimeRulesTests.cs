@@ -74,6 +74,23 @@ public sealed class OrderAndReviewTimeRulesTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task With_a_granularity_the_clock_stops_only_on_its_multiples_and_due_items_fire_at_the_first_one()
+    {
+        await using var platform = await StartAsync(redis);
+        var first = await platform.DeliverAsync(await platform.RunningOrderAsync("buyer-g1", "seller-g1", "gig-g1", TimeSpan.FromDays(5)));
+        await platform.Clock.AdvanceAsync(TimeSpan.FromHours(1));
+        var second = await platform.DeliverAsync(await platform.RunningOrderAsync("buyer-g2", "seller-g2", "gig-g2", TimeSpan.FromDays(5)));
+
+        // Due at day 3 09:00 and 10:00: with a granularity of a day both complete at the next midnight.
+        var advance = await platform.Clock.AdvanceAsync(TimeSpan.FromDays(5), granularity: TimeSpan.FromDays(1));
+        var midnight = new DateTimeOffset(Day(3).UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        var completions = await platform.EventsAsync(OrderCompleted.Descriptor, OrderCompleted.Parser);
+        Assert.Equal(new[] { first.OrderId, second.OrderId }.Order(StringComparer.Ordinal), completions.Select(c => c.Subject).Order(StringComparer.Ordinal));
+        Assert.All(completions, c => Assert.Equal(midnight, c.Payload.Order.CompletedAt.ToDateTimeOffset()));
+        Assert.True(advance.Steps <= 6, $"{advance.Steps} stops; at most one per day and the end");
+    }
+
+    [Fact]
     public async Task A_seller_s_extension_is_accepted_automatically_after_48_hours()
     {
         await using var platform = await StartAsync(redis);
