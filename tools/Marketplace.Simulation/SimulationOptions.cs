@@ -17,11 +17,11 @@ public sealed record SimulationOptions
     /// </summary>
     public static readonly SimulationOptions Default = new();
 
-    public int Sellers { get; init; } = 30;
+    public int Sellers { get; init; } = 50;
 
-    public int Orders { get; init; } = 600;
+    public int Orders { get; init; } = 1_500;
 
-    public int Months { get; init; } = 2;
+    public int Months { get; init; } = 3;
 
     public int Seed { get; init; } = 20261201;
 
