@@ -82,23 +82,8 @@ public static class RebuildWorld
         return orders;
     }
 
-    public static Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? extra = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["EventBus:ReadTimeoutMs"] = "200",
-            ["EventBus:RedeliverIntervalMs"] = "500",
-            ["EventBus:ProcessingTimeoutMs"] = "2000",
-            ["EventBus:MaxAttempts"] = "2",
-            ["Scoring:SellerEvaluationPollMs"] = "20",
-        };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
-        return settings;
-    }
+    public static Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? extra = null) =>
+        ScoringHarness.Settings(extra?.ToDictionary());
 
     public static Task<ServiceHost> StartAsync(RedisServer redis, IReadOnlyDictionary<string, string?>? extra = null) =>
         ServiceHost.StartAsync(ScoringHarness.AppId, redis.ConnectionString, b => b.AddScoring(), a => a.MapGrpcService<ScoringApi>(), Settings(extra));

@@ -63,11 +63,11 @@ public sealed class ScoringHarness : IAsyncDisposable
         (_host, _) = await StartHostAsync(_redis, extra, clock, RedisCalls);
     }
 
-    private static async Task<(ServiceHost Host, RedisCallLog Calls)> StartHostAsync(RedisServer redis, IDictionary<string, string?>? extra, TimeProvider? clock, RedisCallLog? log = null)
+    /// <summary>The settings a test's Scoring runs with: short waits so polling sees events quickly (they never decide a pass or a fail), then <paramref name="extra"/>.</summary>
+    public static Dictionary<string, string?> Settings(IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            // Short waits so the tests' polling sees events quickly; they never decide a pass or a fail.
             ["EventBus:ReadTimeoutMs"] = "200",
             ["EventBus:RedeliverIntervalMs"] = "500",
             ["EventBus:ProcessingTimeoutMs"] = "2000",
@@ -79,6 +79,12 @@ public sealed class ScoringHarness : IAsyncDisposable
             settings[key] = value;
         }
 
+        return settings;
+    }
+
+    private static async Task<(ServiceHost Host, RedisCallLog Calls)> StartHostAsync(RedisServer redis, IDictionary<string, string?>? extra, TimeProvider? clock, RedisCallLog? log = null)
+    {
+        var settings = Settings(extra);
         var calls = log ?? new RedisCallLog();
         var host = await ServiceHost.StartAsync(AppId, redis.ConnectionString, b =>
         {
