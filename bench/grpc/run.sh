@@ -174,6 +174,12 @@ if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
 fi
 stop_and_check scoring $(( SCORING_WARMUP + SCORING_REQUESTS + 1 )) "$SCORING_REQUESTS"
 
+# The same read without the transport (Redis read, engine, response serialized) in one process,
+# with as many calls in flight: what part of GetGigScore's CPU is Scoring's own.
+start_redis redis-inproc
+INPROC=$($SERVER scoring-inproc "$(free_port)" "$(free_port)" "$REDIS_ADDRESS" "$SCORING_REQUESTS" $(( SCORING_CLIENTS * SCORING_STREAMS )) 2>&1 | grep '^INPROC' || true)
+echo "  without the transport: ${INPROC#INPROC }"
+
 python3 - "${RESULTS[ours]}" "${RESULTS[minimal]}" "${RESULTS[bare]}" "${RESULTS[grpcjs]}" \
   "${PER_CALL[ours]}" "${PER_CALL[minimal]}" "${PER_CALL[bare]}" "${PER_CALL[grpcjs]}" <<'PY'
 import statistics, sys

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // Usage:
 //   Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis>   echo Unary on the platform's stack
 //   Marketplace.Bench.GrpcServer scoring <grpc port> <http port> <redis>  the Scoring service with a seeded Gig
+//   Marketplace.Bench.GrpcServer scoring-inproc <grpc port> <http port> <redis> <calls> <in flight>  GetGigScore's read path without the transport
 //   Marketplace.Bench.GrpcServer sink <port>                            stand-in OTLP collector for the telemetry of ours/scoring
 //   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
 //   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
@@ -39,6 +40,17 @@ switch (args)
         return await RunAsync(scoring, int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture), started: true);
     }
 
+    case ["scoring-inproc", string grpcPort, string httpPort, string redis, string calls, string inFlight]:
+    {
+        // The read path of GetGigScore without the transport: what part of a call's CPU is Scoring's own.
+        var scoring = ScoringBench.Build(grpcPort, httpPort, redis);
+        await scoring.StartAsync();
+        await ScoringBench.SeedAsync(scoring, redis);
+        await ScoringBench.ReadLoopAsync(scoring, int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture), int.Parse(inFlight, System.Globalization.CultureInfo.InvariantCulture));
+        await scoring.StopAsync();
+        return 0;
+    }
+
     case ["minimal", string port]:
         return await RunAsync(Minimal(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     case ["sink", string port]:
@@ -46,7 +58,7 @@ switch (args)
     case ["bare", string port]:
         return await RunAsync(Bare(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
     default:
-        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
         return 2;
 }
 

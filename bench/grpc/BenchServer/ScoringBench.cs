@@ -81,6 +81,47 @@ public static class ScoringBench
         await app.Services.GetRequiredService<DailyEvaluation>().RunAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// GetGigScore's work without the transport (the Redis read, the engine, the response message
+    /// serialized), <paramref name="calls"/> times with <paramref name="inFlight"/> at once: CPU
+    /// per call and allocations per call, for the split between Scoring's part and the gRPC stack's.
+    /// </summary>
+    public static async Task ReadLoopAsync(WebApplication app, int calls, int inFlight)
+    {
+        var reads = app.Services.GetRequiredService<Marketplace.Scoring.Store.ScoreReads>();
+        var policy = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScoringOptions>>().Value.Policy;
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        async Task<int> One()
+        {
+            var read = await reads.GigAsync(GigId);
+            return ScoringMessages.ToMessage(read!.Gig(GigId).Score(policy), policy, clock.GetUtcNow()).CalculateSize();
+        }
+
+        async Task Run(int n)
+        {
+            int next = 0;
+            await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+            {
+                while (Interlocked.Increment(ref next) <= n)
+                {
+                    await One();
+                }
+            }));
+        }
+
+        await Run(calls / 5);
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        long bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        await Run(calls);
+        wall.Stop();
+        process.Refresh();
+        double cpuUs = (process.TotalProcessorTime - cpu0).TotalMicroseconds / calls;
+        long bytes = (GC.GetTotalAllocatedBytes(precise: true) - bytes0) / calls;
+        Console.WriteLine($"INPROC {calls} calls, {inFlight} in flight: {calls / wall.Elapsed.TotalSeconds:F0} calls/s, {cpuUs:F0} us CPU per call, {bytes} bytes allocated per call");
+    }
+
     private static IEnumerable<(string Gig, string Seller, int Orders)> Gigs()
     {
         yield return (GigId, SellerId, Orders);
