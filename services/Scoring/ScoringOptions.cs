@@ -41,6 +41,10 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(10, 60_000, ErrorMessage = WholeNumber)]
     public int SellerEvaluationPollMs { get; set; } = 200;
 
+    /// <summary>Dirty sellers evaluated at once by one replica (each its own unit of work; their Redis round trips overlap).</summary>
+    [Range(1, 64, ErrorMessage = WholeNumber)]
+    public int SellerEvaluationConcurrency { get; set; } = 8;
+
     /// <summary>
     /// How long the evaluation history (each evaluation's Gig states, the groups' snapshots and the
     /// change log) is kept for ExplainScoreChange; older entries are trimmed when an evaluation writes.

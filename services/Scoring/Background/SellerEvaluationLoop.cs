@@ -23,6 +23,9 @@ public sealed class SellerEvaluationLoop(
 {
     protected override TimeSpan Interval => options.Value.SellerEvaluationPoll;
 
+    /// <summary>Sellers are independent items with no order among them (several replicas already race on them).</summary>
+    protected override int Concurrency => options.Value.SellerEvaluationConcurrency;
+
     /// <summary>Dirty sellers carry no due time: every one is due now.</summary>
     protected override Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         sellers.DirtyAsync(take);

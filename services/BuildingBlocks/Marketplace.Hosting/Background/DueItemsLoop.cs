@@ -22,6 +22,14 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
     /// <summary>Failures of one item before it is parked.</summary>
     protected virtual int MaxAttempts => 5;
 
+    /// <summary>
+    /// Items of one batch handled at once (1: one after the other, in the order <see cref="DueAsync"/>
+    /// gives). More only for a loop whose items are independent of each other and of their order
+    /// (each its own unit of work; a conflict between two of them is retried by the unit of work):
+    /// their Redis round trips then overlap.
+    /// </summary>
+    protected virtual int Concurrency => 1;
+
     /// <summary>Pause before the next try of an item that failed <paramref name="attempts"/> times.</summary>
     protected virtual TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts)));
 
@@ -41,17 +49,24 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
         {
             var now = Clock.GetUtcNow();
             var due = await DueAsync(now, BatchSize, cancellationToken);
-            int tried = 0;
-            foreach (var item in due)
+            var ready = due.Where(item => !(_failures.TryGetValue(item, out var failure) && failure.NextTry > now)).ToList();
+            int tried = ready.Count;
+            if (Concurrency <= 1)
             {
-                if (_failures.TryGetValue(item, out var failure) && failure.NextTry > now)
+                foreach (var item in ready)
                 {
-                    continue;
+                    CountHandled();
+                    await TryAsync(item, now, cancellationToken);
                 }
-
-                tried++;
-                CountHandled();
-                await TryAsync(item, now, cancellationToken);
+            }
+            else
+            {
+                await Parallel.ForEachAsync(ready, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+                    async (item, ct) =>
+                    {
+                        CountHandled();
+                        await TryAsync(item, now, ct);
+                    });
             }
 
             if (due.Count < BatchSize || tried == 0)

@@ -114,9 +114,10 @@ public sealed class SimulatedClockDriver
             }
 
             int steps = 0, rounds = 0;
+            string? atRest = null;   // the bus's heads when the last round ended (null: not known yet, e.g. after calls)
             while (true)
             {
-                var (nextDue, used) = await QuiesceAsync(now, reported, cancellationToken);
+                (var nextDue, int used, atRest) = await QuiesceAsync(now, atRest, reported, cancellationToken);
                 rounds += used;
                 if (now >= target)
                 {
@@ -146,21 +147,27 @@ public sealed class SimulatedClockDriver
         return DateTimeOffset.UnixEpoch.AddTicks(rounded);
     }
 
-    /// <summary>Rounds at <paramref name="now"/> until one changes nothing; returns the loops' earliest next due time after it.</summary>
-    private async Task<(DateTimeOffset? NextDue, int Rounds)> QuiesceAsync(DateTimeOffset now, SemaphoreSlim reported, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rounds at <paramref name="now"/> until one changes nothing; returns the loops' earliest next
+    /// due time after it, and the bus's heads at rest. <paramref name="atRest"/>: the heads the last
+    /// round of the previous stop ended with (null to wait for the bus first).
+    /// </summary>
+    private async Task<(DateTimeOffset? NextDue, int Rounds, string AtRest)> QuiesceAsync(DateTimeOffset now, string? atRest, SemaphoreSlim reported, CancellationToken cancellationToken)
     {
         string busy = "";
         for (int round = 1; round <= MaxRoundsPerStop; round++)
         {
-            string before = await BusAtRestAsync(now, cancellationToken);
+            // Between two rounds nothing runs (the loops wait for the next one, and no calls are made
+            // while the driver moves the clock), so the bus is still as the last round left it.
+            string before = atRest ?? await BusAtRestAsync(now, cancellationToken);
             long published = (long)await Db.ScriptEvaluateAsync(
                 PublishScript, [ClockKeys.Clock], [now.ToUnixTimeMilliseconds(), ClockKeys.Advanced]);
             var loops = await LoopsCaughtUpAsync(published, reported, cancellationToken);
-            string after = await BusAtRestAsync(now, cancellationToken);
+            string after = atRest = await BusAtRestAsync(now, cancellationToken);
             if (before == after && loops.All(l => l.Handled == 0))
             {
                 var next = loops.Where(l => l.NextDue > now).Select(l => l.NextDue).DefaultIfEmpty().Min();
-                return (next, round);
+                return (next, round, after);
             }
 
             busy = string.Join(", ", loops.Where(l => l.Handled > 0).Select(l => $"{l.Name} handled {l.Handled}")) + (before == after ? "" : "; events were published");

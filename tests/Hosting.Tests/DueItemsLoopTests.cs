@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Marketplace.Hosting.Background;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Marketplace.Hosting.Tests;
+
+/// <summary>
+/// <see cref="DueItemsLoop{TItem}"/>'s pass, without I/O: one after the other by default (in the
+/// order the items came due), several at once for a loop that says its items are independent, and
+/// in both cases one failing item never keeps the others from being handled.
+/// </summary>
+public sealed class DueItemsLoopTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task By_default_items_are_handled_one_after_the_other_in_the_order_they_came_due()
+    {
+        var loop = new ListLoop(concurrency: 1, Enumerable.Range(1, 20).Select(i => $"item-{i:D2}"));
+
+        await loop.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"item-{i:D2}"), loop.Started);
+        Assert.Equal(1, loop.MostAtOnce);
+    }
+
+    [Fact]
+    public async Task A_loop_of_independent_items_handles_up_to_its_concurrency_at_once_and_each_item_once()
+    {
+        // Each item waits until four are in flight: a pass handling them one at a time never gets there.
+        var fourInFlight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = new ListLoop(concurrency: 4, Enumerable.Range(1, 12).Select(i => $"item-{i}"))
+        {
+            WhileHandling = async (_, inFlight) =>
+            {
+                if (inFlight >= 4)
+                {
+                    fourInFlight.TrySetResult();
+                }
+
+                await fourInFlight.Task.WaitAsync(Bound);
+            },
+        };
+
+        await loop.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(4, loop.MostAtOnce);
+        Assert.Equal(12, loop.Handled.Count);
+        Assert.All(loop.Handled.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
+    public async Task A_failing_item_is_tried_again_later_and_the_others_of_its_batch_are_handled_meanwhile()
+    {
+        var loop = new ListLoop(concurrency: 4, Enumerable.Range(1, 10).Select(i => $"item-{i}"))
+        {
+            WhileHandling = (item, _) => item == "item-3" ? throw new InvalidOperationException("this one is broken") : Task.CompletedTask,
+        };
+
+        await loop.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(9, loop.Handled.Count);
+        Assert.DoesNotContain("item-3", loop.Handled.Keys);
+        Assert.Contains("item-3", loop.Remaining);
+        Assert.Empty(loop.Parked);
+
+        // Within its retry pause the next pass skips it (and ends: nothing else is due).
+        await loop.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(1, loop.Started.Count(s => s == "item-3"));
+    }
+
+    /// <summary>A loop over a list: an item leaves the list when it is handled.</summary>
+    private sealed class ListLoop(int concurrency, IEnumerable<string> items)
+        : DueItemsLoop<string>(TimeProvider.System, NullLogger.Instance)
+    {
+        private readonly List<string> _items = items.ToList();
+        private readonly ConcurrentQueue<string> _started = new();
+        private int _inFlight;
+        private int _mostAtOnce;
+
+        public Func<string, int, Task> WhileHandling { get; init; } = (_, _) => Task.CompletedTask;
+
+        public ConcurrentDictionary<string, int> Handled { get; } = new();
+
+        public ConcurrentBag<string> Parked { get; } = [];
+
+        public IReadOnlyList<string> Started => [.. _started];
+
+        public IReadOnlyList<string> Remaining
+        {
+            get
+            {
+                lock (_items)
+                {
+                    return [.. _items];
+                }
+            }
+        }
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        protected override int Concurrency => concurrency;
+
+        protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
+
+        protected override Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken)
+        {
+            lock (_items)
+            {
+                return Task.FromResult<IReadOnlyList<string>>(_items.Take(take).ToList());
+            }
+        }
+
+        protected override async Task HandleAsync(string item, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            _started.Enqueue(item);
+            int inFlight = Interlocked.Increment(ref _inFlight);
+            int most;
+            while (inFlight > (most = Volatile.Read(ref _mostAtOnce)) && Interlocked.CompareExchange(ref _mostAtOnce, inFlight, most) != most)
+            {
+            }
+
+            try
+            {
+                await Task.Yield();
+                await WhileHandling(item, inFlight);
+                Handled.AddOrUpdate(item, 1, (_, n) => n + 1);
+                lock (_items)
+                {
+                    _items.Remove(item);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+
+        protected override Task ParkAsync(string item, string error, CancellationToken cancellationToken)
+        {
+            Parked.Add(item);
+            return Task.CompletedTask;
+        }
+    }
+}
