@@ -446,7 +446,7 @@ public sealed class ScoreRebuilder(
         }
 
         logger.LogInformation("Rebuild {Id}: {Groups} peer groups of generation {Generation} computed", job.Id, stats.Count, job.Generation);
-        return job with { Phase = job.DryRun ? RebuildJob.Phases.Compare : RebuildJob.Phases.Switch };
+        return job with { Phase = RebuildJob.Phases.Compare };
     }
 
     private async Task<HashSet<string>> ListedGigsAsync()
@@ -547,9 +547,28 @@ public sealed class ScoreRebuilder(
 
     // ---- compare (dry run) ----
 
+    /// <summary>
+    /// Every seller read from the live generation and the new one: what the rebuild changes. A dry
+    /// run then throws its generation away; a real rebuild keeps the counts and switches (the
+    /// switch recomputes what events change in between, which is not the policy's doing).
+    /// </summary>
     private async Task<RebuildJob> CompareAsync(RebuildJob job)
     {
         job = await ReapplyTouchedAsync(job, CancellationToken.None);
+        var changes = await ChangesAsync(job);
+        logger.LogInformation("Rebuild {Id}{Dry}: {Changes}", job.Id, job.DryRun ? " (dry run)" : "", changes);
+        if (!job.DryRun)
+        {
+            return job with { Phase = RebuildJob.Phases.Switch, Changes = changes };
+        }
+
+        await DiscardAsync(job.Generation);
+        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
+        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
+    }
+
+    private async Task<RebuildChanges> ChangesAsync(RebuildJob job)
+    {
         long live = (await GenerationState.ReadAsync(Db)).Live;
         var now = clock.GetUtcNow();
         var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
@@ -599,10 +618,7 @@ public sealed class ScoreRebuilder(
             }
         }
 
-        await DiscardAsync(job.Generation);
-        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
-        logger.LogInformation("Rebuild {Id} (dry run): {Changes}", job.Id, changes);
-        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
+        return changes;
     }
 
     // ---- cleanup ----
