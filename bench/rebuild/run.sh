@@ -70,9 +70,11 @@ if [ -n "${TRACE:-}" ]; then
   sleep 2
 fi
 Identity__SigningKey="$key" dotnet "$root/tools/Marketplace.DevHost/bin/Release/net10.0/Marketplace.DevHost.dll" rebuild --scoring "http://127.0.0.1:$grpc" | while IFS= read -r line; do echo "$(date +%T.%N | cut -c1-12) $line"; done | tee "$data/rebuild.out" | ( [ -n "${VERBOSE:-}" ] && cat >&2 || cat >/dev/null )
-rebuild="$(tail -1 "$data/rebuild.out" | cut -d" " -f2-)"
+rebuild="$(grep "orders/s" "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
+changed="$(grep -E " (Changed|Would change): " "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
 grep -ho '"Message":"Rebuild [^"]*\(orders phase done\|took\)[^"]*"' "$data/scoring.log" | sed 's/^"Message":"Rebuild [^ ]*: /rebuild (service log): /; s/"$//' || true
 echo "rebuild: $rebuild"
+echo "rebuild: $changed"
 # Where redis-server's time went (its own per-command accounting), the largest first.
 redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ { printf "%12.2f s %10d calls  %s\n", $5 / 1e6, $3, substr($1, 9) }' | sort -rn | head -8 | sed 's/^/redis-server time: /'
 if [ -n "$trace_pid" ]; then kill -INT "$trace_pid" 2>/dev/null || true; wait "$trace_pid" 2>/dev/null || true; fi

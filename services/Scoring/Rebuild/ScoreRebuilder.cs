@@ -574,7 +574,7 @@ public sealed class ScoreRebuilder(
         var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
         var changes = new RebuildChanges();
         const ReadParts parts = ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics;
-        foreach (var chunk in sellers.Chunk(32))
+        foreach (var chunk in sellers.Chunk(128))
         {
             var pairs = await Task.WhenAll(chunk.Select(async s => (Before: await reads.SellerAsync(s, parts, live), After: await reads.SellerAsync(s, parts, job.Generation))));
             foreach (var (before, after) in pairs)
