@@ -99,6 +99,13 @@ public sealed class ScoreRebuilder(
             }
 
             job = job with { State = RebuildJob.Failed, Error = e.Message, FinishedAt = clock.GetUtcNow() };
+            if (!job.DryRun && job.Changes is not null)
+            {
+                // Compared but never switched: it changed nothing.
+                job = job with { Changes = null };
+                await Db.HashDeleteAsync(RebuildJob.Key, RebuildJob.ChangeFields);
+            }
+
             await Db.HashSetAsync(RebuildJob.Key, job.ToEntries());
             return job;
         }
