@@ -275,7 +275,26 @@ switch (mode)
                 Marketplace.Scoring.Rebuild.ScoreRebuilder.Compute(gig[0].Item2.GigId, gig, options, 1);
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parse_us_per_order={parse:F2} compute_us_per_order={watch.Elapsed.TotalMicroseconds / count:F2}"));
+            double compute = watch.Elapsed.TotalMicroseconds / count;
+            // The orders phase's own path: the packed reply of its read script, unpacked; the writes' values formatted.
+            var packed = hashes.Select(entries =>
+            {
+                return string.Join('\0', entries.SelectMany(e => new[] { (string)e.Name!, (string)e.Value! }));
+            }).ToArray();
+            watch.Restart();
+            var unpacked = packed.Select((p, i) => ($"o-{i}", Marketplace.Scoring.Rebuild.ScoreRebuilder.Unpack($"o-{i}", p))).ToArray();
+            double unpack = watch.Elapsed.TotalMicroseconds / count;
+            watch.Restart();
+            long chars = 0;
+            foreach (var gig in unpacked.Chunk(10))
+            {
+                var build = Marketplace.Scoring.Rebuild.ScoreRebuilder.Compute(gig[0].Item2.GigId, gig, options, 1);
+                chars += build.Gig.ToFields().Entries.Count();
+                chars += build.Counted.Sum(c => OrderRecord.FormatContribution(c.Contribution).Length);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"parse_us_per_order={parse:F2} compute_us_per_order={compute:F2} unpack_us_per_order={unpack:F2} compute_and_format_us_per_order={watch.Elapsed.TotalMicroseconds / count:F2} ({chars})"));
         }
 
         return 0;

@@ -56,11 +56,11 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 10_000, ErrorMessage = WholeNumber)]
     public int RebuildBatchGigs { get; set; } = 256;
 
-    /// <summary>Rebuild batches in flight at once (their Redis round trips overlap, their computation uses the cores).</summary>
+    /// <summary>Rebuild batches in flight at once, a sliding window (their Redis round trips overlap, their computation uses the cores).</summary>
     [Range(1, 64, ErrorMessage = WholeNumber)]
     public int RebuildParallelBatches { get; set; } = 4;
 
-    /// <summary>A pause after each window of rebuild batches, to leave Redis room for live traffic (0: none).</summary>
+    /// <summary>A pause after each rebuild batch, to leave Redis room for live traffic (0: none).</summary>
     [Range(0, 60_000, ErrorMessage = WholeNumber)]
     public int RebuildBatchPauseMs { get; set; }
 

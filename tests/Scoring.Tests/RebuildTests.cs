@@ -112,6 +112,10 @@ public sealed class RebuildTests
         Assert.Equal(Changed(before.Sellers, after.Sellers), dry.Changes.SellersScoreChanged);
         Assert.Equal(Changed(before.Levels, after.Levels), dry.Changes.SellersLevelChanged);
         Assert.Equal(Changed(before.Flags, after.Flags), dry.Changes.SellersFlagChanged);
+        // The real rebuild reports what it changed: the same counts the dry run predicted.
+        Assert.False(rebuilt.DryRun);
+        Assert.NotNull(rebuilt.Changes);
+        Assert.Equal(dry.Changes, rebuilt.Changes);
 
         // The old generation's keys are gone (generation 0: the Gigs' hashes, included orders, contributions in the orders, the groups).
         var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);

@@ -100,7 +100,7 @@ internal static class RebuildCommand
             $"{status.State}: {status.OrdersDone} orders of {status.GigsTotal} Gigs in {took.TotalSeconds:F1} s ({status.OrdersDone / Math.Max(took.TotalSeconds, 0.001):F0} orders/s); generation {status.Generation}; {status.GigsReapplied} Gigs recomputed after events during the run"));
         if (status.Changes is { } c)
         {
-            Console.WriteLine($"Would change: {c.GigsScoreChanged} of {c.GigsCompared} Gig scores; {c.SellersScoreChanged} seller scores, {c.SellersLevelChanged} levels, {c.SellersFlagChanged} low-performance flags of {c.SellersCompared} sellers");
+            Console.WriteLine($"{(status.DryRun ? "Would change" : "Changed")}: {c.GigsScoreChanged} of {c.GigsCompared} Gig scores; {c.SellersScoreChanged} seller scores, {c.SellersLevelChanged} levels, {c.SellersFlagChanged} low-performance flags of {c.SellersCompared} sellers");
         }
 
         if (status.Error.Length > 0)

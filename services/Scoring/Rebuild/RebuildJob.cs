@@ -62,6 +62,9 @@ public sealed record RebuildJob
 
     public bool IsRunning => State == Running;
 
+    /// <summary>The hash fields of <see cref="Changes"/>.</summary>
+    public static readonly RedisValue[] ChangeFields = ["c_gigs", "c_gigs_score", "c_sellers", "c_sellers_score", "c_sellers_level", "c_sellers_flag"];
+
     public static RebuildJob? From(HashEntry[] entries)
     {
         if (entries.Length == 0)

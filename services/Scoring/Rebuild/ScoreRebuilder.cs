@@ -62,6 +62,9 @@ public sealed class ScoreRebuilder(
             while (job.Phase != RebuildJob.Phases.Done)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var phase = job.Phase;
+                long phaseStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                var cpuStarted = Environment.CpuUsage.TotalTime;
                 job = job.Phase switch
                 {
                     RebuildJob.Phases.Plan => await PlanAsync(job),
@@ -73,6 +76,8 @@ public sealed class ScoreRebuilder(
                     _ => throw new InvalidOperationException($"rebuild {job.Id}: unknown phase '{job.Phase}'"),
                 };
                 await Db.HashSetAsync(RebuildJob.Key, job.ToEntries());
+                logger.LogInformation("Rebuild {Id}: phase {Phase} took {Seconds:F2} s ({Cpu:F2} s of the process's CPU)", job.Id, phase,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(phaseStarted).TotalSeconds, (Environment.CpuUsage.TotalTime - cpuStarted).TotalSeconds);
                 await checkpoint(job);
             }
 
@@ -94,6 +99,13 @@ public sealed class ScoreRebuilder(
             }
 
             job = job with { State = RebuildJob.Failed, Error = e.Message, FinishedAt = clock.GetUtcNow() };
+            if (!job.DryRun && job.Changes is not null)
+            {
+                // Compared but never switched: it changed nothing.
+                job = job with { Changes = null };
+                await Db.HashDeleteAsync(RebuildJob.Key, RebuildJob.ChangeFields);
+            }
+
             await Db.HashSetAsync(RebuildJob.Key, job.ToEntries());
             return job;
         }
@@ -154,27 +166,59 @@ public sealed class ScoreRebuilder(
     private async Task<RebuildJob> OrdersAsync(RebuildJob job, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
     {
         var keys = KeySpace.Of(job.Generation);
-        int batch = Options.RebuildBatchGigs;
-        while (job.Cursor < job.GigsTotal)
+        int size = Options.RebuildBatchGigs;
+        // A sliding window of batches runs at once, in cursor order: their reads and writes overlap
+        // in Redis and their computation on the cores, and a new batch starts as soon as the oldest
+        // one is done. The cursor only passes a batch once it and every batch before it are written.
+        var inFlight = new Queue<(long End, Task<int> Orders)>();
+        long next = job.Cursor;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            // A window of batches runs at once (their reads and writes overlap in the pipeline and
-            // their computation on the cores); the checkpoint follows the whole window.
-            long end = Math.Min(job.Cursor + (batch * Options.RebuildParallelBatches), job.GigsTotal);
-            var ids = (await Db.ListRangeAsync(RebuildJob.GigsKey, job.Cursor, end - 1)).Select(v => (string)v!).ToArray();
-            if (ids.Length == 0)
+            while (true)
             {
-                break;
-            }
+                while (inFlight.Count < Options.RebuildParallelBatches && next < job.GigsTotal)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var ids = (await Db.ListRangeAsync(RebuildJob.GigsKey, next, Math.Min(next + size, job.GigsTotal) - 1)).Select(v => (string)v!).ToArray();
+                    if (ids.Length == 0)
+                    {
+                        next = job.GigsTotal;
+                        break;
+                    }
 
-            int orders = (await Task.WhenAll(ids.Chunk(batch).Select(chunk => Task.Run(() => BuildAsync(chunk, keys), cancellationToken)))).Sum();
-            job = job with { Cursor = job.Cursor + ids.Length, OrdersDone = job.OrdersDone + orders };
-            // The cursor and the count move together: a batch redone after a crash is counted once.
-            await Db.HashSetAsync(RebuildJob.Key, [new("cursor", job.Cursor), new("done", job.OrdersDone)]);
-            await checkpoint(job);
-            if (Options.RebuildBatchPauseMs > 0)
+                    next += ids.Length;
+                    inFlight.Enqueue((next, Task.Run(() => BuildAsync(ids, keys), cancellationToken)));
+                }
+
+                if (!inFlight.TryDequeue(out var oldest))
+                {
+                    break;
+                }
+
+                int orders = await oldest.Orders;
+                job = job with { Cursor = oldest.End, OrdersDone = job.OrdersDone + orders };
+                // The cursor and the count move together: a batch redone after a crash is counted once.
+                await Db.HashSetAsync(RebuildJob.Key, [new("cursor", job.Cursor), new("done", job.OrdersDone)]);
+                await checkpoint(job);
+                if (Options.RebuildBatchPauseMs > 0)
+                {
+                    await Task.Delay(Options.RebuildBatchPauseMs, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            // Stopping (a failure, the lease lost): no batch of this run keeps writing after it returns.
+            foreach (var (_, pending) in inFlight)
             {
-                await Task.Delay(Options.RebuildBatchPauseMs, cancellationToken);
+                try
+                {
+                    await pending;
+                }
+                catch (Exception e)
+                {
+                    logger.LogDebug(e, "Rebuild {Id}: a batch in flight failed while the orders phase stopped", job.Id);
+                }
             }
         }
 
@@ -227,35 +271,63 @@ public sealed class ScoreRebuilder(
 
     private long _readTicks, _computeTicks, _writeTicks;
 
-    /// <summary>Each Gig's orders with their records (two pipelined round trips).</summary>
+    /// <summary>
+    /// ARGV: the Gigs. For each Gig, its order ids and each order's whole hash packed into one
+    /// string (names and values joined by NUL: ids, numbers and names never hold one): one round
+    /// trip for a whole batch, two bulk strings per order instead of ~50, and no Lua loop per field.
+    /// </summary>
+    private const string ReadScript = """
+        local out = {}
+        for i = 1, #ARGV do
+          local gig = {}
+          for _, id in ipairs(redis.call('SMEMBERS', 'scoring:gig:{' .. ARGV[i] .. '}:orders')) do
+            gig[#gig + 1] = id
+            gig[#gig + 1] = table.concat(redis.call('HGETALL', 'scoring:order:{' .. id .. '}'), '\0')
+          end
+          out[i] = gig
+        end
+        return out
+        """;
+
+    /// <summary>Each Gig's orders with their records (one script call).</summary>
     private async Task<List<(string OrderId, OrderRecord Record)>[]> ReadOrdersAsync(IReadOnlyList<string> gigIds)
     {
-        var batch = Db.CreateBatch();
-        var sets = gigIds.Select(g => batch.SetMembersAsync(ScoringKeys.GigOrders(g))).ToArray();
-        batch.Execute();
-        var orderIds = (await Task.WhenAll(sets)).Select(s => s.Select(v => (string)v!).ToArray()).ToArray();
-
-        batch = Db.CreateBatch();
-        var hashes = orderIds.Select(ids => ids.Select(id => batch.HashGetAllAsync(ScoringKeys.Order(id))).ToArray()).ToArray();
-        batch.Execute();
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(ReadScript, [], [.. gigIds.Select(g => (RedisValue)g)]))!;
         var result = new List<(string, OrderRecord)>[gigIds.Count];
         for (int i = 0; i < gigIds.Count; i++)
         {
-            result[i] = new List<(string, OrderRecord)>(orderIds[i].Length);
-            for (int j = 0; j < orderIds[i].Length; j++)
+            var flat = (RedisValue[])reply[i]!;
+            result[i] = new List<(string, OrderRecord)>(flat.Length / 2);
+            for (int j = 0; j < flat.Length; j += 2)
             {
-                var entries = await hashes[i][j];
-                var fields = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
-                foreach (var e in entries)
-                {
-                    fields[e.Name!] = e.Value!;
-                }
-
-                result[i].Add((orderIds[i][j], OrderRecord.FromFields(new HashReader($"scoring order {orderIds[i][j]}", fields))));
+                string orderId = flat[j]!;
+                result[i].Add((orderId, Unpack(orderId, flat[j + 1]!)));
             }
         }
 
         return result;
+    }
+
+    /// <summary>An order's record from <see cref="ReadScript"/>'s packed hash (the same parse as the stored hash's).</summary>
+    public static OrderRecord Unpack(string orderId, string packed)
+    {
+        var fields = new Dictionary<string, string>(32, StringComparer.Ordinal);
+        var rest = packed.AsSpan();
+        while (rest.Length > 0)
+        {
+            int name = rest.IndexOf('\0');
+            int value = name < 0 ? -1 : rest[(name + 1)..].IndexOf('\0');
+            if (name < 0)
+            {
+                throw new FormatException($"scoring order {orderId}: a field without a value in the packed hash");
+            }
+
+            var valueSpan = value < 0 ? rest[(name + 1)..] : rest.Slice(name + 1, value);
+            fields[rest[..name].ToString()] = valueSpan.ToString();
+            rest = value < 0 ? [] : rest[(name + 1 + value + 1)..];
+        }
+
+        return OrderRecord.FromFields(new HashReader($"scoring order {orderId}", fields));
     }
 
     /// <summary>
@@ -381,7 +453,7 @@ public sealed class ScoreRebuilder(
         }
 
         logger.LogInformation("Rebuild {Id}: {Groups} peer groups of generation {Generation} computed", job.Id, stats.Count, job.Generation);
-        return job with { Phase = job.DryRun ? RebuildJob.Phases.Compare : RebuildJob.Phases.Switch };
+        return job with { Phase = RebuildJob.Phases.Compare };
     }
 
     private async Task<HashSet<string>> ListedGigsAsync()
@@ -482,15 +554,34 @@ public sealed class ScoreRebuilder(
 
     // ---- compare (dry run) ----
 
+    /// <summary>
+    /// Every seller read from the live generation and the new one: what the rebuild changes. A dry
+    /// run then throws its generation away; a real rebuild keeps the counts and switches (the
+    /// switch recomputes what events change in between, which is not the policy's doing).
+    /// </summary>
     private async Task<RebuildJob> CompareAsync(RebuildJob job)
     {
         job = await ReapplyTouchedAsync(job, CancellationToken.None);
+        var changes = await ChangesAsync(job);
+        logger.LogInformation("Rebuild {Id}{Dry}: {Changes}", job.Id, job.DryRun ? " (dry run)" : "", changes);
+        if (!job.DryRun)
+        {
+            return job with { Phase = RebuildJob.Phases.Switch, Changes = changes };
+        }
+
+        await DiscardAsync(job.Generation);
+        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
+        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
+    }
+
+    private async Task<RebuildChanges> ChangesAsync(RebuildJob job)
+    {
         long live = (await GenerationState.ReadAsync(Db)).Live;
         var now = clock.GetUtcNow();
         var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
         var changes = new RebuildChanges();
         const ReadParts parts = ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics;
-        foreach (var chunk in sellers.Chunk(32))
+        foreach (var chunk in sellers.Chunk(128))
         {
             var pairs = await Task.WhenAll(chunk.Select(async s => (Before: await reads.SellerAsync(s, parts, live), After: await reads.SellerAsync(s, parts, job.Generation))));
             foreach (var (before, after) in pairs)
@@ -534,10 +625,7 @@ public sealed class ScoreRebuilder(
             }
         }
 
-        await DiscardAsync(job.Generation);
-        await Db.KeyDeleteAsync(RebuildJob.GigsKey);
-        logger.LogInformation("Rebuild {Id} (dry run): {Changes}", job.Id, changes);
-        return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
+        return changes;
     }
 
     // ---- cleanup ----
