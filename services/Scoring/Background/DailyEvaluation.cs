@@ -28,6 +28,9 @@ public sealed class DailyEvaluation(
     IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
+
+    /// <summary>Sellers evaluated at the same time by a run (each in its own unit of work).</summary>
+    private const int SellersInFlight = 16;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
@@ -101,9 +104,11 @@ public sealed class DailyEvaluation(
             return Task.CompletedTask;
         }, cancellationToken);
 
+        // Each seller in their own unit of work (they share no key but their field of the dirty
+        // mark), several at once so that their round trips overlap.
         var sellers = await sellerStore.AllSellersAsync();
         int levelChanges = 0, flagChanges = 0;
-        foreach (var seller in sellers)
+        await Parallel.ForEachAsync(sellers, new ParallelOptions { MaxDegreeOfParallelism = SellersInFlight, CancellationToken = cancellationToken }, async (seller, ct) =>
         {
             SellerEvaluation? result = null;
             await executor.ExecuteAsync(null, async (work, _) =>
@@ -111,10 +116,17 @@ public sealed class DailyEvaluation(
                 await SellerStore.ReadDirtyMarkAsync(work, seller); // a change meanwhile re-runs this
                 result = await evaluator.StageAsync(work, seller, EvaluationKind.Daily, now);
                 SellerStore.StageEvaluated(work, seller);
-            }, cancellationToken);
-            levelChanges += result!.Level.LevelChanged ? 1 : 0;
-            flagChanges += result.Flag.Changed ? 1 : 0;
-        }
+            }, ct);
+            if (result!.Level.LevelChanged)
+            {
+                Interlocked.Increment(ref levelChanges);
+            }
+
+            if (result.Flag.Changed)
+            {
+                Interlocked.Increment(ref flagChanges);
+            }
+        });
 
         await schedule.RecordRunAsync(now, now + EvaluationInterval);
         var run = new EvaluationRun(groups.Count, ranked, sellers.Count, levelChanges, flagChanges, now);

@@ -14,6 +14,9 @@ namespace Marketplace.Scoring.Store;
 /// </summary>
 public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOptions> options)
 {
+    /// <summary>Gig hashes a group's refresh reads per pipelined round trip.</summary>
+    private const int RefreshReadChunk = 1000;
+
     private ScoringPolicy Policy => options.Value.Policy;
 
     /// <summary>Every peer group in use in a generation, by key suffix in ordinal order (the daily evaluation walks them).</summary>
@@ -91,13 +94,18 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         var rankingKey = keys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
         var ranked = new List<RefreshedGig>(members.Length);
-        foreach (var member in members)
+        // The Gigs' hashes in pipelined rounds (each still a commit condition), not one round trip per Gig.
+        foreach (var chunk in members.Select(m => (string)m!).Chunk(RefreshReadChunk))
         {
-            string gigId = member!;
-            var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(keys.Gig(gigId))));
-            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
-            work.SortedSetAdd(rankingKey, gigId, quality);
-            ranked.Add(new RefreshedGig(gig, quality));
+            var hashes = await work.ReadHashesAsync(chunk.Select(keys.Gig).ToArray());
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                string gigId = chunk[i];
+                var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", hashes[i]));
+                double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+                work.SortedSetAdd(rankingKey, gigId, quality);
+                ranked.Add(new RefreshedGig(gig, quality));
+            }
         }
 
         work.HashSet(keys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
