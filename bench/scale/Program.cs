@@ -23,7 +23,7 @@ using StackExchange.Redis;
 //   frame <file> <gig>                                the framed GetGigScoreRequest h2load sends
 //   token <signing key>                               an internal caller's bearer value
 //   ingest <redis> <gigs> <sellers> <orders>          order/review events into the topic streams; waits until Scoring caught up
-//   evaluate <grpc address> <signing key>             RunEvaluation, timed to its answer
+//   evaluate <grpc address> <signing key> [deadline s] RunEvaluation, timed to its answer
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: Scale.Bench load|memory|frame|token|ingest|evaluate ...");
@@ -341,7 +341,18 @@ async Task<int> EvaluateAsync(string address, string signingKey)
     var client = new ScoringService.ScoringServiceClient(channel);
     var headers = new Metadata { { "authorization", new TokenIssuer(signingKey).Bearer("bench-scale", CallerRole.Internal) } };
     var clock = Stopwatch.StartNew();
-    var summary = await client.RunEvaluationAsync(new RunEvaluationRequest { RequestId = Guid.NewGuid().ToString("N") }, headers);
+    var deadline = DateTime.UtcNow.AddSeconds(args.Length > 3 ? Int(3) : 1800);
+    EvaluationSummary summary;
+    try
+    {
+        summary = await client.RunEvaluationAsync(new RunEvaluationRequest { RequestId = Guid.NewGuid().ToString("N") }, headers, deadline);
+    }
+    catch (RpcException e)
+    {
+        Console.Error.WriteLine($"RunEvaluation: {e.StatusCode} after {F(clock.Elapsed.TotalSeconds)} s: {e.Status.Detail}");
+        return 1;
+    }
+
     double seconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"eval_seconds={F(seconds)} eval_groups={summary.PeerGroups} eval_gigs={summary.GigsRanked} eval_sellers={summary.SellersEvaluated} eval_level_changes={summary.LevelChanges} eval_flag_changes={summary.LowPerformanceChanges}");
     return 0;

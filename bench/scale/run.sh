@@ -10,8 +10,8 @@
 #   4. the daily evaluation of every Gig and seller: RunEvaluation, timed to its answer;
 #   5. event ingest: INGEST_ORDERS new orders as order/review CloudEvents written to the topic
 #      streams while Scoring consumes them; events/s until its group has lag 0 and nothing pending.
-# Settings (environment): GIGS=1000000 SELLERS=300000 ORDERS_PER_GIG=3 INGEST_ORDERS=40000
-#   REQUESTS=50000 SAMPLES=2000; SMALL=1 for a quick run (20,000 Gigs); SCORING_ENV="EventBus__Workers=32 ..."
+# Settings (environment): GIGS=1000000 SELLERS=300000 ORDERS_PER_GIG=3 INGEST_ORDERS=20000
+#   REQUESTS=50000 SAMPLES=2000 EVAL_TIMEOUT=1800 (s, RunEvaluation's deadline); SMALL=1 for a quick run (20,000 Gigs); SCORING_ENV="EventBus__Workers=32 ..."
 #   passes settings to the Scoring process; SKIP_EVAL=1 leaves the evaluation out.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ fi
 GIGS=${GIGS:-1000000}
 SELLERS=${SELLERS:-300000}
 ORDERS_PER_GIG=${ORDERS_PER_GIG:-3}
-INGEST_ORDERS=${INGEST_ORDERS:-40000}
+INGEST_ORDERS=${INGEST_ORDERS:-20000}
 REQUESTS=${REQUESTS:-50000}
 WARMUP=${WARMUP:-5000}
 SAMPLES=${SAMPLES:-2000}
@@ -49,7 +49,8 @@ dotnet build "$here/Scale.Bench.csproj" -c Release -v quiet -nologo -clp:ErrorsO
 bench="dotnet $here/bin/Release/net10.0/Scale.Bench.dll"
 key="bench-only-signing-key-of-at-least-32-bytes"
 
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" &
+# As the chart runs it (docs/scale.md "Memory"): REDIS_ARGS="" measures Redis's default encoding limits.
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" ${REDIS_ARGS---hash-max-listpack-value 256} &
 redis_pid=$!
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 rcli() { redis-cli -p "$port" "$@"; }
@@ -102,20 +103,43 @@ echo "GetGigScore ($gig, 50 in flight, $REQUESTS calls): $GGS_RPS req/s, p99 $GG
 # 4. The daily evaluation of everything loaded.
 if [ -z "${SKIP_EVAL:-}" ]; then
   echo "RunEvaluation..."
-  eval_out="$($bench evaluate "http://127.0.0.1:$grpc" "$key")"
+  rcli config set latency-monitor-threshold 20 >/dev/null; rcli latency reset >/dev/null
+  eval_out="$($bench evaluate "http://127.0.0.1:$grpc" "$key" "${EVAL_TIMEOUT:-1800}")" || eval_out=""
   echo "  $eval_out"
   grep -ho '"Message":"Evaluation at [^"]*"' "$data/scoring.log" | sed 's/^"Message":"/  (service log) /; s/"$//' || true
+  EVAL_BLOCK_MS=$(rcli latency latest | awk 'NR % 4 == 0' | sort -n | tail -1)
+  echo "  longest Redis event during the evaluation (LATENCY LATEST, threshold 20 ms): ${EVAL_BLOCK_MS:-none} ms"
+  eval_out="$eval_out eval_block_ms=${EVAL_BLOCK_MS:-0}"
 else
   eval_out=""
 fi
 
 # 5. Event ingest through Scoring.
 echo "ingest: $INGEST_ORDERS new orders as events..."
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+scoring_dotnet=$(pgrep -P "$scoring_pid" -f Marketplace.Scoring.dll || echo "$scoring_pid")
+rcli config resetstat >/dev/null
+cpu0=$(cpu_ticks "$scoring_dotnet"); redis_cpu0=$(cpu_ticks "$redis_pid")
+trace_pid=""
+if [ -n "${TRACE:-}" ]; then   # TRACE=1: sample Scoring's threads during the ingest (dotnet-trace), top methods printed below
+  "$HOME/.dotnet/tools/dotnet-trace" collect -p "$scoring_dotnet" --profile dotnet-sampled-thread-time --duration 00:00:00:${TRACE_SECONDS:-10} -o "$data/ingest.nettrace" >"$data/trace.out" 2>&1 &
+  trace_pid=$!
+fi
 ingest="$($bench ingest "127.0.0.1:$port" "$GIGS" "$SELLERS" "$INGEST_ORDERS")"
 echo "  $ingest"
+if [ -n "$trace_pid" ]; then
+  wait "$trace_pid" || true
+  "$HOME/.dotnet/tools/dotnet-trace" report "$data/ingest.nettrace" topN -n "${TRACE_TOP:-40}" > "${TRACE_OUT:-/tmp/scale-ingest-trace.txt}" 2>&1 || true
+  "$HOME/.dotnet/tools/dotnet-trace" report "$data/ingest.nettrace" topN -n "${TRACE_TOP:-40}" --inclusive >> "${TRACE_OUT:-/tmp/scale-ingest-trace.txt}" 2>&1 || true
+  echo "  dotnet-trace top methods: ${TRACE_OUT:-/tmp/scale-ingest-trace.txt}"
+fi
+events=$(kv "$ingest" ingest_events)
+echo "  CPU per event: Scoring $(( ($(cpu_ticks "$scoring_dotnet") - cpu0) * 10000000 / events / 1000 )) us, redis-server $(( ($(cpu_ticks "$redis_pid") - redis_cpu0) * 10000000 / events / 1000 )) us (ticks of 10 ms)"
+echo "  Redis commands per event (INFO commandstats during the ingest, the seller evaluations it causes included):"
+rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$events" '/^cmdstat_/ { sub("cmdstat_", "", $1); if ($3 / n >= 0.05) printf "    %-14s %6.2f calls, %8.1f us per call\n", $1, $3 / n, $7 }' | sort -k2 -rn
 stop_scoring
 
-python3 - "$SET_P16" "$HSET_P16" "$SET_P1" "$HSET_P1" "$GGS_RPS" "$GGS_P99" "$before" "$after" "$GIGS" "$memory" "$eval_out" "$ingest" "$load" <<'PY'
+python3 - "$SET_P16" "$HSET_P16" "$SET_P1" "$HSET_P1" "$GGS_RPS" "$GGS_P99" "$before" "$after" "$GIGS" "$memory" "$eval_out" "$ingest" "$load" "${EVAL_TIMEOUT:-1800}" <<'PY'
 import sys
 set16, hset16, set1, hset1, rps, p99, before, after, gigs = (float(x) for x in sys.argv[1:10])
 kv = lambda s: dict(p.split("=", 1) for p in s.split() if "=" in p)
@@ -140,11 +164,14 @@ row("GetGigScore p99", f"{p99:.2f}", "ms", None, f"< 5 ms  {'met' if p99 < 5 els
 row("Redis memory per Gig (used_memory delta)", f"{per_gig:,.0f}", "B", None, f"<= 1,024 B  {'met' if per_gig <= 1024 else 'NOT met'} ({per_gig / 1024:.2f} KiB)")
 for part, name in (("mem_gig", "Gig aggregates (hash, included)"), ("mem_orders", "orders (records, Gig's order set)"), ("mem_sellers", "sellers (Gigs, totals, clients, ratings)"), ("mem_peers", "peer groups (rankings, sums)")):
     row(f"  of which {name}", f"{float(mem[part]):,.0f}", "B")
-if ev:
+if not ev.get("eval_seconds"):
+    row("daily evaluation", f"> {sys.argv[14]}", "s", None, "< 300 s  NOT met (did not finish within EVAL_TIMEOUT, or skipped)")
+else:
     s = float(ev["eval_seconds"])
     gigs_s = float(ev["eval_gigs"]) / s
     row("daily evaluation, seconds", f"{s:,.1f}", "s", None, f"< 300 s  {'met' if s < 300 else 'NOT met'}")
     row("  Gigs ranked per second", f"{gigs_s:,.0f}", "/s", gigs_s)
     row("  sellers evaluated", f"{float(ev['eval_sellers']):,.0f}", "")
+    row("  longest Redis event during it", ev.get("eval_block_ms", "0"), "ms")
 print(f"\n{int(gigs):,} Gigs, {load['sellers']} sellers, {int(load['orders']):,} orders, {load['scored_gigs']} scored, {load['peer_groups']} peer groups")
 PY
