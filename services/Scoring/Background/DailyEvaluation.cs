@@ -68,6 +68,68 @@ public sealed class DailyEvaluation(
     protected override async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) =>
         await schedule.NextDueAsync() is { } due && due > after ? due : null;
 
+    /// <summary>
+    /// A group of more than <see cref="ScoringOptions.EvaluationChunkGigs"/> Gigs, refreshed in commits
+    /// of at most that many Gigs so that no script holds Redis for the whole group (docs/scale.md):
+    /// first the new means snapshot alone (from then on, every live change ranks its Gig at it), then
+    /// the Gigs listed in the ranking re-ranked at it a chunk per commit (each Gig's hash a condition),
+    /// then the group's history snapshot and its Gigs' entries a chunk per commit. With no change
+    /// meanwhile the result is the same as the one-commit refresh: the same snapshot, ranking and
+    /// history. While it runs, the Gigs of the chunks not yet done keep their qualities at the previous
+    /// snapshot (reads see the group half re-ranked for that time). A crash in between leaves the new
+    /// snapshot and part of the ranking; the next evaluation re-ranks every Gig.
+    /// </summary>
+    private async Task<int> RefreshInChunksAsync(string group, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys, CancellationToken cancellationToken)
+    {
+        int chunk = options.Value.EvaluationChunkGigs;
+        bool switched = false;
+        PeerMeans? means = null;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            // A rebuild that switched generations meanwhile took its own snapshot of every group.
+            switched = (await GenerationState.ReadAsync(work)).Live != keys.Generation;
+            means = switched ? null : await peers.StageMeansSnapshotAsync(work, group, now, keys);
+        }, cancellationToken);
+        if (switched)
+        {
+            return 0;
+        }
+
+        var members = (await redis.Database.SortedSetRangeByRankAsync(keys.PeerRanking(group))).Select(m => (string)m!).ToArray();
+        var ranked = new List<RefreshedGig>(members.Length);
+        foreach (var ids in members.Chunk(chunk))
+        {
+            IReadOnlyList<RefreshedGig> done = [];
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                switched = (await GenerationState.ReadAsync(work)).Live != keys.Generation;
+                done = switched ? [] : await peers.StageRankChunkAsync(work, group, ids, keys);
+            }, cancellationToken);
+            if (switched)
+            {
+                return 0;
+            }
+
+            ranked.AddRange(done);
+        }
+
+        var refresh = new GroupRefresh(group, means!, ranked);
+        var percentiles = Percentile.OfAll(ranked.Select(g => g.Quality).ToList());
+        await executor.ExecuteAsync(null, (work, _) =>
+        {
+            history.StageEvaluation(work, now);
+            EvaluationHistory.StageGroupSnapshot(work, refresh, now, expired);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        for (int start = 0; start < ranked.Count; start += chunk)
+        {
+            int from = start, count = Math.Min(chunk, ranked.Count - start);
+            await executor.ExecuteAsync(null, (work, _) => history.StageGigEntriesAsync(work, refresh, percentiles, from, count, now, keys), cancellationToken);
+        }
+
+        return ranked.Count;
+    }
+
     /// <summary>Runs the whole evaluation now and schedules the next one an interval later.</summary>
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -78,6 +140,13 @@ public sealed class DailyEvaluation(
         int ranked = 0;
         foreach (var group in groups)
         {
+            long size = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
+            if (size > options.Value.EvaluationChunkGigs)
+            {
+                ranked += await RefreshInChunksAsync(group, now, expired, keys, cancellationToken);
+                continue;
+            }
+
             int count = 0;
             await executor.ExecuteAsync(null, async (work, _) =>
             {

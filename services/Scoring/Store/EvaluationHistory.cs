@@ -71,28 +71,42 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     /// </summary>
     public async Task StageGroupAsync(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys)
     {
+        StageGroupSnapshot(work, refresh, now, expired);
+        if (refresh.Gigs.Count > 0)
+        {
+            await StageGigEntriesAsync(work, refresh, Percentile.OfAll(refresh.Gigs.Select(g => g.Quality).ToList()), 0, refresh.Gigs.Count, now, keys);
+        }
+    }
+
+    /// <summary>A refreshed group's snapshot at <paramref name="now"/> (size, means, sorted qualities), replacing one of the same time, and the removal of its expired ones.</summary>
+    public static void StageGroupSnapshot(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired)
+    {
         long ms = now.ToUnixTimeMilliseconds();
-        var qualities = refresh.Gigs.Select(g => g.Quality).ToList();
-        work.StringSet(ScoringKeys.PeerEvaluation(refresh.Group, ms), GroupEvaluation.ToBytes(refresh.Means, qualities));
+        work.StringSet(ScoringKeys.PeerEvaluation(refresh.Group, ms), GroupEvaluation.ToBytes(refresh.Means, refresh.Gigs.Select(g => g.Quality).ToList()));
         foreach (var old in expired.Where(old => old != ms))
         {
             work.KeyDelete(ScoringKeys.PeerEvaluation(refresh.Group, old));
         }
+    }
 
-        if (qualities.Count == 0)
-        {
-            return;
-        }
-
-        var percentiles = Percentile.OfAll(qualities);
+    /// <summary>
+    /// The history entries of <c>refresh.Gigs[from .. from + count)</c>, each Gig ranked in this group
+    /// (the category group once it has CategoryMinGigs Gigs, else the band alone, as the score reads
+    /// decide) at its percentile among all of the group's Gigs (<paramref name="percentiles"/>, aligned
+    /// with <c>refresh.Gigs</c>), trimming the Gig's older entries and change log. A chunked refresh
+    /// stages its Gigs' entries a chunk per commit.
+    /// </summary>
+    public async Task StageGigEntriesAsync(UnitOfWork work, GroupRefresh refresh, IReadOnlyList<double> percentiles, int from, int count, DateTimeOffset now, KeySpace keys)
+    {
+        long ms = now.ToUnixTimeMilliseconds();
         var categorySizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var entries = new List<(string GigId, GigHistoryEntry Entry)>();
-        for (int i = 0; i < refresh.Gigs.Count; i++)
+        for (int i = from; i < from + count; i++)
         {
-            var gig = refresh.Gigs[i].Gig;
-            if (await RankedInAsync(gig, refresh.Group, qualities.Count, categorySizes, keys))
+            var (gig, quality) = (refresh.Gigs[i].Gig, refresh.Gigs[i].Quality);
+            if (await RankedInAsync(gig, refresh.Group, refresh.Gigs.Count, categorySizes, keys))
             {
-                entries.Add((gig.GigId, new GigHistoryEntry(ms, gig.Revision, refresh.Group, qualities[i], percentiles[i], gig.Aggregate)));
+                entries.Add((gig.GigId, new GigHistoryEntry(ms, gig.Revision, refresh.Group, quality, percentiles[i], gig.Aggregate)));
             }
         }
 

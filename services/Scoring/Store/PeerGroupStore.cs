@@ -112,6 +112,50 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         return new GroupRefresh(group, means, ranked);
     }
 
+    /// <summary>
+    /// The first step of a chunked refresh (a group larger than <see cref="ScoringOptions.EvaluationChunkGigs"/>):
+    /// the group's new means snapshot from its sums, written alone (the sums and the old snapshot are
+    /// commit conditions). From this commit on, every live change ranks its Gig at the new snapshot;
+    /// <see cref="StageRankChunkAsync"/> then re-ranks the Gigs already there, a chunk per commit.
+    /// Returns the new means.
+    /// </summary>
+    public async Task<PeerMeans> StageMeansSnapshotAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
+    {
+        var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(keys.PeerStats(group))));
+        await work.ReadHashAsync(keys.PeerMeans(group));
+        var means = stats.Means(Policy);
+        long gigs = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
+        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, (int)gigs).Entries);
+        return means;
+    }
+
+    /// <summary>
+    /// Re-ranks <paramref name="gigIds"/> of a group at its current means snapshot (a commit
+    /// condition, with each Gig's hash): one chunk of a chunked refresh. A Gig no longer ranked in the
+    /// group (it left it, or stopped being scored, since the chunk was listed) is skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<RefreshedGig>> StageRankChunkAsync(UnitOfWork work, string group, IReadOnlyList<string> gigIds, KeySpace keys)
+    {
+        var means = MeansFrom(HashReader.From(MeansName(group), await work.ReadHashAsync(keys.PeerMeans(group))), Policy);
+        var rankingKey = keys.PeerRanking(group);
+        var hashes = await work.ReadHashesAsync(gigIds.Select(keys.Gig).ToArray());
+        var ranked = new List<RefreshedGig>(gigIds.Count);
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            var gig = GigRecord.FromFields(gigIds[i], HashReader.From($"scoring gig {gigIds[i]}", hashes[i]));
+            if (!PeerStats.Counts(gig.Aggregate, Policy) || !gig.Groups.Any(g => g.RedisKeySuffix == group))
+            {
+                continue;
+            }
+
+            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+            work.SortedSetAdd(rankingKey, gig.GigId, quality);
+            ranked.Add(new RefreshedGig(gig, quality));
+        }
+
+        return ranked;
+    }
+
     private static void StageStats(UnitOfWork work, string key, PeerStats delta)
     {
         foreach (var area in Areas.All)
