@@ -350,6 +350,7 @@ async Task<int> EvaluateAsync(string address, string signingKey)
     catch (RpcException e)
     {
         Console.Error.WriteLine($"RunEvaluation: {e.StatusCode} after {F(clock.Elapsed.TotalSeconds)} s: {e.Status.Detail}");
+        Console.WriteLine($"eval_failed_seconds={F(clock.Elapsed.TotalSeconds)} eval_status={e.StatusCode}");
         return 1;
     }
 

@@ -104,7 +104,7 @@ echo "GetGigScore ($gig, 50 in flight, $REQUESTS calls): $GGS_RPS req/s, p99 $GG
 if [ -z "${SKIP_EVAL:-}" ]; then
   echo "RunEvaluation..."
   rcli config set latency-monitor-threshold 20 >/dev/null; rcli latency reset >/dev/null
-  eval_out="$($bench evaluate "http://127.0.0.1:$grpc" "$key" "${EVAL_TIMEOUT:-1800}")" || eval_out=""
+  eval_out="$($bench evaluate "http://127.0.0.1:$grpc" "$key" "${EVAL_TIMEOUT:-1800}")" || true
   echo "  $eval_out"
   grep -ho '"Message":"Evaluation at [^"]*"' "$data/scoring.log" | sed 's/^"Message":"/  (service log) /; s/"$//' || true
   EVAL_BLOCK_MS=$(rcli latency latest | awk 'NR % 4 == 0' | sort -n | tail -1)
@@ -164,8 +164,10 @@ row("GetGigScore p99", f"{p99:.2f}", "ms", None, f"< 5 ms  {'met' if p99 < 5 els
 row("Redis memory per Gig (used_memory delta)", f"{per_gig:,.0f}", "B", None, f"<= 1,024 B  {'met' if per_gig <= 1024 else 'NOT met'} ({per_gig / 1024:.2f} KiB)")
 for part, name in (("mem_gig", "Gig aggregates (hash, included)"), ("mem_orders", "orders (records, Gig's order set)"), ("mem_sellers", "sellers (Gigs, totals, clients, ratings)"), ("mem_peers", "peer groups (rankings, sums)")):
     row(f"  of which {name}", f"{float(mem[part]):,.0f}", "B")
-if not ev.get("eval_seconds"):
-    row("daily evaluation", f"> {sys.argv[14]}", "s", None, "< 300 s  NOT met (did not finish within EVAL_TIMEOUT, or skipped)")
+if ev.get("eval_failed_seconds"):
+    row("daily evaluation: failed after", ev["eval_failed_seconds"], "s", None, f"< 300 s  NOT met (RunEvaluation answered {ev['eval_status']}, EVAL_TIMEOUT {sys.argv[14]} s)")
+elif not ev.get("eval_seconds"):
+    row("daily evaluation", "skipped", "", None, "")
 else:
     s = float(ev["eval_seconds"])
     gigs_s = float(ev["eval_gigs"]) / s

@@ -87,6 +87,26 @@ public sealed class UnitOfWork
         return result;
     }
 
+    /// <summary>
+    /// One field of each of several hashes (null where absent), read in one pipelined round trip:
+    /// the same conditions as <see cref="ReadHashFieldAsync"/> for each, in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<RedisValue>> ReadHashFieldsAsync(IReadOnlyList<(string Key, string Field)> fields)
+    {
+        var batch = _database.CreateBatch();
+        var reads = fields.Select(f => batch.HashGetAsync(f.Key, f.Field)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads);
+        var result = new RedisValue[fields.Count];
+        for (int i = 0; i < fields.Count; i++)
+        {
+            result[i] = reads[i].Result;
+            AddCondition("h", fields[i].Key, fields[i].Field, result[i]);
+        }
+
+        return result;
+    }
+
     /// <summary>One field of a hash, or null.</summary>
     public async Task<RedisValue> ReadHashFieldAsync(string key, string field)
     {
