@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help setup build test run token rebuild clock clean bench-scoring bench-eventbus bench-grpc bench-load bench-history bench-rebuild images fuzz
+.PHONY: help setup build test run token rebuild clock clean bench-scoring bench-eventbus bench-grpc bench-load bench-history bench-rebuild bench-scale images fuzz
 
 help:
 	@echo "make run    start Redis and the four services locally and run the main job, the simulated marketplace (Ctrl-C stops all)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-rebuild   orders/s of a Scoring rebuild from 1,000,000 stored orders and events/s of a replay, vs redis-benchmark HSET -P 16 (ORDERS=1000000)"
 	@echo "make bench-grpc      h2load: our gRPC stack vs Grpc.AspNetCore alone vs bare Kestrel vs grpc-js, and GetGigScore (req/s, p99, ratios)"
 	@echo "make bench-load      mixed traffic at 32 in flight against the four services as processes: calls/s, p50/p99 per RPC, CPU/RSS, Redis commands per call (DURATION=30)"
+	@echo "make bench-scale     1,000,000 Gigs bulk-loaded: Scoring's event ingest, GetGigScore p99, Redis memory per Gig, the daily evaluation, vs redis-benchmark (GIGS, SELLERS, SMALL=1)"
 	@echo "make bench-history   evaluation history: bytes per Gig per evaluation (MEMORY USAGE), ExplainScoreChange p50/p99 at 100,000 Gigs (GIGS=100000)"
 	@echo "make fuzz N=10000 SEED=7   seeded random calls to every RPC: statuses, state of refused calls, deaths (tests/Interop.Tests/Fuzz)"
 	@echo "make clean  remove build output and local run data"
@@ -67,6 +68,9 @@ ORDERS ?= 1000000
 REPLAY_ORDERS ?= 100000
 bench-rebuild: build
 	bash bench/rebuild/run.sh $(ORDERS) $(REPLAY_ORDERS)
+
+bench-scale: setup
+	bash bench/scale/run.sh
 
 EVENTS ?= 20000
 bench-eventbus: setup

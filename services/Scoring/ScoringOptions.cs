@@ -52,6 +52,13 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 3650, ErrorMessage = WholeNumber)]
     public int HistoryRetentionDays { get; set; } = 400;
 
+    /// <summary>
+    /// A peer group with more Gigs than this is refreshed by the daily evaluation in chunks of this
+    /// many Gigs, each its own commit (docs/scale.md), instead of one commit over the whole group.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = WholeNumber)]
+    public int EvaluationChunkGigs { get; set; } = 2_000;
+
     /// <summary>Gigs a rebuild reads, computes and writes per batch (one checkpoint each; issue 13).</summary>
     [Range(1, 10_000, ErrorMessage = WholeNumber)]
     public int RebuildBatchGigs { get; set; } = 256;

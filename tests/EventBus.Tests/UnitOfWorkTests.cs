@@ -110,6 +110,85 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pipelined_read_of_several_hashes_is_a_condition_on_each_of_them()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("gig:{g-4}", [new HashEntry("a", 1)]);
+        await Db.HashSetAsync("gig:{g-5}", [new HashEntry("a", 10)]);
+        int runs = 0;
+        IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>? read = null;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            read = await work.ReadHashesAsync(["gig:{g-4}", "gig:{g-none}", "gig:{g-5}"]);
+            if (++runs == 1)
+            {
+                // Another writer changes the last hash read (a missing one appearing would do as well).
+                await Db.HashSetAsync("gig:{g-5}", "a", 20);
+            }
+
+            work.HashSet("gig:{g-4}", "sum", read.Sum(h => h.TryGetValue("a", out var a) ? (long)a : 0));
+        }, CancellationToken.None);
+
+        Assert.Equal(2, runs);
+        Assert.Empty(read![1]);
+        Assert.Equal(21, (long)await Db.HashGetAsync("gig:{g-4}", "sum"));
+
+        runs = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            read = await work.ReadHashesAsync(["gig:{g-4}", "gig:{g-none}"]);
+            if (++runs == 1)
+            {
+                await Db.HashSetAsync("gig:{g-none}", "a", 5);
+            }
+
+            work.HashSet("gig:{g-5}", "sum", read.Sum(h => h.TryGetValue("a", out var a) ? (long)a : 0));
+        }, CancellationToken.None);
+
+        Assert.Equal(2, runs);
+        Assert.Equal(6, (long)await Db.HashGetAsync("gig:{g-5}", "sum"));
+    }
+
+    [Fact]
+    public async Task A_pipelined_read_of_fields_of_several_hashes_is_a_condition_on_each_field()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("gig:{g-6}", [new HashEntry("rev", 1), new HashEntry("other", "x")]);
+        await Db.HashSetAsync("gig:{g-7}", [new HashEntry("rev", 7)]);
+        int runs = 0;
+        IReadOnlyList<RedisValue>? read = null;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            read = await work.ReadHashFieldsAsync([("gig:{g-6}", "rev"), ("gig:{g-none}", "rev"), ("gig:{g-7}", "rev")]);
+            if (++runs == 1)
+            {
+                await Db.HashSetAsync("gig:{g-6}", "other", "y"); // another field: no conflict
+            }
+
+            work.HashSet("gig:{g-6}", "seen", $"{read[0]}/{read[1].IsNull}/{read[2]}");
+        }, CancellationToken.None);
+
+        // The first run commits: only a field that was not read changed.
+        Assert.Equal(1, runs);
+        Assert.Equal("1/True/7", (string?)await Db.HashGetAsync("gig:{g-6}", "seen"));
+
+        runs = 1;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            read = await work.ReadHashFieldsAsync([("gig:{g-6}", "rev"), ("gig:{g-7}", "rev")]);
+            if (++runs == 2)
+            {
+                await Db.HashSetAsync("gig:{g-7}", "rev", 8); // a field read changes: the work runs again
+            }
+
+            work.HashSet("gig:{g-6}", "seen", $"{read[0]}/{read[1]}");
+        }, CancellationToken.None);
+
+        Assert.Equal(3, runs);
+        Assert.Equal("1/8", (string?)await Db.HashGetAsync("gig:{g-6}", "seen"));
+    }
+
+    [Fact]
     public async Task A_sorted_set_score_read_is_a_condition_compared_as_a_number()
     {
         var executor = Executor();

@@ -61,7 +61,7 @@ internal sealed class LocalPlatform(string root, string configuration, DateTimeO
         // In a session of its own (setsid), so the terminal's Ctrl-C reaches the services but not
         // Redis: the services drain against a live Redis, and Redis is stopped last.
         var redis = ChildProcess.Start("redis", "setsid",
-            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no"],
+            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--save", "", "--hash-max-listpack-value", "256", "--daemonize", "no", "--protected-mode", "no"],
             new Dictionary<string, string>(), Path.Combine(logDir, "redis.log"));
         _children.Add(redis);
         await WaitForRedisAsync(redis, RedisPort, cancellationToken);

@@ -47,9 +47,11 @@ public sealed class UnitOfWork
     // ---- reads (each one becomes a commit condition) ----
 
     /// <summary>All fields of a hash (empty when the key does not exist).</summary>
-    public async Task<IReadOnlyDictionary<string, RedisValue>> ReadHashAsync(string key)
+    public async Task<IReadOnlyDictionary<string, RedisValue>> ReadHashAsync(string key) =>
+        AddHashCondition(key, await _database.HashGetAllAsync(key));
+
+    private Dictionary<string, RedisValue> AddHashCondition(string key, HashEntry[] entries)
     {
-        var entries = await _database.HashGetAllAsync(key);
         int index = KeyIndex(key);
         _conditions.Add("H");
         _conditions.Add(index);
@@ -64,6 +66,45 @@ public sealed class UnitOfWork
 
         _conditionCount++;
         return fields;
+    }
+
+    /// <summary>
+    /// All fields of several hashes, read in one pipelined round trip (the same conditions as
+    /// <see cref="ReadHashAsync"/> for each, in the order given); empty for a key that does not exist.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadHashesAsync(IReadOnlyList<string> keys)
+    {
+        var batch = _database.CreateBatch();
+        var reads = keys.Select(key => batch.HashGetAllAsync(key)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads);
+        var result = new IReadOnlyDictionary<string, RedisValue>[keys.Count];
+        for (int i = 0; i < keys.Count; i++)
+        {
+            result[i] = AddHashCondition(keys[i], reads[i].Result);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// One field of each of several hashes (null where absent), read in one pipelined round trip:
+    /// the same conditions as <see cref="ReadHashFieldAsync"/> for each, in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<RedisValue>> ReadHashFieldsAsync(IReadOnlyList<(string Key, string Field)> fields)
+    {
+        var batch = _database.CreateBatch();
+        var reads = fields.Select(f => batch.HashGetAsync(f.Key, f.Field)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads);
+        var result = new RedisValue[fields.Count];
+        for (int i = 0; i < fields.Count; i++)
+        {
+            result[i] = reads[i].Result;
+            AddCondition("h", fields[i].Key, fields[i].Field, result[i]);
+        }
+
+        return result;
     }
 
     /// <summary>One field of a hash, or null.</summary>

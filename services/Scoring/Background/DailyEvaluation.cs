@@ -28,6 +28,9 @@ public sealed class DailyEvaluation(
     IOptions<ScoringOptions> options, TimeProvider clock, ILogger<DailyEvaluation> logger) : BackgroundLoop(clock, logger)
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
+
+    /// <summary>Sellers evaluated at the same time by a run (each in its own unit of work).</summary>
+    private const int SellersInFlight = 16;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
@@ -65,6 +68,68 @@ public sealed class DailyEvaluation(
     protected override async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset after) =>
         await schedule.NextDueAsync() is { } due && due > after ? due : null;
 
+    /// <summary>
+    /// A group of more than <see cref="ScoringOptions.EvaluationChunkGigs"/> Gigs, refreshed in commits
+    /// of at most that many Gigs so that no script holds Redis for the whole group (docs/scale.md):
+    /// first the new means snapshot alone (from then on, every live change ranks its Gig at it), then
+    /// the Gigs listed in the ranking re-ranked at it a chunk per commit (each Gig's hash a condition),
+    /// then the group's history snapshot and its Gigs' entries a chunk per commit. With no change
+    /// meanwhile the result is the same as the one-commit refresh: the same snapshot, ranking and
+    /// history. While it runs, the Gigs of the chunks not yet done keep their qualities at the previous
+    /// snapshot (reads see the group half re-ranked for that time). A crash in between leaves the new
+    /// snapshot and part of the ranking; the next evaluation re-ranks every Gig.
+    /// </summary>
+    private async Task<int> RefreshInChunksAsync(string group, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys, CancellationToken cancellationToken)
+    {
+        int chunk = options.Value.EvaluationChunkGigs;
+        bool switched = false;
+        PeerMeans? means = null;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            // A rebuild that switched generations meanwhile took its own snapshot of every group.
+            switched = (await GenerationState.ReadAsync(work)).Live != keys.Generation;
+            means = switched ? null : await peers.StageMeansSnapshotAsync(work, group, now, keys);
+        }, cancellationToken);
+        if (switched)
+        {
+            return 0;
+        }
+
+        var members = (await redis.Database.SortedSetRangeByRankAsync(keys.PeerRanking(group))).Select(m => (string)m!).ToArray();
+        var ranked = new List<RefreshedGig>(members.Length);
+        foreach (var ids in members.Chunk(chunk))
+        {
+            IReadOnlyList<RefreshedGig> done = [];
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                switched = (await GenerationState.ReadAsync(work)).Live != keys.Generation;
+                done = switched ? [] : await peers.StageRankChunkAsync(work, group, ids, keys);
+            }, cancellationToken);
+            if (switched)
+            {
+                return 0;
+            }
+
+            ranked.AddRange(done);
+        }
+
+        var refresh = new GroupRefresh(group, means!, ranked);
+        var percentiles = Percentile.OfAll(ranked.Select(g => g.Quality).ToList());
+        await executor.ExecuteAsync(null, (work, _) =>
+        {
+            history.StageEvaluation(work, now);
+            EvaluationHistory.StageGroupSnapshot(work, refresh, now, expired);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        for (int start = 0; start < ranked.Count; start += chunk)
+        {
+            int from = start, count = Math.Min(chunk, ranked.Count - start);
+            await executor.ExecuteAsync(null, (work, _) => history.StageGigEntriesAsync(work, refresh, percentiles, from, count, now, keys), cancellationToken);
+        }
+
+        return ranked.Count;
+    }
+
     /// <summary>Runs the whole evaluation now and schedules the next one an interval later.</summary>
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +140,13 @@ public sealed class DailyEvaluation(
         int ranked = 0;
         foreach (var group in groups)
         {
+            long size = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
+            if (size > options.Value.EvaluationChunkGigs)
+            {
+                ranked += await RefreshInChunksAsync(group, now, expired, keys, cancellationToken);
+                continue;
+            }
+
             int count = 0;
             await executor.ExecuteAsync(null, async (work, _) =>
             {
@@ -101,9 +173,11 @@ public sealed class DailyEvaluation(
             return Task.CompletedTask;
         }, cancellationToken);
 
+        // Each seller in their own unit of work (they share no key but their field of the dirty
+        // mark), several at once so that their round trips overlap.
         var sellers = await sellerStore.AllSellersAsync();
         int levelChanges = 0, flagChanges = 0;
-        foreach (var seller in sellers)
+        await Parallel.ForEachAsync(sellers, new ParallelOptions { MaxDegreeOfParallelism = SellersInFlight, CancellationToken = cancellationToken }, async (seller, ct) =>
         {
             SellerEvaluation? result = null;
             await executor.ExecuteAsync(null, async (work, _) =>
@@ -111,10 +185,17 @@ public sealed class DailyEvaluation(
                 await SellerStore.ReadDirtyMarkAsync(work, seller); // a change meanwhile re-runs this
                 result = await evaluator.StageAsync(work, seller, EvaluationKind.Daily, now);
                 SellerStore.StageEvaluated(work, seller);
-            }, cancellationToken);
-            levelChanges += result!.Level.LevelChanged ? 1 : 0;
-            flagChanges += result.Flag.Changed ? 1 : 0;
-        }
+            }, ct);
+            if (result!.Level.LevelChanged)
+            {
+                Interlocked.Increment(ref levelChanges);
+            }
+
+            if (result.Flag.Changed)
+            {
+                Interlocked.Increment(ref flagChanges);
+            }
+        });
 
         await schedule.RecordRunAsync(now, now + EvaluationInterval);
         var run = new EvaluationRun(groups.Count, ranked, sellers.Count, levelChanges, flagChanges, now);

@@ -71,43 +71,71 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     /// </summary>
     public async Task StageGroupAsync(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys)
     {
+        StageGroupSnapshot(work, refresh, now, expired);
+        if (refresh.Gigs.Count > 0)
+        {
+            await StageGigEntriesAsync(work, refresh, Percentile.OfAll(refresh.Gigs.Select(g => g.Quality).ToList()), 0, refresh.Gigs.Count, now, keys);
+        }
+    }
+
+    /// <summary>A refreshed group's snapshot at <paramref name="now"/> (size, means, sorted qualities), replacing one of the same time, and the removal of its expired ones.</summary>
+    public static void StageGroupSnapshot(UnitOfWork work, GroupRefresh refresh, DateTimeOffset now, IReadOnlyList<long> expired)
+    {
         long ms = now.ToUnixTimeMilliseconds();
-        var qualities = refresh.Gigs.Select(g => g.Quality).ToList();
-        work.StringSet(ScoringKeys.PeerEvaluation(refresh.Group, ms), GroupEvaluation.ToBytes(refresh.Means, qualities));
+        work.StringSet(ScoringKeys.PeerEvaluation(refresh.Group, ms), GroupEvaluation.ToBytes(refresh.Means, refresh.Gigs.Select(g => g.Quality).ToList()));
         foreach (var old in expired.Where(old => old != ms))
         {
             work.KeyDelete(ScoringKeys.PeerEvaluation(refresh.Group, old));
         }
+    }
 
-        if (qualities.Count == 0)
+    /// <summary>
+    /// The history entries of <c>refresh.Gigs[from .. from + count)</c>, each Gig ranked in this group
+    /// (the category group once it has CategoryMinGigs Gigs, else the band alone, as the score reads
+    /// decide) at its percentile among all of the group's Gigs (<paramref name="percentiles"/>, aligned
+    /// with <c>refresh.Gigs</c>), trimming the Gig's older entries and change log. A chunked refresh
+    /// stages its Gigs' entries a chunk per commit.
+    /// </summary>
+    public async Task StageGigEntriesAsync(UnitOfWork work, GroupRefresh refresh, IReadOnlyList<double> percentiles, int from, int count, DateTimeOffset now, KeySpace keys)
+    {
+        long ms = now.ToUnixTimeMilliseconds();
+        var categorySizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var entries = new List<(string GigId, GigHistoryEntry Entry)>();
+        for (int i = from; i < from + count; i++)
         {
-            return;
+            var (gig, quality) = (refresh.Gigs[i].Gig, refresh.Gigs[i].Quality);
+            if (await RankedInAsync(gig, refresh.Group, refresh.Gigs.Count, categorySizes, keys))
+            {
+                entries.Add((gig.GigId, new GigHistoryEntry(ms, gig.Revision, refresh.Group, quality, percentiles[i], gig.Aggregate)));
+            }
         }
 
-        var percentiles = Percentile.OfAll(qualities);
-        var categorySizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        for (int i = 0; i < refresh.Gigs.Count; i++)
+        // The Gigs' trim reads in pipelined rounds (read-only scripts), staged in the Gigs' order.
+        long cutoff = CutoffMs(now);
+        foreach (var chunk in entries.Chunk(TrimReadChunk))
         {
-            var gig = refresh.Gigs[i].Gig;
-            if (await RankedInAsync(gig, refresh.Group, qualities.Count, categorySizes, keys))
+            var trims = chunk.Select(e => TrimReadAsync(e.GigId, e.Entry, cutoff)).ToArray();
+            await Task.WhenAll(trims);
+            for (int i = 0; i < chunk.Length; i++)
             {
-                var entry = new GigHistoryEntry(ms, gig.Revision, refresh.Group, qualities[i], percentiles[i], gig.Aggregate);
-                await StageGigAsync(work, gig.GigId, entry, CutoffMs(now));
+                StageGig(work, chunk[i].GigId, chunk[i].Entry, cutoff, trims[i].Result);
             }
         }
     }
+
+    /// <summary>Gigs whose history trim is read per pipelined round by <see cref="StageGroupAsync"/>.</summary>
+    private const int TrimReadChunk = 1000;
 
     /// <summary>
     /// Stages a Gig's entry: XADD to its history stream with id &lt;evaluation ms&gt;-*, trimming the
     /// entries older than <paramref name="cutoffMs"/> (MINID), and the removal of the change-log
     /// entries no kept evaluation needs (at or below the revision of the oldest one kept).
+    /// <paramref name="reply"/> is what <see cref="TrimReadAsync"/> read for it.
     /// </summary>
-    public async Task StageGigAsync(UnitOfWork work, string gigId, GigHistoryEntry entry, long cutoffMs)
+    private static void StageGig(UnitOfWork work, string gigId, GigHistoryEntry entry, long cutoffMs, RedisResult[] reply)
     {
         var historyKey = ScoringKeys.GigHistory(gigId);
         var changesKey = ScoringKeys.GigChanges(gigId);
-        var reply = (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [historyKey, changesKey],
-            [cutoffMs, entry.Revision]))!;
         if ((long)reply[0] > entry.EvaluatedMs)
         {
             return; // a later evaluation (run concurrently) has written this Gig's entry: the history stays in time order
@@ -120,6 +148,11 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
 
         work.StreamAdd(historyKey, entry.EvaluatedMs, Math.Min(cutoffMs, entry.EvaluatedMs), GigHistoryEntry.Field, entry.ToBytes());
     }
+
+    /// <summary>The Gig's last entry time and the change-log entries to drop with <paramref name="entry"/> (<see cref="TrimScript"/>).</summary>
+    private async Task<RedisResult[]> TrimReadAsync(string gigId, GigHistoryEntry entry, long cutoffMs) =>
+        (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [ScoringKeys.GigHistory(gigId), ScoringKeys.GigChanges(gigId)],
+            [cutoffMs, entry.Revision]))!;
 
     /// <summary>Stages the change-log entries of one change of a Gig (its <c>rev</c> after the change is <paramref name="revision"/>).</summary>
     public static void StageChanges(UnitOfWork work, string gigId, long revision, IReadOnlyList<OrderChange> changes)

@@ -14,6 +14,9 @@ namespace Marketplace.Scoring.Store;
 /// </summary>
 public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOptions> options)
 {
+    /// <summary>Gig hashes a group's refresh reads per pipelined round trip.</summary>
+    private const int RefreshReadChunk = 1000;
+
     private ScoringPolicy Policy => options.Value.Policy;
 
     /// <summary>Every peer group in use in a generation, by key suffix in ordinal order (the daily evaluation walks them).</summary>
@@ -91,17 +94,72 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         var rankingKey = keys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
         var ranked = new List<RefreshedGig>(members.Length);
-        foreach (var member in members)
+        // The Gigs' hashes in pipelined rounds (each still a commit condition), not one round trip per Gig.
+        foreach (var chunk in members.Select(m => (string)m!).Chunk(RefreshReadChunk))
         {
-            string gigId = member!;
-            var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(keys.Gig(gigId))));
-            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
-            work.SortedSetAdd(rankingKey, gigId, quality);
-            ranked.Add(new RefreshedGig(gig, quality));
+            var hashes = await work.ReadHashesAsync(chunk.Select(keys.Gig).ToArray());
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                string gigId = chunk[i];
+                var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", hashes[i]));
+                double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+                work.SortedSetAdd(rankingKey, gigId, quality);
+                ranked.Add(new RefreshedGig(gig, quality));
+            }
         }
 
         work.HashSet(keys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
         return new GroupRefresh(group, means, ranked);
+    }
+
+    /// <summary>
+    /// The first step of a chunked refresh (a group larger than <see cref="ScoringOptions.EvaluationChunkGigs"/>):
+    /// the group's new means snapshot from its sums, written alone (the sums and the old snapshot are
+    /// commit conditions). From this commit on, every live change ranks its Gig at the new snapshot;
+    /// <see cref="StageRankChunkAsync"/> then re-ranks the Gigs already there, a chunk per commit.
+    /// Returns the new means.
+    /// </summary>
+    public async Task<PeerMeans> StageMeansSnapshotAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
+    {
+        var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(keys.PeerStats(group))));
+        await work.ReadHashAsync(keys.PeerMeans(group));
+        var means = stats.Means(Policy);
+        long gigs = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
+        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, (int)gigs).Entries);
+        return means;
+    }
+
+    /// <summary>
+    /// Re-ranks <paramref name="gigIds"/> of a group at its current means snapshot: one chunk of a
+    /// chunked refresh. The commit conditions are the snapshot and each Gig's <c>rev</c> (raised by
+    /// every change of the Gig), read before the Gigs' hashes, so a Gig changed after its read fails
+    /// the commit as a whole-hash condition would, at a fraction of the script's work. A Gig no longer
+    /// ranked in the group (it left it, or stopped being scored, since the chunk was listed) is skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<RefreshedGig>> StageRankChunkAsync(UnitOfWork work, string group, IReadOnlyList<string> gigIds, KeySpace keys)
+    {
+        var means = MeansFrom(HashReader.From(MeansName(group), await work.ReadHashAsync(keys.PeerMeans(group))), Policy);
+        var rankingKey = keys.PeerRanking(group);
+        await work.ReadHashFieldsAsync(gigIds.Select(id => (keys.Gig(id), "rev")).ToArray());
+        var batch = redis.Database.CreateBatch();
+        var reads = gigIds.Select(id => batch.HashGetAllAsync(keys.Gig(id))).ToArray();
+        batch.Execute();
+        var hashes = await Task.WhenAll(reads);
+        var ranked = new List<RefreshedGig>(gigIds.Count);
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            var gig = GigRecord.FromFields(gigIds[i], HashReader.From($"scoring gig {gigIds[i]}", hashes[i]));
+            if (!PeerStats.Counts(gig.Aggregate, Policy) || !gig.Groups.Any(g => g.RedisKeySuffix == group))
+            {
+                continue;
+            }
+
+            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+            work.SortedSetAdd(rankingKey, gig.GigId, quality);
+            ranked.Add(new RefreshedGig(gig, quality));
+        }
+
+        return ranked;
     }
 
     private static void StageStats(UnitOfWork work, string key, PeerStats delta)
