@@ -129,4 +129,24 @@ public sealed class OrderRecordTests
 
         Assert.Equal(OrderRecord.Empty.WithOrder(plain).ToFacts("o-2", Options.ToUsd), OrderRecord.Empty.WithOrder(revised).ToFacts("o-2", Options.ToUsd));
     }
+
+    [Fact]
+    public void A_hash_packed_by_a_read_script_reads_as_the_same_fields_empty_values_included()
+    {
+        var fields = new[] { ("band", "3"), ("cat", "logo-design"), ("note", ""), ("rev", "12"), ("last", "") };
+        string packed = string.Join('\0', fields.SelectMany(f => new[] { f.Item1, f.Item2 }));
+
+        var reader = HashReader.FromPacked("scoring gig g-1", packed);
+
+        Assert.All(fields, f => Assert.Equal(f.Item2, reader.String(f.Item1)));
+        Assert.Equal(12, reader.Long("rev"));
+        Assert.True(HashReader.FromPacked("scoring gig g-2", "").IsEmpty);
+    }
+
+    [Fact]
+    public void A_packed_hash_cut_after_a_name_is_refused_naming_the_record()
+    {
+        var e = Assert.Throws<FormatException>(() => HashReader.FromPacked("scoring gig g-3", "band\u00003\u0000cat"));
+        Assert.Contains("scoring gig g-3", e.Message, StringComparison.Ordinal);
+    }
 }

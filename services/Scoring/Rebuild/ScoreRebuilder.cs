@@ -309,26 +309,8 @@ public sealed class ScoreRebuilder(
     }
 
     /// <summary>An order's record from <see cref="ReadScript"/>'s packed hash (the same parse as the stored hash's).</summary>
-    public static OrderRecord Unpack(string orderId, string packed)
-    {
-        var fields = new Dictionary<string, string>(32, StringComparer.Ordinal);
-        var rest = packed.AsSpan();
-        while (rest.Length > 0)
-        {
-            int name = rest.IndexOf('\0');
-            int value = name < 0 ? -1 : rest[(name + 1)..].IndexOf('\0');
-            if (name < 0)
-            {
-                throw new FormatException($"scoring order {orderId}: a field without a value in the packed hash");
-            }
-
-            var valueSpan = value < 0 ? rest[(name + 1)..] : rest.Slice(name + 1, value);
-            fields[rest[..name].ToString()] = valueSpan.ToString();
-            rest = value < 0 ? [] : rest[(name + 1 + value + 1)..];
-        }
-
-        return OrderRecord.FromFields(new HashReader($"scoring order {orderId}", fields));
-    }
+    public static OrderRecord Unpack(string orderId, string packed) =>
+        OrderRecord.FromFields(HashReader.FromPacked($"scoring order {orderId}", packed));
 
     /// <summary>
     /// A Gig from scratch, from its orders' latest facts (what <see cref="GigLedger"/> ends with

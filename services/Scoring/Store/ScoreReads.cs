@@ -222,18 +222,8 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
 
     private static double Number(RedisResult value) => double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    /// <summary>A hash as HGETALL returns it (field, value, field, value, ...).</summary>
-    private static HashReader Hash(string record, RedisResult flat)
-    {
-        var items = (RedisResult[])flat!;
-        var fields = new Dictionary<string, string>(items.Length / 2, StringComparer.Ordinal);
-        for (int i = 0; i < items.Length; i += 2)
-        {
-            fields[(string)items[i]!] = (string)items[i + 1]!;
-        }
-
-        return new HashReader(record, fields);
-    }
+    /// <summary>A hash the script packed into one string (<see cref="HashReader.FromPacked"/>).</summary>
+    private static HashReader Hash(string record, RedisResult packed) => HashReader.FromPacked(record, (string)packed!);
 
     /// <summary>
     /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV: the
@@ -242,7 +232,9 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// 'seller', the id, the parts' letters, the generation to read ('' = the live one), the number of probes,
     /// then (Gig id, quality) per probe. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
-    /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}}.
+    /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}};
+    /// every hash is packed into one string (names and values joined by NUL: <see cref="HashReader.FromPacked"/>),
+    /// one bulk string instead of two per field.
     /// The group rule is <see cref="PeerGroupKey.Resolve"/>'s: the (band, category) group once it
     /// ranks CategoryMinGigs Gigs, else the band alone; its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
     /// written out again in Lua (the reply's suffix is checked against the Gig's groups). The Gig
@@ -283,7 +275,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         local function gig(gigId)
           local fields = redis.call('HGETALL', key(T.gig, gigId))
           local band = field(fields, 'band')
-          if band == nil or string.sub(band, 1, 1) == '-' then return { gigId, fields, false, {}, 0, false, {} } end
+          if band == nil or string.sub(band, 1, 1) == '-' then return { gigId, table.concat(fields, '\0'), false, '', 0, false, {} }, fields end
           local suffix = 'b' .. band
           local inCategory = suffix .. ':c:' .. (field(fields, 'cat') or '')
           if redis.call('ZCARD', key(T.ranking, inCategory)) >= categoryMin then suffix = inCategory end
@@ -298,34 +290,34 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', '(' .. q))
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', q))
           end
-          return { gigId, fields, suffix, redis.call('HGETALL', key(T.means, suffix)), redis.call('ZCARD', ranking), own, counts }
+          return { gigId, table.concat(fields, '\0'), suffix, table.concat(redis.call('HGETALL', key(T.means, suffix)), '\0'), redis.call('ZCARD', ranking), own, counts }, fields
         end
 
-        local sellerId, first
+        local sellerId, first, firstFields
         if kind == 'gig' then
-          first = gig(id)
-          if #first[2] == 0 then return { 0 } end
-          sellerId = field(first[2], 'seller')
+          first, firstFields = gig(id)
+          if #firstFields == 0 then return { 0 } end
+          sellerId = field(firstFields, 'seller')
         else
           if redis.call('SISMEMBER', KEYS[1], id) == 0 then return { 0 } end
           sellerId = id
         end
 
         local record = false
-        if wants('r') then record = redis.call('HGETALL', key(T.seller, sellerId)) end
+        if wants('r') then record = table.concat(redis.call('HGETALL', key(T.seller, sellerId)), '\0') end
 
         local gigs = {}
         if wants('g') then
           for _, gigId in ipairs(redis.call('SMEMBERS', key(T.sellerGigs, sellerId))) do
-            if gigId ~= id or kind ~= 'gig' then table.insert(gigs, gig(gigId)) end
+            if gigId ~= id or kind ~= 'gig' then table.insert(gigs, (gig(gigId))) end
           end
         end
         if first then table.insert(gigs, first) end
 
         local metrics = false
         if wants('m') then
-          metrics = { redis.call('HVALS', key(T.ratings, sellerId)), redis.call('HGETALL', key(T.totals, sellerId)),
-            redis.call('SCARD', key(T.clients, sellerId)), redis.call('HGETALL', key(T.response, sellerId)) }
+          metrics = { redis.call('HVALS', key(T.ratings, sellerId)), table.concat(redis.call('HGETALL', key(T.totals, sellerId)), '\0'),
+            redis.call('SCARD', key(T.clients, sellerId)), table.concat(redis.call('HGETALL', key(T.response, sellerId)), '\0') }
         end
 
         local orders = false
@@ -333,7 +325,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
           orders = {}
           for _, orderId in ipairs(redis.call('SMEMBERS', key(T.gigOrders, id))) do
             table.insert(orders, orderId)
-            table.insert(orders, redis.call('HGETALL', key(T.order, orderId)))
+            table.insert(orders, table.concat(redis.call('HGETALL', key(T.order, orderId)), '\0'))
           end
         end
 

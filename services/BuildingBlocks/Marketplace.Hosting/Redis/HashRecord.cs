@@ -61,6 +61,32 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
     public static HashReader From(string record, HashEntry[] entries) =>
         new(record, entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
 
+    /// <summary>
+    /// A hash a Lua script returned packed into one string (<c>table.concat(redis.call('HGETALL', key), '\0')</c>):
+    /// names and values joined by NUL, which no id, number or field name holds. One bulk string
+    /// instead of two per field, for reads that return many hashes at once.
+    /// </summary>
+    public static HashReader FromPacked(string record, string packed)
+    {
+        var fields = new Dictionary<string, string>(32, StringComparer.Ordinal);
+        var rest = packed.AsSpan();
+        while (rest.Length > 0)
+        {
+            int name = rest.IndexOf('\0');
+            if (name < 0)
+            {
+                throw new FormatException($"{record}: a field without a value in the packed hash");
+            }
+
+            var afterName = rest[(name + 1)..];
+            int value = afterName.IndexOf('\0');
+            fields[rest[..name].ToString()] = (value < 0 ? afterName : afterName[..value]).ToString();
+            rest = value < 0 ? [] : afterName[(value + 1)..];
+        }
+
+        return new HashReader(record, fields);
+    }
+
     public bool IsEmpty => fields.Count == 0;
 
     public bool Has(string name) => fields.ContainsKey(name);
