@@ -215,18 +215,7 @@ switch (mode)
         var db = connection.GetDatabase();
         int gigs = (count + 9) / 10;
         long read = 0;
-        const string script = """
-            local out = {}
-            for i = 1, #ARGV do
-              local gig = {}
-              for _, id in ipairs(redis.call('SMEMBERS', 'scoring:gig:{' .. ARGV[i] .. '}:orders')) do
-                gig[#gig + 1] = id
-                gig[#gig + 1] = table.concat(redis.call('HGETALL', 'scoring:order:{' .. id .. '}'), '\0')
-              end
-              out[i] = gig
-            end
-            return out
-            """;
+        const string script = Marketplace.Scoring.Rebuild.ScoreRebuilder.ReadScript;   // the rebuild's own read script
         foreach (var chunk in Enumerable.Range(0, gigs).Chunk(256))
         {
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(script, [], chunk.Select(g => (RedisValue)$"g-{g}").ToArray()))!;

@@ -276,7 +276,7 @@ public sealed class ScoreRebuilder(
     /// string (names and values joined by NUL: ids, numbers and names never hold one): one round
     /// trip for a whole batch, two bulk strings per order instead of ~50, and no Lua loop per field.
     /// </summary>
-    private const string ReadScript = """
+    public const string ReadScript = """
         local out = {}
         for i = 1, #ARGV do
           local gig = {}
