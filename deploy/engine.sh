@@ -19,6 +19,13 @@ export DOCKER_API_VERSION=1.41
 docker_cli=/usr/bin/docker
 [ -x "$docker_cli" ] || docker_cli=docker
 
+# After dockerd has exited: its exec root keeps a bind mount of its network namespace
+# (exec/netns/default), which would outlive it; unmount it and remove the run directory.
+clean_run_dir() {
+  if mountpoint -q "$run_dir/exec/netns/default" 2>/dev/null; then umount "$run_dir/exec/netns/default" 2>/dev/null || true; fi
+  rm -rf "$run_dir" 2>/dev/null || true
+}
+
 answers() { [ -S "$socket" ] && timeout 10 "$docker_cli" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 case "${1:-}" in
@@ -55,10 +62,12 @@ case "${1:-}" in
   stop)
     pid="${2:?usage: engine.sh stop PID}"
     [ "$pid" != 0 ] || exit 0
-    kill -TERM "$pid" 2>/dev/null || exit 0
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+    kill -TERM "$pid" 2>/dev/null || { clean_run_dir; exit 0; }
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || { clean_run_dir; exit 0; }; sleep 0.1; done
     echo "engine: dockerd $pid did not stop within 30 s; sending SIGKILL" >&2
     kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    clean_run_dir
     ;;
   *)
     echo "usage: $0 start|stop PID|host|check" >&2
