@@ -9,14 +9,7 @@ mode=throughput
 if [ "${1:-}" = latency ]; then mode=latency; shift; fi
 events="${1:-20000}"
 here="$(cd "$(dirname "$0")" && pwd)"
-free_port() {
-  local candidate
-  while true; do
-    candidate=$(( 20000 + RANDOM % 40000 ))
-    # A refused connection means nothing listens there.
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
-  done
-}
+source "$(cd "$(dirname "$0")" && pwd)/../lib.sh"   # free_port
 port="$(free_port)"
 data="$(mktemp -d)"
 

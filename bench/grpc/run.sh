@@ -52,7 +52,7 @@ $SERVER frame-gig-score "$WORK/gig-score.bin"
 BEARER=$($SERVER token bench-client internal)
 SELLER_BEARER=$($SERVER token bench-seller seller)   # the seeded Gig's seller may read its score
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh   # free_port (the working directory is the repository root)
 
 wait_listening() { # file
   for _ in $(seq 1 300); do grep -q LISTENING "$1" 2>/dev/null && return 0; sleep 0.1; done

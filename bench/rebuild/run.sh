@@ -14,13 +14,7 @@ orders="${1:-1000000}"
 replay_orders="${2:-100000}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-free_port() {
-  local candidate
-  while true; do
-    candidate=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
-  done
-}
+source "$(cd "$(dirname "$0")" && pwd)/../lib.sh"   # free_port
 port="$(free_port)"
 data="$(mktemp -d)"
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" &

@@ -31,7 +31,7 @@ for tool in redis-server redis-cli redis-benchmark h2load curl python3 dotnet; d
   command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is missing (run 'make setup')" >&2; exit 1; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$(cd "$(dirname "$0")" && pwd)/../lib.sh"   # free_port
 port="$(free_port)"
 data="$(mktemp -d)"
 redis_pid=""
