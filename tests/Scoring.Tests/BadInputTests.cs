@@ -17,8 +17,7 @@ public sealed class ScoredGroupFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Scoring = await ScoringHarness.StartAsync();
-        await Scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await Scoring.CaughtUpAsync();
+        await Scoring.DeliverAsync(ScoreTests.Group());
     }
 
     public async Task DisposeAsync() => await Scoring.DisposeAsync();
@@ -94,8 +93,7 @@ public sealed class BadInputTests(ScoredGroupFixture fixture) : IClassFixture<Sc
     public async Task A_request_id_reused_for_another_request_is_refused()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
         var first = await scoring.Client.EvaluateSellerAsync(
             new EvaluateSellerRequest { RequestId = "same", SellerId = "seller-a" }, Authorization(Support)).ResponseAsync;
         Assert.Equal("seller-a", first.SellerId);

@@ -31,8 +31,7 @@ public sealed class ChunkedEvaluationTests
 
         foreach (var (scoring, clock) in new[] { (whole, wholeClock), (chunked, chunkedClock) })
         {
-            await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-            await scoring.CaughtUpAsync();
+            await scoring.DeliverAsync(orders);
             await scoring.RunEvaluationAsync();
             // A second evaluation after one more order: new snapshots, a second history entry, the change log.
             await scoring.PublishAsync(late.Events());

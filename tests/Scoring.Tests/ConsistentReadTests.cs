@@ -41,8 +41,7 @@ public sealed class ConsistentReadTests
         await using var scoring = await ScoringHarness.StartAsync(new Dictionary<string, string?> { ["EventBus:Workers"] = "1" });
         var policy = scoring.Policy;
         var (setup, stream) = Plan();
-        await scoring.PublishAsync(setup.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(setup);
 
         // The steps after the setup: each order's events, and an evaluation after every chunk of events.
         var steps = new List<Step>();
@@ -128,8 +127,7 @@ public sealed class ConsistentReadTests
     public async Task Score_and_level_reads_take_one_round_trip_each()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
         await scoring.RunEvaluationAsync();
         var seller = Authorization(ScoringHarness.Bearer("seller-a", CallerRole.Seller));
         var buyer = Authorization(ScoringHarness.Bearer("buyer-9", CallerRole.Buyer));
@@ -176,8 +174,7 @@ public sealed class ConsistentReadTests
     {
         await using var scoring = await ScoringHarness.StartAsync();
         var orders = ScoreTests.Group();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         var expected = new EngineExpectation(orders, scoring.Policy);
         var ranking = ScoringKeys.PeerRanking(new PeerGroupKey(scoring.Policy.PriceBand(120m), null).RedisKeySuffix);
         // b1 is the group's worst Gig; its stale entry puts it above every other.

@@ -34,8 +34,7 @@ public sealed class ExplainScoreChangeTests
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
         var orders = ScoreTests.Group().ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         await scoring.RunEvaluationAsync();
 
         // a1 (the best Gig) gets an order delivered 12 days late on an 8-day order, with a poor review.
@@ -88,16 +87,14 @@ public sealed class ExplainScoreChangeTests
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
         var orders = ScoreTests.Group().ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         await scoring.RunEvaluationAsync();
         var c1Before = await scoring.GigScoreAsync("c1", "seller-c");
 
         // Only other sellers' Gigs change: a new Gig of seller-e with four perfect orders enters the group above c1.
         var five = new TestReview(5, 5, 5, 5, true, 10, T0.AddDays(80));
         var better = Enumerable.Range(0, 4).Select(i => Order($"e1-{i}", "e1", "seller-e", 40 + i) with { Review = five }).ToList();
-        await scoring.PublishAsync(better.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(better);
         clock.Advance(TimeSpan.FromDays(1));
         await scoring.RunEvaluationAsync();
         var c1After = await scoring.GigScoreAsync("c1", "seller-c");
@@ -131,8 +128,7 @@ public sealed class ExplainScoreChangeTests
     {
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
 
         var none = await ExplainAsync(scoring, "a1", "seller-a");
         Assert.True(none.NothingToCompare);
@@ -168,8 +164,7 @@ public sealed class ExplainScoreChangeTests
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
         var orders = ScoreTests.Group().ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         await scoring.RunEvaluationAsync();
 
         // An order ending on day 747: a1-1 (ended day 7) is more than 730 days older and drops out
@@ -203,8 +198,7 @@ public sealed class ExplainScoreChangeTests
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
         var orders = ScoreTests.Group().ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         await scoring.RunEvaluationAsync();
 
         // b1-2's 2-star review is removed by support.
@@ -241,8 +235,7 @@ public sealed class ExplainScoreChangeTests
         var orders = ScoreTests.Group()
             .Concat(Enumerable.Range(1, 4).Select(i => Order($"d1-{i}", "d1", "seller-d", 10 * i) with { DeliveredAfter = TimeSpan.FromDays(9), Review = five }))
             .ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         await scoring.RunEvaluationAsync();
         var before = scoring.Policy;
         var first = Evaluation(orders, before);
@@ -292,8 +285,7 @@ public sealed class ExplainScoreChangeTests
     {
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
         await scoring.RunEvaluationAsync();
 
         async Task<RpcException> Refused(string gigId, string caller) => await Assert.ThrowsAsync<RpcException>(() =>
@@ -331,8 +323,7 @@ public sealed class ExplainScoreChangeTests
         var clock = new FakeClock(Evaluated);
         await using var scoring = await ScoringHarness.StartAsync(new Dictionary<string, string?> { ["Scoring:HistoryRetentionDays"] = "2" }, clock);
         var orders = ScoreTests.Group().ToList();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
 
         var times = new List<DateTimeOffset>();
         for (int day = 0; day < 4; day++)
@@ -375,8 +366,7 @@ public sealed class ExplainScoreChangeTests
     public async Task Concurrent_evaluations_all_succeed_and_each_Gig_s_history_stays_in_time_order()
     {
         await using var scoring = await ScoringHarness.StartAsync(); // the real clock: each run has its own time
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => scoring.RunEvaluationAsync()));
 

@@ -41,8 +41,7 @@ public sealed class IntegrityAttackTests
             DeliveredAfter = TimeSpan.FromDays(12),
             Review = new TestReview(1, 1, 1, 1, false, 0, T0.AddDays(40)),
         };
-        await scoring.PublishAsync(new[] { Order("ok-1", "gig-r", "seller-r", 0), Order("ok-2", "gig-r", "seller-r", 10), bad }.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(new[] { Order("ok-1", "gig-r", "seller-r", 0), Order("ok-2", "gig-r", "seller-r", 10), bad });
         var aggregate = await scoring.AggregateAsync("gig-r");
         var before = await scoring.GigScoreAsync("gig-r", "seller-r");
 
@@ -92,8 +91,7 @@ public sealed class IntegrityAttackTests
             Conversation = (0, 1, TimeSpan.Zero, 0), BuyerWait = TimeSpan.FromHours(36),
         };
         var plain = waited with { OrderId = "p-1", GigId = "gig-plain", SellerId = "seller-p", Conversation = (0, 0, TimeSpan.Zero, 0), BuyerWait = TimeSpan.Zero };
-        await scoring.PublishAsync(new[] { waited, plain }.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(new[] { waited, plain });
 
         var w = await scoring.GigScoreAsync("gig-wait", "seller-w");
         var p = await scoring.GigScoreAsync("gig-plain", "seller-p");
@@ -117,8 +115,7 @@ public sealed class IntegrityAttackTests
         var review = new TestReview(3, 4, 4, 4, true, null, T0.AddDays(20));
         var without = Order("np-1", "gig-np", "seller-np", 0) with { Review = review };
         var zero = Order("zp-1", "gig-zp", "seller-zp", 0) with { Review = review with { Private = 0 } };
-        await scoring.PublishAsync(new[] { without, zero }.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(new[] { without, zero });
 
         Assert.Equal(Shrunk(0.45 / 0.7), Index(await scoring.GigScoreAsync("gig-np", "seller-np"), Area.Satisfaction), 9);
         Assert.Equal(Shrunk(0.45), Index(await scoring.GigScoreAsync("gig-zp", "seller-zp"), Area.Satisfaction), 9);
@@ -145,8 +142,7 @@ public sealed class IntegrityAttackTests
                         Review = new TestReview(3 + (g % 3), 4, 4, 4, g != 2, 7, T0.AddDays(30)),
                     };
         var pro = buyers.Select((b, n) => Order($"pro-{n}", "pro-gig", "seller-pro", n, b) with { Review = five });
-        await scoring.PublishAsync(peers.Concat(pro).SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(peers.Concat(pro));
 
         var held = await scoring.SellerLevelAsync("seller-pro", "seller-pro", CallerRole.Seller);
         Assert.Equal(SellerLevelKind.NewSeller, held.Level);

@@ -54,8 +54,7 @@ public sealed class ScoreTests
     {
         await using var scoring = await ScoringHarness.StartAsync();
         var orders = Group();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
 
         // Before the group's first evaluation, qualities are taken at the policy prior (SPEC 5.2 shrinkage).
         var expected = new EngineExpectation(orders, scoring.Policy);
@@ -75,8 +74,7 @@ public sealed class ScoreTests
     public async Task Time_passing_and_a_second_evaluation_with_no_new_events_change_no_score()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        await scoring.PublishAsync(Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(Group());
         await scoring.RunEvaluationAsync();
         var first = await AllScoresAsync(scoring);
         var state = await scoring.StateAsync();
@@ -102,8 +100,7 @@ public sealed class ScoreTests
     {
         var clock = new FakeClock(T0.AddDays(90));
         await using var scoring = await ScoringHarness.StartAsync(clock: clock);
-        await scoring.PublishAsync(Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(Group());
         var request = new RunEvaluationRequest { RequestId = "run-once" };
         var ops = Authorization(ScoringHarness.Bearer("ops", CallerRole.Internal));
 
@@ -145,8 +142,7 @@ public sealed class ScoreTests
         await using var scoring = await ScoringHarness.StartAsync();
         var orders = Group();
         var reviewed = orders.First(o => o.OrderId == "a1-2");
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         var withReview = await scoring.AggregateAsync("a1");
 
         await scoring.PublishAsync(reviewed with { Review = reviewed.Review! with { Removed = true } } is var removed
@@ -165,8 +161,7 @@ public sealed class ScoreTests
     {
         await using var scoring = await ScoringHarness.StartAsync();
         var orders = Group();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         var before = await AllScoresAsync(scoring);
         var aggregate = await scoring.AggregateAsync("b1");
 

@@ -114,6 +114,13 @@ public sealed class ScoringHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes every event of <paramref name="orders"/> (order by order, each order's in sequence) and waits until Scoring has caught up.</summary>
+    public async Task DeliverAsync(IEnumerable<TestOrder> orders)
+    {
+        await PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync();
+    }
+
     /// <summary>Waits until Scoring has handled every event published so far and re-evaluated every seller.</summary>
     public Task CaughtUpAsync() =>
         new PlatformProbe(Db, new Dictionary<string, string[]>

@@ -42,8 +42,7 @@ public sealed class SellerEvaluationTests
             Disputes = 1,
             Review = new TestReview(1, 1, 1, 1, false, 0, T0.AddDays(30)),
         });
-        await scoring.PublishAsync(Peers().Concat(bad).SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(Peers().Concat(bad));
 
         var flagged = Assert.Single(await scoring.ScoringPayloadsAsync("seller-low", LowPerformanceChanged.Parser));
         Assert.False(flagged.OldFlagged);
@@ -61,8 +60,7 @@ public sealed class SellerEvaluationTests
         {
             Review = Five with { PublishedAt = T0.AddDays(390) },
         });
-        await scoring.PublishAsync(good.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(good);
 
         var changes = await scoring.ScoringPayloadsAsync("seller-low", LowPerformanceChanged.Parser);
         Assert.Equal(2, changes.Count);
@@ -81,8 +79,7 @@ public sealed class SellerEvaluationTests
         var pro = buyers.Select((b, n) => Order($"pro-{n}", "pro-gig", "seller-pro", n, b) with { Review = Five });
         // Same work, but only two clients: the success score alone is never enough (SPEC 5.4).
         var almost = buyers.Select((b, n) => Order($"almost-{n}", "almost-gig", "seller-almost", n, b == "buyer-3" ? "buyer-1" : b) with { Review = Five });
-        await scoring.PublishAsync(Peers().Concat(pro).Concat(almost).SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(Peers().Concat(pro).Concat(almost));
 
         var promoted = Assert.Single(await scoring.ScoringPayloadsAsync("seller-pro", SellerLevelChanged.Parser));
         Assert.Equal(SellerLevelKind.NewSeller, promoted.OldLevel);
@@ -115,8 +112,7 @@ public sealed class SellerEvaluationTests
     {
         await using var scoring = await ScoringHarness.StartAsync();
         var star = Enumerable.Range(0, 40).Select(n => Order($"star-{n}", "star-gig", "seller-star", n, $"buyer-{n % 20}", 30_000) with { Review = Five });
-        await scoring.PublishAsync(Peers(30_000).Concat(star).SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(Peers(30_000).Concat(star));
 
         var level = await scoring.SellerLevelAsync("seller-star", "seller-star", CallerRole.Seller);
         Assert.Equal(SellerLevelKind.LevelTwo, level.Level);
@@ -169,8 +165,7 @@ public sealed class SellerEvaluationTests
         var oneStar = Order("path-low", "path-gig", "seller-path", 6, "buyer-4") with { Review = new TestReview(1, 1, 1, 1, false, 0, T0.AddDays(30)) };
 
         await using var first = await ScoringHarness.StartAsync();
-        await first.PublishAsync(Peers().Concat(good).SelectMany(o => o.Events()));
-        await first.CaughtUpAsync();
+        await first.DeliverAsync(Peers().Concat(good));
         Assert.Equal(SellerLevelKind.LevelOne, (await first.SellerLevelAsync("seller-path", "support-1", CallerRole.Support)).Level);
         await first.PublishAsync(oneStar.Events());
         await first.CaughtUpAsync();
@@ -178,10 +173,8 @@ public sealed class SellerEvaluationTests
         // Run B: the one-star order is handled before any five-star one (the bus orders events per entity
         // only, so publishing them in one batch would not guarantee that).
         await using var second = await ScoringHarness.StartAsync();
-        await second.PublishAsync(Peers().Append(oneStar).SelectMany(o => o.Events()));
-        await second.CaughtUpAsync();
-        await second.PublishAsync(good.SelectMany(o => o.Events()));
-        await second.CaughtUpAsync();
+        await second.DeliverAsync(Peers().Append(oneStar));
+        await second.DeliverAsync(good);
 
         var a = await first.SellerLevelAsync("seller-path", "support-1", CallerRole.Support);
         var b = await second.SellerLevelAsync("seller-path", "support-1", CallerRole.Support);
@@ -216,18 +209,15 @@ public sealed class SellerEvaluationTests
                       select Order($"strong{g}-{n}", $"strong{g}", $"strong-seller-{g}", n) with { Review = Five }).ToList();
 
         await using var first = await ScoringHarness.StartAsync();
-        await first.PublishAsync(Peers().Concat(seller).SelectMany(o => o.Events()));
-        await first.CaughtUpAsync();
+        await first.DeliverAsync(Peers().Concat(seller));
         Assert.Equal(SellerLevelKind.LevelOne, (await first.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support)).Level);
-        await first.PublishAsync(strong.SelectMany(o => o.Events()));
-        await first.CaughtUpAsync();
+        await first.DeliverAsync(strong);
         var moved = await first.SellerLevelAsync("seller-mid", "support-1", CallerRole.Support);
         Assert.True(moved.Metrics.SuccessScore < 7, $"the stronger Gigs should take the seller's score below 7: {moved.Metrics.SuccessScore}");
         Assert.Equal(SellerLevelKind.LevelOne, moved.Level); // no own event: not evaluated yet
 
         await using var second = await ScoringHarness.StartAsync();
-        await second.PublishAsync(Peers().Concat(strong).Concat(seller).SelectMany(o => o.Events()));
-        await second.CaughtUpAsync();
+        await second.DeliverAsync(Peers().Concat(strong).Concat(seller));
 
         await first.RunEvaluationAsync();
         await second.RunEvaluationAsync();

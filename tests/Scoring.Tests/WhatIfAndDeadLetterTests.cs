@@ -20,8 +20,7 @@ public sealed class WhatIfAndDeadLetterTests
     {
         await using var scoring = await ScoringHarness.StartAsync(clock: new FakeClock(Now));
         var orders = ScoreTests.Group();
-        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(orders);
         var before = await scoring.StateAsync();
 
         var request = new WhatIfRequest
@@ -72,8 +71,7 @@ public sealed class WhatIfAndDeadLetterTests
     public async Task What_if_leaves_out_a_private_rating_that_is_not_given()
     {
         await using var scoring = await ScoringHarness.StartAsync(clock: new FakeClock(Now));
-        await scoring.PublishAsync(ScoreTests.Group().SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group());
 
         HypotheticalOrder Order(int? privateRating)
         {
@@ -108,8 +106,7 @@ public sealed class WhatIfAndDeadLetterTests
         var euro = (ScoreTests.Group()[1] with { OrderId = "eur-1" }).Snapshot(2, OrderState.Completed);
         euro.Amount = new Money { CurrencyCode = "EUR", AmountMinor = 10_000 };
         await scoring.PublishAsync([(new OrderCompleted { Order = broken }, broken.OrderId), (new OrderCompleted { Order = euro }, euro.OrderId)]);
-        await scoring.PublishAsync(ScoreTests.Group().Where(o => o.GigId == "c1").SelectMany(o => o.Events()));
-        await scoring.CaughtUpAsync();
+        await scoring.DeliverAsync(ScoreTests.Group().Where(o => o.GigId == "c1"));
 
         var dead = await DeadLettersAsync(scoring);
         Assert.Equal(2, dead.Count);
