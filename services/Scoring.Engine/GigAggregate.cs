@@ -161,9 +161,9 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
         };
         for (var a = 0; a < Areas.Count; a++)
         {
-            entries.Add(new($"c{a}", _count[a]));
-            entries.Add(new($"w{a}", _weight[a]));
-            entries.Add(new($"x{a}", _weighted[a]));
+            entries.Add(new(AreaFields[a].Count, _count[a]));
+            entries.Add(new(AreaFields[a].Weight, _weight[a]));
+            entries.Add(new(AreaFields[a].Weighted, _weighted[a]));
         }
         return entries;
     }
@@ -172,24 +172,37 @@ public sealed class GigAggregate : IEquatable<GigAggregate>
     public static GigAggregate FromHashEntries(IEnumerable<KeyValuePair<string, long>> entries)
     {
         var map = entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        long Get(string field) => map.TryGetValue(field, out var v) ? v : throw new FormatException($"Gig aggregate field '{field}' is missing");
-        if (Get("v") != FormatVersion) throw new FormatException($"Gig aggregate field 'v' is {Get("v")}, expected {FormatVersion}");
+        return FromFields(field => map.TryGetValue(field, out var v) ? v : throw new FormatException($"Gig aggregate field '{field}' is missing"));
+    }
+
+    /// <summary>
+    /// Reads an aggregate written by <see cref="ToHashEntries"/> field by field from <paramref name="field"/>
+    /// (which throws for a missing one), without building a map first: the score read's path.
+    /// </summary>
+    public static GigAggregate FromFields(Func<string, long> field)
+    {
+        long version = field("v");
+        if (version != FormatVersion) throw new FormatException($"Gig aggregate field 'v' is {version}, expected {FormatVersion}");
         var g = new GigAggregate
         {
-            LandmarkSeconds = Get("L"),
-            MaxOutcomeSeconds = Get("T"),
-            ScoredOrders = checked((int)Get("n")),
+            LandmarkSeconds = field("L"),
+            MaxOutcomeSeconds = field("T"),
+            ScoredOrders = checked((int)field("n")),
         };
         for (var a = 0; a < Areas.Count; a++)
         {
-            g._count[a] = checked((int)Get($"c{a}"));
-            g._weight[a] = Get($"w{a}");
-            g._weighted[a] = Get($"x{a}");
+            g._count[a] = checked((int)field(AreaFields[a].Count));
+            g._weight[a] = field(AreaFields[a].Weight);
+            g._weighted[a] = field(AreaFields[a].Weighted);
             if (g._count[a] < 0 || g._weight[a] < 0 || g._weighted[a] < 0 || g._weighted[a] > g._weight[a])
                 throw new FormatException($"Gig aggregate fields c{a}/w{a}/x{a} are inconsistent");
         }
         return g;
     }
+
+    /// <summary>Each area's three field names (count, weight, weighted sum), made once.</summary>
+    private static readonly (string Count, string Weight, string Weighted)[] AreaFields =
+        [.. Enumerable.Range(0, Areas.Count).Select(a => ($"c{a}", $"w{a}", $"x{a}"))];
 
     public bool Equals(GigAggregate? other)
     {

@@ -46,7 +46,7 @@ public sealed class UnitOfWorkExecutor(RedisConnection redis, EventBusContext co
             await work(unit, cancellationToken);
 
             var (keys, args) = unit.BuildScriptInput();
-            var reply = (RedisResult[])(await database.ScriptEvaluateAsync(UnitOfWorkScript.Text, keys, args))!;
+            var reply = (RedisResult[])(await UnitOfWorkScript.Script.EvaluateAsync(database, keys, args))!;
             switch ((string)reply[0]!)
             {
                 case "ok":

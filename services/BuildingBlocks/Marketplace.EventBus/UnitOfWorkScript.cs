@@ -1,3 +1,5 @@
+using Marketplace.Hosting.Redis;
+
 namespace Marketplace.EventBus;
 
 /// <summary>
@@ -25,6 +27,9 @@ namespace Marketplace.EventBus;
 /// </remarks>
 internal static class UnitOfWorkScript
 {
+    /// <summary>The script, sent by its hash.</summary>
+    public static readonly RedisScript Script = new(Text);
+
     public const string Text = """
         local a = 1
         local function arg() local v = ARGV[a]; a = a + 1; return v end

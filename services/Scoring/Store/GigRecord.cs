@@ -78,7 +78,7 @@ public sealed class GigRecord
             PriceBand = f.Int("band"),
             PriceFromCreatedTicks = f.Long("price_at"),
             PriceFromOrder = f.String("price_order"),
-            Aggregate = GigAggregate.FromHashEntries(AggregateFields.Select(name => new KeyValuePair<string, long>(name, f.Long(name)))),
+            Aggregate = GigAggregate.FromFields(f.Long),
         };
     }
 
@@ -99,6 +99,4 @@ public sealed class GigRecord
             .Set("price_at", PriceFromCreatedTicks)
             .Set("price_order", PriceFromOrder);
     }
-
-    private static readonly string[] AggregateFields = new GigAggregate().ToHashEntries().Select(e => e.Key).ToArray();
 }

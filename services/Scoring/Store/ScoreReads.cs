@@ -1,6 +1,7 @@
 using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
+using Marketplace.Hosting.Redis;
 using Marketplace.Scoring.Engine;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -49,24 +50,29 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// <summary>Reads that still miss a quality after this many attempts give up (ABORTED: each attempt lost to a concurrent change).</summary>
     public const int MaxAttempts = 16;
 
-    /// <summary>Where an id goes in the key templates the script gets.</summary>
+    /// <summary>Where an id goes in the key templates written into the script.</summary>
     private const string Slot = "\u0001";
 
-    private static readonly RedisValue[] KeyTemplates =
+    /// <summary>The key templates the script builds keys from (its table <c>T</c>); the aggregates' ones carry <see cref="KeySpace.GenerationMark"/> where the generation goes.</summary>
+    private static readonly (string Name, string Template)[] KeyTemplates =
     [
-        Slot,
-        KeySpace.Template.Gig(Slot),
-        KeySpace.Template.PeerRanking(Slot),
-        KeySpace.Template.PeerMeans(Slot),
-        ScoringKeys.Seller(Slot),
-        ScoringKeys.SellerGigs(Slot),
-        ScoringKeys.SellerRatings(Slot),
-        ScoringKeys.SellerTotals(Slot),
-        ScoringKeys.SellerClients(Slot),
-        ScoringKeys.SellerResponseStats(Slot),
-        ScoringKeys.GigOrders(Slot),
-        ScoringKeys.Order(Slot),
+        ("gig", KeySpace.Template.Gig(Slot)),
+        ("ranking", KeySpace.Template.PeerRanking(Slot)),
+        ("means", KeySpace.Template.PeerMeans(Slot)),
+        ("seller", ScoringKeys.Seller(Slot)),
+        ("sellerGigs", ScoringKeys.SellerGigs(Slot)),
+        ("ratings", ScoringKeys.SellerRatings(Slot)),
+        ("totals", ScoringKeys.SellerTotals(Slot)),
+        ("clients", ScoringKeys.SellerClients(Slot)),
+        ("response", ScoringKeys.SellerResponseStats(Slot)),
+        ("gigOrders", ScoringKeys.GigOrders(Slot)),
+        ("order", ScoringKeys.Order(Slot)),
     ];
+
+    /// <summary>The read script with the key templates written in as Lua literals (constants: one script text, so one SHA1 for the process's life).</summary>
+    private static readonly RedisScript Script = new(ScriptText
+        .Replace("--[[templates]]", string.Join(", ", KeyTemplates.Select(t => $"{t.Name} = {LuaString.Literal(t.Template)}")), StringComparison.Ordinal)
+        .Replace("--[[slot]]", LuaString.Literal(Slot), StringComparison.Ordinal));
 
     private ScoringPolicy Policy => options.Value.Policy;
 
@@ -97,7 +103,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         {
             if (read is null)
             {
-                var reply = await redis.Database.ScriptEvaluateReadOnlyAsync(Script, [ScoringKeys.Sellers, GenerationState.Key], Arguments(start, asked));
+                var reply = await Script.EvaluateReadOnlyAsync(redis.Database, [ScoringKeys.Sellers, GenerationState.Key], Arguments(start, asked));
                 read = Parse(start, (RedisResult[])reply!);
                 if (read is null)
                 {
@@ -131,22 +137,20 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
 
     private RedisValue[] Arguments(ReadStart start, IReadOnlyList<(string GigId, double Quality)> probes)
     {
-        var args = new List<RedisValue>(KeyTemplates)
+        var args = new RedisValue[6 + (2 * probes.Count)];
+        args[0] = Policy.CategoryMinGigs;
+        args[1] = start.Kind;
+        args[2] = start.Id;
+        args[3] = Letters(start.Parts);
+        args[4] = start.Generation is { } generation ? generation : "";
+        args[5] = probes.Count;
+        for (int i = 0; i < probes.Count; i++)
         {
-            Policy.CategoryMinGigs,
-            start.Kind,
-            start.Id,
-            Letters(start.Parts),
-            start.Generation is { } generation ? generation : "",
-            probes.Count,
-        };
-        foreach (var (gigId, quality) in probes)
-        {
-            args.Add(gigId);
-            args.Add(quality.ToString("R", CultureInfo.InvariantCulture));
+            args[6 + (2 * i)] = probes[i].GigId;
+            args[7 + (2 * i)] = probes[i].Quality.ToString("R", CultureInfo.InvariantCulture);
         }
 
-        return [.. args];
+        return args;
     }
 
     private static string Letters(ReadParts parts) =>
@@ -165,7 +169,16 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         string sellerId = (string)reply[1]!;
         var record = reply[2].IsNull ? null : SellerRecord.FromFields(Hash($"scoring seller {sellerId}", reply[2]));
         // A Gig id in the seller's set always has its hash (both are written in one commit); the check keeps a stray id out.
-        var gigs = ((RedisResult[])reply[3]!).Select(g => ParseGig((RedisResult[])g!)).Where(g => g.Gig.Exists).ToList();
+        var gigReplies = (RedisResult[])reply[3]!;
+        var gigs = new List<GigState>(gigReplies.Length);
+        foreach (var gigReply in gigReplies)
+        {
+            if (ParseGig((RedisResult[])gigReply!) is { Gig.Exists: true } gig)
+            {
+                gigs.Add(gig);
+            }
+        }
+
         LevelFacts? metrics = null;
         if (!reply[4].IsNull)
         {
@@ -226,41 +239,46 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     private static HashReader Hash(string record, RedisResult packed) => HashReader.FromPacked(record, (string)packed!);
 
     /// <summary>
-    /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV: the
-    /// slot, the key templates (<see cref="KeyTemplates"/> order; the aggregates' ones with
-    /// <see cref="KeySpace.GenerationMark"/> where the generation goes), CategoryMinGigs, 'gig' or
-    /// 'seller', the id, the parts' letters, the generation to read ('' = the live one), the number of probes,
-    /// then (Gig id, quality) per probe. Replies {0} for an unknown Gig or seller, else
+    /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV:
+    /// CategoryMinGigs, 'gig' or 'seller', the id, the parts' letters, the generation to read ('' = the
+    /// live one), the number of probes, then (Gig id, quality) per probe. The key templates
+    /// (<see cref="KeyTemplates"/>) are written into the text, not sent with every call, and only the
+    /// ones a read uses get the generation's part. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
     /// {id, hash, group suffix or nil, means hash, group size, own quality or nil, {quality, below, at or below, ...}};
     /// every hash is packed into one string (names and values joined by NUL: <see cref="HashReader.FromPacked"/>),
     /// one bulk string instead of two per field.
     /// The group rule is <see cref="PeerGroupKey.Resolve"/>'s: the (band, category) group once it
-    /// ranks CategoryMinGigs Gigs, else the band alone; its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
+    /// ranks CategoryMinGigs Gigs, else the band alone (the category ranking's size, read to decide,
+    /// is the group size when it is chosen); its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
     /// written out again in Lua (the reply's suffix is checked against the Gig's groups). The Gig
     /// hash's fields <c>band</c>, <c>cat</c> and <c>seller</c> are <see cref="GigRecord.ToFields"/>'s.
     /// Qualities stay strings from Redis to C# (Lua numbers would lose digits).
     /// </summary>
-    private const string Script = """
-        local slot = ARGV[1]
-        local T = { gig = ARGV[2], ranking = ARGV[3], means = ARGV[4], seller = ARGV[5], sellerGigs = ARGV[6],
-          ratings = ARGV[7], totals = ARGV[8], clients = ARGV[9], response = ARGV[10], gigOrders = ARGV[11], order = ARGV[12] }
-        local categoryMin = tonumber(ARGV[13])
-        local kind, id, parts = ARGV[14], ARGV[15], ARGV[16]
-        local generation = ARGV[17]
+    private const string ScriptText = """
+        local slot = --[[slot]]
+        local T = { --[[templates]] }
+        local categoryMin = tonumber(ARGV[1])
+        local kind, id, parts = ARGV[2], ARGV[3], ARGV[4]
+        local generation = ARGV[5]
         if generation == '' then generation = redis.call('HGET', KEYS[2], 'live') or '0' end
         local generationPart = ''
         if generation ~= '0' then generationPart = 'g' .. generation .. ':' end
-        for name, template in pairs(T) do T[name] = string.gsub(template, '\2', generationPart) end
         local probes = {}
-        for i = 19, 18 + 2 * tonumber(ARGV[18]), 2 do
+        for i = 7, 6 + 2 * tonumber(ARGV[6]), 2 do
           probes[ARGV[i]] = probes[ARGV[i]] or {}
           table.insert(probes[ARGV[i]], ARGV[i + 1])
         end
 
-        local function key(template, name)
+        local resolved = {}
+        local function key(name, id)
+          local template = resolved[name]
+          if template == nil then
+            template = string.gsub(T[name], '\2', generationPart)
+            resolved[name] = template
+          end
           local at = string.find(template, slot, 1, true)
-          return string.sub(template, 1, at - 1) .. name .. string.sub(template, at + #slot)
+          return string.sub(template, 1, at - 1) .. id .. string.sub(template, at + #slot)
         end
 
         local function field(flat, name)
@@ -273,13 +291,15 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         local function wants(letter) return string.find(parts, letter, 1, true) ~= nil end
 
         local function gig(gigId)
-          local fields = redis.call('HGETALL', key(T.gig, gigId))
+          local fields = redis.call('HGETALL', key('gig', gigId))
           local band = field(fields, 'band')
           if band == nil or string.sub(band, 1, 1) == '-' then return { gigId, table.concat(fields, '\0'), false, '', 0, false, {} }, fields end
           local suffix = 'b' .. band
           local inCategory = suffix .. ':c:' .. (field(fields, 'cat') or '')
-          if redis.call('ZCARD', key(T.ranking, inCategory)) >= categoryMin then suffix = inCategory end
-          local ranking = key(T.ranking, suffix)
+          local size = redis.call('ZCARD', key('ranking', inCategory))
+          if size >= categoryMin then suffix = inCategory end
+          local ranking = key('ranking', suffix)
+          if suffix ~= inCategory then size = redis.call('ZCARD', ranking) end
           local own = redis.call('ZSCORE', ranking, gigId)
           local qualities = {}
           if own then table.insert(qualities, own) end
@@ -290,7 +310,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', '(' .. q))
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', q))
           end
-          return { gigId, table.concat(fields, '\0'), suffix, table.concat(redis.call('HGETALL', key(T.means, suffix)), '\0'), redis.call('ZCARD', ranking), own, counts }, fields
+          return { gigId, table.concat(fields, '\0'), suffix, table.concat(redis.call('HGETALL', key('means', suffix)), '\0'), size, own, counts }, fields
         end
 
         local sellerId, first, firstFields
@@ -304,11 +324,11 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         end
 
         local record = false
-        if wants('r') then record = table.concat(redis.call('HGETALL', key(T.seller, sellerId)), '\0') end
+        if wants('r') then record = table.concat(redis.call('HGETALL', key('seller', sellerId)), '\0') end
 
         local gigs = {}
         if wants('g') then
-          for _, gigId in ipairs(redis.call('SMEMBERS', key(T.sellerGigs, sellerId))) do
+          for _, gigId in ipairs(redis.call('SMEMBERS', key('sellerGigs', sellerId))) do
             if gigId ~= id or kind ~= 'gig' then table.insert(gigs, (gig(gigId))) end
           end
         end
@@ -316,16 +336,16 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
 
         local metrics = false
         if wants('m') then
-          metrics = { redis.call('HVALS', key(T.ratings, sellerId)), table.concat(redis.call('HGETALL', key(T.totals, sellerId)), '\0'),
-            redis.call('SCARD', key(T.clients, sellerId)), table.concat(redis.call('HGETALL', key(T.response, sellerId)), '\0') }
+          metrics = { redis.call('HVALS', key('ratings', sellerId)), table.concat(redis.call('HGETALL', key('totals', sellerId)), '\0'),
+            redis.call('SCARD', key('clients', sellerId)), table.concat(redis.call('HGETALL', key('response', sellerId)), '\0') }
         end
 
         local orders = false
         if wants('o') then
           orders = {}
-          for _, orderId in ipairs(redis.call('SMEMBERS', key(T.gigOrders, id))) do
+          for _, orderId in ipairs(redis.call('SMEMBERS', key('gigOrders', id))) do
             table.insert(orders, orderId)
-            table.insert(orders, table.concat(redis.call('HGETALL', key(T.order, orderId)), '\0'))
+            table.insert(orders, table.concat(redis.call('HGETALL', key('order', orderId)), '\0'))
           end
         end
 

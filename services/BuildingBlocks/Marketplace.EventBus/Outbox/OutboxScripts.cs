@@ -1,3 +1,5 @@
+using Marketplace.Hosting.Redis;
+
 namespace Marketplace.EventBus.Outbox;
 
 /// <summary>
@@ -8,6 +10,9 @@ namespace Marketplace.EventBus.Outbox;
 /// </summary>
 internal static class OutboxScripts
 {
+    /// <summary><see cref="Relay"/>, sent by its hash (it runs for every batch the relay moves).</summary>
+    public static readonly RedisScript RelayScript = new(Relay);
+
     /// <summary>
     /// KEYS[1] outbox, KEYS[2..] topics; ARGV group, maxLen, then (id, topic key index, data, metadata) per entry.
     /// Replies <c>{'ok', moved}</c>, or <c>{'wrongtype', key index, type}</c> with nothing written when a

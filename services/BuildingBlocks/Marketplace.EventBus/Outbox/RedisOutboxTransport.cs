@@ -39,7 +39,7 @@ public sealed class RedisOutboxTransport(RedisConnection redis, EventBusContext 
                 args.Add(entry.Field("metadata"));
             }
 
-            var reply = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(OutboxScripts.Relay, [.. keys], [.. args]))!;
+            var reply = (RedisResult[])(await OutboxScripts.RelayScript.EvaluateAsync(redis.Database, [.. keys], [.. args]))!;
             if ((string?)reply[0] == "ok")
             {
                 logger.LogDebug("Relayed {Count} outbox entries", (long)reply[1]);

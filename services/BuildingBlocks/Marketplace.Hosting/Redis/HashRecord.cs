@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 
@@ -68,8 +69,8 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
     /// </summary>
     public static HashReader FromPacked(string record, string packed)
     {
-        var fields = new Dictionary<string, string>(32, StringComparer.Ordinal);
         var rest = packed.AsSpan();
+        var fields = new Dictionary<string, string>((rest.Count('\0') + 1) / 2, StringComparer.Ordinal);
         while (rest.Length > 0)
         {
             int name = rest.IndexOf('\0');
@@ -80,11 +81,34 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
 
             var afterName = rest[(name + 1)..];
             int value = afterName.IndexOf('\0');
-            fields[rest[..name].ToString()] = (value < 0 ? afterName : afterName[..value]).ToString();
+            fields[FieldName(rest[..name])] = (value < 0 ? afterName : afterName[..value]).ToString();
             rest = value < 0 ? [] : afterName[(value + 1)..];
         }
 
         return new HashReader(record, fields);
+    }
+
+    /// <summary>Field names seen in packed hashes: the platform's layouts have a few dozen, so a read reuses them instead of making each name again.</summary>
+    private static readonly ConcurrentDictionary<string, string> FieldNames = new(StringComparer.Ordinal);
+
+    /// <summary>Names kept at most (a hash whose field names are data, not a layout, must not grow the pool without bound).</summary>
+    private const int MaxPooledNames = 1024;
+
+    private static string FieldName(ReadOnlySpan<char> name)
+    {
+        var pooled = FieldNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (pooled.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        string made = name.ToString();
+        if (FieldNames.Count < MaxPooledNames)
+        {
+            FieldNames.TryAdd(made, made);
+        }
+
+        return made;
     }
 
     public bool IsEmpty => fields.Count == 0;

@@ -28,7 +28,7 @@ public static class IndexPages
     {
         string probe = hashKey("\0");
         int at = probe.IndexOf('\0', StringComparison.Ordinal);
-        var reply = (RedisResult[])(await db.ScriptEvaluateReadOnlyAsync(Script, [index],
+        var reply = (RedisResult[])(await Script.EvaluateReadOnlyAsync(db, [index],
         [
             after is null ? "+inf" : after.Score.ToString("R", CultureInfo.InvariantCulture),
             after?.Member ?? "",
@@ -95,7 +95,9 @@ public static class IndexPages
     /// first page), how many to return, the hash key's prefix and suffix around a member. Returns
     /// member, score and HGETALL of each entry, in page order.
     /// </summary>
-    private const string Script = """
+    private static readonly RedisScript Script = new(ScriptText);
+
+    private const string ScriptText = """
         local max, after, want, prefix, suffix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
         local out, found, offset = {}, 0, 0
         while found < want do
