@@ -17,7 +17,7 @@
 # in chunks of WARMUP requests (GetGigScore: SCORING_WARMUP) until a chunk made the JIT compile at
 # most JIT_SETTLED new methods (the servers print "STATS <grpc-status 0 responses> <JIT-compiled
 # methods> <allocated bytes> <CPU ms>" every 100 ms), at most WARMUP_CHUNKS chunks; grpc-js (no such
-# counter) gets as many warm-up requests as the most any .NET server's warm-up has needed so far.
+# counter) gets as many warm-up requests as the most a .NET server's warm-up needed in the same round.
 # CPU and bytes per call are those of the measured runs alone (snapshots just before and after each).
 # Usage: bench/grpc/run.sh   (env: REQUESTS, CLIENTS, STREAMS, THREADS, WARMUP, ROUNDS,
 #                              JIT_SETTLED, WARMUP_CHUNKS,
@@ -129,7 +129,6 @@ stats_after() { # name
 # at most JIT_SETTLED new methods, at most WARMUP_CHUNKS chunks. Sets WARMED[name] (requests),
 # WARM_NOTE[name] and BEFORE[name] (the snapshot the measured run starts from).
 declare -A WARMED WARM_NOTE BEFORE WARM_LIST
-MOST_WARMUP=$WARMUP   # the most requests any .NET echo server's warm-up has needed so far (grpc-js gets as many)
 warm_up() { # name, url, chunk, h2load arguments...
   local name=$1 url=$2 chunk=$3 chunks=0 snap jit0 jit1
   shift 3
@@ -178,20 +177,23 @@ declare -A RESULTS
 echo "telemetry of ours and scoring: $TELEMETRY${OTEL_EXPORTER_OTLP_ENDPOINT:+ (OTLP to a stand-in collector, traces sampled at $SAMPLING)}"
 echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds, unary echo, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "each run after a warm-up: chunks of $WARMUP requests until one made the JIT compile at most $JIT_SETTLED new methods (at most $WARMUP_CHUNKS chunks);"
-echo "grpc-js (no JIT counter): as many warm-up requests as the most any .NET server's warm-up has needed so far"
+echo "grpc-js (no JIT counter): as many warm-up requests as the most a .NET server's warm-up needed in the same round (before it;"
+echo "  when it goes first, in the round before)"
+MOST_WARMUP=$WARMUP   # grpc-js's warm-up: the most requests a .NET server's warm-up needed in this round
 for round in $(seq 1 "$ROUNDS"); do
   order=("${SERVERS[@]:$(( (round - 1) % 4 ))}" "${SERVERS[@]:0:$(( (round - 1) % 4 ))}")
+  ROUND_MOST=0
   for name in "${order[@]}"; do
     url="http://127.0.0.1:${PORT[$name]}$PATH_URL"
     if [ "$name" = grpcjs ]; then
       h2load -n "$MOST_WARMUP" "${H2LOAD_ARGS[@]}" "$url" >/dev/null
       SENT[$name]=$(( SENT[$name] + MOST_WARMUP )); WARMED[$name]=$MOST_WARMUP
       WARM_LIST[$name]+="${WARM_LIST[$name]:+ + }$MOST_WARMUP"
-      WARM_NOTE[$name]="no JIT counter: the most a .NET server's warm-up has needed so far"
+      WARM_NOTE[$name]="no JIT counter: the most a .NET server's warm-up needed in this round"
       ticks0=$(cpu_ticks "${PID[$name]}")
     else
       warm_up "$name" "$url" "$WARMUP" "${H2LOAD_ARGS[@]}"
-      if (( WARMED[$name] > MOST_WARMUP )); then MOST_WARMUP=${WARMED[$name]}; fi
+      if (( WARMED[$name] > ROUND_MOST )); then ROUND_MOST=${WARMED[$name]}; MOST_WARMUP=$ROUND_MOST; fi
     fi
     rm -f "$WORK/$name.log"
     h2load -n "$REQUESTS" "${H2LOAD_ARGS[@]}" --log-file "$WORK/$name.log" "$url" >"$WORK/$name.h2load"
