@@ -13,7 +13,14 @@
 # server) on a real Redis holding a seeded Gig, 50 calls in flight (SCORING_CLIENTS connections
 # x SCORING_STREAMS streams), req/s and p99, with grpc-status 0 counted the same way.
 # Target: p99 < 5 ms.
+# Every figure is of a server in its steady state: before each measured run, a .NET server is warmed
+# in chunks of WARMUP requests (GetGigScore: SCORING_WARMUP) until a chunk made the JIT compile at
+# most JIT_SETTLED new methods (the servers print "STATS <grpc-status 0 responses> <JIT-compiled
+# methods> <allocated bytes> <CPU ms>" every 100 ms), at most WARMUP_CHUNKS chunks; grpc-js (no such
+# counter) gets as many warm-up requests as the most a .NET server's warm-up needed in the same round.
+# CPU and bytes per call are those of the measured runs alone (snapshots just before and after each).
 # Usage: bench/grpc/run.sh   (env: REQUESTS, CLIENTS, STREAMS, THREADS, WARMUP, ROUNDS,
+#                              JIT_SETTLED, WARMUP_CHUNKS,
 #                              SCORING_REQUESTS, SCORING_WARMUP, SCORING_CLIENTS, SCORING_STREAMS,
 #                              TELEMETRY=on|off, SAMPLING=0.1: the traces' share, 1 traces every call)
 set -euo pipefail
@@ -22,12 +29,14 @@ REQUESTS=${REQUESTS:-200000}
 CLIENTS=${CLIENTS:-16}
 STREAMS=${STREAMS:-32}
 THREADS=${THREADS:-1}
-WARMUP=${WARMUP:-50000}
+WARMUP=${WARMUP:-50000}              # a warm-up chunk (requests)
+JIT_SETTLED=${JIT_SETTLED:-2}        # the JIT has settled when a warm-up chunk compiled at most this many new methods
+WARMUP_CHUNKS=${WARMUP_CHUNKS:-40}   # at most this many chunks per warm-up; then it says so and measures anyway
 ROUNDS=${ROUNDS:-3}
 TELEMETRY=${TELEMETRY:-on}   # on: ours and scoring export traces, metrics and logs to a stand-in OTLP collector
 SAMPLING=${SAMPLING:-0.1}    # share of traces recorded and exported, as charts/marketplace/values-production.yaml sets it
 SCORING_REQUESTS=${SCORING_REQUESTS:-20000}
-SCORING_WARMUP=${SCORING_WARMUP:-20000}   # enough for the JIT's tiered, profile-guided code (the echo servers get 50,000)
+SCORING_WARMUP=${SCORING_WARMUP:-20000}   # GetGigScore's warm-up chunk (calls), and that of its read path alone
 SCORING_CLIENTS=${SCORING_CLIENTS:-10}
 SCORING_STREAMS=${SCORING_STREAMS:-5}
 WORK=$(mktemp -d)
@@ -86,7 +95,7 @@ H2LOAD_ARGS=(-c "$CLIENTS" -m "$STREAMS" -t "$THREADS" -d "$WORK/request.bin"
   -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $BEARER")
 PATH_URL=/marketplace.bench.v1.Echo/Unary
 
-declare -A PORT PID
+declare -A PORT PID SENT
 start_server() { # name, port, start command...
   local name=$1 port=$2; shift 2
   "$@" >"$WORK/$name.out" 2>&1 &
@@ -98,10 +107,64 @@ start_server() { # name, port, start command...
   nghttp -v -d "$WORK/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $BEARER" \
     "http://127.0.0.1:$port$PATH_URL" >"$WORK/$name.nghttp" 2>&1 || true
   grep -q 'grpc-status: 0' "$WORK/$name.nghttp" || { echo "$name: no grpc-status 0 in the response:"; cat "$WORK/$name.nghttp"; exit 1; }
+  SENT[$name]=1   # requests sent to it so far: its count of grpc-status 0 responses must reach it
+}
+
+# A .NET server prints "STATS <grpc-status 0 responses> <JIT-compiled methods> <allocated bytes>
+# <CPU ms>" every 100 ms. stats_after prints "<JIT methods> <bytes> <CPU ms>" of its first line that
+# counts every request sent to it so far: the server's state just after those calls.
+stats_after() { # name
+  local name=$1 line
+  for _ in $(seq 1 300); do
+    line=$(awk -v sent="${SENT[$name]}" '/^STATS / && $2 >= sent { print $3, $4, $5; exit }' "$WORK/$name.out")
+    if [ -n "$line" ]; then echo "$line"; return 0; fi
+    sleep 0.1
+  done
+  echo "$name: only $(awk '/^STATS / { n = $2 } END { print n + 0 }' "$WORK/$name.out") of ${SENT[$name]} responses ended with grpc-status 0 (after 30 s)" >&2
+  tail -5 "$WORK/$name.out" >&2
+  return 1
+}
+
+# Warms a .NET server until its JIT has settled: chunks of <chunk> requests until one made it compile
+# at most JIT_SETTLED new methods, at most WARMUP_CHUNKS chunks. Sets WARMED[name] (requests),
+# WARM_NOTE[name] and BEFORE[name] (the snapshot the measured run starts from).
+declare -A WARMED WARM_NOTE BEFORE WARM_LIST
+warm_up() { # name, url, chunk, h2load arguments...
+  local name=$1 url=$2 chunk=$3 chunks=0 snap jit0 jit1
+  shift 3
+  snap=$(stats_after "$name") || exit 1
+  jit0=${snap%% *}
+  while true; do
+    h2load -n "$chunk" "$@" "$url" >/dev/null
+    SENT[$name]=$(( SENT[$name] + chunk )); chunks=$(( chunks + 1 ))
+    snap=$(stats_after "$name") || exit 1
+    jit1=${snap%% *}
+    if (( jit1 - jit0 <= JIT_SETTLED )); then
+      WARM_NOTE[$name]="JIT settled: $(( jit1 - jit0 )) new methods in the last chunk"; break
+    fi
+    if (( chunks >= WARMUP_CHUNKS )); then
+      WARM_NOTE[$name]="the JIT did NOT settle in $chunks chunks ($(( jit1 - jit0 )) new methods in the last): measured anyway"; break
+    fi
+    jit0=$jit1
+  done
+  WARMED[$name]=$(( chunks * chunk ))
+  WARM_LIST[$name]+="${WARM_LIST[$name]:+ + }${WARMED[$name]}"
+  BEFORE[$name]=$snap
+}
+
+# CPU and allocations of the measured runs alone, summed per server.
+declare -A RUN_CPU_MS RUN_BYTES RUN_JIT RUN_TICKS
+measured() { # name: after a measured run of a .NET server, adds its CPU, bytes and JIT compilations
+  local name=$1 snap jit0 bytes0 cpu0 jit1 bytes1 cpu1
+  snap=$(stats_after "$name") || exit 1
+  read -r jit0 bytes0 cpu0 <<<"${BEFORE[$name]}"
+  read -r jit1 bytes1 cpu1 <<<"$snap"
+  RUN_CPU_MS[$name]=$(( ${RUN_CPU_MS[$name]:-0} + cpu1 - cpu0 ))
+  RUN_BYTES[$name]=$(( ${RUN_BYTES[$name]:-0} + bytes1 - bytes0 ))
+  RUN_JIT[$name]=$(( ${RUN_JIT[$name]:-0} + jit1 - jit0 ))
 }
 
 SERVERS=(ours minimal bare grpcjs)
-export BENCH_MARK_AT=$(( WARMUP + 1 ))   # the .NET servers count allocations from the end of their first warm-up
 port=$(free_port); start_server ours "$port" $SERVER ours "$port" "$(free_port)" "$REDIS"
 port=$(free_port); start_server minimal "$port" $SERVER minimal "$port"
 port=$(free_port); start_server bare "$port" $SERVER bare "$port"
@@ -109,75 +172,105 @@ port=$(free_port); start_server grpcjs "$port" node bench/grpc/grpcjs-server.js 
 
 # The machine may be shared: rounds alternate the servers (rotating which goes first) and the
 # median round is reported, with the median of the within-round ratios.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-declare -A RESULTS CPU0
-for name in "${SERVERS[@]}"; do CPU0[$name]=$(cpu_ticks "${PID[$name]}"); done
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # grpc-js's CPU (clock ticks of 10 ms)
+declare -A RESULTS
 echo "telemetry of ours and scoring: $TELEMETRY${OTEL_EXPORTER_OTLP_ENDPOINT:+ (OTLP to a stand-in collector, traces sampled at $SAMPLING)}"
-echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds (each after $WARMUP warm-up requests), unary echo, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t $THREADS, $ROUNDS rounds, unary echo, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "each run after a warm-up: chunks of $WARMUP requests until one made the JIT compile at most $JIT_SETTLED new methods (at most $WARMUP_CHUNKS chunks);"
+echo "grpc-js (no JIT counter): as many warm-up requests as the most a .NET server's warm-up needed in the same round (before it;"
+echo "  when it goes first, in the round before)"
+MOST_WARMUP=$WARMUP   # grpc-js's warm-up: the most requests a .NET server's warm-up needed in this round
 for round in $(seq 1 "$ROUNDS"); do
   order=("${SERVERS[@]:$(( (round - 1) % 4 ))}" "${SERVERS[@]:0:$(( (round - 1) % 4 ))}")
+  ROUND_MOST=0
   for name in "${order[@]}"; do
     url="http://127.0.0.1:${PORT[$name]}$PATH_URL"
-    h2load -n "$WARMUP" "${H2LOAD_ARGS[@]}" "$url" >/dev/null
+    if [ "$name" = grpcjs ]; then
+      h2load -n "$MOST_WARMUP" "${H2LOAD_ARGS[@]}" "$url" >/dev/null
+      SENT[$name]=$(( SENT[$name] + MOST_WARMUP )); WARMED[$name]=$MOST_WARMUP
+      WARM_LIST[$name]+="${WARM_LIST[$name]:+ + }$MOST_WARMUP"
+      WARM_NOTE[$name]="no JIT counter: the most a .NET server's warm-up needed in this round"
+      ticks0=$(cpu_ticks "${PID[$name]}")
+    else
+      warm_up "$name" "$url" "$WARMUP" "${H2LOAD_ARGS[@]}"
+      if (( WARMED[$name] > ROUND_MOST )); then ROUND_MOST=${WARMED[$name]}; MOST_WARMUP=$ROUND_MOST; fi
+    fi
     rm -f "$WORK/$name.log"
     h2load -n "$REQUESTS" "${H2LOAD_ARGS[@]}" --log-file "$WORK/$name.log" "$url" >"$WORK/$name.h2load"
+    SENT[$name]=$(( SENT[$name] + REQUESTS ))
+    if [ "$name" = grpcjs ]; then
+      RUN_TICKS[$name]=$(( ${RUN_TICKS[$name]:-0} + $(cpu_ticks "${PID[$name]}") - ticks0 ))
+    else
+      measured "$name"
+    fi
     rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/$name.h2load")
     read -r count bad p99 < <(python3 bench/grpc/p99.py "$WORK/$name.log")
     if [ "$bad" != 0 ] || [ "$count" != "$REQUESTS" ]; then
       echo "$name: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/$name.h2load"; exit 1
     fi
     RESULTS[$name]+="$rps $p99,"
-    printf '  round %d  %-7s %10s req/s   p99 %7s ms\n' "$round" "$name" "$rps" "$p99"
+    printf '  round %d  %-7s %10s req/s   p99 %7s ms   after %d warm-up requests (%s)\n' "$round" "$name" "$rps" "$p99" "${WARMED[$name]}" "${WARM_NOTE[$name]}"
   done
 done
 
 # Every request must have ended with grpc-status 0, as counted by the servers themselves.
+# CPU and bytes per call are those of the measured runs (<calls> in all), not of the warm-ups.
 declare -A PER_CALL
-stop_and_check() { # name, expected count, calls since CPU0
-  local name=$1 expected=$2 calls=$3
-  local ticks ok steady
-  ticks=$(( $(cpu_ticks "${PID[$name]}") - CPU0[$name] ))
+stop_and_check() { # name, measured calls
+  local name=$1 calls=$2 ok cpu bytes
   kill -TERM "${PID[$name]}"; wait "${PID[$name]}" 2>/dev/null || true
   ok=$(awk '/^OK_RESPONSES/ { print $2 }' "$WORK/$name.out")
-  if [ "$ok" != "$expected" ]; then
-    echo "$name: only ${ok:-no} of $expected responses ended with grpc-status 0"; tail -20 "$WORK/$name.out"; exit 1
+  if [ "$ok" != "${SENT[$name]}" ]; then
+    echo "$name: only ${ok:-no} of ${SENT[$name]} responses ended with grpc-status 0"; tail -20 "$WORK/$name.out"; exit 1
   fi
-  steady=$(awk '/^STEADY/ { printf "%d", $3 / $2 }' "$WORK/$name.out")
-  PER_CALL[$name]="$(( ticks * 10000 / calls )) ${steady:--}"
-  echo "  $name: grpc-status 0 on $ok/$expected responses; $(( ticks * 10000 / calls )) us CPU per call${steady:+, $steady bytes allocated per call}"
+  if [ "$name" = grpcjs ]; then
+    cpu=$(( RUN_TICKS[$name] * 10000 / calls )); bytes=-
+  else
+    cpu=$(( RUN_CPU_MS[$name] * 1000 / calls )); bytes=$(( RUN_BYTES[$name] / calls ))
+  fi
+  PER_CALL[$name]="$cpu $bytes"
+  local figures="$cpu us CPU per call"
+  [ "$bytes" = - ] || figures+=", $bytes bytes allocated per call"
+  [ -z "${RUN_JIT[$name]:-}" ] || figures+=", ${RUN_JIT[$name]} methods compiled while measured"
+  echo "  $name: grpc-status 0 on $ok/${SENT[$name]} responses; $figures (measured runs only); warm-up requests: ${WARM_LIST[$name]}"
 }
-for name in "${SERVERS[@]}"; do stop_and_check "$name" $(( ROUNDS * (REQUESTS + WARMUP) + 1 )) $(( ROUNDS * (REQUESTS + WARMUP) )); done
+for name in "${SERVERS[@]}"; do stop_and_check "$name" $(( ROUNDS * REQUESTS )); done
 
 # (d) GetGigScore: the bench server seeds the Gig through Scoring's own event handlers and the
 # daily evaluation before it prints LISTENING.
 start_redis redis-scoring; SCORING_REDIS=$REDIS_ADDRESS
 SCORING_URL_PATH=/marketplace.scoring.v1.ScoringService/GetGigScore
 port=$(free_port)
-BENCH_MARK_AT=$(( SCORING_WARMUP + 1 )) $SERVER scoring "$port" "$(free_port)" "$SCORING_REDIS" >"$WORK/scoring.out" 2>&1 &
+$SERVER scoring "$port" "$(free_port)" "$SCORING_REDIS" >"$WORK/scoring.out" 2>&1 &
 PID[scoring]=$!; PIDS+=("$!")
 for _ in $(seq 1 1200); do grep -q LISTENING "$WORK/scoring.out" 2>/dev/null && break; kill -0 "${PID[scoring]}" 2>/dev/null || break; sleep 0.1; done
 grep -q LISTENING "$WORK/scoring.out" || { echo "scoring did not start:"; tail -20 "$WORK/scoring.out"; exit 1; }
 nghttp -v -d "$WORK/gig-score.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $SELLER_BEARER" \
   "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/scoring.nghttp" 2>&1 || true
 grep -q 'grpc-status: 0' "$WORK/scoring.nghttp" || { echo "scoring: no grpc-status 0 in the response:"; cat "$WORK/scoring.nghttp"; exit 1; }
+SENT[scoring]=1
 SCORING_ARGS=(-c "$SCORING_CLIENTS" -m "$SCORING_STREAMS" -t "$THREADS" -d "$WORK/gig-score.bin"
   -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: $SELLER_BEARER")
 echo
-echo "GetGigScore of a seeded Gig: h2load -n $SCORING_REQUESTS -c $SCORING_CLIENTS -m $SCORING_STREAMS ($(( SCORING_CLIENTS * SCORING_STREAMS )) calls in flight, after $SCORING_WARMUP warm-up calls), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-h2load -n "$SCORING_WARMUP" "${SCORING_ARGS[@]}" "http://127.0.0.1:$port$SCORING_URL_PATH" >/dev/null
-CPU0[scoring]=$(cpu_ticks "${PID[scoring]}")   # CPU per call counts from here (after the warm-up)
+echo "GetGigScore of a seeded Gig: h2load -n $SCORING_REQUESTS -c $SCORING_CLIENTS -m $SCORING_STREAMS ($(( SCORING_CLIENTS * SCORING_STREAMS )) calls in flight), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+warm_up scoring "http://127.0.0.1:$port$SCORING_URL_PATH" "$SCORING_WARMUP" "${SCORING_ARGS[@]}"
+echo "  after ${WARMED[scoring]} warm-up calls in chunks of $SCORING_WARMUP (${WARM_NOTE[scoring]})"
 h2load -n "$SCORING_REQUESTS" "${SCORING_ARGS[@]}" --log-file "$WORK/scoring.log" "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/scoring.h2load"
+SENT[scoring]=$(( SENT[scoring] + SCORING_REQUESTS ))
+measured scoring
 SCORING_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/scoring.h2load")
 read -r count bad SCORING_P99 < <(python3 bench/grpc/p99.py "$WORK/scoring.log")
 if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
   echo "scoring: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/scoring.h2load"; exit 1
 fi
-stop_and_check scoring $(( SCORING_WARMUP + SCORING_REQUESTS + 1 )) "$SCORING_REQUESTS"
+stop_and_check scoring "$SCORING_REQUESTS"
 
 # The same read without the transport (Redis read, engine, response serialized) in one process,
-# with as many calls in flight: what part of GetGigScore's CPU is Scoring's own.
+# with as many calls in flight: what part of GetGigScore's CPU is Scoring's own. It warms itself the
+# same way (chunks of SCORING_WARMUP calls until the JIT settles).
 start_redis redis-inproc
-INPROC=$($SERVER scoring-inproc "$(free_port)" "$(free_port)" "$REDIS_ADDRESS" "$SCORING_REQUESTS" $(( SCORING_CLIENTS * SCORING_STREAMS )) 2>&1 | grep '^INPROC' || true)
+INPROC=$($SERVER scoring-inproc "$(free_port)" "$(free_port)" "$REDIS_ADDRESS" "$SCORING_REQUESTS" $(( SCORING_CLIENTS * SCORING_STREAMS )) \
+  "$SCORING_WARMUP" "$JIT_SETTLED" "$WARMUP_CHUNKS" 2>&1 | grep '^INPROC' || true)
 echo "  without the transport: ${INPROC#INPROC }"
 
 python3 - "${RESULTS[ours]}" "${RESULTS[minimal]}" "${RESULTS[bare]}" "${RESULTS[grpcjs]}" \

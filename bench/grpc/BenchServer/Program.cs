@@ -9,16 +9,20 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // Usage:
 //   Marketplace.Bench.GrpcServer ours <grpc port> <http port> <redis>   echo Unary on the platform's stack
 //   Marketplace.Bench.GrpcServer scoring <grpc port> <http port> <redis>  the Scoring service with a seeded Gig
-//   Marketplace.Bench.GrpcServer scoring-inproc <grpc port> <http port> <redis> <calls> <in flight>  GetGigScore's read path without the transport
+//   Marketplace.Bench.GrpcServer scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> <warm-up chunk> <JIT settled> <max chunks>
+//                                                                       GetGigScore's read path without the transport
 //   Marketplace.Bench.GrpcServer sink <port>                            stand-in OTLP collector for the telemetry of ours/scoring
 //   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
 //   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
 //   Marketplace.Bench.GrpcServer frame <file>                           writes the framed request h2load sends
 //   Marketplace.Bench.GrpcServer frame-gig-score <file>                 writes the framed GetGigScore request of the seeded Gig
 //   Marketplace.Bench.GrpcServer token <subject> <role>                 prints a bearer value "ours" accepts
-// The servers count the responses that ended with grpc-status 0 in their trailers and print the
-// count on stop (h2load counts any HTTP 200 as a success), with the bytes they allocated and the
-// CPU time they used, for per-request figures.
+// The servers count the responses that ended with grpc-status 0 in their trailers (h2load counts
+// any HTTP 200 as a success) and print, every 100 ms, a line
+//   STATS <grpc-status 0 responses> <JIT-compiled methods> <allocated bytes> <CPU ms>
+// from which run.sh tells when a warm-up has let the JIT settle (a chunk of calls compiled almost
+// no new methods) and takes the CPU and allocations of each measured run alone; on stop they print
+// OK_RESPONSES <count>.
 switch (args)
 {
     case ["frame", string file]:
@@ -31,34 +35,35 @@ switch (args)
         Console.WriteLine(new TokenIssuer(BenchIdentity.SigningKey).Bearer(subject, callerRole));
         return 0;
     case ["ours", string grpcPort, string httpPort, string redis]:
-        return await RunAsync(Ours(grpcPort, httpPort, redis), int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture));
+        return await RunAsync(Ours(grpcPort, httpPort, redis), Int(grpcPort));
     case ["scoring", string grpcPort, string httpPort, string redis]:
     {
         var scoring = ScoringBench.Build(grpcPort, httpPort, redis);
         await scoring.StartAsync();
         await ScoringBench.SeedAsync(scoring, redis);
-        return await RunAsync(scoring, int.Parse(grpcPort, System.Globalization.CultureInfo.InvariantCulture), started: true);
+        return await RunAsync(scoring, Int(grpcPort), started: true);
     }
 
-    case ["scoring-inproc", string grpcPort, string httpPort, string redis, string calls, string inFlight]:
+    case ["scoring-inproc", string grpcPort, string httpPort, string redis, string calls, string inFlight, string chunk, string settled, string maxChunks]:
     {
         // The read path of GetGigScore without the transport: what part of a call's CPU is Scoring's own.
         var scoring = ScoringBench.Build(grpcPort, httpPort, redis);
         await scoring.StartAsync();
         await ScoringBench.SeedAsync(scoring, redis);
-        await ScoringBench.ReadLoopAsync(scoring, int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture), int.Parse(inFlight, System.Globalization.CultureInfo.InvariantCulture));
+        var warmUp = new JitWarmUp(Int(chunk), Int(settled), Int(maxChunks));
+        await ScoringBench.ReadLoopAsync(scoring, Int(calls), Int(inFlight), warmUp);
         await scoring.StopAsync();
         return 0;
     }
 
     case ["minimal", string port]:
-        return await RunAsync(Minimal(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+        return await RunAsync(Minimal(Int(port)), Int(port));
     case ["sink", string port]:
-        return await RunAsync(Sink(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+        return await RunAsync(Sink(Int(port)), Int(port), stats: false);
     case ["bare", string port]:
-        return await RunAsync(Bare(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+        return await RunAsync(Bare(Int(port)), Int(port));
     default:
-        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> <warm-up chunk> <JIT settled> <max chunks> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
         return 2;
 }
 
@@ -157,24 +162,22 @@ static WebApplication Bare(int port)
     return app;
 }
 
-static async Task<int> RunAsync(WebApplication app, int port, bool started = false)
+static int Int(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+static async Task<int> RunAsync(WebApplication app, int port, bool started = false, bool stats = true)
 {
-    app.Lifetime.ApplicationStopped.Register(() =>
-    {
-        Console.WriteLine($"OK_RESPONSES {OkResponses.Count}");
-        Console.WriteLine($"ALLOCATED_BYTES {GC.GetTotalAllocatedBytes(precise: true)}");
-        Console.WriteLine($"CPU_MS {Environment.CpuUsage.TotalTime.TotalMilliseconds:F0}");
-        if (OkResponses.Mark is { } mark)
-        {
-            Console.WriteLine($"STEADY {OkResponses.Count - OkResponses.MarkAt} {GC.GetTotalAllocatedBytes(precise: true) - mark.Allocated} {(Environment.CpuUsage.TotalTime - mark.Cpu).TotalMilliseconds:F0}");
-        }
-    });
+    app.Lifetime.ApplicationStopped.Register(() => Console.WriteLine($"OK_RESPONSES {OkResponses.Count}"));
     if (!started)
     {
         await app.StartAsync();
     }
 
     Console.WriteLine($"LISTENING {port}");
+    if (stats)
+    {
+        _ = BenchStats.ReportAsync(TimeSpan.FromMilliseconds(100), app.Lifetime.ApplicationStopping);
+    }
+
     await app.WaitForShutdownAsync();
     return 0;
 }
@@ -200,21 +203,12 @@ namespace Marketplace.Bench.Grpc
 
         public static long Count => Interlocked.Read(ref _count);
 
-        /// <summary>After how many OK responses the steady state starts (env BENCH_MARK_AT; run.sh: after the first warm-up).</summary>
-        public static readonly long MarkAt = long.TryParse(Environment.GetEnvironmentVariable("BENCH_MARK_AT"), out long at) ? at : -1;
-
-        /// <summary>Allocated bytes and CPU time when the steady state started.</summary>
-        public static (long Allocated, TimeSpan Cpu)? Mark { get; private set; }
-
         public async Task InvokeAsync(HttpContext context)
         {
             await next(context);
             if (context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.GrpcStatus == "0")
             {
-                if (Interlocked.Increment(ref _count) == MarkAt)
-                {
-                    Mark = (GC.GetTotalAllocatedBytes(precise: true), Environment.CpuUsage.TotalTime);
-                }
+                Interlocked.Increment(ref _count);
             }
         }
     }

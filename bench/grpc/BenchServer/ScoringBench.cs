@@ -85,8 +85,9 @@ public static class ScoringBench
     /// GetGigScore's work without the transport (the Redis read, the engine, the response message
     /// serialized), <paramref name="calls"/> times with <paramref name="inFlight"/> at once: CPU
     /// per call and allocations per call, for the split between Scoring's part and the gRPC stack's.
+    /// Measured once the JIT has settled (<paramref name="warmUp"/>), as run.sh measures the servers.
     /// </summary>
-    public static async Task ReadLoopAsync(WebApplication app, int calls, int inFlight)
+    public static async Task ReadLoopAsync(WebApplication app, int calls, int inFlight, JitWarmUp warmUp)
     {
         var reads = app.Services.GetRequiredService<Marketplace.Scoring.Store.ScoreReads>();
         var policy = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScoringOptions>>().Value.Policy;
@@ -109,17 +110,18 @@ public static class ScoringBench
             }));
         }
 
-        await Run(Math.Max(calls, 20_000));   // warm-up: the JIT's tiered, profile-guided code, as the served path gets
-        var process = System.Diagnostics.Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        long bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        var warmed = await warmUp.RunAsync(Run);
+        var before = BenchSnapshot.Now();
         var wall = System.Diagnostics.Stopwatch.StartNew();
         await Run(calls);
         wall.Stop();
-        process.Refresh();
-        double cpuUs = (process.TotalProcessorTime - cpu0).TotalMicroseconds / calls;
-        long bytes = (GC.GetTotalAllocatedBytes(precise: true) - bytes0) / calls;
-        Console.WriteLine($"INPROC {calls} calls, {inFlight} in flight: {calls / wall.Elapsed.TotalSeconds:F0} calls/s, {cpuUs:F0} us CPU per call, {bytes} bytes allocated per call");
+        var after = BenchSnapshot.Now();
+        double cpuUs = (after.CpuMs - before.CpuMs) * 1000 / calls;
+        long bytes = (after.AllocatedBytes - before.AllocatedBytes) / calls;
+        string jit = warmed.Settled
+            ? $"JIT settled: {warmed.LastChunkMethods} methods compiled in the last {warmUp.Chunk}"
+            : $"the JIT did not settle: {warmed.LastChunkMethods} methods compiled in the last {warmUp.Chunk}";
+        Console.WriteLine($"INPROC {calls} calls, {inFlight} in flight: {calls / wall.Elapsed.TotalSeconds:F0} calls/s, {cpuUs:F0} us CPU per call, {bytes} bytes allocated per call (after {warmed.Calls} warm-up calls, {jit}; {after.JitMethods - before.JitMethods} compiled while measured)");
     }
 
     private static IEnumerable<(string Gig, string Seller, int Orders)> Gigs()
