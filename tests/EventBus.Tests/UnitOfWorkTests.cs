@@ -110,6 +110,51 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_versioned_hash_read_reruns_the_work_when_another_writer_raised_the_version()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("gig:{g-v}", [new HashEntry("rev", 1), new HashEntry("a", 1), new HashEntry("b", 2)]);
+        int runs = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            var gig = await work.ReadVersionedHashAsync("gig:{g-v}", "rev");
+            if (++runs == 1)
+            {
+                // Another writer that keeps the contract: it changes a field and raises rev.
+                await Db.HashSetAsync("gig:{g-v}", [new HashEntry("b", 3), new HashEntry("rev", 2)]);
+            }
+
+            work.HashSet("gig:{g-v}", "sum", (long)gig["a"] + (long)gig["b"]);
+            work.HashSet("gig:{g-v}", "rev", (long)gig["rev"] + 1);
+        }, CancellationToken.None);
+
+        Assert.Equal(2, runs);
+        Assert.Equal(4, (long)await Db.HashGetAsync("gig:{g-v}", "sum"));
+        Assert.Equal(3, (long)await Db.HashGetAsync("gig:{g-v}", "rev"));
+    }
+
+    [Fact]
+    public async Task A_versioned_hash_read_of_a_missing_hash_reruns_when_the_hash_appears()
+    {
+        var executor = Executor();
+        int runs = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            var gig = await work.ReadVersionedHashAsync("gig:{g-new}", "rev");
+            if (++runs == 1)
+            {
+                Assert.Empty(gig);
+                await Db.HashSetAsync("gig:{g-new}", [new HashEntry("rev", 1), new HashEntry("a", 5)]);
+            }
+
+            work.HashSet("gig:{g-new}", "seen", gig.Count);
+        }, CancellationToken.None);
+
+        Assert.Equal(2, runs);
+        Assert.Equal(2, (long)await Db.HashGetAsync("gig:{g-new}", "seen"));
+    }
+
+    [Fact]
     public async Task A_pipelined_read_of_several_hashes_is_a_condition_on_each_of_them()
     {
         var executor = Executor();

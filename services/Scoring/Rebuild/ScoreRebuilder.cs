@@ -510,7 +510,7 @@ public sealed class ScoreRebuilder(
             return;
         }
 
-        var prior = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadHashAsync(keys.Gig(gigId))));
+        var prior = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", await work.ReadVersionedHashAsync(keys.Gig(gigId), GigRecord.RevisionField)));
         var orders = (await ReadOrdersAsync([gigId]))[0];
         var build = Compute(gigId, orders, Options, prior.Revision + 1);
         work.KeyDelete(keys.Gig(gigId));

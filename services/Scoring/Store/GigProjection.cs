@@ -51,7 +51,8 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         var generation = await GenerationState.ReadAsync(work);
         var keys = generation.LiveKeys;
         var gigKey = keys.Gig(after.GigId);
-        var gig = GigRecord.FromFields(after.GigId, HashReader.From($"scoring gig {after.GigId}", await work.ReadHashAsync(gigKey)));
+        // The Gig's whole hash, its commit condition the one field every writer raises (GigRecord: "rev").
+        var gig = GigRecord.FromFields(after.GigId, HashReader.From($"scoring gig {after.GigId}", await work.ReadVersionedHashAsync(gigKey, GigRecord.RevisionField)));
         if (gig.Exists && gig.SellerId != after.SellerId)
         {
             throw new MalformedEventException($"order {orderId} names seller {after.SellerId} for Gig {gig.GigId}, which belongs to {gig.SellerId}");

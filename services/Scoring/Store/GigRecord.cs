@@ -14,6 +14,9 @@ public sealed class GigRecord
 {
     public required string GigId { get; init; }
 
+    /// <summary>The hash field of <see cref="Revision"/>: the commit condition of a unit of work that read the Gig (<see cref="Marketplace.EventBus.UnitOfWork.ReadVersionedHashAsync"/>).</summary>
+    public const string RevisionField = "rev";
+
     public long Revision { get; set; }
 
     public string SellerId { get; set; } = "";
@@ -72,7 +75,7 @@ public sealed class GigRecord
         return new GigRecord
         {
             GigId = gigId,
-            Revision = f.Long("rev"),
+            Revision = f.Long(RevisionField),
             SellerId = f.String("seller"),
             Category = f.String("cat"),
             PriceBand = f.Int("band"),
@@ -92,7 +95,7 @@ public sealed class GigRecord
         }
 
         return fields
-            .Set("rev", Revision)
+            .Set(RevisionField, Revision)
             .Set("seller", SellerId)
             .Set("cat", Category)
             .Set("band", PriceBand)
