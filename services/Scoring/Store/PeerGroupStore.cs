@@ -23,10 +23,6 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     public async Task<IReadOnlyList<string>> AllGroupsAsync(KeySpace keys) =>
         (await redis.Database.SetMembersAsync(keys.PeerGroups)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>The group's means snapshot, read as a commit condition of <paramref name="work"/>.</summary>
-    public async Task<PeerMeans> ReadMeansAsync(UnitOfWork work, PeerGroupKey group, KeySpace keys) =>
-        MeansFrom(HashReader.From(MeansName(group.RedisKeySuffix), await work.ReadHashAsync(keys.PeerMeans(group.RedisKeySuffix))), Policy);
-
     /// <summary>
     /// Stages what a Gig's change from <paramref name="before"/> to <paramref name="after"/> does to its
     /// peer groups: the sums' deltas (HINCRBY) and the rankings (ZADD at each group's snapshot, or ZREM).
@@ -71,12 +67,15 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
             return;
         }
 
-        foreach (var group in after.Groups)
+        // Both groups' means snapshots in one pipelined round trip (each still a commit condition).
+        var groups = after.Groups;
+        var snapshots = await work.ReadHashesAsync(groups.Select(g => keys.PeerMeans(g.RedisKeySuffix)).ToArray());
+        for (int i = 0; i < groups.Count; i++)
         {
-            var means = await ReadMeansAsync(work, group, keys);
+            var means = MeansFrom(HashReader.From(MeansName(groups[i].RedisKeySuffix), snapshots[i]), Policy);
             var quality = GigScorer.Quality(after.Aggregate, means, Policy).Quality;
-            work.SortedSetAdd(keys.PeerRanking(group.RedisKeySuffix), after.GigId, quality);
-            work.SetAdd(keys.PeerGroups, group.RedisKeySuffix);
+            work.SortedSetAdd(keys.PeerRanking(groups[i].RedisKeySuffix), after.GigId, quality);
+            work.SetAdd(keys.PeerGroups, groups[i].RedisKeySuffix);
         }
     }
 
