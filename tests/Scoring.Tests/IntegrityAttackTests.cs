@@ -29,6 +29,32 @@ public sealed class IntegrityAttackTests
 
     private static double Shrunk(double x) => (x + (5 * 0.8)) / 6;
 
+    /// <summary>
+    /// A burst on one Gig, the events handled by many workers at once: every unit of work reads the
+    /// same Gig hash, and each commit is checked on the hash's <c>rev</c> alone
+    /// (<see cref="Marketplace.EventBus.UnitOfWork.ReadVersionedHashAsync"/>). If a commit could
+    /// land on a Gig another one had changed since its read, a contribution would be lost (or a
+    /// late one counted twice) and the aggregate would differ from the engine's over the same facts.
+    /// </summary>
+    [Fact]
+    public async Task A_burst_of_orders_on_one_Gig_handled_concurrently_loses_and_doubles_nothing()
+    {
+        await using var scoring = await ScoringHarness.StartAsync(new Dictionary<string, string?> { ["EventBus:Workers"] = "16" });
+        var review = new TestReview(5, 4, 5, 4, true, 9, T0.AddDays(90));
+        var orders = Enumerable.Range(0, 40).Select(i => Order($"burst-{i:D2}", "burst", "seller-burst", i % 20, $"buyer-{i % 7}") with
+        {
+            DeliveredAfter = TimeSpan.FromDays(4 + (i % 7)),        // some late (the due date is day 8)
+            Review = i % 3 == 0 ? review with { Overall = 3 + (i % 3) } : null,
+            Disputes = i % 11 == 0 ? 1 : 0,
+        }).ToList();
+
+        await scoring.DeliverAsync(orders);
+
+        var expected = new EngineExpectation(orders, scoring.Policy);
+        Assert.Equal(expected.Ledgers["burst"].Aggregate, await scoring.AggregateAsync("burst"));
+        Assert.Equal(40, (await scoring.AggregateAsync("burst")).ScoredOrders);
+    }
+
     [Fact]
     public async Task A_review_request_after_completion_that_the_buyer_leaves_unanswered_takes_nothing_out_of_the_score()
     {
