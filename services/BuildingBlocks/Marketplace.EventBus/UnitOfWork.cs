@@ -58,13 +58,7 @@ public sealed class UnitOfWork
     /// </summary>
     public async Task<IReadOnlyDictionary<string, RedisValue>> ReadVersionedHashAsync(string key, string versionField)
     {
-        var entries = await _database.HashGetAllAsync(key);
-        var fields = new Dictionary<string, RedisValue>(entries.Length, StringComparer.Ordinal);
-        foreach (var entry in entries)
-        {
-            fields[entry.Name!] = entry.Value;
-        }
-
+        var fields = Fields(await _database.HashGetAllAsync(key));
         AddCondition("h", key, versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
         return fields;
     }
@@ -75,15 +69,24 @@ public sealed class UnitOfWork
         _conditions.Add("H");
         _conditions.Add(index);
         _conditions.Add(entries.Length);
-        var fields = new Dictionary<string, RedisValue>(entries.Length, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             _conditions.Add(entry.Name);
             _conditions.Add(entry.Value);
-            fields[entry.Name!] = entry.Value;
         }
 
         _conditionCount++;
+        return Fields(entries);
+    }
+
+    private static Dictionary<string, RedisValue> Fields(HashEntry[] entries)
+    {
+        var fields = new Dictionary<string, RedisValue>(entries.Length, StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            fields[entry.Name!] = entry.Value;
+        }
+
         return fields;
     }
 
