@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Marketplace.Hosting.Background;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
@@ -65,15 +66,28 @@ public sealed class DueItemsLoopTests
         Assert.Contains("item-3", loop.Remaining);
         Assert.Empty(loop.Parked);
 
-        // Within its retry pause the next pass skips it (and ends: nothing else is due).
+        // Within its retry pause (the clock stands still) the next pass skips it (and ends: nothing else is due) ...
         await loop.RunOnceAsync(CancellationToken.None);
         Assert.Equal(1, loop.Started.Count(s => s == "item-3"));
+
+        // ... and once the pause has passed, the next pass tries it again.
+        loop.Time.Advance(TimeSpan.FromMinutes(2));
+        await loop.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(2, loop.Started.Count(s => s == "item-3"));
     }
 
     /// <summary>A loop over a list: an item leaves the list when it is handled.</summary>
-    private sealed class ListLoop(int concurrency, IEnumerable<string> items)
-        : DueItemsLoop<string>(TimeProvider.System, NullLogger.Instance)
+    private sealed class ListLoop(int concurrency, IEnumerable<string> items, FakeTimeProvider time)
+        : DueItemsLoop<string>(time, NullLogger.Instance)
     {
+        public ListLoop(int concurrency, IEnumerable<string> items)
+            : this(concurrency, items, new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)))
+        {
+        }
+
+        /// <summary>The loop's clock: it moves only when the test moves it (a retry pause does not run out on a slow machine).</summary>
+        public FakeTimeProvider Time { get; } = time;
+
         private readonly List<string> _items = items.ToList();
         private readonly ConcurrentQueue<string> _started = new();
         private int _inFlight;
