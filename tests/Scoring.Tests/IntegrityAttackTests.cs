@@ -4,6 +4,7 @@ using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Scoring.V1;
 using Marketplace.EventBus;
+using Marketplace.Hosting;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scoring.Store;
 using StackExchange.Redis;
@@ -145,8 +146,11 @@ public sealed class IntegrityAttackTests
 
         Assert.Equal(Shrunk(0.45 / 0.7), Index(await scoring.GigScoreAsync("gig-np", "seller-np"), Area.Satisfaction), 9);
         Assert.Equal(Shrunk(0.45), Index(await scoring.GigScoreAsync("gig-zp", "seller-zp"), Area.Satisfaction), 9);
-        Assert.False(await scoring.Db.HashExistsAsync(ScoringKeys.Order("np-1"), "r_p"));
-        Assert.Equal(0, (int)await scoring.Db.HashGetAsync(ScoringKeys.Order("zp-1"), "r_p"));
+        // Stored as given: absent stays absent, 0 stays 0.
+        var stored = async (string orderId) => OrderRecord.FromFields(HashReader.From($"scoring order {orderId}", await scoring.Db.HashGetAllAsync(ScoringKeys.Order(orderId)))).Ratings!;
+        Assert.False((await stored("np-1")).HasPrivateRating);
+        Assert.True((await stored("zp-1")).HasPrivateRating);
+        Assert.Equal(0, (await stored("zp-1")).PrivateRating);
     }
 
     [Fact]

@@ -63,8 +63,8 @@ public sealed class OrderRecordTests
         Assert.Equal(7, back.OrderVersion);
         Assert.Equal(2, back.ReviewVersion);
 
-        // Unset times are left out (the hash is replaced as a whole); the contribution travels with the record.
-        Assert.False(fields.ContainsKey("cx_at"));
+        // One field holds the record (the hash is replaced as a whole); unset times read back unset; the contribution travels with the record.
+        Assert.Equal([OrderRecord.RecordField], fields.Keys);
         Assert.Null(back.CancelledTicks);
         var counted = OrderContribution.From(order.Facts(), Options.Policy, ForwardDecay.LandmarkFor(order.Facts().OutcomeAt!.Value.ToUnixTimeSeconds(), Options.Policy));
         var withContribution = OrderRecord.FromFields(new HashReader("order o-1", (record with { Counted = counted }).ToFields().Fields));
@@ -95,7 +95,7 @@ public sealed class OrderRecordTests
 
         var fields = record.ToFields().Fields;
         var back = OrderRecord.FromFields(new HashReader("order o-4", fields));
-        Assert.False(fields.ContainsKey("r_p"));
+        Assert.Null(back.Ratings!.HasPrivateRating ? back.Ratings.PrivateRating : null);
         Assert.Null(back.ToFacts("o-4", Options.ToUsd)!.PrivateRating);
         Assert.Equal(TimeSpan.FromHours(30), back.ToFacts("o-4", Options.ToUsd)!.BuyerUnresponsiveWait);
         Assert.Equal(order.Facts(), back.ToFacts("o-4", Options.ToUsd));
@@ -104,14 +104,145 @@ public sealed class OrderRecordTests
     [Fact]
     public void A_corrupt_field_is_reported_by_record_and_field()
     {
-        var fields = OrderRecord.Empty.WithOrder(new TestOrder
+        string packed = OrderRecord.Empty.WithOrder(new TestOrder
         {
             OrderId = "o-3", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero),
-        }.Snapshot(2, OrderState.Placed)).ToFields().Fields.ToDictionary(StringComparer.Ordinal);
-        fields["amt"] = "12,000";
+        }.Snapshot(2, OrderState.Placed)).ToFields().Fields[OrderRecord.RecordField].Replace("\u001f12000\u001f", "\u001f12,000\u001f", StringComparison.Ordinal);
+        var fields = new Dictionary<string, string> { [OrderRecord.RecordField] = packed };
 
         var e = Assert.Throws<FormatException>(() => OrderRecord.FromFields(new HashReader("scoring order o-3", fields)));
         Assert.Equal("scoring order o-3 field 'amt' has a bad value '12,000'", e.Message);
+    }
+
+    [Fact]
+    public void A_record_packed_by_the_rebuilds_read_script_reads_as_the_same_record_as_its_hash()
+    {
+        // The rebuild reads a million records packed into one string each (OrderRecord.FromPacked):
+        // every part, optional times, a private rating or none, a cancellation and the counted contribution.
+        var start = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+        var records = new List<OrderRecord> { OrderRecord.Empty };
+        var reviewed = new TestOrder
+        {
+            OrderId = "o-1", GigId = "g-1", SellerId = "s-1", CreatedAt = start.AddTicks(1234567), DeliveredAfter = TimeSpan.FromDays(9), Disputes = 2,
+            Conversation = (1, 3, TimeSpan.FromHours(7), 0), BuyerWait = TimeSpan.FromHours(30),
+            Review = new TestReview(4, 3, 5, 2, true, 6, start.AddDays(14)),
+        };
+        var record = OrderRecord.Empty;
+        foreach (var (payload, _) in reviewed.Events())
+        {
+            record = payload switch
+            {
+                OrderPlaced placed => record.WithOrder(placed.Order),
+                OrderCompleted completed => record.WithOrder(completed.Order),
+                ReviewPublished published => record.WithReview(published.Review),
+                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
+                _ => record,
+            };
+            records.Add(record);
+        }
+
+        var facts = reviewed.Facts();
+        records.Add(record with { Counted = OrderContribution.From(facts, Options.Policy, ForwardDecay.LandmarkFor(facts.OutcomeAt!.Value.ToUnixTimeSeconds(), Options.Policy)) });
+        records.Add(record with { Ratings = new BuyerRatings { Overall = 2, Communication = 1, Quality = 2, ValueForMoney = 1, WouldRecommend = false } });
+        var cancelled = new TestOrder { OrderId = "o-2", GigId = "g-1", SellerId = "s-1", CreatedAt = start, Cancelled = (Proto.CancellationInitiator.Seller, Proto.CancellationReason.LateDelivery, false) }.Snapshot(3, OrderState.Cancelled);
+        records.Add(OrderRecord.Empty.WithOrder(cancelled));
+        records.Add(OrderRecord.Empty.WithReview(new Review { OrderId = "o-3", Version = 1, Status = ReviewStatus.Removed }));
+
+        foreach (var written in records)
+        {
+            var fields = written.ToFields().Fields;
+            string packed = string.Join('\0', fields.SelectMany(f => new[] { f.Key, f.Value }));
+            var fromHash = OrderRecord.FromFields(new HashReader("scoring order o-1", fields));
+            var fromPacked = OrderRecord.FromPacked("scoring order o-1", packed);
+            Assert.Equal(fromHash with { Counted = null }, fromPacked with { Counted = null });
+            Assert.Equal(fromHash.Counted is { } c ? OrderRecord.FormatContribution(c) : null, fromPacked.Counted is { } p ? OrderRecord.FormatContribution(p) : null);
+            Assert.Equal(written.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal), fromPacked.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal));
+
+            // A hash of the earlier layout (a field per fact) reads as the same record.
+            var legacy = OrderRecord.FromFields(new HashReader("scoring order o-1", Legacy(written)));
+            Assert.Equal(fromHash with { Counted = null }, legacy with { Counted = null });
+            Assert.Equal(written.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal), legacy.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>The names of the earlier layout, in the packed record's order (written here as the stored data has them, not taken from the code under test).</summary>
+    private static readonly string[] LegacyNames =
+    [
+        "ov", "gig", "seller", "buyer", "cat", "cur", "amt", "refunded", "state", "created", "due",
+        "delivered", "completed", "cx_at", "cx_by", "cx_reason", "disputes", "support",
+        "rv", "r_status", "r_pub", "r_o", "r_c", "r_q", "r_v", "r_rec", "r_p",
+        "cv", "su", "bw", "rt", "rn",
+    ];
+
+    /// <summary>The hash the earlier layout held for <paramref name="record"/>: a field per fact, each part present with its version or absent as a whole, unset times left out.</summary>
+    private static Dictionary<string, string> Legacy(OrderRecord record)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var written = record.ToFields().Fields;
+        if (written.TryGetValue(OrderRecord.RecordField, out var packed))
+        {
+            var values = packed.Split('\u001f');
+            Assert.Equal("1", values[0]);
+            Assert.Equal(LegacyNames.Length, values.Length - 1);
+            var parts = new[] { (From: 0, To: 18), (From: 18, To: 27), (From: 27, To: 32) };
+            foreach (var (from, to) in parts.Where(p => values[1 + p.From].Length > 0))
+            {
+                for (int i = from; i < to; i++)
+                {
+                    if (values[1 + i].Length > 0 || LegacyNames[i] is "gig" or "seller" or "buyer" or "cat" or "cur")
+                    {
+                        fields[LegacyNames[i]] = values[1 + i];
+                    }
+                }
+            }
+        }
+
+        if (written.TryGetValue("c", out var counted))
+        {
+            fields["c"] = counted;
+        }
+
+        return fields;
+    }
+
+    [Theory]
+    [InlineData("2\u001f1", "is not a packed record of format 1")]
+    [InlineData("1\u001f7\u001fg-1", "ends before field 'seller'")]
+    [InlineData("", "is not a packed record of format 1")]
+    public void A_corrupt_packed_record_is_refused_naming_the_record(string packed, string error)
+    {
+        var e = Assert.Throws<FormatException>(() => OrderRecord.FromFields(new HashReader("scoring order o-9", new Dictionary<string, string> { [OrderRecord.RecordField] = packed })));
+        Assert.Contains("scoring order o-9 field 'r'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(error, e.Message, StringComparison.Ordinal);
+
+        string tooLong = OrderRecord.Empty.WithReview(new Review { OrderId = "o-9", Version = 1, Status = ReviewStatus.Removed }).Pack() + "\u001f5";
+        Assert.Contains("has more fields than format 1", Assert.Throws<FormatException>(() => OrderRecord.FromPacked("scoring order o-9", "r\0" + tooLong)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_part_missing_a_required_field_or_holding_a_bad_number_is_refused_naming_the_record_and_the_field()
+    {
+        var fields = Legacy(OrderRecord.Empty.WithOrder(new TestOrder
+        {
+            OrderId = "o-5", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero),
+        }.Snapshot(2, OrderState.Placed)));
+        string Pack(Dictionary<string, string> f) => string.Join('\0', f.SelectMany(e => new[] { e.Key, e.Value }));
+
+        var withoutSeller = new Dictionary<string, string>(fields, StringComparer.Ordinal);
+        withoutSeller.Remove("seller");
+        Assert.Equal("scoring order o-5 field 'seller' is missing",
+            Assert.Throws<FormatException>(() => OrderRecord.FromFields(new HashReader("scoring order o-5", withoutSeller))).Message);
+        Assert.Equal("scoring order o-5 field 'seller' is missing",
+            Assert.Throws<FormatException>(() => OrderRecord.FromPacked("scoring order o-5", Pack(withoutSeller))).Message);
+
+        var hugeState = new Dictionary<string, string>(fields, StringComparer.Ordinal) { ["state"] = "99999999999" };
+        Assert.Equal("scoring order o-5 field 'state' has a bad value '99999999999'",
+            Assert.Throws<FormatException>(() => OrderRecord.FromPacked("scoring order o-5", Pack(hugeState))).Message);
+
+        // Without its version field a part is absent as a whole, whatever else is there.
+        var noVersion = new Dictionary<string, string>(fields, StringComparer.Ordinal);
+        noVersion.Remove("ov");
+        Assert.False(OrderRecord.FromPacked("scoring order o-5", Pack(noVersion)).HasOrder);
     }
 
     [Fact]

@@ -198,7 +198,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             for (int i = 0; i < flat.Length; i += 2)
             {
                 string orderId = (string)flat[i]!;
-                orders.Add((orderId, OrderRecord.FromFields(Hash($"scoring order {orderId}", flat[i + 1]))));
+                orders.Add((orderId, OrderRecord.FromPacked($"scoring order {orderId}", (string)flat[i + 1]!)));
             }
 
             orders.Sort((a, b) => string.CompareOrdinal(a.OrderId, b.OrderId));

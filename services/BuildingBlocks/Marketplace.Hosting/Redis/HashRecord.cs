@@ -113,6 +113,12 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
 
     public bool IsEmpty => fields.Count == 0;
 
+    /// <summary>The record's name, as errors give it.</summary>
+    public string Record => record;
+
+    /// <summary>Every field, for a record that reads its layout in one pass.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Fields => fields;
+
     public bool Has(string name) => fields.ContainsKey(name);
 
     public string String(string name) =>
