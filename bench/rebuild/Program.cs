@@ -209,31 +209,6 @@ switch (mode)
         return 0;
     }
 
-    case "read-script":
-    {
-        using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
-        var db = connection.GetDatabase();
-        int gigs = (count + 9) / 10;
-        long read = 0;
-        const string script = Marketplace.Scoring.Rebuild.ScoreRebuilder.ReadScript;   // the rebuild's own read script
-        foreach (var chunk in Enumerable.Range(0, gigs).Chunk(256))
-        {
-            var result = (RedisResult[])(await db.ScriptEvaluateAsync(script, [], chunk.Select(g => (RedisValue)$"g-{g}").ToArray()))!;
-            foreach (var gig in result)
-            {
-                var flat = (RedisValue[])gig!;
-                for (int j = 0; j < flat.Length; j += 2)
-                {
-                    var parts = ((string)flat[j + 1]!).Split('\0');
-                    read++;
-                }
-            }
-        }
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read_orders={read} seconds={clock.Elapsed.TotalSeconds:F2} orders_per_s={read / clock.Elapsed.TotalSeconds:F0}"));
-        return 0;
-    }
-
     case "cpu":
     {
         // CPU per order of the rebuild's own work, without Redis: parse the stored hash, compute the Gig.
@@ -247,16 +222,7 @@ switch (mode)
         for (int round = 0; round < 3; round++)
         {
             var watch = Stopwatch.StartNew();
-            var parsed = hashes.Select((entries, i) =>
-            {
-                var fields = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
-                foreach (var e in entries)
-                {
-                    fields[e.Name!] = e.Value!;
-                }
-
-                return ($"o-{i}", OrderRecord.FromFields(new HashReader("o", fields)));
-            }).ToArray();
+            var parsed = hashes.Select((entries, i) => ($"o-{i}", OrderRecord.FromEntries($"scoring order o-{i}", entries))).ToArray();
             double parse = watch.Elapsed.TotalMicroseconds / count;
             watch.Restart();
             foreach (var gig in parsed.Chunk(10))
@@ -265,17 +231,10 @@ switch (mode)
             }
 
             double compute = watch.Elapsed.TotalMicroseconds / count;
-            // The orders phase's own path: the packed reply of its read script, unpacked; the writes' values formatted.
-            var packed = hashes.Select(entries =>
-            {
-                return string.Join('\0', entries.SelectMany(e => new[] { (string)e.Name!, (string)e.Value! }));
-            }).ToArray();
-            watch.Restart();
-            var unpacked = packed.Select((p, i) => ($"o-{i}", Marketplace.Scoring.Rebuild.ScoreRebuilder.Unpack($"o-{i}", p))).ToArray();
-            double unpack = watch.Elapsed.TotalMicroseconds / count;
+            // The writes' values formatted as well.
             watch.Restart();
             long chars = 0;
-            foreach (var gig in unpacked.Chunk(10))
+            foreach (var gig in parsed.Chunk(10))
             {
                 var build = Marketplace.Scoring.Rebuild.ScoreRebuilder.Compute(gig[0].Item2.GigId, gig, options, 1);
                 chars += build.Gig.ToFields().Entries.Count();
@@ -283,7 +242,7 @@ switch (mode)
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"parse_us_per_order={parse:F2} compute_us_per_order={compute:F2} unpack_us_per_order={unpack:F2} compute_and_format_us_per_order={watch.Elapsed.TotalMicroseconds / count:F2} ({chars})"));
+                $"parse_us_per_order={parse:F2} compute_us_per_order={compute:F2} compute_and_format_us_per_order={watch.Elapsed.TotalMicroseconds / count:F2} ({chars})"));
         }
 
         return 0;

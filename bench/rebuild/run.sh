@@ -54,29 +54,41 @@ start_scoring
 # CPU seconds of a process (user + system) and of redis-server, before and after the rebuild.
 proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 redis_cpu() { redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.2f", s }'; }
-scoring_cpu0="$(proc_cpu "$scoring_pid")"; redis_cpu0="$(redis_cpu)"
-redis-cli -p "$port" config resetstat >/dev/null
-# TRACE=<file.nettrace>: sample Scoring's stacks during the rebuild (dotnet-trace, when installed).
-trace_pid=""
-if [ -n "${TRACE:-}" ]; then
-  dotnet-trace collect -p "$scoring_pid" --profile dotnet-sampled-thread-time -o "$TRACE" >"$data/trace.log" 2>&1 &
-  trace_pid=$!
-  sleep 2
-fi
-Identity__SigningKey="$key" dotnet "$root/tools/Marketplace.DevHost/bin/Release/net10.0/Marketplace.DevHost.dll" rebuild --scoring "http://127.0.0.1:$grpc" | while IFS= read -r line; do echo "$(date +%T.%N | cut -c1-12) $line"; done | tee "$data/rebuild.out" | ( [ -n "${VERBOSE:-}" ] && cat >&2 || cat >/dev/null )
-rebuild="$(grep "orders/s" "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
-changed="$(grep -E " (Changed|Would change): " "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
-grep -ho '"Message":"Rebuild [^"]*\(orders phase done\|took\)[^"]*"' "$data/scoring.log" | sed 's/^"Message":"Rebuild [^ ]*: /rebuild (service log): /; s/"$//' || true
-echo "rebuild: $rebuild"
-echo "rebuild: $changed"
-# Where redis-server's time went (its own per-command accounting), the largest first.
-redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ { printf "%12.2f s %10d calls  %s\n", $5 / 1e6, $3, substr($1, 9) }' | sort -rn | head -8 | sed 's/^/redis-server time: /'
-if [ -n "$trace_pid" ]; then kill -INT "$trace_pid" 2>/dev/null || true; wait "$trace_pid" 2>/dev/null || true; fi
-awk -v a="$scoring_cpu0" -v b="$(proc_cpu "$scoring_pid")" -v c="$redis_cpu0" -v d="$(redis_cpu)" \
-  'BEGIN { printf "CPU during the rebuild (with the status polling): Scoring %.1f s, redis-server %.1f s\n", b - a, d - c }'
+# One rebuild through `make rebuild`'s verb, with its figures. $1 names it in the output.
+rebuild_once() {
+  local name="$1"
+  scoring_cpu0="$(proc_cpu "$scoring_pid")"; redis_cpu0="$(redis_cpu)"
+  redis-cli -p "$port" config resetstat >/dev/null
+  # TRACE=<file.nettrace>: sample Scoring's stacks during the rebuild (dotnet-trace, when installed).
+  trace_pid=""
+  if [ -n "${TRACE:-}" ]; then
+    dotnet-trace collect -p "$scoring_pid" --profile dotnet-sampled-thread-time -o "$TRACE.$name" >"$data/trace.log" 2>&1 &
+    trace_pid=$!
+    sleep 2
+  fi
+  log_from=$(wc -l <"$data/scoring.log")
+  Identity__SigningKey="$key" dotnet "$root/tools/Marketplace.DevHost/bin/Release/net10.0/Marketplace.DevHost.dll" rebuild --scoring "http://127.0.0.1:$grpc" | while IFS= read -r line; do echo "$(date +%T.%N | cut -c1-12) $line"; done | tee "$data/rebuild.out" | ( [ -n "${VERBOSE:-}" ] && cat >&2 || cat >/dev/null )
+  rebuild="$(grep "orders/s" "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
+  changed="$(grep -E " (Changed|Would change): " "$data/rebuild.out" | tail -1 | cut -d" " -f2-)"
+  tail -n +"$((log_from + 1))" "$data/scoring.log" | grep -ho '"Message":"Rebuild [^"]*\(orders phase done\|took\)[^"]*"' | sed "s/^\"Message\":\"Rebuild [^ ]*: /$name rebuild (service log): /; s/\"$//" || true
+  echo "$name rebuild: $rebuild"
+  echo "$name rebuild: $changed"
+  # Where redis-server's time went (its own per-command accounting), the largest first.
+  redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ { printf "%12.2f s %10d calls  %s\n", $5 / 1e6, $3, substr($1, 9) }' | sort -rn | head -8 | sed "s/^/$name rebuild, redis-server time: /"
+  if [ -n "$trace_pid" ]; then kill -INT "$trace_pid" 2>/dev/null || true; wait "$trace_pid" 2>/dev/null || true; fi
+  awk -v n="$name" -v a="$scoring_cpu0" -v b="$(proc_cpu "$scoring_pid")" -v c="$redis_cpu0" -v d="$(redis_cpu)" \
+    'BEGIN { printf "%s rebuild, CPU (with the status polling): Scoring %.1f s, redis-server %.1f s\n", n, b - a, d - c }'
+  rate="$(sed -n 's/.*(\([0-9]*\) orders\/s).*/\1/p' <<<"$rebuild")"
+  awk -v n="$name" -v r="$rate" -v h="$hset" 'BEGIN { printf "%s rebuild, ratio orders/s / HSET -P 16 ops/s:  %.3f\n", n, r / h }'
+}
+
+# First: the loaded facts (generation 0, no aggregates yet) into generation 1 on a service just
+# started: it also pays the JIT's warm-up and generation 0's one-off cleanup (its contributions in
+# the orders' hashes). Then again on the same running service, generation 1 into 2: what a policy
+# change costs a deployment that has been running (old aggregates to compare with and delete).
+rebuild_once first
+rebuild_once second
 stop_scoring
-rate="$(sed -n 's/.*(\([0-9]*\) orders\/s).*/\1/p' <<<"$rebuild")"
-awk -v r="$rate" -v h="$hset" 'BEGIN { printf "ratio rebuild orders/s / HSET -P 16 ops/s:  %.3f\n", r / h }'
 
 # Replay from the topics into an empty store.
 [ "$replay_orders" = 0 ] && exit 0
