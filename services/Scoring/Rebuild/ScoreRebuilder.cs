@@ -567,24 +567,35 @@ public sealed class ScoreRebuilder(
         var now = clock.GetUtcNow();
         var sellers = (await Db.SetMembersAsync(ScoringKeys.Sellers)).Select(v => (string)v!).Order(StringComparer.Ordinal).ToList();
         var changes = new RebuildChanges();
-        const ReadParts parts = ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics;
-        // Every read of a chunk in flight at once (both generations): the reads are pipelined on the
-        // connection, so the chunk costs Redis's and the service's CPU rather than round trips.
+        // Every Gig of both generations scored as the read script would, a chunk of sellers at a time,
+        // each group's ranking read once (GenerationScores). The seller's record and level facts belong
+        // to no generation: read once, both sides are judged on them (what differs is the policy's doing).
+        var liveScores = new GenerationScores(Db, KeySpace.Of(live), Policy);
+        var newScores = new GenerationScores(Db, KeySpace.Of(job.Generation), Policy);
         foreach (var chunk in sellers.Chunk(512))
         {
-            // The seller's record and level facts belong to no generation: the new generation's read
-            // takes only the Gigs, and both sides are judged on the same facts (what differs is the policy's doing).
-            var befores = chunk.Select(s => reads.SellerAsync(s, parts, live)).ToArray();
-            var afters = chunk.Select(s => reads.SellerAsync(s, ReadParts.SellerGigs, job.Generation)).ToArray();
+            var facts = chunk.Select(s => reads.SellerAsync(s, ReadParts.Record | ReadParts.Metrics, live)).ToArray();
+            var batch = Db.CreateBatch();
+            var gigSets = chunk.Select(s => batch.SetMembersAsync(ScoringKeys.SellerGigs(s))).ToArray();
+            batch.Execute();
+            var sellerGigs = new string[chunk.Length][];
             for (int i = 0; i < chunk.Length; i++)
             {
-                var before = await befores[i];
-                var after = await afters[i] is { } gigs && before is not null ? gigs with { Record = before.Record, Metrics = before.Metrics } : null;
-                if (before is null || after is null)
+                sellerGigs[i] = (await gigSets[i]).Select(v => (string)v!).Order(StringComparer.Ordinal).ToArray();
+            }
+
+            var gigIds = sellerGigs.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
+            var statesBefore = await liveScores.ReadAsync(gigIds);
+            var statesAfter = await newScores.ReadAsync(gigIds);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                if (await facts[i] is not { } seller)
                 {
                     continue;
                 }
 
+                var before = seller with { Gigs = [.. sellerGigs[i].Where(statesBefore.ContainsKey).Select(g => statesBefore[g])] };
+                var after = seller with { Gigs = [.. sellerGigs[i].Where(statesAfter.ContainsKey).Select(g => statesAfter[g])] };
                 var gigsBefore = before.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
                 var gigsAfter = after.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
                 foreach (var gigId in gigsBefore.Keys.Union(gigsAfter.Keys))
