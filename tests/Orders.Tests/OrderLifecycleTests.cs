@@ -34,6 +34,13 @@ public sealed class OrderLifecycleTests
         { "empty gig", r => r.GigId = "", "gig_id must not be empty" },
         { "empty seller", r => r.SellerId = " ", "seller_id must not be empty" },
         { "empty category", r => r.Category = "", "category must not be empty" },
+        // A buyer names the Gig, its seller and its category: no control character (Scoring packs them into
+        // stored values, every service keys records by them) and no unbounded length.
+        { "a control character in the gig", r => r.GigId = "gig\u001f1", "gig_id must not contain control characters" },
+        { "a NUL in the seller", r => r.SellerId = "s\u00001", "seller_id must not contain control characters" },
+        { "a line break in the category", r => r.Category = "logo\ndesign", "category must not contain control characters" },
+        { "a gig id of 129 characters", r => r.GigId = new string('g', 129), "gig_id must be at most 128 characters (was 129)" },
+        { "a category of 10,000 characters", r => r.Category = new string('c', 10_000), "category must be at most 128 characters (was 10000)" },
         { "no amount", r => r.Amount = null, "amount is required" },
         { "zero amount", r => r.Amount.AmountMinor = 0, "amount.amount_minor must be > 0 (was 0)" },
         { "negative amount", r => r.Amount.AmountMinor = -5, "amount.amount_minor must be > 0 (was -5)" },

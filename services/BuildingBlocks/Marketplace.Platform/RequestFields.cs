@@ -16,24 +16,23 @@ public static class RequestFields
     public const int MaxShownLength = 64;
 
     /// <summary>A required id: not blank, at most <see cref="MaxIdLength"/> characters, no control characters.</summary>
-    public static string Id(string field, string? value)
+    public static string Id(string field, string? value) =>
+        IdProblem(field, value) is { } problem ? throw problem.ToException() : value!;
+
+    /// <summary>Why <paramref name="value"/> is not an id (<see cref="Id"/>'s rules), or null: for checks that return their rejection.</summary>
+    public static Rejection? IdProblem(string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Rejection.InvalidArgument($"{field} must not be empty").ToException();
+            return Rejection.InvalidArgument($"{field} must not be empty");
         }
 
         if (value.Length > MaxIdLength)
         {
-            throw Rejection.InvalidArgument($"{field} must be at most {MaxIdLength} characters (was {value.Length})").ToException();
+            return Rejection.InvalidArgument($"{field} must be at most {MaxIdLength} characters (was {value.Length})");
         }
 
-        if (value.Any(char.IsControl))
-        {
-            throw Rejection.InvalidArgument($"{field} must not contain control characters").ToException();
-        }
-
-        return value;
+        return value.Any(char.IsControl) ? Rejection.InvalidArgument($"{field} must not contain control characters") : null;
     }
 
     /// <summary>The value as a message may quote it: at most <see cref="MaxShownLength"/> characters.</summary>

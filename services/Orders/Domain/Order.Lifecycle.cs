@@ -24,10 +24,10 @@ public sealed partial record Order
                 $"'place_order' may be issued by buyer only, not by {Names.Of(caller.Role)} {caller.Id}");
         }
 
-        var problem = Validate.NotEmpty("order_id", orderId)
-            ?? Validate.NotEmpty("gig_id", request.GigId)
-            ?? Validate.NotEmpty("seller_id", request.SellerId)
-            ?? Validate.NotEmpty("category", request.Category)
+        var problem = Validate.Id("order_id", orderId)
+            ?? Validate.Id("gig_id", request.GigId)
+            ?? Validate.Id("seller_id", request.SellerId)
+            ?? Validate.Id("category", request.Category)
             ?? Money.ValidatePositive("amount", request.Amount)
             ?? (!policy.CurrencyCodes.Contains(request.Amount.CurrencyCode, StringComparer.Ordinal)
                 ? Rejection.InvalidArgument(

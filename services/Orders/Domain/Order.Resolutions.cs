@@ -16,7 +16,7 @@ public sealed partial record Order
     {
         const string command = "open_resolution";
         var problem = Allow(caller, command, PartyRole.Buyer, PartyRole.Seller)
-            ?? Validate.NotEmpty("resolution_id", resolutionId)
+            ?? Validate.Id("resolution_id", resolutionId)
             ?? CheckResolutionRequest(caller, request, policy)
             ?? RequireOpen(command);
         if (problem is not null)

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Marketplace.Platform;
 
 namespace Marketplace.Orders.Domain;
 
@@ -9,6 +10,13 @@ internal static class Validate
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
     private const long MaxDurationSeconds = 315_576_000_000;
+
+    /// <summary>
+    /// An id, or a name used like one (a category): the platform's id rules (not blank, bounded,
+    /// no control characters). A buyer names the Gig, its seller and its category when placing an
+    /// order, and every service keys records by them and packs them into stored values.
+    /// </summary>
+    public static Rejection? Id(string field, string? value) => RequestFields.IdProblem(field, value);
 
     public static Rejection? NotEmpty(string field, string? value) =>
         string.IsNullOrWhiteSpace(value) ? Rejection.InvalidArgument($"{field} must not be empty") : null;
