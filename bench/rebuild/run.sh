@@ -17,7 +17,8 @@ root="$(cd "$here/../.." && pwd)"
 source "$(cd "$(dirname "$0")" && pwd)/../lib.sh"   # free_port
 port="$(free_port)"
 data="$(mktemp -d)"
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" &
+# As the chart and `make run` start Redis: hashes with values up to 256 bytes stay compact (listpack).
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" --hash-max-listpack-value 256 &
 redis_pid=$!
 scoring_pid=""
 stop_scoring() { if [ -n "$scoring_pid" ]; then kill "$scoring_pid" 2>/dev/null || true; wait "$scoring_pid" 2>/dev/null || true; scoring_pid=""; fi; }
