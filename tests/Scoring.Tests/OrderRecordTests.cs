@@ -159,50 +159,10 @@ public sealed class OrderRecordTests
             Assert.Equal(written.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal), fromPacked.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal));
 
             // A hash of the earlier layout (a field per fact) reads as the same record.
-            var legacy = OrderRecord.FromFields(new HashReader("scoring order o-1", Legacy(written)));
+            var legacy = OrderRecord.FromFields(new HashReader("scoring order o-1", LegacyOrderLayout.Fields(written)));
             Assert.Equal(fromHash with { Counted = null }, legacy with { Counted = null });
             Assert.Equal(written.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal), legacy.ToFields().Fields.OrderBy(f => f.Key, StringComparer.Ordinal));
         }
-    }
-
-    /// <summary>The names of the earlier layout, in the packed record's order (written here as the stored data has them, not taken from the code under test).</summary>
-    private static readonly string[] LegacyNames =
-    [
-        "ov", "gig", "seller", "buyer", "cat", "cur", "amt", "refunded", "state", "created", "due",
-        "delivered", "completed", "cx_at", "cx_by", "cx_reason", "disputes", "support",
-        "rv", "r_status", "r_pub", "r_o", "r_c", "r_q", "r_v", "r_rec", "r_p",
-        "cv", "su", "bw", "rt", "rn",
-    ];
-
-    /// <summary>The hash the earlier layout held for <paramref name="record"/>: a field per fact, each part present with its version or absent as a whole, unset times left out.</summary>
-    private static Dictionary<string, string> Legacy(OrderRecord record)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        var written = record.ToFields().Fields;
-        if (written.TryGetValue(OrderRecord.RecordField, out var packed))
-        {
-            var values = packed.Split('\u001f');
-            Assert.Equal("1", values[0]);
-            Assert.Equal(LegacyNames.Length, values.Length - 1);
-            var parts = new[] { (From: 0, To: 18), (From: 18, To: 27), (From: 27, To: 32) };
-            foreach (var (from, to) in parts.Where(p => values[1 + p.From].Length > 0))
-            {
-                for (int i = from; i < to; i++)
-                {
-                    if (values[1 + i].Length > 0 || LegacyNames[i] is "gig" or "seller" or "buyer" or "cat" or "cur")
-                    {
-                        fields[LegacyNames[i]] = values[1 + i];
-                    }
-                }
-            }
-        }
-
-        if (written.TryGetValue("c", out var counted))
-        {
-            fields["c"] = counted;
-        }
-
-        return fields;
     }
 
     [Theory]
@@ -222,7 +182,7 @@ public sealed class OrderRecordTests
     [Fact]
     public void A_part_missing_a_required_field_or_holding_a_bad_number_is_refused_naming_the_record_and_the_field()
     {
-        var fields = Legacy(OrderRecord.Empty.WithOrder(new TestOrder
+        var fields = LegacyOrderLayout.Fields(OrderRecord.Empty.WithOrder(new TestOrder
         {
             OrderId = "o-5", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero),
         }.Snapshot(2, OrderState.Placed)));

@@ -182,6 +182,36 @@ public sealed class RebuildTests
     }
 
     [Fact]
+    public async Task Orders_stored_in_the_earlier_field_per_fact_layout_rebuild_to_the_same_aggregates()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var orders = Orders(gigs: 6, perGig: 5);
+        await using var scoring = await StartAsync(redis);
+        var client = scoring.Client();
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+        await RebuildAsync(client, dryRun: false);
+        var gigIds = orders.Select(o => o.GigId).Distinct().ToList();
+        var packed = await AggregatesAsync(db, gigIds);
+
+        // A deployment from before the packed record: every order's hash rewritten as it held it then.
+        foreach (var order in orders)
+        {
+            var key = ScoringKeys.Order(order.OrderId);
+            var record = OrderRecord.FromFields(HashReader.From(key, await db.HashGetAllAsync(key)));
+            await db.KeyDeleteAsync(key);
+            await db.HashSetAsync(key, [.. LegacyOrderLayout.Fields(record).Select(f => new StackExchange.Redis.HashEntry(f.Key, f.Value))]);
+            Assert.False(await db.HashExistsAsync(key, OrderRecord.RecordField));
+        }
+
+        var rebuilt = await RebuildAsync(client, dryRun: false);
+        Assert.Equal(RebuildState.Succeeded, rebuilt.State);
+        Assert.Equal(orders.Count, rebuilt.OrdersDone);
+        Assert.Equal(packed, await AggregatesAsync(db, gigIds));
+    }
+
+    [Fact]
     public async Task Only_support_and_internal_callers_rebuild_a_request_id_answers_once_and_one_rebuild_runs_at_a_time()
     {
         await using var redis = await RedisServer.StartAsync();

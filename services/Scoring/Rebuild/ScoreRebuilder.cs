@@ -273,44 +273,46 @@ public sealed class ScoreRebuilder(
     private long _readTicks, _computeTicks, _writeTicks;
 
     /// <summary>
-    /// Each Gig's orders with their records: the Gigs' order sets, then every order's hash, each
-    /// step pipelined in one round trip. An order's hash is one packed value (<see cref="OrderRecord.Pack"/>),
-    /// so plain HGETALLs cost Redis less than a script packing them (measured: 1,000,000 orders took
-    /// redis-server about 7 s through a script, docs/scoring.md "Rebuild"). The reads need not be one
-    /// state: a writer changing an order meanwhile marks its Gig, which is recomputed before the switch.
+    /// ARGV: the Gigs. For each Gig, its order ids, each followed by the order's record: its packed
+    /// value (<see cref="OrderRecord.Pack"/>) as the hash field it is (<c>r</c>, NUL, the value), or a hash
+    /// of the earlier field-per-fact layout packed whole (names and values joined by NUL). One call
+    /// per batch: each order costs redis-server one <c>HGET</c> of one value, and the service one reply
+    /// element instead of a command of its own (a pipelined <c>HGETALL</c> per order cost the service
+    /// more CPU than the rest of the rebuild's work on the order, bench/rebuild/README.md).
     /// </summary>
+    private static readonly RedisScript ReadScript = new($$"""
+        local orders, order = {{LuaTemplate(ScoringKeys.GigOrders(Slot))}}, {{LuaTemplate(ScoringKeys.Order(Slot))}}
+        local out = {}
+        for i = 1, #ARGV do
+          local gig = {}
+          for _, id in ipairs(redis.call('SMEMBERS', orders[1] .. ARGV[i] .. orders[2])) do
+            local key = order[1] .. id .. order[2]
+            local record = redis.call('HGET', key, {{LuaString.Literal(OrderRecord.RecordField)}})
+            gig[#gig + 1] = id
+            if record then
+              gig[#gig + 1] = {{LuaString.Literal(OrderRecord.RecordField + "\0")}} .. record
+            else
+              gig[#gig + 1] = table.concat(redis.call('HGETALL', key), '\0')
+            end
+          end
+          out[i] = gig
+        end
+        return out
+        """);
+
+    /// <summary>Each Gig's orders with their records (one script call, <see cref="ReadScript"/>). The reads need not be one state: a writer changing an order meanwhile marks its Gig, which is recomputed before the switch.</summary>
     private async Task<List<(string OrderId, OrderRecord Record)>[]> ReadOrdersAsync(IReadOnlyList<string> gigIds)
     {
-        var batch = Db.CreateBatch();
-        var sets = new Task<RedisValue[]>[gigIds.Count];
-        for (int i = 0; i < gigIds.Count; i++)
-        {
-            sets[i] = batch.SetMembersAsync(ScoringKeys.GigOrders(gigIds[i]));
-        }
-
-        batch.Execute();
-        var ids = new RedisValue[gigIds.Count][];
-        batch = Db.CreateBatch();
-        var hashes = new Task<HashEntry[]>[gigIds.Count][];
-        for (int i = 0; i < gigIds.Count; i++)
-        {
-            ids[i] = await sets[i];
-            hashes[i] = new Task<HashEntry[]>[ids[i].Length];
-            for (int j = 0; j < ids[i].Length; j++)
-            {
-                hashes[i][j] = batch.HashGetAllAsync(ScoringKeys.Order((string)ids[i][j]!));
-            }
-        }
-
-        batch.Execute();
+        var reply = (RedisResult[])(await ReadScript.EvaluateReadOnlyAsync(Db, [], [.. gigIds.Select(g => (RedisValue)g)]))!;
         var result = new List<(string, OrderRecord)>[gigIds.Count];
         for (int i = 0; i < gigIds.Count; i++)
         {
-            result[i] = new List<(string, OrderRecord)>(ids[i].Length);
-            for (int j = 0; j < ids[i].Length; j++)
+            var flat = (RedisValue[])reply[i]!;
+            result[i] = new List<(string, OrderRecord)>(flat.Length / 2);
+            for (int j = 0; j < flat.Length; j += 2)
             {
-                string orderId = (string)ids[i][j]!;
-                result[i].Add((orderId, OrderRecord.FromEntries($"scoring order {orderId}", await hashes[i][j])));
+                string orderId = flat[j]!;
+                result[i].Add((orderId, OrderRecord.FromPacked($"scoring order {orderId}", (string)flat[j + 1]!)));
             }
         }
 
