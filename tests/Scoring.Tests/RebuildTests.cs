@@ -182,6 +182,44 @@ public sealed class RebuildTests
     }
 
     [Fact]
+    public async Task Gigs_a_replica_took_for_recomputing_and_died_on_are_recomputed_before_the_switch()
+    {
+        // A Gig changed during a rebuild is marked; the rebuild takes the marks and recomputes those Gigs
+        // before it switches. A replica killed between taking marks and recomputing must not lose them:
+        // here the marks are moved where a taking replica puts them, as one that died would leave them.
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var orders = Orders(gigs: 8, perGig: 3);
+        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        var client = scoring.Client();
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+
+        var started = await StartRebuildAsync(client, dryRun: false);
+        await Wait.UntilAsync(async () => (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).OrdersDone > 0, "the rebuild is under way");
+        var late = Orders(gigs: 8, perGig: 2, seed: 41).Select(o => o with { OrderId = o.OrderId + "-late" }).ToList();
+        await scoring.PublishAsync(late.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+        var marked = (await db.SetMembersAsync(GenerationState.TouchedKey)).Select(v => (string)v!).ToList();
+        Assert.NotEmpty(marked);
+        foreach (var gigId in marked)
+        {
+            Assert.True(await db.SetMoveAsync(GenerationState.TouchedKey, GenerationState.TakenKey, gigId));
+        }
+
+        var ended = await EndedAsync(client, started.RebuildId);
+        Assert.Equal(RebuildState.Succeeded, ended.State);
+        Assert.Equal(0, await db.SetLengthAsync(GenerationState.TakenKey));
+        var live = await LiveKeysAsync(db);
+        var expected = new EngineExpectation([.. orders, .. late], ScoringPolicy.Default);
+        foreach (var (gigId, ledger) in expected.Ledgers)
+        {
+            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
+            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+        }
+    }
+
+    [Fact]
     public async Task Orders_stored_in_the_earlier_field_per_fact_layout_rebuild_to_the_same_aggregates()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -209,6 +247,9 @@ public sealed class RebuildTests
         Assert.Equal(RebuildState.Succeeded, rebuilt.State);
         Assert.Equal(orders.Count, rebuilt.OrdersDone);
         Assert.Equal(packed, await AggregatesAsync(db, gigIds));
+        // The generation it replaced is gone, key for key.
+        var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);
+        Assert.Empty(server.Keys(pattern: $"scoring:g{rebuilt.Generation - 1}:*"));
     }
 
     [Fact]

@@ -371,10 +371,10 @@ public sealed class ScoreRebuilder(
         var gigIds = await ListedGigsAsync();
 
         // Gigs events changed so far: recompute them before the groups are computed (the groups follow them below).
-        while (await Db.SetPopAsync(GenerationState.TouchedKey, Chunk) is { Length: > 0 } touched)
+        while (await TakeTouchedAsync() is { Length: > 0 } ids)
         {
-            var ids = touched.Select(v => (string)v!).ToArray();
             await BuildAsync(ids, keys);
+            await Db.SetRemoveAsync(GenerationState.TakenKey, [.. ids.Select(g => (RedisValue)g)]);
             var added = ids.Where(gigIds.Add).ToArray();
             if (added.Length > 0)
             {
@@ -459,10 +459,10 @@ public sealed class ScoreRebuilder(
 
     // ---- switch ----
 
-    /// <summary>KEYS: generation state, touched set, job. ARGV: the generation built. 1 switched, 0 Gigs still marked, -1 not this rebuild's generation.</summary>
+    /// <summary>KEYS: generation state, touched set, job, taken set. ARGV: the generation built. 1 switched, 0 Gigs still marked, -1 not this rebuild's generation.</summary>
     private const string SwitchScript = """
         if redis.call('HGET', KEYS[1], 'next') ~= ARGV[1] then return -1 end
-        if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+        if redis.call('SCARD', KEYS[2]) > 0 or redis.call('SCARD', KEYS[4]) > 0 then return 0 end
         redis.call('HSET', KEYS[1], 'live', ARGV[1])
         redis.call('HDEL', KEYS[1], 'next')
         redis.call('HSET', KEYS[3], 'phase', 'cleanup')
@@ -474,7 +474,7 @@ public sealed class ScoreRebuilder(
         for (int round = 1; round <= MaxSwitchRounds; round++)
         {
             job = await ReapplyTouchedAsync(job, cancellationToken);
-            long outcome = (long)await Db.ScriptEvaluateAsync(SwitchScript, [GenerationState.Key, GenerationState.TouchedKey, RebuildJob.Key], [job.Generation]);
+            long outcome = (long)await Db.ScriptEvaluateAsync(SwitchScript, [GenerationState.Key, GenerationState.TouchedKey, RebuildJob.Key, GenerationState.TakenKey], [job.Generation]);
             if (outcome == 1 || (outcome == -1 && (await GenerationState.ReadAsync(Db)).Live == job.Generation))
             {
                 logger.LogInformation("Rebuild {Id}: generation {Generation} is live ({Reapplied} Gigs recomputed after events during the rebuild)", job.Id, job.Generation, job.Reapplied);
@@ -497,11 +497,12 @@ public sealed class ScoreRebuilder(
     private async Task<RebuildJob> ReapplyTouchedAsync(RebuildJob job, CancellationToken cancellationToken)
     {
         var keys = KeySpace.Of(job.Generation);
-        while (await Db.SetPopAsync(GenerationState.TouchedKey, Chunk) is { Length: > 0 } touched)
+        while (await TakeTouchedAsync() is { Length: > 0 } touched)
         {
-            foreach (var gigId in touched.Select(v => (string)v!))
+            foreach (var gigId in touched)
             {
                 await executor.ExecuteAsync(null, (work, _) => ReapplyAsync(work, gigId, keys), cancellationToken);
+                await Db.SetRemoveAsync(GenerationState.TakenKey, gigId);
             }
 
             job = job with { Reapplied = job.Reapplied + touched.Length };
@@ -509,6 +510,20 @@ public sealed class ScoreRebuilder(
 
         return job;
     }
+
+    /// <summary>KEYS: the marked Gigs, the taken ones. ARGV: how many to take. Moves up to that many marks to the taken set and returns every taken Gig, those a replica took and did not finish included.</summary>
+    private static readonly RedisScript TakeTouchedScript = new("""
+        local taken = redis.call('SPOP', KEYS[1], ARGV[1])
+        if #taken > 0 then redis.call('SADD', KEYS[2], unpack(taken)) end
+        return redis.call('SMEMBERS', KEYS[2])
+        """);
+
+    /// <summary>
+    /// Gigs to recompute: marks moved to <see cref="GenerationState.TakenKey"/> (with any a dead replica
+    /// left there); the caller removes each once recomputed. Recomputing a Gig twice writes the same state.
+    /// </summary>
+    private async Task<string[]> TakeTouchedAsync() =>
+        [.. ((RedisValue[])(await TakeTouchedScript.EvaluateAsync(Db, [GenerationState.TouchedKey, GenerationState.TakenKey], [Chunk]))!).Select(v => (string)v!)];
 
     private async Task ReapplyAsync(UnitOfWork work, string gigId, KeySpace keys)
     {
@@ -668,10 +683,10 @@ public sealed class ScoreRebuilder(
         await Db.ScriptEvaluateAsync("""
             if redis.call('HGET', KEYS[1], 'next') == ARGV[1] then
               redis.call('HDEL', KEYS[1], 'next')
-              redis.call('DEL', KEYS[2])
+              redis.call('DEL', KEYS[2], KEYS[3])
             end
             return 1
-            """, [GenerationState.Key, GenerationState.TouchedKey], [generation]);
+            """, [GenerationState.Key, GenerationState.TouchedKey, GenerationState.TakenKey], [generation]);
         await DeleteGenerationAsync(generation);
     }
 

@@ -83,6 +83,14 @@ public sealed record GenerationState(long Live, long? Next)
     /// <summary>Set: Gigs changed by events while a rebuild builds <see cref="Next"/>.</summary>
     public const string TouchedKey = "scoring:{generation}:touched";
 
+    /// <summary>
+    /// Set: marked Gigs a rebuild has taken from <see cref="TouchedKey"/> and not yet recomputed. A Gig
+    /// leaves it only once recomputed, so a replica that dies in between leaves it here for the next
+    /// one (taking the marks off the set directly lost them: the Gig kept its state from before the
+    /// change in the new generation).
+    /// </summary>
+    public const string TakenKey = "scoring:{generation}:touched:taken";
+
     public KeySpace LiveKeys => KeySpace.Of(Live);
 
     /// <summary>The generation state as a commit condition of <paramref name="work"/>.</summary>
