@@ -88,6 +88,11 @@ rebuild_once() {
 # the orders' hashes). Then again on the same running service, generation 1 into 2: what a policy
 # change costs a deployment that has been running (old aggregates to compare with and delete).
 rebuild_once first
+# The first rebuild marked every seller for re-evaluation (levels and flags follow the new scores);
+# a deployment that has been running has no such backlog, so the second starts once it is done.
+waited=0
+until [ "$(redis-cli -p "$port" hlen 'scoring:{dirty-sellers}')" = 0 ] || [ "$waited" -ge 600 ]; do sleep 0.5; waited=$((waited + 1)); done
+echo "sellers re-evaluated after the first rebuild in about $((waited / 2)) s ($(redis-cli -p "$port" hlen 'scoring:{dirty-sellers}') still marked)"
 rebuild_once second
 stop_scoring
 
