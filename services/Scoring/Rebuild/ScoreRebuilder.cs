@@ -128,25 +128,15 @@ public sealed class ScoreRebuilder(
         var gigs = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var chunk in sellers.Chunk(Chunk))
         {
-            var batch = Db.CreateBatch();
-            var sets = chunk.Select(s => batch.SetMembersAsync(ScoringKeys.SellerGigs(s))).ToArray();
-            batch.Execute();
-            foreach (var set in await Task.WhenAll(sets))
-            {
-                gigs.UnionWith(set.Select(v => (string)v!));
-            }
+            var ids = (RedisValue[])(await SellersGigsScript.EvaluateReadOnlyAsync(Db, [], [.. chunk.Select(s => (RedisValue)s)]))!;
+            gigs.UnionWith(ids.Select(v => (string)v!));
         }
 
         await Db.KeyDeleteAsync(RebuildJob.GigsKey);
         long orders = 0;
         foreach (var chunk in gigs.Chunk(Chunk))
         {
-            var batch = Db.CreateBatch();
-            var push = batch.ListRightPushAsync(RebuildJob.GigsKey, chunk.Select(g => (RedisValue)g).ToArray());
-            var counts = chunk.Select(g => batch.SetLengthAsync(ScoringKeys.GigOrders(g))).ToArray();
-            batch.Execute();
-            await push;
-            orders += (await Task.WhenAll(counts)).Sum();
+            orders += (long)await ListGigsScript.EvaluateAsync(Db, [RebuildJob.GigsKey], [.. chunk.Select(g => (RedisValue)g)]);
         }
 
         logger.LogInformation("Rebuild {Id}: generation {Target} from {Live}: {Gigs} Gigs, {Orders} orders", job.Id, target, state.Live, gigs.Count, orders);
@@ -161,6 +151,25 @@ public sealed class ScoreRebuilder(
             OrdersDone = 0,
         };
     }
+
+    /// <summary>ARGV: sellers (at most <see cref="Chunk"/>). Every Gig of each, in one reply (a command per seller cost the service more than Redis its work).</summary>
+    private static readonly RedisScript SellersGigsScript = new($$"""
+        local gigs = {{LuaTemplate(ScoringKeys.SellerGigs(Slot))}}
+        local out = {}
+        for i = 1, #ARGV do
+          for _, id in ipairs(redis.call('SMEMBERS', gigs[1] .. ARGV[i] .. gigs[2])) do out[#out + 1] = id end
+        end
+        return out
+        """);
+
+    /// <summary>KEYS: the rebuild's list of Gigs. ARGV: Gigs (at most <see cref="Chunk"/>). Appends them to the list; returns how many orders they have.</summary>
+    private static readonly RedisScript ListGigsScript = new($$"""
+        local orders = {{LuaTemplate(ScoringKeys.GigOrders(Slot))}}
+        redis.call('RPUSH', KEYS[1], unpack(ARGV))
+        local total = 0
+        for i = 1, #ARGV do total = total + redis.call('SCARD', orders[1] .. ARGV[i] .. orders[2]) end
+        return total
+        """);
 
     // ---- orders ----
 
@@ -274,8 +283,8 @@ public sealed class ScoreRebuilder(
 
     /// <summary>
     /// ARGV: the Gigs. For each Gig, its order ids, each followed by the order's record: its packed
-    /// value (<see cref="OrderRecord.Pack"/>) as the hash field it is (<c>r</c>, NUL, the value), or a hash
-    /// of the earlier field-per-fact layout packed whole (names and values joined by NUL). One call
+    /// value (<see cref="OrderRecord.Pack"/>), or a hash of the earlier field-per-fact layout packed
+    /// whole (names and values joined by NUL; <see cref="OrderRecord.FromReadScript"/> tells them apart). One call
     /// per batch: each order costs redis-server one <c>HGET</c> of one value, and the service one reply
     /// element instead of a command of its own (a pipelined <c>HGETALL</c> per order cost the service
     /// more CPU than the rest of the rebuild's work on the order, bench/rebuild/README.md).
@@ -290,7 +299,7 @@ public sealed class ScoreRebuilder(
             local record = redis.call('HGET', key, {{LuaString.Literal(OrderRecord.RecordField)}})
             gig[#gig + 1] = id
             if record then
-              gig[#gig + 1] = {{LuaString.Literal(OrderRecord.RecordField + "\0")}} .. record
+              gig[#gig + 1] = record
             else
               gig[#gig + 1] = table.concat(redis.call('HGETALL', key), '\0')
             end
@@ -312,7 +321,7 @@ public sealed class ScoreRebuilder(
             for (int j = 0; j < flat.Length; j += 2)
             {
                 string orderId = flat[j]!;
-                result[i].Add((orderId, OrderRecord.FromPacked($"scoring order {orderId}", (string)flat[j + 1]!)));
+                result[i].Add((orderId, OrderRecord.FromReadScript($"scoring order {orderId}", (string)flat[j + 1]!)));
             }
         }
 

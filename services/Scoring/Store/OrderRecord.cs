@@ -164,6 +164,23 @@ public sealed record OrderRecord
         return reader.Build();
     }
 
+    /// <summary>
+    /// What the rebuild's read script returns for an order: its packed value (<see cref="Pack"/>, which
+    /// starts with the format and <see cref="Separator"/>), or a hash of the earlier layout packed whole
+    /// (<see cref="FromPacked"/>: it starts with a field name, and no name holds a control character).
+    /// </summary>
+    public static OrderRecord FromReadScript(string record, string value)
+    {
+        if (value.Length > PackedFormat.Length && value[PackedFormat.Length] == Separator && value.StartsWith(PackedFormat, StringComparison.Ordinal))
+        {
+            var reader = new FieldReader(record);
+            reader.Set(RecordField, value);
+            return reader.Build();
+        }
+
+        return FromPacked(record, value);
+    }
+
     /// <summary>The record from its hash as HGETALL returns it, read in one pass with no map (a rebuild reads a million).</summary>
     public static OrderRecord FromEntries(string record, HashEntry[] entries)
     {
