@@ -89,8 +89,7 @@ public sealed class RebuildTests
         var live = await LiveKeysAsync(db);
         foreach (var (gigId, ledger) in fromScratch.Ledgers)
         {
-            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
-            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+            Assert.Equal(ledger.Aggregate, (await StoredGigAsync(db, live, gigId)).Aggregate);
             var want = fromScratch.Gig(gigId);
             var got = await client.GetGigScoreAsync(new GetGigScoreRequest { GigId = gigId }, Internal);
             Assert.Equal(want.Score ?? 0, got.SuccessScore);
@@ -139,14 +138,12 @@ public sealed class RebuildTests
         await using var redis = await RedisServer.StartAsync();
         var db = redis.Admin.GetDatabase();
         var orders = Orders(gigs: 10, perGig: 4);
-        // One Gig per batch and a pause after each: the rebuild takes about 3 s.
-        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        await using var scoring = await StartAsync(redis, SlowRebuild); // about 3 s
         var client = scoring.Client();
         await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);
 
-        var started = await StartRebuildAsync(client, dryRun: false);
-        await Wait.UntilAsync(async () => (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).OrdersDone > 0, "the rebuild is under way");
+        var started = await StartUnderWayAsync(client);
         // During the rebuild: orders of a new Gig, more orders of Gigs already rebuilt and not yet, a review on an old order.
         var late = Orders(gigs: 12, perGig: 2, seed: 99, prefix: "")
             .Select(o => o with { OrderId = o.OrderId + "-late" })
@@ -171,8 +168,7 @@ public sealed class RebuildTests
         Assert.Equal(12, expected.Ledgers.Count); // ten old Gigs, and gig-10 and gig-11 new during the rebuild
         foreach (var (gigId, ledger) in expected.Ledgers)
         {
-            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
-            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+            Assert.Equal(ledger.Aggregate, (await StoredGigAsync(db, live, gigId)).Aggregate);
         }
 
         // And the same as a clean rebuild of the final facts.
@@ -190,13 +186,12 @@ public sealed class RebuildTests
         await using var redis = await RedisServer.StartAsync();
         var db = redis.Admin.GetDatabase();
         var orders = Orders(gigs: 8, perGig: 3);
-        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        await using var scoring = await StartAsync(redis, SlowRebuild);
         var client = scoring.Client();
         await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);
 
-        var started = await StartRebuildAsync(client, dryRun: false);
-        await Wait.UntilAsync(async () => (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).OrdersDone > 0, "the rebuild is under way");
+        var started = await StartUnderWayAsync(client);
         var late = Orders(gigs: 8, perGig: 2, seed: 41).Select(o => o with { OrderId = o.OrderId + "-late" }).ToList();
         await scoring.PublishAsync(late.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);
@@ -214,8 +209,7 @@ public sealed class RebuildTests
         var expected = new EngineExpectation([.. orders, .. late], ScoringPolicy.Default);
         foreach (var (gigId, ledger) in expected.Ledgers)
         {
-            var stored = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(live.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
-            Assert.Equal(ledger.Aggregate, stored.Aggregate);
+            Assert.Equal(ledger.Aggregate, (await StoredGigAsync(db, live, gigId)).Aggregate);
         }
     }
 
@@ -258,7 +252,7 @@ public sealed class RebuildTests
         await using var redis = await RedisServer.StartAsync();
         var db = redis.Admin.GetDatabase();
         var orders = Orders(gigs: 6, perGig: 3);
-        await using var scoring = await StartAsync(redis, new Dictionary<string, string?> { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" });
+        await using var scoring = await StartAsync(redis, SlowRebuild);
         var client = scoring.Client();
         await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
         await CaughtUpAsync(db);

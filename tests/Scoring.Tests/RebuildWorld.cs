@@ -138,6 +138,21 @@ public static class RebuildWorld
         return ended;
     }
 
+    /// <summary>One Gig per batch and a pause after each: a rebuild of a few dozen orders takes seconds, time for events to arrive during it.</summary>
+    public static Dictionary<string, string?> SlowRebuild => new() { ["Scoring:RebuildBatchGigs"] = "1", ["Scoring:RebuildParallelBatches"] = "1", ["Scoring:RebuildBatchPauseMs"] = "300" };
+
+    /// <summary>Starts a real rebuild and returns once it has written its first batch.</summary>
+    public static async Task<RebuildStatus> StartUnderWayAsync(ScoringService.ScoringServiceClient client)
+    {
+        var started = await StartRebuildAsync(client, dryRun: false);
+        await Wait.UntilAsync(async () => (await client.GetRebuildStatusAsync(new GetRebuildStatusRequest(), Internal)).OrdersDone > 0, "the rebuild is under way");
+        return started;
+    }
+
+    /// <summary>A Gig's record as stored in <paramref name="keys"/>' generation.</summary>
+    public static async Task<GigRecord> StoredGigAsync(IDatabase db, KeySpace keys, string gigId) =>
+        GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(keys.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
+
     /// <summary>The live generation.</summary>
     public static async Task<KeySpace> LiveKeysAsync(IDatabase db) => (await GenerationState.ReadAsync(db)).LiveKeys;
 
@@ -153,7 +168,7 @@ public static class RebuildWorld
         var lines = new List<string>();
         foreach (var gigId in gigIds.Order(StringComparer.Ordinal))
         {
-            var gig = GigRecord.FromFields(gigId, HashReader.From(gigId, (await db.HashGetAllAsync(keys.Gig(gigId))).ToDictionary(e => (string)e.Name!, e => e.Value)));
+            var gig = await StoredGigAsync(db, keys, gigId);
             lines.AddRange(gig.ToFields().Entries.Where(e => e.Key != "rev").Select(e => $"gig {gigId} {e.Key}={e.Value}"));
             lines.AddRange((await db.SortedSetRangeByRankWithScoresAsync(keys.GigIncluded(gigId))).Select(e => $"gig {gigId} included {e.Element}={e.Score:R}"));
             foreach (var orderId in (await db.SetMembersAsync(ScoringKeys.GigOrders(gigId))).Select(v => (string)v!).Order(StringComparer.Ordinal))

@@ -201,18 +201,10 @@ public sealed record OrderRecord
     public static OrderRecord FromPacked(string record, ReadOnlySpan<char> packed)
     {
         var reader = new FieldReader(record);
-        while (packed.Length > 0)
+        var pairs = new PackedHash(record, packed);
+        while (pairs.MoveNext())
         {
-            int name = packed.IndexOf('\0');
-            if (name < 0)
-            {
-                throw new FormatException($"{record}: a field without a value in the packed hash");
-            }
-
-            var afterName = packed[(name + 1)..];
-            int value = afterName.IndexOf('\0');
-            reader.Set(packed[..name], value < 0 ? afterName : afterName[..value]);
-            packed = value < 0 ? [] : afterName[(value + 1)..];
+            reader.Set(pairs.Name, pairs.Value);
         }
 
         return reader.Build();

@@ -69,20 +69,11 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
     /// </summary>
     public static HashReader FromPacked(string record, string packed)
     {
-        var rest = packed.AsSpan();
-        var fields = new Dictionary<string, string>((rest.Count('\0') + 1) / 2, StringComparer.Ordinal);
-        while (rest.Length > 0)
+        var fields = new Dictionary<string, string>((packed.AsSpan().Count('\0') + 1) / 2, StringComparer.Ordinal);
+        var pairs = new PackedHash(record, packed);
+        while (pairs.MoveNext())
         {
-            int name = rest.IndexOf('\0');
-            if (name < 0)
-            {
-                throw new FormatException($"{record}: a field without a value in the packed hash");
-            }
-
-            var afterName = rest[(name + 1)..];
-            int value = afterName.IndexOf('\0');
-            fields[FieldName(rest[..name])] = (value < 0 ? afterName : afterName[..value]).ToString();
-            rest = value < 0 ? [] : afterName[(value + 1)..];
+            fields[FieldName(pairs.Name)] = pairs.Value.ToString();
         }
 
         return new HashReader(record, fields);
@@ -159,4 +150,46 @@ public sealed class HashReader(string record, IReadOnlyDictionary<string, string
     public TimeSpan? OptionalDuration(string name) => Has(name) ? Duration(name) : null;
 
     private FormatException Bad(string name) => new($"{record} field '{name}' has a bad value '{fields[name]}'");
+}
+
+/// <summary>
+/// The name/value pairs of a hash packed into one string by a read script (names and values joined
+/// by NUL, <see cref="HashReader.FromPacked"/>), in order, with no map and no string per field. A name
+/// without a value is refused naming the record.
+/// </summary>
+public ref struct PackedHash
+{
+    private readonly string _record;
+    private ReadOnlySpan<char> _rest;
+
+    public PackedHash(string record, ReadOnlySpan<char> packed)
+    {
+        _record = record;
+        _rest = packed;
+    }
+
+    public ReadOnlySpan<char> Name { get; private set; }
+
+    public ReadOnlySpan<char> Value { get; private set; }
+
+    public bool MoveNext()
+    {
+        if (_rest.Length == 0)
+        {
+            return false;
+        }
+
+        int name = _rest.IndexOf('\0');
+        if (name < 0)
+        {
+            throw new FormatException($"{_record}: a field without a value in the packed hash");
+        }
+
+        Name = _rest[..name];
+        var afterName = _rest[(name + 1)..];
+        int value = afterName.IndexOf('\0');
+        Value = value < 0 ? afterName : afterName[..value];
+        _rest = value < 0 ? [] : afterName[(value + 1)..];
+        return true;
+    }
 }
