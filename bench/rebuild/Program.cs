@@ -188,7 +188,7 @@ switch (mode)
 
     case "read":
     {
-        // The orders phase's reads alone, on a plain connection: SMEMBERS per Gig, HGETALL per order, pipelined by 256 Gigs.
+        // Every order read on a plain connection, without a script: SMEMBERS per Gig, HGETALL per order, pipelined by 256 Gigs (to compare with the rebuild's read script).
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
         var db = connection.GetDatabase();
         int gigs = (count + 9) / 10;
