@@ -222,7 +222,7 @@ switch (mode)
         for (int round = 0; round < 3; round++)
         {
             var watch = Stopwatch.StartNew();
-            var parsed = hashes.Select((entries, i) => ($"o-{i}", OrderRecord.FromEntries($"scoring order o-{i}", entries))).ToArray();
+            var parsed = hashes.Select((entries, i) => ($"o-{i}", OrderRecord.FromFields(HashReader.From($"scoring order o-{i}", entries)))).ToArray();
             double parse = watch.Elapsed.TotalMicroseconds / count;
             watch.Restart();
             foreach (var gig in parsed.Chunk(10))

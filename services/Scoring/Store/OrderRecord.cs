@@ -3,7 +3,6 @@ using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
-using StackExchange.Redis;
 using Proto = Marketplace.Contracts.Orders.V1;
 
 namespace Marketplace.Scoring.Store;
@@ -179,18 +178,6 @@ public sealed record OrderRecord
         }
 
         return FromPacked(record, value);
-    }
-
-    /// <summary>The record from its hash as HGETALL returns it, read in one pass with no map (a rebuild reads a million).</summary>
-    public static OrderRecord FromEntries(string record, HashEntry[] entries)
-    {
-        var reader = new FieldReader(record);
-        foreach (var entry in entries)
-        {
-            reader.Set(((string)entry.Name!).AsSpan(), ((string)entry.Value!).AsSpan());
-        }
-
-        return reader.Build();
     }
 
     /// <summary>
@@ -469,52 +456,52 @@ public sealed record OrderRecord
     /// </summary>
     public string Pack()
     {
-        var values = new string?[FieldReader.Names.Length - 1];
+        var values = new string?[FieldReader.C];
         if (HasOrder)
         {
-            Put(values, "ov", OrderVersion);
-            values[Index("gig")] = GigId;
-            values[Index("seller")] = SellerId;
-            values[Index("buyer")] = BuyerId;
-            values[Index("cat")] = Category;
-            values[Index("cur")] = Currency;
-            Put(values, "amt", AmountMinor);
-            Put(values, "refunded", RefundedMinor);
-            Put(values, "state", (long)State);
-            Put(values, "created", CreatedTicks);
-            Put(values, "due", DueTicks);
-            Put(values, "delivered", FirstDeliveredTicks);
-            Put(values, "completed", CompletedTicks);
-            Put(values, "cx_at", CancelledTicks);
-            Put(values, "cx_by", (long)CancelledBy);
-            Put(values, "cx_reason", (long)CancelReason);
-            Put(values, "disputes", Disputes);
-            Put(values, "support", SupportContacts);
+            Put(values, FieldReader.Ov, OrderVersion);
+            values[FieldReader.Gig] = GigId;
+            values[FieldReader.Seller] = SellerId;
+            values[FieldReader.Buyer] = BuyerId;
+            values[FieldReader.Cat] = Category;
+            values[FieldReader.Cur] = Currency;
+            Put(values, FieldReader.Amt, AmountMinor);
+            Put(values, FieldReader.Refunded, RefundedMinor);
+            Put(values, FieldReader.State, (long)State);
+            Put(values, FieldReader.Created, CreatedTicks);
+            Put(values, FieldReader.Due, DueTicks);
+            Put(values, FieldReader.Delivered, FirstDeliveredTicks);
+            Put(values, FieldReader.Completed, CompletedTicks);
+            Put(values, FieldReader.CxAt, CancelledTicks);
+            Put(values, FieldReader.CxBy, (long)CancelledBy);
+            Put(values, FieldReader.CxReason, (long)CancelReason);
+            Put(values, FieldReader.Disputes, Disputes);
+            Put(values, FieldReader.Support, SupportContacts);
         }
 
         if (ReviewVersion > 0)
         {
-            Put(values, "rv", ReviewVersion);
-            Put(values, "r_status", (long)ReviewStatus);
-            Put(values, "r_pub", ReviewPublishedTicks);
+            Put(values, FieldReader.Rv, ReviewVersion);
+            Put(values, FieldReader.RStatus, (long)ReviewStatus);
+            Put(values, FieldReader.RPub, ReviewPublishedTicks);
             if (Ratings is { } r)
             {
-                Put(values, "r_o", r.Overall);
-                Put(values, "r_c", r.Communication);
-                Put(values, "r_q", r.Quality);
-                Put(values, "r_v", r.ValueForMoney);
-                Put(values, "r_rec", r.WouldRecommend ? 1 : 0);
-                Put(values, "r_p", r.HasPrivateRating ? r.PrivateRating : null);
+                Put(values, FieldReader.RO, r.Overall);
+                Put(values, FieldReader.RC, r.Communication);
+                Put(values, FieldReader.RQ, r.Quality);
+                Put(values, FieldReader.RV, r.ValueForMoney);
+                Put(values, FieldReader.RRec, r.WouldRecommend ? 1 : 0);
+                Put(values, FieldReader.RP, r.HasPrivateRating ? r.PrivateRating : null);
             }
         }
 
         if (ConversationVersion > 0)
         {
-            Put(values, "cv", ConversationVersion);
-            Put(values, "su", SellerUnresponsiveMarks);
-            Put(values, "bw", BuyerWaitTicks);
-            Put(values, "rt", SellerResponseTotalTicks);
-            Put(values, "rn", SellerReplies);
+            Put(values, FieldReader.Cv, ConversationVersion);
+            Put(values, FieldReader.Su, SellerUnresponsiveMarks);
+            Put(values, FieldReader.Bw, BuyerWaitTicks);
+            Put(values, FieldReader.Rt, SellerResponseTotalTicks);
+            Put(values, FieldReader.Rn, SellerReplies);
         }
 
         foreach (var value in values)
@@ -527,10 +514,8 @@ public sealed record OrderRecord
 
         return PackedFormat + Separator + string.Join(Separator, values);
 
-        static int Index(string name) => Array.IndexOf(FieldReader.Names, name);
-
-        static void Put(string?[] values, string name, long? value) =>
-            values[Index(name)] = value?.ToString(CultureInfo.InvariantCulture);
+        static void Put(string?[] values, int field, long? value) =>
+            values[field] = value?.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>The contribution's 16 integers joined by commas, formatted in place (a rebuild writes a million).</summary>
