@@ -167,7 +167,7 @@ for (int k = 0; k < groups; k++)
             {
                 // What GetGigScore reads: the Gig's record, its ranking entry and its group's means snapshot.
                 var record = new GigRecord { GigId = GigId(g), Revision = rev, SellerId = SellerId(g), Category = group.Category!, PriceBand = 3, PriceFromCreatedTicks = 1, PriceFromOrder = "o", Aggregate = aggregates[g] };
-                pending.Add(db.HashSetAsync(ScoringKeys.Gig(GigId(g)), record.ToFields().Entries.Select(f => new HashEntry(f.Key, f.Value)).ToArray()));
+                pending.Add(db.HashSetAsync(ScoringKeys.Gig(GigId(g)), [.. record.ToEntries().Select(f => new HashEntry(f.Key, f.Value))]));
                 pending.Add(db.SortedSetAddAsync(ScoringKeys.PeerRanking(suffix), GigId(g), qualities[i]));
                 pending.AddRange(changes[g].Select(c => db.SortedSetAddAsync(ScoringKeys.GigChanges(GigId(g)), c, ChangeLogEntry.Parse(c).Revision)));
             }

@@ -237,7 +237,7 @@ switch (mode)
             foreach (var gig in parsed.Chunk(10))
             {
                 var build = Marketplace.Scoring.Rebuild.ScoreRebuilder.Compute(gig[0].Item2.GigId, gig, options, 1);
-                chars += build.Gig.ToFields().Entries.Count();
+                chars += build.Gig.ToEntries().Length;
                 chars += build.Counted.Sum(c => OrderRecord.FormatContribution(c.Contribution).Length);
             }
 

@@ -28,15 +28,17 @@ until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 dotnet build "$here/Rebuild.Bench.csproj" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
 dotnet build "$root/tools/Marketplace.DevHost" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
+# Scoring as its image runs it: published self-contained, its code compiled ahead of time (ReadyToRun).
+"$root/deploy/publish.sh" scoring
 bench="dotnet $here/bin/Release/net10.0/Rebuild.Bench.dll"
 key="bench-only-signing-key-of-at-least-32-bytes"
 
 start_scoring() {
   grpc="$(free_port)"; http="$(free_port)"
-  (cd "$root/services/Scoring/bin/Release/net10.0" && \
+  (cd "$root/.artifacts/publish/scoring" && \
     Platform__Redis="127.0.0.1:$port" Platform__BindAddress=127.0.0.1 Platform__GrpcPort="$grpc" Platform__HttpPort="$http" \
     exec env Identity__SigningKey="$key" DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Logging__LogLevel__Marketplace.Scoring.Rebuild=Information \
-    dotnet Marketplace.Scoring.dll >"$data/scoring.log" 2>&1) &
+    ./Marketplace.Scoring >"$data/scoring.log" 2>&1) &
   scoring_pid=$!
   until curl -sf "http://127.0.0.1:$http/readyz" >/dev/null 2>&1; do sleep 0.1; done
 }

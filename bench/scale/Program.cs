@@ -127,7 +127,7 @@ async Task<int> LoadAsync(string redis, World world, int ordersPerGig)
 
             orders += records.Count;
             writes.Add(batch.SetAddAsync(ScoringKeys.GigOrders(gig.GigId), records.Select(r => (RedisValue)r.Id).ToArray()));
-            writes.Add(batch.HashSetAsync(ScoringKeys.Gig(gig.GigId), Entries(gig.ToFields())));
+            writes.Add(batch.HashSetAsync(ScoringKeys.Gig(gig.GigId), [.. gig.ToEntries().Select(e => new HashEntry(e.Key, e.Value))]));
             if (build.Included.Count > 0)
             {
                 writes.Add(batch.SortedSetAddAsync(ScoringKeys.GigIncluded(gig.GigId), build.Included.Select(e => new SortedSetEntry(e.OrderId, e.Time)).ToArray()));

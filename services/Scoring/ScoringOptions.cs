@@ -67,6 +67,14 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 64, ErrorMessage = WholeNumber)]
     public int RebuildParallelBatches { get; set; } = 4;
 
+    /// <summary>
+    /// A rebuild of at most this many Gigs holds the new generation's Gig records in memory (about
+    /// 0.5 KB each) for its peers phase and comparison instead of reading them back from Redis
+    /// (<see cref="Rebuild.HeldGeneration"/>); 0 always reads them back.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = WholeNumber)]
+    public int RebuildHoldGigs { get; set; } = 250_000;
+
     /// <summary>A pause after each rebuild batch, to leave Redis room for live traffic (0: none).</summary>
     [Range(0, 60_000, ErrorMessage = WholeNumber)]
     public int RebuildBatchPauseMs { get; set; }

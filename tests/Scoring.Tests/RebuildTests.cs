@@ -46,8 +46,15 @@ public sealed class RebuildTests
     private static int Changed<T>(Dictionary<string, T> before, Dictionary<string, T> after) =>
         before.Keys.Count(k => !EqualityComparer<T>.Default.Equals(before[k], after[k]));
 
-    [Fact]
-    public async Task A_policy_change_then_a_rebuild_gives_the_engines_scores_from_scratch_and_the_dry_run_predicted_what_changed()
+    /// <param name="holdGigs">
+    /// The rebuild's <see cref="ScoringOptions.RebuildHoldGigs"/>: null (the default) holds the new
+    /// generation in memory for the peers phase and the comparison; "0" reads it back from Redis, as a
+    /// resumed rebuild does. Both must predict and build the same.
+    /// </param>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0")]
+    public async Task A_policy_change_then_a_rebuild_gives_the_engines_scores_from_scratch_and_the_dry_run_predicted_what_changed(string? holdGigs)
     {
         await using var redis = await RedisServer.StartAsync();
         var db = redis.Admin.GetDatabase();
@@ -63,7 +70,13 @@ public sealed class RebuildTests
         }
 
         // The new policy is rolled out: stored contributions are still the old policy's.
-        await using var scoring = await StartAsync(redis, ChangedPolicy);
+        var settings = new Dictionary<string, string?>(ChangedPolicy);
+        if (holdGigs is not null)
+        {
+            settings["Scoring:RebuildHoldGigs"] = holdGigs;
+        }
+
+        await using var scoring = await StartAsync(redis, settings);
         var client = scoring.Client();
         var policy = scoring.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScoringOptions>>().Value.Policy;
         Assert.Equal(60, policy.HalfLifeDays);
@@ -244,6 +257,47 @@ public sealed class RebuildTests
         // The generation it replaced is gone, key for key.
         var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);
         Assert.Empty(server.Keys(pattern: $"scoring:g{rebuilt.Generation - 1}:*"));
+    }
+
+    /// <summary>
+    /// The old generation is deleted from what names its keys (sellers' Gigs, its set of groups), not by
+    /// walking the keyspace: keys that live events and the daily evaluation wrote into it after its
+    /// own rebuild (a new seller's Gig, a Gig that moved to another price band's groups and left sums
+    /// behind in the old ones, new snapshots) must be gone too.
+    /// </summary>
+    [Fact]
+    public async Task A_generation_events_changed_after_its_rebuild_is_deleted_key_for_key_by_the_next_one()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);
+        var orders = Orders(gigs: 6, perGig: 5);
+        await using var scoring = await StartAsync(redis);
+        var client = scoring.Client();
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+        var first = await RebuildAsync(client, dryRun: false);
+        var keys = KeySpace.Of(first.Generation);
+        var bandsBefore = server.Keys(pattern: $"scoring:g{first.Generation}:peer:*:stats").Count();
+
+        // Into the live generation: a seller and Gig it never saw, and gig-00's latest order at 4,000 USD
+        // (another price band: the Gig leaves its groups, their sums keep the fields it raised), then the daily evaluation.
+        TestOrder[] later =
+        [
+            .. Orders(gigs: 1, perGig: 4, seed: 5, prefix: "later-"),
+            orders[0] with { OrderId = "gig-00-moved", AmountCents = 400_000, CreatedAt = T0.AddDays(720), DeliveredAfter = TimeSpan.FromDays(6), Cancelled = null, Disputes = 0, Review = null },
+        ];
+        await scoring.PublishAsync(later.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+        await client.RunEvaluationAsync(new RunEvaluationRequest { RequestId = "daily-after-rebuild" }, Internal);
+        await CaughtUpAsync(db);
+        Assert.True(await db.KeyExistsAsync(keys.Gig("later-gig-00")), "the new Gig is in the live generation");
+        Assert.True(server.Keys(pattern: $"scoring:g{first.Generation}:peer:*:stats").Count() > bandsBefore, "gig-00 moved into groups of another band");
+
+        var second = await RebuildAsync(client, dryRun: false);
+        Assert.Equal(first.Generation + 1, second.Generation);
+        Assert.Empty(server.Keys(pattern: $"scoring:g{first.Generation}:*"));
+        Assert.True(await db.KeyExistsAsync(KeySpace.Of(second.Generation).Gig("later-gig-00")));
     }
 
     [Fact]

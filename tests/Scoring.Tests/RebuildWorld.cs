@@ -169,7 +169,7 @@ public static class RebuildWorld
         foreach (var gigId in gigIds.Order(StringComparer.Ordinal))
         {
             var gig = await StoredGigAsync(db, keys, gigId);
-            lines.AddRange(gig.ToFields().Entries.Where(e => e.Key != "rev").Select(e => $"gig {gigId} {e.Key}={e.Value}"));
+            lines.AddRange(gig.ToEntries().Where(e => e.Key != "rev").Select(e => $"gig {gigId} {e.Key}={e.Value}"));
             lines.AddRange((await db.SortedSetRangeByRankWithScoresAsync(keys.GigIncluded(gigId))).Select(e => $"gig {gigId} included {e.Element}={e.Score:R}"));
             foreach (var orderId in (await db.SetMembersAsync(ScoringKeys.GigOrders(gigId))).Select(v => (string)v!).Order(StringComparer.Ordinal))
             {

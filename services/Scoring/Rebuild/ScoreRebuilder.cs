@@ -58,21 +58,28 @@ public sealed class ScoreRebuilder(
     /// </summary>
     public async Task<RebuildJob> RunAsync(RebuildJob job, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
     {
+        // What this run computed of the new generation, when it computes all of it (not after a resume).
+        HeldGeneration? held = null;
         try
         {
             while (job.Phase != RebuildJob.Phases.Done)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var phase = job.Phase;
+                if (phase == RebuildJob.Phases.Orders)
+                {
+                    held = job.Cursor == 0 && job.GigsTotal <= Options.RebuildHoldGigs ? new HeldGeneration() : null;
+                }
+
                 long phaseStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 var cpuStarted = Environment.CpuUsage.TotalTime;
                 job = job.Phase switch
                 {
                     RebuildJob.Phases.Plan => await PlanAsync(job),
-                    RebuildJob.Phases.Orders => await OrdersAsync(job, checkpoint, cancellationToken),
-                    RebuildJob.Phases.Peers => await PeersAsync(job),
+                    RebuildJob.Phases.Orders => await OrdersAsync(job, held, checkpoint, cancellationToken),
+                    RebuildJob.Phases.Peers => await PeersAsync(job, held),
                     RebuildJob.Phases.Switch => await SwitchAsync(job, cancellationToken),
-                    RebuildJob.Phases.Compare => await CompareAsync(job),
+                    RebuildJob.Phases.Compare => await CompareAsync(job, held),
                     RebuildJob.Phases.Cleanup => await CleanupAsync(job),
                     _ => throw new InvalidOperationException($"rebuild {job.Id}: unknown phase '{job.Phase}'"),
                 };
@@ -173,7 +180,7 @@ public sealed class ScoreRebuilder(
 
     // ---- orders ----
 
-    private async Task<RebuildJob> OrdersAsync(RebuildJob job, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
+    private async Task<RebuildJob> OrdersAsync(RebuildJob job, HeldGeneration? held, Func<RebuildJob, Task> checkpoint, CancellationToken cancellationToken)
     {
         var keys = KeySpace.Of(job.Generation);
         int size = Options.RebuildBatchGigs;
@@ -197,7 +204,7 @@ public sealed class ScoreRebuilder(
                     }
 
                     next += ids.Length;
-                    inFlight.Enqueue((next, Task.Run(() => BuildAsync(ids, keys), cancellationToken)));
+                    inFlight.Enqueue((next, Task.Run(() => BuildAsync(ids, keys, held), cancellationToken)));
                 }
 
                 if (!inFlight.TryDequeue(out var oldest))
@@ -239,8 +246,8 @@ public sealed class ScoreRebuilder(
         return job with { Phase = RebuildJob.Phases.Peers };
     }
 
-    /// <summary>Recomputes <paramref name="gigIds"/> from their stored facts and writes them into <paramref name="keys"/>, pipelined; returns the number of orders read.</summary>
-    private async Task<int> BuildAsync(IReadOnlyList<string> gigIds, KeySpace keys)
+    /// <summary>Recomputes <paramref name="gigIds"/> from their stored facts and writes them into <paramref name="keys"/>, pipelined (and into <paramref name="held"/>); returns the number of orders read.</summary>
+    private async Task<int> BuildAsync(IReadOnlyList<string> gigIds, KeySpace keys, HeldGeneration? held)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var orders = await ReadOrdersAsync(gigIds);
@@ -248,14 +255,16 @@ public sealed class ScoreRebuilder(
         var batch = Db.CreateBatch();
         var writes = new List<Task>(gigIds.Count * 6);
         int count = 0;
+        var built = new GigRecord[gigIds.Count];
         for (int i = 0; i < gigIds.Count; i++)
         {
             count += orders[i].Count;
             var build = Compute(gigIds[i], orders[i], Options, revision: 1);
+            built[i] = build.Gig;
             writes.Add(batch.KeyDeleteAsync([keys.Gig(build.Gig.GigId), keys.GigIncluded(build.Gig.GigId), keys.GigCounted(build.Gig.GigId)]));
             if (build.Gig.SellerId.Length > 0)
             {
-                writes.Add(batch.HashSetAsync(keys.Gig(build.Gig.GigId), build.Gig.ToFields().Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
+                writes.Add(batch.HashSetAsync(keys.Gig(build.Gig.GigId), [.. build.Gig.ToEntries().Select(e => new HashEntry(e.Key, e.Value))]));
             }
 
             if (build.Included.Count > 0)
@@ -273,6 +282,7 @@ public sealed class ScoreRebuilder(
         long computed = System.Diagnostics.Stopwatch.GetTimestamp();
         batch.Execute();
         await Task.WhenAll(writes);
+        held?.Put(built);
         Interlocked.Add(ref _readTicks, read - started);
         Interlocked.Add(ref _computeTicks, computed - read);
         Interlocked.Add(ref _writeTicks, System.Diagnostics.Stopwatch.GetTimestamp() - computed);
@@ -374,7 +384,7 @@ public sealed class ScoreRebuilder(
 
     // ---- peers ----
 
-    private async Task<RebuildJob> PeersAsync(RebuildJob job)
+    private async Task<RebuildJob> PeersAsync(RebuildJob job, HeldGeneration? held)
     {
         var keys = KeySpace.Of(job.Generation);
         var gigIds = await ListedGigsAsync();
@@ -382,7 +392,7 @@ public sealed class ScoreRebuilder(
         // Gigs events changed so far: recompute them before the groups are computed (the groups follow them below).
         while (await TakeTouchedAsync() is { Length: > 0 } ids)
         {
-            await BuildAsync(ids, keys);
+            await BuildAsync(ids, keys, held);
             await Db.SetRemoveAsync(GenerationState.TakenKey, [.. ids.Select(g => (RedisValue)g)]);
             var added = ids.Where(gigIds.Add).ToArray();
             if (added.Length > 0)
@@ -395,15 +405,16 @@ public sealed class ScoreRebuilder(
 
         var stats = new Dictionary<string, PeerStats>(StringComparer.Ordinal);
         var scored = new Dictionary<string, List<GigRecord>>(StringComparer.Ordinal);
+        // The Gigs as this run computed them when it computed every one (the groups are then held too), else as stored.
+        if (held is not null && !gigIds.All(held.Gigs.ContainsKey))
+        {
+            held = null;
+        }
+
         foreach (var chunk in gigIds.Order(StringComparer.Ordinal).Chunk(Chunk))
         {
-            var batch = Db.CreateBatch();
-            var hashes = chunk.Select(g => batch.HashGetAllAsync(keys.Gig(g))).ToArray();
-            batch.Execute();
-            for (int i = 0; i < chunk.Length; i++)
+            foreach (var gig in held is not null ? chunk.Select(g => held.Gigs[g]).OfType<GigRecord>() : await ReadGigsAsync(chunk, keys))
             {
-                var entries = await hashes[i];
-                var gig = GigRecord.FromFields(chunk[i], new HashReader($"scoring gig {chunk[i]}", entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal)));
                 foreach (var group in gig.Groups)
                 {
                     var suffix = group.RedisKeySuffix;
@@ -420,6 +431,11 @@ public sealed class ScoreRebuilder(
                     }
                 }
             }
+        }
+
+        if (held is not null)
+        {
+            held.Groups = new(StringComparer.Ordinal);
         }
 
         var now = clock.GetUtcNow();
@@ -439,11 +455,13 @@ public sealed class ScoreRebuilder(
             }
 
             writes.Add(batch.HashSetAsync(keys.PeerMeans(suffix), PeerGroupStore.MeansFields(means, now, scored[suffix].Count).Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
-            foreach (var chunk in scored[suffix].Chunk(Chunk))
+            var ranking = scored[suffix].Select(g => (g.GigId, GigScorer.Quality(g.Aggregate, means, Policy).Quality)).ToList();
+            foreach (var chunk in ranking.Chunk(Chunk))
             {
-                writes.Add(batch.SortedSetAddAsync(keys.PeerRanking(suffix),
-                    chunk.Select(g => new SortedSetEntry(g.GigId, GigScorer.Quality(g.Aggregate, means, Policy).Quality)).ToArray()));
+                writes.Add(batch.SortedSetAddAsync(keys.PeerRanking(suffix), chunk.Select(g => new SortedSetEntry(g.GigId, g.Quality)).ToArray()));
             }
+
+            held?.Groups!.Add(suffix, (means, ranking));
 
             writes.Add(batch.SetAddAsync(keys.PeerGroups, suffix));
             batch.Execute();
@@ -452,6 +470,25 @@ public sealed class ScoreRebuilder(
 
         logger.LogInformation("Rebuild {Id}: {Groups} peer groups of generation {Generation} computed", job.Id, stats.Count, job.Generation);
         return job with { Phase = RebuildJob.Phases.Compare };
+    }
+
+    /// <summary>The existing Gigs among <paramref name="gigIds"/> of generation <paramref name="keys"/>, their hashes read in one pipelined round trip.</summary>
+    private async Task<List<GigRecord>> ReadGigsAsync(IReadOnlyList<string> gigIds, KeySpace keys)
+    {
+        var batch = Db.CreateBatch();
+        var hashes = gigIds.Select(g => batch.HashGetAllAsync(keys.Gig(g))).ToArray();
+        batch.Execute();
+        var gigs = new List<GigRecord>(gigIds.Count);
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            var gig = GigRecord.FromFields(gigIds[i], HashReader.From($"scoring gig {gigIds[i]}", await hashes[i]));
+            if (gig.Exists)
+            {
+                gigs.Add(gig);
+            }
+        }
+
+        return gigs;
     }
 
     private async Task<HashSet<string>> ListedGigsAsync()
@@ -549,7 +586,7 @@ public sealed class ScoreRebuilder(
         work.KeyDelete(keys.GigCounted(gigId));
         if (build.Gig.SellerId.Length > 0)
         {
-            work.HashSet(keys.Gig(gigId), build.Gig.ToFields().Entries);
+            work.HashSet(keys.Gig(gigId), build.Gig.ToEntries());
         }
 
         foreach (var (orderId, time) in build.Included)
@@ -572,10 +609,15 @@ public sealed class ScoreRebuilder(
     /// run then throws its generation away; a real rebuild keeps the counts and switches (the
     /// switch recomputes what events change in between, which is not the policy's doing).
     /// </summary>
-    private async Task<RebuildJob> CompareAsync(RebuildJob job)
+    private async Task<RebuildJob> CompareAsync(RebuildJob job, HeldGeneration? held)
     {
+        long reapplied = job.Reapplied;
         job = await ReapplyTouchedAsync(job, CancellationToken.None);
-        var changes = await ChangesAsync(job);
+        // Recomputed Gigs moved in their groups through units of work: the new generation is then read as stored.
+        var newScores = held?.Groups is not null && job.Reapplied == reapplied
+            ? GenerationScores.Held(held, Policy)
+            : new GenerationScores(Db, KeySpace.Of(job.Generation), Policy);
+        var changes = await ChangesAsync(newScores);
         logger.LogInformation("Rebuild {Id}{Dry}: {Changes}", job.Id, job.DryRun ? " (dry run)" : "", changes);
         if (!job.DryRun)
         {
@@ -587,7 +629,7 @@ public sealed class ScoreRebuilder(
         return job with { Phase = RebuildJob.Phases.Done, State = RebuildJob.Succeeded, Changes = changes, FinishedAt = clock.GetUtcNow() };
     }
 
-    private async Task<RebuildChanges> ChangesAsync(RebuildJob job)
+    private async Task<RebuildChanges> ChangesAsync(GenerationScores newScores)
     {
         long live = (await GenerationState.ReadAsync(Db)).Live;
         var now = clock.GetUtcNow();
@@ -597,7 +639,6 @@ public sealed class ScoreRebuilder(
         // each group's ranking read once (GenerationScores). The seller's record and level facts belong
         // to no generation: read once, both sides are judged on them (what differs is the policy's doing).
         var liveScores = new GenerationScores(Db, KeySpace.Of(live), Policy);
-        var newScores = new GenerationScores(Db, KeySpace.Of(job.Generation), Policy);
         foreach (var chunk in sellers.Chunk(512))
         {
             var facts = chunk.Select(s => reads.SellerAsync(s, ReadParts.Record | ReadParts.Metrics, live)).ToArray();
@@ -636,14 +677,18 @@ public sealed class ScoreRebuilder(
                 var record = before.Record ?? after.Record ?? SellerRecord.FromFields(new HashReader("empty", new Dictionary<string, string>()));
                 var scoresBefore = gigsBefore.Values.ToList();
                 var scoresAfter = gigsAfter.Values.ToList();
+                var sellerBefore = SellerScore.Of(scoresBefore).Score;
+                var sellerAfter = SellerScore.Of(scoresAfter).Score;
                 changes.SellersCompared++;
-                if (SellerScore.Of(scoresBefore).Score != SellerScore.Of(scoresAfter).Score)
+                if (sellerBefore != sellerAfter)
                 {
                     changes.SellersScoreChanged++;
                 }
 
-                var levelBefore = LevelEvaluator.Evaluate(record.Level, before.LevelMetrics(now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
-                var levelAfter = LevelEvaluator.Evaluate(record.Level, after.LevelMetrics(now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+                // The level metrics at those scores (ScoringRead.LevelMetrics, without scoring every Gig again).
+                var metrics = seller.Metrics ?? throw new InvalidOperationException($"seller {seller.SellerId}: the read took no level facts");
+                var levelBefore = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerBefore, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+                var levelAfter = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerAfter, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
                 if (levelBefore != levelAfter)
                 {
                     changes.SellersLevelChanged++;
@@ -699,6 +744,17 @@ public sealed class ScoreRebuilder(
         await DeleteGenerationAsync(generation);
     }
 
+    /// <summary>
+    /// Deletes every key of <paramref name="generation"/> (≥ 1, not live) from what names them, not by
+    /// walking the keyspace (a <c>SCAN</c> of 2.6 million keys cost redis-server 1.3 s, more than the
+    /// deletes): each Gig's hash, included orders and contributions, for every Gig of every seller
+    /// (<see cref="DeleteGigsScript"/>), then each group of the generation's set of groups. Complete
+    /// because every writer of a generation's keys also records what names them, in the same commit:
+    /// a Gig's keys are written with its seller's set of Gigs (<see cref="GigProjection"/>; a rebuild
+    /// writes only Gigs it listed from those sets), and a group's keys only for a Gig that counts in
+    /// it, with the group added to <see cref="KeySpace.PeerGroups"/> (<see cref="PeerGroupStore.StageMoveAsync"/>,
+    /// the peers phase, the daily refresh of those groups). RebuildTests checks no key is left.
+    /// </summary>
     private async Task DeleteGenerationAsync(long generation)
     {
         if ((await GenerationState.ReadAsync(Db)).Live == generation)
@@ -706,24 +762,41 @@ public sealed class ScoreRebuilder(
             throw new InvalidOperationException($"generation {generation} is live: its keys are not deleted");
         }
 
-        var server = redis.Multiplexer.GetServers().First(s => !s.IsReplica);
-        var pattern = $"scoring:g{generation}:*";
-        var keys = new List<RedisKey>(Chunk);
-        await foreach (var key in server.KeysAsync(Db.Database, pattern, pageSize: 10 * Chunk))
+        var keys = KeySpace.Of(generation);
+        RedisValue[] templates = [.. new[] { keys.Gig(Slot), keys.GigIncluded(Slot), keys.GigCounted(Slot) }.SelectMany(SplitAtSlot)];
+        var sellers = await Db.SetMembersAsync(ScoringKeys.Sellers);
+        foreach (var chunk in sellers.Chunk(DeleteSellersPerCall))
         {
-            keys.Add(key);
-            if (keys.Count == Chunk)
-            {
-                await Db.KeyDeleteAsync([.. keys], CommandFlags.None);
-                keys.Clear();
-            }
+            await DeleteGigsScript.EvaluateAsync(Db, [], [.. templates, .. chunk]);
         }
 
-        if (keys.Count > 0)
+        var groups = (await Db.SetMembersAsync(keys.PeerGroups)).Select(v => (string)v!);
+        foreach (var chunk in groups.Chunk(Chunk))
         {
-            await Db.KeyDeleteAsync([.. keys]);
+            await Db.KeyDeleteAsync([.. chunk.SelectMany(g => new RedisKey[] { keys.PeerRanking(g), keys.PeerStats(g), keys.PeerMeans(g) })]);
         }
+
+        await Db.KeyDeleteAsync(keys.PeerGroups);
     }
+
+    /// <summary>Sellers per <see cref="DeleteGigsScript"/> call: a few thousand Gigs' keys, about as long a hold of Redis as an orders-phase read.</summary>
+    private const int DeleteSellersPerCall = 256;
+
+    /// <summary>
+    /// ARGV: the generation's key templates of a Gig's hash, included orders and contributions (each as
+    /// what comes before the id and what after), then sellers. Unlinks those three keys of every Gig of
+    /// each seller; returns how many existed.
+    /// </summary>
+    private static readonly RedisScript DeleteGigsScript = new($$"""
+        local gigs = {{LuaTemplate(ScoringKeys.SellerGigs(Slot))}}
+        local deleted = 0
+        for i = 7, #ARGV do
+          for _, id in ipairs(redis.call('SMEMBERS', gigs[1] .. ARGV[i] .. gigs[2])) do
+            deleted = deleted + redis.call('UNLINK', ARGV[1] .. id .. ARGV[2], ARGV[3] .. id .. ARGV[4], ARGV[5] .. id .. ARGV[6])
+          end
+        end
+        return deleted
+        """);
 
     /// <summary>
     /// ARGV: Gigs. Deletes each Gig's generation-0 hash and included orders and the contribution
@@ -746,10 +819,14 @@ public sealed class ScoreRebuilder(
     private const string Slot = "\u0001";
 
     /// <summary>A key with <see cref="Slot"/> for the id as a Lua pair of literals: what comes before the id and what after.</summary>
-    private static string LuaTemplate(string key)
+    private static string LuaTemplate(string key) =>
+        $"{{ {string.Join(", ", SplitAtSlot(key).Select(LuaString.Literal))} }}";
+
+    /// <summary>What comes before <see cref="Slot"/> in <paramref name="key"/> and what after.</summary>
+    private static string[] SplitAtSlot(string key)
     {
         int at = key.IndexOf(Slot, StringComparison.Ordinal);
-        return $"{{ {LuaString.Literal(key[..at])}, {LuaString.Literal(key[(at + Slot.Length)..])} }}";
+        return [key[..at], key[(at + Slot.Length)..]];
     }
 
     /// <summary>Generation 0's keys: each listed Gig's hash and included orders, the contributions in the orders' hashes, the peer groups.</summary>

@@ -67,7 +67,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         gig.Revision++;
         EvaluationHistory.StageChanges(work, gig.GigId, gig.Revision, changes);
 
-        work.HashSet(gigKey, gig.ToFields().Entries);
+        work.HashSet(gigKey, gig.ToEntries());
         work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);
         work.SetAdd(ScoringKeys.SellerGigs(gig.SellerId), gig.GigId);
         generation.StageTouched(work, gig.GigId);

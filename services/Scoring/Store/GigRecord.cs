@@ -1,5 +1,6 @@
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
+using StackExchange.Redis;
 
 namespace Marketplace.Scoring.Store;
 
@@ -85,21 +86,27 @@ public sealed class GigRecord
         };
     }
 
-    /// <summary>The hash layout: the aggregate's integers under the engine's field names, then the Gig's own facts.</summary>
-    public HashWriter ToFields()
+    /// <summary>
+    /// The hash layout: the aggregate's integers under the engine's field names, then the Gig's own
+    /// facts. Numbers stay numbers to the wire (Redis gets their decimal text, as from a string, with
+    /// no string made per field: every event and every rebuilt Gig writes this).
+    /// </summary>
+    public KeyValuePair<string, RedisValue>[] ToEntries()
     {
-        var fields = new HashWriter();
-        foreach (var (name, value) in Aggregate.ToHashEntries())
+        var aggregate = Aggregate.ToHashEntries();
+        var entries = new KeyValuePair<string, RedisValue>[aggregate.Count + 6];
+        for (int i = 0; i < aggregate.Count; i++)
         {
-            fields.Set(name, value);
+            entries[i] = new(aggregate[i].Key, aggregate[i].Value);
         }
 
-        return fields
-            .Set(RevisionField, Revision)
-            .Set("seller", SellerId)
-            .Set("cat", Category)
-            .Set("band", PriceBand)
-            .Set("price_at", PriceFromCreatedTicks)
-            .Set("price_order", PriceFromOrder);
+        int at = aggregate.Count;
+        entries[at++] = new(RevisionField, Revision);
+        entries[at++] = new("seller", SellerId);
+        entries[at++] = new("cat", Category);
+        entries[at++] = new("band", PriceBand);
+        entries[at++] = new("price_at", PriceFromCreatedTicks);
+        entries[at] = new("price_order", PriceFromOrder);
+        return entries;
     }
 }

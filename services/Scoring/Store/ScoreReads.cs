@@ -252,7 +252,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// ranks CategoryMinGigs Gigs, else the band alone (the category ranking's size, read to decide,
     /// is the group size when it is chosen); its names are <see cref="PeerGroupKey.RedisKeySuffix"/>'s,
     /// written out again in Lua (the reply's suffix is checked against the Gig's groups). The Gig
-    /// hash's fields <c>band</c>, <c>cat</c> and <c>seller</c> are <see cref="GigRecord.ToFields"/>'s.
+    /// hash's fields <c>band</c>, <c>cat</c> and <c>seller</c> are <see cref="GigRecord.ToEntries"/>'s.
     /// Qualities stay strings from Redis to C# (Lua numbers would lose digits).
     /// </summary>
     private const string ScriptText = """
