@@ -176,6 +176,14 @@ public sealed class RebuildTests
         var all = orders.Select(o => o.OrderId == reviewed.OrderId ? reviewed : o).Concat(late).ToList();
         var live = await LiveKeysAsync(db);
         Assert.Equal(ended.Generation, live.Generation);
+        // Generation 0 is gone, the Gigs events created during the rebuild included.
+        var server = redis.Admin.GetServer(redis.Admin.GetEndPoints()[0]);
+        Assert.DoesNotContain(server.Keys(pattern: "scoring:gig:{*}"), k => !((string)k!).EndsWith(":orders", StringComparison.Ordinal));
+        foreach (var order in orders.Concat(late))
+        {
+            Assert.False(await db.HashExistsAsync(ScoringKeys.Order(order.OrderId), "c"), $"order {order.OrderId} keeps generation 0's contribution");
+        }
+
         var policy = ScoringPolicy.Default;
         var expected = new EngineExpectation(all, policy);
         Assert.Equal(12, expected.Ledgers.Count); // ten old Gigs, and gig-10 and gig-11 new during the rebuild
