@@ -219,6 +219,8 @@ switch (mode)
             record = ReviewOf(i) is { } r ? record.WithReview(r) : record;
             return record.ToFields().Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray();
         }).ToArray();
+        // Memory a rebuild holding its new generation keeps per Gig (HeldGeneration, Scoring:RebuildHoldGigs).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held_bytes_per_gig={HeldBytesPerGig(hashes, options):F0}"));
         for (int round = 0; round < 3; round++)
         {
             var watch = Stopwatch.StartNew();
@@ -245,12 +247,32 @@ switch (mode)
                 $"parse_us_per_order={parse:F2} compute_us_per_order={compute:F2} compute_and_format_us_per_order={watch.Elapsed.TotalMicroseconds / count:F2} ({chars})"));
         }
 
+
         return 0;
     }
 
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");
         return 2;
+}
+
+// Measured in a method of its own, before the timed rounds make garbage: the delta is the held Gigs alone.
+[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+static double HeldBytesPerGig(HashEntry[][] hashes, Marketplace.Scoring.ScoringOptions options)
+{
+    long before = GC.GetTotalMemory(forceFullCollection: true);
+    var held = new Marketplace.Scoring.Rebuild.HeldGeneration();
+    int gigs = 0;
+    // Parsed a Gig at a time, as a batch's records are dropped once computed: the held Gig keeps its own strings.
+    foreach (var gig in hashes.Select((entries, i) => ($"o-{i}", OrderRecord.FromFields(HashReader.From($"scoring order o-{i}", entries)))).Chunk(10))
+    {
+        string gigId = $"held-{gigs++}";
+        held.Put([Marketplace.Scoring.Rebuild.ScoreRebuilder.Compute(gigId, gig.Select(o => (o.Item1, o.Item2 with { GigId = gigId })), options, 1).Gig]);
+    }
+
+    long after = GC.GetTotalMemory(forceFullCollection: true);
+    GC.KeepAlive(held);
+    return (after - before) / (double)gigs;
 }
 
 static int FreePort()
