@@ -96,6 +96,11 @@ waited=0
 until [ "$(redis-cli -p "$port" hlen 'scoring:{dirty-sellers}')" = 0 ] || [ "$waited" -ge 600 ]; do sleep 0.5; waited=$((waited + 1)); done
 echo "sellers re-evaluated after the first rebuild in about $((waited / 2)) s ($(redis-cli -p "$port" hlen 'scoring:{dirty-sellers}') still marked)"
 rebuild_once second
+# Third: generation 2 into 3 on a service restarted just before, as after a policy change's rollout
+# (the warm-up of the first and the old generation of the second in one run).
+stop_scoring
+start_scoring
+rebuild_once restarted
 stop_scoring
 
 # Replay from the topics into an empty store.

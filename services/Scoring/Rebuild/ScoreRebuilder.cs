@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using RebuildChanges = Marketplace.Contracts.Scoring.V1.RebuildChanges;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
@@ -324,15 +326,32 @@ public sealed class ScoreRebuilder(
     {
         var reply = (RedisResult[])(await ReadScript.EvaluateReadOnlyAsync(Db, [], [.. gigIds.Select(g => (RedisValue)g)]))!;
         var result = new List<(string, OrderRecord)>[gigIds.Count];
-        for (int i = 0; i < gigIds.Count; i++)
+        // Each record is decoded into one buffer and parsed from there: no string per record (a million of them).
+        char[] buffer = ArrayPool<char>.Shared.Rent(1024);
+        try
         {
-            var flat = (RedisValue[])reply[i]!;
-            result[i] = new List<(string, OrderRecord)>(flat.Length / 2);
-            for (int j = 0; j < flat.Length; j += 2)
+            for (int i = 0; i < gigIds.Count; i++)
             {
-                string orderId = flat[j]!;
-                result[i].Add((orderId, OrderRecord.FromReadScript($"scoring order {orderId}", (string)flat[j + 1]!)));
+                var flat = (RedisValue[])reply[i]!;
+                result[i] = new List<(string, OrderRecord)>(flat.Length / 2);
+                for (int j = 0; j < flat.Length; j += 2)
+                {
+                    string orderId = flat[j]!;
+                    ReadOnlyMemory<byte> bytes = flat[j + 1];
+                    if (Encoding.UTF8.GetMaxCharCount(bytes.Length) > buffer.Length)
+                    {
+                        ArrayPool<char>.Shared.Return(buffer);
+                        buffer = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
+                    }
+
+                    int length = Encoding.UTF8.GetChars(bytes.Span, buffer);
+                    result[i].Add((orderId, OrderRecord.FromReadScript($"scoring order {orderId}", buffer.AsSpan(0, length))));
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
         }
 
         return result;
@@ -638,70 +657,99 @@ public sealed class ScoreRebuilder(
         // Every Gig of both generations scored as the read script would, a chunk of sellers at a time,
         // each group's ranking read once (GenerationScores). The seller's record and level facts belong
         // to no generation: read once, both sides are judged on them (what differs is the policy's doing).
+        // The next chunk is read while this one is counted (the reads run one chunk at a time: a
+        // GenerationScores is not shared between threads), so the reads and the engine use both cores.
         var liveScores = new GenerationScores(Db, KeySpace.Of(live), Policy);
-        foreach (var chunk in sellers.Chunk(512))
+        var chunks = sellers.Chunk(512).ToList();
+        var next = chunks.Count > 0 ? ReadChunkAsync(chunks[0], live, liveScores, newScores) : null;
+        for (int c = 0; c < chunks.Count; c++)
         {
-            var facts = chunk.Select(s => reads.SellerAsync(s, ReadParts.Record | ReadParts.Metrics, live)).ToArray();
-            var batch = Db.CreateBatch();
-            var gigSets = chunk.Select(s => batch.SetMembersAsync(ScoringKeys.SellerGigs(s))).ToArray();
-            batch.Execute();
-            var sellerGigs = new string[chunk.Length][];
-            for (int i = 0; i < chunk.Length; i++)
+            var chunk = await next!;
+            if (c + 1 < chunks.Count)
             {
-                sellerGigs[i] = (await gigSets[i]).Select(v => (string)v!).Order(StringComparer.Ordinal).ToArray();
+                var following = chunks[c + 1];
+                next = Task.Run(() => ReadChunkAsync(following, live, liveScores, newScores));
             }
 
-            var gigIds = sellerGigs.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
-            var statesBefore = await liveScores.ReadAsync(gigIds);
-            var statesAfter = await newScores.ReadAsync(gigIds);
-            for (int i = 0; i < chunk.Length; i++)
+            foreach (var (seller, gigIds) in chunk.Sellers)
             {
-                if (await facts[i] is not { } seller)
-                {
-                    continue;
-                }
-
-                var before = seller with { Gigs = [.. sellerGigs[i].Where(statesBefore.ContainsKey).Select(g => statesBefore[g])] };
-                var after = seller with { Gigs = [.. sellerGigs[i].Where(statesAfter.ContainsKey).Select(g => statesAfter[g])] };
-                var gigsBefore = before.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
-                var gigsAfter = after.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
-                foreach (var gigId in gigsBefore.Keys.Union(gigsAfter.Keys))
-                {
-                    changes.GigsCompared++;
-                    if (gigsBefore.GetValueOrDefault(gigId)?.Score != gigsAfter.GetValueOrDefault(gigId)?.Score)
-                    {
-                        changes.GigsScoreChanged++;
-                    }
-                }
-
-                var record = before.Record ?? after.Record ?? SellerRecord.FromFields(new HashReader("empty", new Dictionary<string, string>()));
-                var scoresBefore = gigsBefore.Values.ToList();
-                var scoresAfter = gigsAfter.Values.ToList();
-                var sellerBefore = SellerScore.Of(scoresBefore).Score;
-                var sellerAfter = SellerScore.Of(scoresAfter).Score;
-                changes.SellersCompared++;
-                if (sellerBefore != sellerAfter)
-                {
-                    changes.SellersScoreChanged++;
-                }
-
-                // The level metrics at those scores (ScoringRead.LevelMetrics, without scoring every Gig again).
-                var metrics = seller.Metrics ?? throw new InvalidOperationException($"seller {seller.SellerId}: the read took no level facts");
-                var levelBefore = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerBefore, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
-                var levelAfter = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerAfter, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
-                if (levelBefore != levelAfter)
-                {
-                    changes.SellersLevelChanged++;
-                }
-
-                if (LowPerformance.Decide(record.LowPerformance, scoresBefore, Policy).After != LowPerformance.Decide(record.LowPerformance, scoresAfter, Policy).After)
-                {
-                    changes.SellersFlagChanged++;
-                }
+                CountChanges(changes, seller, gigIds, chunk.Before, chunk.After, now);
             }
         }
 
         return changes;
+    }
+
+    /// <summary>A chunk of sellers as the comparison reads them: each seller's read (record and level facts) and Gigs, and every Gig's state in both generations.</summary>
+    private sealed record ComparedChunk(List<(ScoringRead Seller, string[] GigIds)> Sellers, Dictionary<string, GigState> Before, Dictionary<string, GigState> After);
+
+    private async Task<ComparedChunk> ReadChunkAsync(string[] chunk, long live, GenerationScores liveScores, GenerationScores newScores)
+    {
+        var facts = chunk.Select(s => reads.SellerAsync(s, ReadParts.Record | ReadParts.Metrics, live)).ToArray();
+        var batch = Db.CreateBatch();
+        var gigSets = chunk.Select(s => batch.SetMembersAsync(ScoringKeys.SellerGigs(s))).ToArray();
+        batch.Execute();
+        var sellerGigs = new string[chunk.Length][];
+        for (int i = 0; i < chunk.Length; i++)
+        {
+            sellerGigs[i] = (await gigSets[i]).Select(v => (string)v!).Order(StringComparer.Ordinal).ToArray();
+        }
+
+        var gigIds = sellerGigs.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
+        var before = await liveScores.ReadAsync(gigIds);
+        var after = await newScores.ReadAsync(gigIds);
+        var sellers = new List<(ScoringRead, string[])>(chunk.Length);
+        for (int i = 0; i < chunk.Length; i++)
+        {
+            if (await facts[i] is { } seller)
+            {
+                sellers.Add((seller, sellerGigs[i]));
+            }
+        }
+
+        return new ComparedChunk(sellers, before, after);
+    }
+
+    /// <summary>Adds what the rebuild changes for one seller: their Gigs' shown scores, their score, level and flag.</summary>
+    private void CountChanges(RebuildChanges changes, ScoringRead seller, string[] sellerGigs, Dictionary<string, GigState> statesBefore, Dictionary<string, GigState> statesAfter, DateTimeOffset now)
+    {
+        var before = seller with { Gigs = [.. sellerGigs.Where(statesBefore.ContainsKey).Select(g => statesBefore[g])] };
+        var after = seller with { Gigs = [.. sellerGigs.Where(statesAfter.ContainsKey).Select(g => statesAfter[g])] };
+        var gigsBefore = before.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
+        var gigsAfter = after.Scored(Policy).ToDictionary(g => g.Gig.GigId, g => g.Score, StringComparer.Ordinal);
+        foreach (var gigId in gigsBefore.Keys.Union(gigsAfter.Keys))
+        {
+            changes.GigsCompared++;
+            if (gigsBefore.GetValueOrDefault(gigId)?.Score != gigsAfter.GetValueOrDefault(gigId)?.Score)
+            {
+                changes.GigsScoreChanged++;
+            }
+        }
+
+        var record = before.Record ?? after.Record ?? SellerRecord.FromFields(new HashReader("empty", new Dictionary<string, string>()));
+        var scoresBefore = gigsBefore.Values.ToList();
+        var scoresAfter = gigsAfter.Values.ToList();
+        var sellerBefore = SellerScore.Of(scoresBefore).Score;
+        var sellerAfter = SellerScore.Of(scoresAfter).Score;
+        changes.SellersCompared++;
+        if (sellerBefore != sellerAfter)
+        {
+            changes.SellersScoreChanged++;
+        }
+
+        // The level metrics at those scores (ScoringRead.LevelMetrics, without scoring every Gig again).
+        var metrics = seller.Metrics ?? throw new InvalidOperationException($"seller {seller.SellerId}: the read took no level facts");
+        var levelBefore = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerBefore, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+        var levelAfter = LevelEvaluator.Evaluate(record.Level, metrics.Metrics(sellerAfter, now, Policy), EvaluationKind.OnDemand, now, Policy).After.Level;
+        if (levelBefore != levelAfter)
+        {
+            changes.SellersLevelChanged++;
+        }
+
+        if (LowPerformance.Decide(record.LowPerformance, scoresBefore, Policy).After != LowPerformance.Decide(record.LowPerformance, scoresAfter, Policy).After)
+        {
+            changes.SellersFlagChanged++;
+        }
     }
 
     // ---- cleanup ----

@@ -168,7 +168,7 @@ public sealed record OrderRecord
     /// starts with the format and <see cref="Separator"/>), or a hash of the earlier layout packed whole
     /// (<see cref="FromPacked"/>: it starts with a field name, and no name holds a control character).
     /// </summary>
-    public static OrderRecord FromReadScript(string record, string value)
+    public static OrderRecord FromReadScript(string record, ReadOnlySpan<char> value)
     {
         if (value.Length > PackedFormat.Length && value[PackedFormat.Length] == Separator && value.StartsWith(PackedFormat, StringComparison.Ordinal))
         {
