@@ -268,6 +268,34 @@ public sealed class RebuildTests
     }
 
     /// <summary>
+    /// The comparison reads sellers in chunks of 512, the next chunk while it counts one: with more
+    /// sellers than two chunks hold, every seller and every Gig is compared once.
+    /// </summary>
+    [Fact]
+    public async Task A_dry_run_over_several_chunks_of_sellers_compares_each_seller_and_Gig_once()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Admin.GetDatabase();
+        const int sellers = 1_100;
+        var orders = Enumerable.Range(0, sellers).Select(i => new TestOrder
+        {
+            OrderId = $"many-{i:D4}-o0",
+            GigId = $"many-gig-{i:D4}",
+            SellerId = $"many-seller-{i:D4}",
+            CreatedAt = T0.AddDays(i % 300),
+            DeliveredAfter = TimeSpan.FromDays(6),
+        }).ToList();
+        await using var scoring = await StartAsync(redis, ChangedPolicy);
+        await scoring.PublishAsync(orders.SelectMany(o => o.Events()));
+        await CaughtUpAsync(db);
+
+        var dry = await RebuildAsync(scoring.Client(), dryRun: true);
+        Assert.Equal(sellers, dry.OrdersDone);
+        Assert.Equal(sellers, dry.Changes.SellersCompared);
+        Assert.Equal(sellers, dry.Changes.GigsCompared);
+    }
+
+    /// <summary>
     /// The old generation is deleted from what names its keys (sellers' Gigs, its set of groups), not by
     /// walking the keyspace: keys that live events and the daily evaluation wrote into it after its
     /// own rebuild (a new seller's Gig, a Gig that moved to another price band's groups and left sums
