@@ -104,7 +104,7 @@ public sealed class GenerationScores
         batch.Execute();
         foreach (var (id, hash) in hashes)
         {
-            var gig = GigRecord.FromFields(id, HashReader.From($"scoring gig {id}", await hash));
+            var gig = GigRecord.FromEntries(id, await hash);
             if (gig.Exists)
             {
                 gigs.Add(gig);

@@ -500,7 +500,7 @@ public sealed class ScoreRebuilder(
         var gigs = new List<GigRecord>(gigIds.Count);
         for (int i = 0; i < gigIds.Count; i++)
         {
-            var gig = GigRecord.FromFields(gigIds[i], HashReader.From($"scoring gig {gigIds[i]}", await hashes[i]));
+            var gig = GigRecord.FromEntries(gigIds[i], await hashes[i]);
             if (gig.Exists)
             {
                 gigs.Add(gig);

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Text;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
 using StackExchange.Redis;
@@ -73,17 +75,113 @@ public sealed class GigRecord
             return new GigRecord { GigId = gigId, Aggregate = new GigAggregate() };
         }
 
-        return new GigRecord
+        var reader = new FieldReader(f.Record);
+        foreach (var (name, value) in f.Fields)
         {
-            GigId = gigId,
-            Revision = f.Long(RevisionField),
-            SellerId = f.String("seller"),
-            Category = f.String("cat"),
-            PriceBand = f.Int("band"),
-            PriceFromCreatedTicks = f.Long("price_at"),
-            PriceFromOrder = f.String("price_order"),
-            Aggregate = GigAggregate.FromFields(f.Long),
-        };
+            reader.Set(name, value);
+        }
+
+        return reader.Build(gigId);
+    }
+
+    /// <summary>
+    /// <see cref="FromFields"/> from the entries <c>HGETALL</c> returns, in one pass with no map and no
+    /// string per number: a rebuild's comparison and the daily evaluation's chunks read 100,000s of Gigs.
+    /// </summary>
+    public static GigRecord FromEntries(string gigId, HashEntry[] entries)
+    {
+        if (entries.Length == 0)
+        {
+            return new GigRecord { GigId = gigId, Aggregate = new GigAggregate() };
+        }
+
+        var reader = new FieldReader($"scoring gig {gigId}");
+        Span<char> name = stackalloc char[FieldReader.LongestName];
+        foreach (var entry in entries)
+        {
+            // A name longer than every field of the layout is not one of them (FromFields ignores unknown fields too).
+            ReadOnlyMemory<byte> bytes = entry.Name;
+            if (bytes.Length <= name.Length)
+            {
+                reader.Set(name[..Encoding.UTF8.GetChars(bytes.Span, name)], entry.Value);
+            }
+        }
+
+        return reader.Build(gigId);
+    }
+
+    /// <summary>
+    /// The one reader of the hash layout (<see cref="ToEntries"/>): each field's value by name, numbers
+    /// parsed as they come, then the record with the layout's checks (a missing or bad field throws
+    /// <see cref="FormatException"/> naming the record and the field, as <see cref="HashReader"/> does).
+    /// </summary>
+    private sealed class FieldReader(string record)
+    {
+        /// <summary>The layout's numbers: the aggregate's (<see cref="GigAggregate.ToHashEntries"/>), then the Gig's own.</summary>
+        private static readonly string[] NumberNames =
+            [.. new GigAggregate().ToHashEntries().Select(e => e.Key), RevisionField, "band", "price_at"];
+
+        private static readonly FrozenDictionary<string, int> NumberSlots =
+            NumberNames.Select((n, i) => (n, i)).ToFrozenDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
+
+        private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> NumberSlotsBySpan =
+            NumberSlots.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public static readonly int LongestName = NumberNames.Append("price_order").Max(n => n.Length);
+
+        private readonly long[] _numbers = new long[NumberNames.Length];
+        private ulong _present;
+        private string? _seller, _category, _priceOrder;
+
+        public void Set(ReadOnlySpan<char> name, RedisValue value)
+        {
+            if (NumberSlotsBySpan.TryGetValue(name, out int slot))
+            {
+                if (!value.TryParse(out long number))
+                {
+                    throw new FormatException($"{record} field '{name}' has a bad value '{value}'");
+                }
+
+                _numbers[slot] = number;
+                _present |= 1UL << slot;
+            }
+            else if (name.SequenceEqual("seller"))
+            {
+                _seller = value;
+            }
+            else if (name.SequenceEqual("cat"))
+            {
+                _category = value;
+            }
+            else if (name.SequenceEqual("price_order"))
+            {
+                _priceOrder = value;
+            }
+        }
+
+        public GigRecord Build(string gigId)
+        {
+            long band = Number("band");
+            return new GigRecord
+            {
+                GigId = gigId,
+                Revision = Number(RevisionField),
+                SellerId = _seller ?? throw Missing("seller"),
+                Category = _category ?? throw Missing("cat"),
+                PriceBand = band is >= int.MinValue and <= int.MaxValue ? (int)band : throw new FormatException($"{record} field 'band' has a bad value '{band}'"),
+                PriceFromCreatedTicks = Number("price_at"),
+                PriceFromOrder = _priceOrder ?? throw Missing("price_order"),
+                Aggregate = GigAggregate.FromFields(Number),
+            };
+        }
+
+        private long Number(string name)
+        {
+            int slot = NumberSlots[name];
+            return (_present & (1UL << slot)) != 0 ? _numbers[slot] : throw Missing(name);
+        }
+
+        private FormatException Missing(string name) => new($"{record} field '{name}' is missing");
     }
 
     /// <summary>

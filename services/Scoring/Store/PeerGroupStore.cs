@@ -147,7 +147,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         var ranked = new List<RefreshedGig>(gigIds.Count);
         for (int i = 0; i < gigIds.Count; i++)
         {
-            var gig = GigRecord.FromFields(gigIds[i], HashReader.From($"scoring gig {gigIds[i]}", hashes[i]));
+            var gig = GigRecord.FromEntries(gigIds[i], hashes[i]);
             if (!PeerStats.Counts(gig.Aggregate, Policy) || !gig.Groups.Any(g => g.RedisKeySuffix == group))
             {
                 continue;

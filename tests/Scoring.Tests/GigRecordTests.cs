@@ -1,0 +1,110 @@
+using System.Text;
+using Marketplace.Hosting;
+using Marketplace.Scoring.Engine;
+using Marketplace.Scoring.Store;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Marketplace.Scoring.Tests;
+
+/// <summary>
+/// The Gig hash layout read both ways: from a map (<see cref="GigRecord.FromFields"/>, the units of
+/// work) and from <c>HGETALL</c>'s entries (<see cref="GigRecord.FromEntries"/>, the bulk reads), one
+/// reader behind both: the same record, the same refusals naming the field.
+/// </summary>
+public sealed class GigRecordTests
+{
+    private static GigRecord Sample()
+    {
+        // Every number of the aggregate distinct, each weighted sum within its weight.
+        var names = new GigAggregate().ToHashEntries();
+        var values = names.Select((e, i) => new KeyValuePair<string, long>(e.Key, e.Key switch
+        {
+            "v" => e.Value,
+            "L" => 1_600_000_000,
+            "T" => 1_700_000_000 + i,
+            _ when e.Key.StartsWith('x') => 1_000 + i,
+            _ => 5_000 + i,
+        }));
+        return new GigRecord
+        {
+            GigId = "g-1",
+            Revision = 42,
+            SellerId = "seller-7",
+            Category = "logo-design",
+            PriceBand = 3,
+            PriceFromCreatedTicks = 638_000_000_000_000_000,
+            PriceFromOrder = "o-9",
+            Aggregate = GigAggregate.FromHashEntries(values),
+        };
+    }
+
+    /// <summary>As Redis returns them: names and values as bytes.</summary>
+    private static HashEntry[] AsStored(IEnumerable<KeyValuePair<string, RedisValue>> fields) =>
+        [.. fields.Select(f => new HashEntry(Encoding.UTF8.GetBytes(f.Key), Encoding.UTF8.GetBytes(f.Value.ToString())))];
+
+    private static void AssertSame(GigRecord want, GigRecord got)
+    {
+        Assert.Equal(want.GigId, got.GigId);
+        Assert.Equal(want.Revision, got.Revision);
+        Assert.Equal(want.SellerId, got.SellerId);
+        Assert.Equal(want.Category, got.Category);
+        Assert.Equal(want.PriceBand, got.PriceBand);
+        Assert.Equal(want.PriceFromCreatedTicks, got.PriceFromCreatedTicks);
+        Assert.Equal(want.PriceFromOrder, got.PriceFromOrder);
+        Assert.Equal(want.Aggregate, got.Aggregate);
+        Assert.Equal(want.Aggregate.ToHashEntries(), got.Aggregate.ToHashEntries());
+    }
+
+    [Fact]
+    public void A_stored_Gig_reads_back_the_same_from_entries_and_from_a_map()
+    {
+        var gig = Sample();
+        var stored = AsStored(gig.ToEntries());
+        AssertSame(gig, GigRecord.FromEntries("g-1", stored));
+        AssertSame(gig, GigRecord.FromFields("g-1", HashReader.From("scoring gig g-1", stored)));
+    }
+
+    [Fact]
+    public void Fields_outside_the_layout_are_ignored_and_an_empty_hash_is_a_Gig_not_yet_stored()
+    {
+        var gig = Sample();
+        var stored = AsStored([.. gig.ToEntries(), new("note", "x"), new(new string('z', 200), "y")]);
+        AssertSame(gig, GigRecord.FromEntries("g-1", stored));
+        Assert.False(GigRecord.FromEntries("g-2", []).Exists);
+    }
+
+    [Theory]
+    [InlineData("L")]
+    [InlineData("x2")]
+    [InlineData("rev")]
+    [InlineData("seller")]
+    [InlineData("price_order")]
+    public void A_missing_field_is_refused_naming_it_both_ways(string field)
+    {
+        var stored = AsStored(Sample().ToEntries().Where(e => e.Key != field));
+        foreach (var read in new Func<GigRecord>[]
+        {
+            () => GigRecord.FromEntries("g-1", stored),
+            () => GigRecord.FromFields("g-1", HashReader.From("scoring gig g-1", stored)),
+        })
+        {
+            var e = Assert.Throws<FormatException>(read);
+            Assert.Contains("scoring gig g-1", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("band", "three")]
+    [InlineData("band", "9999999999")]
+    [InlineData("c1", "1.5")]
+    [InlineData("rev", "")]
+    public void A_bad_number_is_refused_naming_its_field(string field, string value)
+    {
+        var stored = AsStored(Sample().ToEntries().Select(e => e.Key == field ? new KeyValuePair<string, RedisValue>(field, value) : e));
+        var e = Assert.Throws<FormatException>(() => GigRecord.FromEntries("g-1", stored));
+        Assert.Contains("scoring gig g-1", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
+    }
+}
