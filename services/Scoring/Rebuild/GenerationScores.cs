@@ -89,19 +89,19 @@ public sealed class GenerationScores
         return states;
     }
 
-    /// <summary>The existing Gigs among <paramref name="gigIds"/>: held, or their hashes read in one pipelined round trip.</summary>
-    private async Task<List<GigRecord>> GigsAsync(IReadOnlyCollection<string> gigIds)
-    {
-        var gigs = new List<GigRecord>(gigIds.Count);
-        if (_held is not null)
-        {
-            gigs.AddRange(gigIds.Select(id => _held.GetValueOrDefault(id)).OfType<GigRecord>());
-            return gigs;
-        }
+    /// <summary>The existing Gigs among <paramref name="gigIds"/>: held, or read from Redis.</summary>
+    private async Task<List<GigRecord>> GigsAsync(IReadOnlyCollection<string> gigIds) =>
+        _held is not null
+            ? [.. gigIds.Select(id => _held.GetValueOrDefault(id)).OfType<GigRecord>()]
+            : await ReadStoredAsync(_db!, _keys!, gigIds);
 
-        var batch = _db!.CreateBatch();
-        var hashes = gigIds.Select(g => (Id: g, Hash: batch.HashGetAllAsync(_keys!.Gig(g)))).ToList();
+    /// <summary>The existing Gigs among <paramref name="gigIds"/> in generation <paramref name="keys"/>, their hashes read in one pipelined round trip.</summary>
+    public static async Task<List<GigRecord>> ReadStoredAsync(IDatabase db, KeySpace keys, IReadOnlyCollection<string> gigIds)
+    {
+        var batch = db.CreateBatch();
+        var hashes = gigIds.Select(g => (Id: g, Hash: batch.HashGetAllAsync(keys.Gig(g)))).ToList();
         batch.Execute();
+        var gigs = new List<GigRecord>(gigIds.Count);
         foreach (var (id, hash) in hashes)
         {
             var gig = GigRecord.FromEntries(id, await hash);

@@ -432,7 +432,7 @@ public sealed class ScoreRebuilder(
 
         foreach (var chunk in gigIds.Order(StringComparer.Ordinal).Chunk(Chunk))
         {
-            foreach (var gig in held is not null ? chunk.Select(g => held.Gigs[g]).OfType<GigRecord>() : await ReadGigsAsync(chunk, keys))
+            foreach (var gig in held is not null ? chunk.Select(g => held.Gigs[g]).OfType<GigRecord>() : await GenerationScores.ReadStoredAsync(Db, keys, chunk))
             {
                 foreach (var group in gig.Groups)
                 {
@@ -489,25 +489,6 @@ public sealed class ScoreRebuilder(
 
         logger.LogInformation("Rebuild {Id}: {Groups} peer groups of generation {Generation} computed", job.Id, stats.Count, job.Generation);
         return job with { Phase = RebuildJob.Phases.Compare };
-    }
-
-    /// <summary>The existing Gigs among <paramref name="gigIds"/> of generation <paramref name="keys"/>, their hashes read in one pipelined round trip.</summary>
-    private async Task<List<GigRecord>> ReadGigsAsync(IReadOnlyList<string> gigIds, KeySpace keys)
-    {
-        var batch = Db.CreateBatch();
-        var hashes = gigIds.Select(g => batch.HashGetAllAsync(keys.Gig(g))).ToArray();
-        batch.Execute();
-        var gigs = new List<GigRecord>(gigIds.Count);
-        for (int i = 0; i < gigIds.Count; i++)
-        {
-            var gig = GigRecord.FromEntries(gigIds[i], await hashes[i]);
-            if (gig.Exists)
-            {
-                gigs.Add(gig);
-            }
-        }
-
-        return gigs;
     }
 
     private async Task<HashSet<string>> ListedGigsAsync()
@@ -818,6 +799,12 @@ public sealed class ScoreRebuilder(
             await DeleteGigsScript.EvaluateAsync(Db, [], [.. templates, .. chunk]);
         }
 
+        await DeleteGroupsAsync(keys);
+    }
+
+    /// <summary>Every group of the generation's set of groups (ranking, sums, snapshot), then the set.</summary>
+    private async Task DeleteGroupsAsync(KeySpace keys)
+    {
         var groups = (await Db.SetMembersAsync(keys.PeerGroups)).Select(v => (string)v!);
         foreach (var chunk in groups.Chunk(Chunk))
         {
@@ -890,12 +877,7 @@ public sealed class ScoreRebuilder(
             await LegacyCleanupScript.EvaluateAsync(Db, [], chunk);
         }
 
-        foreach (var group in (await Db.SetMembersAsync(legacy.PeerGroups)).Select(v => (string)v!))
-        {
-            await Db.KeyDeleteAsync([legacy.PeerRanking(group), legacy.PeerStats(group), legacy.PeerMeans(group)]);
-        }
-
-        await Db.KeyDeleteAsync(legacy.PeerGroups);
+        await DeleteGroupsAsync(legacy);
     }
 }
 
