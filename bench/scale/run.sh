@@ -12,7 +12,8 @@
 #      streams while Scoring consumes them; events/s until its group has lag 0 and nothing pending.
 # Settings (environment): GIGS=1000000 SELLERS=300000 ORDERS_PER_GIG=3 INGEST_ORDERS=20000
 #   REQUESTS=50000 SAMPLES=2000 EVAL_TIMEOUT=1800 (s, RunEvaluation's deadline); SMALL=1 for a quick run (20,000 Gigs); SCORING_ENV="EventBus__Workers=32 ..."
-#   passes settings to the Scoring process; SKIP_EVAL=1 leaves the evaluation out.
+#   passes settings to the Scoring process; SKIP_EVAL=1 leaves the evaluation out; SNAPSHOT=<file> keeps
+#   the bulk-loaded data in an RDB file and loads it in later runs (the load takes minutes at 1,000,000 Gigs).
 set -euo pipefail
 
 if [ -n "${SMALL:-}" ]; then
@@ -50,7 +51,7 @@ bench="dotnet $here/bin/Release/net10.0/Scale.Bench.dll"
 key="bench-only-signing-key-of-at-least-32-bytes"
 
 # As the chart runs it (docs/scale.md "Memory"): REDIS_ARGS="" measures Redis's default encoding limits.
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" ${REDIS_ARGS---hash-max-listpack-value 256} &
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize no --loglevel warning --logfile "$data/redis.log" --enable-debug-command local ${REDIS_ARGS---hash-max-listpack-value 256} &
 redis_pid=$!
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 rcli() { redis-cli -p "$port" "$@"; }
@@ -67,10 +68,23 @@ SET_P1=$(awk '$1 == "SET" { print $2 }' <<<"$plain"); HSET_P1=$(awk '$1 == "HSET
 echo "redis-benchmark -c 50: SET $SET_P16 / HSET $HSET_P16 ops/s pipelined (-P 16); SET $SET_P1 / HSET $HSET_P1 ops/s not pipelined"
 rcli flushall >/dev/null
 
-# 2. Bulk load and memory.
+# 2. Bulk load and memory. With SNAPSHOT=<file> the loaded data is saved there (RDB) on the first
+# run and later runs with the same settings load it instead (DEBUG RELOAD): the evaluation and the
+# ingest change the data, so each run starts from the same loaded state.
 before=$(used_memory)
-echo "loading $GIGS Gigs, $SELLERS sellers, $ORDERS_PER_GIG orders per Gig..."
-load="$($bench load "127.0.0.1:$port" "$GIGS" "$SELLERS" "$ORDERS_PER_GIG")"
+if [ -n "${SNAPSHOT:-}" ] && [ -f "$SNAPSHOT" ] && [ -f "$SNAPSHOT.load" ]; then
+  echo "loading the snapshot $SNAPSHOT (made by: $(cat "$SNAPSHOT.load"))..."
+  cp "$SNAPSHOT" "$data/dump.rdb"
+  rcli debug reload nosave >/dev/null
+  load="$(cat "$SNAPSHOT.load")"
+else
+  echo "loading $GIGS Gigs, $SELLERS sellers, $ORDERS_PER_GIG orders per Gig..."
+  load="$($bench load "127.0.0.1:$port" "$GIGS" "$SELLERS" "$ORDERS_PER_GIG")"
+  if [ -n "${SNAPSHOT:-}" ]; then
+    rcli save >/dev/null && cp "$data/dump.rdb" "$SNAPSHOT" && echo "$load" >"$SNAPSHOT.load"
+    rm -f "$data/dump.rdb"
+  fi
+fi
 echo "  $load"
 after=$(used_memory)
 keys=$(rcli dbsize)
