@@ -3,6 +3,7 @@ using Marketplace.Contracts.Scoring.V1;
 using Marketplace.Hosting.Identity;
 using Marketplace.Scoring.Store;
 using Marketplace.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Xunit;
 using static Marketplace.Clients.PlatformClients;
@@ -255,6 +256,66 @@ public sealed class SellerEvaluationTests
         Assert.NotNull((await scoring.SellerLevelAsync("seller-fine", "seller-fine", CallerRole.Seller)).EvaluatedAt);
         Assert.NotNull((await scoring.SellerLevelAsync("peer-seller-1", "peer-seller-1", CallerRole.Seller)).EvaluatedAt);
         Assert.False(await scoring.Db.HashExistsAsync(ScoringKeys.ParkedSellers, "seller-fine"));
+    }
+
+    [Fact]
+    public async Task The_daily_evaluation_parks_a_seller_it_cannot_evaluate_and_evaluates_every_other_one()
+    {
+        var clock = new FakeClock(T0.AddDays(60));
+        await using var scoring = await ScoringHarness.StartAsync(clock: clock);
+        await scoring.DeliverAsync(Peers()
+            .Append(Order("broken-1", "broken-gig", "seller-broken", 1))
+            .Append(Order("fine-1", "fine-gig", "seller-fine", 1)));
+        // Evaluated once by their events; then a record the evaluation cannot read: every evaluation
+        // of this seller fails, and the daily evaluation (its sellers in batches) must not stop there.
+        await scoring.Db.HashSetAsync(ScoringKeys.Seller("seller-broken"), [new HashEntry("level", "not-a-level")]);
+        clock.Advance(TimeSpan.FromDays(1));
+        var evaluatedAt = clock.GetUtcNow();
+
+        var summary = await scoring.RunEvaluationAsync();
+
+        Assert.Equal(1, summary.SellersParked);
+        Assert.Equal(4, summary.SellersEvaluated); // the three peer sellers and seller-fine
+        string why = (await scoring.Db.HashGetAsync(ScoringKeys.ParkedSellers, "seller-broken"))!;
+        Assert.Contains("daily evaluation", why, StringComparison.Ordinal);
+        Assert.Contains("seller seller-broken field 'level' has a bad value 'not-a-level'", why, StringComparison.Ordinal);
+        foreach (var seller in new[] { "seller-fine", "peer-seller-1", "peer-seller-2", "peer-seller-3" })
+        {
+            var level = await scoring.SellerLevelAsync(seller, seller, CallerRole.Seller);
+            Assert.Equal(evaluatedAt, level.EvaluatedAt.ToDateTimeOffset());
+            Assert.False(await scoring.Db.HashExistsAsync(ScoringKeys.ParkedSellers, seller));
+        }
+    }
+
+    [Fact]
+    public async Task Sellers_read_together_in_one_script_read_as_each_alone()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        await scoring.DeliverAsync(Peers()
+            .Concat(Enumerable.Range(1, 5).Select(n => Order($"two-{n}", n % 2 == 0 ? "two-a" : "two-b", "seller-two", n, buyer: $"buyer-{n}")))
+            .Append(Order("fine-1", "fine-gig", "seller-fine", 1)));
+        var reads = scoring.Host.Services.GetRequiredService<ScoreReads>();
+        string[] sellers = ["peer-seller-1", "seller-two", "nobody", "seller-fine", "peer-seller-3"];
+        var parts = ReadParts.Record | ReadParts.SellerGigs | ReadParts.Metrics;
+        var now = T0.AddDays(60);
+
+        var together = await reads.SellersAsync(sellers, parts);
+
+        Assert.Equal(sellers.Length, together.Count);
+        for (int i = 0; i < sellers.Length; i++)
+        {
+            var alone = await reads.SellerAsync(sellers[i], parts);
+            Assert.Equal(Shape(alone), Shape(together[i]));
+        }
+
+        Assert.Null(together[2]);
+        Assert.Equal(["two-a", "two-b"], together[1]!.Gigs.Select(g => g.Gig.GigId));
+
+        string Shape(ScoringRead? read) => read is null ? "unknown" : string.Join("; ",
+            read.SellerId,
+            read.Record,
+            string.Join(", ", read.Scored(scoring.Policy).Select(g => $"{g.Gig.GigId} {g.Group?.RedisKeySuffix} {g.GroupSize} {g.Score}")),
+            read.LevelMetrics(now, scoring.Policy));
     }
 
     private static Task<SellerLevel> DecideAsync(ScoringHarness scoring, string requestId, bool approve, CallerRole role) =>

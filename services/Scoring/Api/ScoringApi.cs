@@ -230,6 +230,7 @@ public sealed partial class ScoringApi(
             LevelChanges = run.LevelChanges,
             LowPerformanceChanges = run.FlagChanges,
             EvaluatedAt = Timestamp.FromDateTimeOffset(run.At),
+            SellersParked = run.SellersParked,
         };
         return await commands.RunAsync(context, request.RequestId, request, EvaluationSummary.Parser, (_, _) => Task.FromResult(summary));
     }

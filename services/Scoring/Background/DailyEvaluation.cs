@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Marketplace.Scoring.Background;
 
 /// <summary>What one run of the daily evaluation did.</summary>
-public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEvaluated, int LevelChanges, int FlagChanges, DateTimeOffset At);
+/// <param name="SellersParked">Sellers whose own evaluation failed: parked with the reason (<see cref="ScoringKeys.ParkedSellers"/>), not counted as evaluated.</param>
+public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEvaluated, int LevelChanges, int FlagChanges, DateTimeOffset At, int SellersParked);
 
 /// <summary>
 /// The daily evaluation (SPEC 5.4, 5.5, docs/scoring.md): first every peer group takes a new
@@ -29,8 +30,14 @@ public sealed class DailyEvaluation(
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
 
-    /// <summary>Sellers evaluated at the same time by a run (each in its own unit of work).</summary>
-    private const int SellersInFlight = 16;
+    /// <summary>Peer groups refreshed at the same time by a run.</summary>
+    private const int GroupsInFlight = 3;
+
+    /// <summary>Sellers evaluated in one unit of work by a run: their reads in one round trip each, one read script, one commit.</summary>
+    private const int SellersPerBatch = 32;
+
+    /// <summary>Batches of sellers evaluated at the same time by a run, so that their round trips overlap.</summary>
+    private const int BatchesInFlight = 4;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
@@ -130,41 +137,100 @@ public sealed class DailyEvaluation(
         return ranked.Count;
     }
 
+    /// <summary>
+    /// The daily evaluation of <paramref name="batch"/>: one unit of work for all of them (their dirty
+    /// marks and records its commit conditions, a change meanwhile re-runs it). When the batch cannot
+    /// commit (one seller's data cannot be evaluated, or their changes kept racing it), each seller
+    /// is evaluated in their own unit of work; a seller whose own evaluation fails is parked with the
+    /// reason (null in the results) and the run goes on with the others.
+    /// </summary>
+    private async Task<IReadOnlyList<SellerEvaluation?>> EvaluateSellersAsync(IReadOnlyList<string> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await EvaluateTogetherAsync(batch, now, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && batch.Count > 1)
+        {
+            Logger.LogInformation("Evaluation of {Count} sellers from {First} as one batch failed ({Error}); each seller on their own", batch.Count, batch[0], e.Message);
+        }
+
+        var results = new List<SellerEvaluation?>(batch.Count);
+        foreach (var seller in batch)
+        {
+            try
+            {
+                results.Add((await EvaluateTogetherAsync([seller], now, cancellationToken))[0]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Logger.LogError(e, "Daily evaluation of seller {SellerId} failed; parked, the others go on", seller);
+                await sellerStore.ParkAsync(seller, $"daily evaluation: {e.GetType().Name}: {e.Message}", now);
+                results.Add(null);
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<IReadOnlyList<SellerEvaluation>> EvaluateTogetherAsync(IReadOnlyList<string> sellers, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<SellerEvaluation> results = [];
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            await SellerStore.ReadDirtyMarksAsync(work, sellers); // a change meanwhile re-runs this
+            results = await evaluator.StageAllAsync(work, sellers, EvaluationKind.Daily, now);
+            foreach (var seller in sellers)
+            {
+                SellerStore.StageEvaluated(work, seller);
+            }
+        }, cancellationToken);
+        return results;
+    }
+
+    /// <summary>Refreshes one group (in chunks when it has more than <see cref="ScoringOptions.EvaluationChunkGigs"/> Gigs); returns the Gigs ranked.</summary>
+    private async Task<int> RefreshGroupAsync(string group, long size, DateTimeOffset now, IReadOnlyList<long> expired, KeySpace keys, CancellationToken cancellationToken)
+    {
+        if (size > options.Value.EvaluationChunkGigs)
+        {
+            return await RefreshInChunksAsync(group, now, expired, keys, cancellationToken);
+        }
+
+        int count = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            // A rebuild that switched generations meanwhile took its own snapshot of every group.
+            if ((await GenerationState.ReadAsync(work)).Live != keys.Generation)
+            {
+                count = 0;
+                return;
+            }
+
+            // The group's new snapshot and ranking and its part of the history, in one commit.
+            var refresh = await peers.StageRefreshAsync(work, group, now, keys);
+            history.StageEvaluation(work, now);
+            await history.StageGroupAsync(work, refresh, now, expired, keys);
+            count = refresh.Gigs.Count;
+        }, cancellationToken);
+        return count;
+    }
+
     /// <summary>Runs the whole evaluation now and schedules the next one an interval later.</summary>
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var keys = (await GenerationState.ReadAsync(redis.Database)).LiveKeys;
         var groups = await peers.AllGroupsAsync(keys);
         var expired = await history.ExpiredAsync(now);
+        // Groups share no key a refresh writes or checks (a Gig's two groups rank it in two rankings,
+        // and its history entry comes from one of them), so several are refreshed at once, the
+        // largest first so that the last to finish is a small one.
+        var sizes = await Task.WhenAll(groups.Select(group => redis.Database.SortedSetLengthAsync(keys.PeerRanking(group))));
+        var bySize = groups.Select((group, i) => (Group: group, Size: sizes[i])).OrderByDescending(g => g.Size).ThenBy(g => g.Group, StringComparer.Ordinal);
         int ranked = 0;
-        foreach (var group in groups)
-        {
-            long size = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
-            if (size > options.Value.EvaluationChunkGigs)
-            {
-                ranked += await RefreshInChunksAsync(group, now, expired, keys, cancellationToken);
-                continue;
-            }
-
-            int count = 0;
-            await executor.ExecuteAsync(null, async (work, _) =>
-            {
-                // A rebuild that switched generations meanwhile took its own snapshot of every group.
-                if ((await GenerationState.ReadAsync(work)).Live != keys.Generation)
-                {
-                    count = 0;
-                    return;
-                }
-
-                // The group's new snapshot and ranking and its part of the history, in one commit.
-                var refresh = await peers.StageRefreshAsync(work, group, now, keys);
-                history.StageEvaluation(work, now);
-                await history.StageGroupAsync(work, refresh, now, expired, keys);
-                count = refresh.Gigs.Count;
-            }, cancellationToken);
-            ranked += count;
-        }
+        await Parallel.ForEachAsync(bySize, new ParallelOptions { MaxDegreeOfParallelism = GroupsInFlight, CancellationToken = cancellationToken }, async (g, ct) =>
+            Interlocked.Add(ref ranked, await RefreshGroupAsync(g.Group, g.Size, now, expired, keys, ct)));
 
         await executor.ExecuteAsync(null, (work, _) =>
         {
@@ -172,36 +238,40 @@ public sealed class DailyEvaluation(
             EvaluationHistory.StageForget(work, expired);
             return Task.CompletedTask;
         }, cancellationToken);
+        Logger.LogInformation("Evaluation at {At}: {Groups} peer groups refreshed, {Gigs} Gigs ranked in {Seconds:F1} s; the sellers next",
+            now.ToString("O", CultureInfo.InvariantCulture), groups.Count, ranked, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
 
-        // Each seller in their own unit of work (they share no key but their field of the dirty
-        // mark), several at once so that their round trips overlap.
+        // The sellers in batches, each batch one unit of work (sellers share no key but their field
+        // of the dirty mark), several batches at once so that their round trips overlap.
         var sellers = await sellerStore.AllSellersAsync();
-        int levelChanges = 0, flagChanges = 0;
-        await Parallel.ForEachAsync(sellers, new ParallelOptions { MaxDegreeOfParallelism = SellersInFlight, CancellationToken = cancellationToken }, async (seller, ct) =>
+        int levelChanges = 0, flagChanges = 0, parked = 0;
+        await Parallel.ForEachAsync(sellers.Chunk(SellersPerBatch), new ParallelOptions { MaxDegreeOfParallelism = BatchesInFlight, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            SellerEvaluation? result = null;
-            await executor.ExecuteAsync(null, async (work, _) =>
+            foreach (var result in await EvaluateSellersAsync(batch, now, ct))
             {
-                await SellerStore.ReadDirtyMarkAsync(work, seller); // a change meanwhile re-runs this
-                result = await evaluator.StageAsync(work, seller, EvaluationKind.Daily, now);
-                SellerStore.StageEvaluated(work, seller);
-            }, ct);
-            if (result!.Level.LevelChanged)
-            {
-                Interlocked.Increment(ref levelChanges);
-            }
+                if (result is null)
+                {
+                    Interlocked.Increment(ref parked);
+                    continue;
+                }
 
-            if (result.Flag.Changed)
-            {
-                Interlocked.Increment(ref flagChanges);
+                if (result.Level.LevelChanged)
+                {
+                    Interlocked.Increment(ref levelChanges);
+                }
+
+                if (result.Flag.Changed)
+                {
+                    Interlocked.Increment(ref flagChanges);
+                }
             }
         });
 
         await schedule.RecordRunAsync(now, now + EvaluationInterval);
-        var run = new EvaluationRun(groups.Count, ranked, sellers.Count, levelChanges, flagChanges, now);
+        var run = new EvaluationRun(groups.Count, ranked, sellers.Count - parked, levelChanges, flagChanges, now, parked);
         Logger.LogInformation(
-            "Evaluation at {At}: {Groups} peer groups, {Gigs} Gigs ranked, {Sellers} sellers, {Levels} level changes, {Flags} flag changes",
-            now.ToString("O", CultureInfo.InvariantCulture), run.PeerGroups, run.GigsRanked, run.SellersEvaluated, run.LevelChanges, run.FlagChanges);
+            "Evaluation at {At}: {Groups} peer groups, {Gigs} Gigs ranked, {Sellers} sellers, {Levels} level changes, {Flags} flag changes, {Parked} sellers parked, in {Seconds:F1} s",
+            now.ToString("O", CultureInfo.InvariantCulture), run.PeerGroups, run.GigsRanked, run.SellersEvaluated, run.LevelChanges, run.FlagChanges, run.SellersParked, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return run;
     }
 }

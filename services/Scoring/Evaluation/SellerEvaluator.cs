@@ -32,6 +32,24 @@ public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> o
     {
         var record = await SellerStore.ReadRecordAsync(work, sellerId);
         var read = await reads.SellerAsync(sellerId, ReadParts.SellerGigs | ReadParts.Metrics);
+        return Stage(work, sellerId, record, read, requested, now);
+    }
+
+    /// <summary>
+    /// Evaluates several sellers in one unit of work (the daily evaluation's batches): their records
+    /// read in one pipelined round trip (each a commit condition), their Gigs and level facts in one
+    /// read script, each seller then decided and staged as <see cref="StageAsync"/> does. Results are
+    /// aligned with <paramref name="sellerIds"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<SellerEvaluation>> StageAllAsync(UnitOfWork work, IReadOnlyList<string> sellerIds, EvaluationKind requested, DateTimeOffset now)
+    {
+        var records = await SellerStore.ReadRecordsAsync(work, sellerIds);
+        var read = await reads.SellersAsync(sellerIds, ReadParts.SellerGigs | ReadParts.Metrics);
+        return sellerIds.Select((sellerId, i) => Stage(work, sellerId, records[i], read[i], requested, now)).ToList();
+    }
+
+    private SellerEvaluation Stage(UnitOfWork work, string sellerId, SellerRecord record, ScoringRead? read, EvaluationKind requested, DateTimeOffset now)
+    {
         var gigs = read is null ? [] : read.Scored(Policy).Select(g => g.Score).ToList();
         var metrics = read?.LevelMetrics(now, Policy) ?? new LevelMetrics(null, null, null, 0, 0, 0);
 

@@ -84,6 +84,39 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     public Task<ScoringRead?> SellerAsync(string sellerId, ReadParts parts) =>
         ReadAsync(new ReadStart("seller", sellerId, parts), null, null);
 
+    /// <summary>
+    /// Several sellers' <paramref name="parts"/> (null for a seller Scoring does not know), aligned with
+    /// <paramref name="sellerIds"/>, all from one state in one round trip (the daily evaluation's
+    /// batches). A seller whose Gigs need ranking counts the script did not take (a policy changed
+    /// since they were ranked) is read again alone, as <see cref="SellerAsync(string, ReadParts)"/> would.
+    /// </summary>
+    public async Task<IReadOnlyList<ScoringRead?>> SellersAsync(IReadOnlyList<string> sellerIds, ReadParts parts)
+    {
+        if (sellerIds.Count == 0)
+        {
+            return [];
+        }
+
+        var args = Arguments(new ReadStart("sellers", "", parts), []);
+        Array.Resize(ref args, args.Length + sellerIds.Count);
+        for (int i = 0; i < sellerIds.Count; i++)
+        {
+            args[6 + i] = sellerIds[i];
+        }
+
+        var replies = (RedisResult[])(await Script.EvaluateReadOnlyAsync(redis.Database, [ScoringKeys.Sellers, GenerationState.Key], args))!;
+        var reads = new ScoringRead?[sellerIds.Count];
+        for (int i = 0; i < sellerIds.Count; i++)
+        {
+            var start = new ReadStart("seller", sellerIds[i], parts);
+            var read = Parse(start, (RedisResult[])replies[i]!);
+            bool counted = read is null || Needed(read, null).All(p => read.Gig(p.GigId).HasCounts(p.Quality));
+            reads[i] = counted ? read : await ReadAsync(start, null, null);
+        }
+
+        return reads;
+    }
+
     /// <summary>A seller's <paramref name="parts"/> from the aggregates of <paramref name="generation"/> rather than the live one (a rebuild's dry run).</summary>
     public Task<ScoringRead?> SellerAsync(string sellerId, ReadParts parts, long generation) =>
         ReadAsync(new ReadStart("seller", sellerId, parts, generation), null, null);
@@ -241,7 +274,8 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// <summary>
     /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV:
     /// CategoryMinGigs, 'gig' or 'seller', the id, the parts' letters, the generation to read ('' = the
-    /// live one), the number of probes, then (Gig id, quality) per probe. The key templates
+    /// live one), the number of probes, then (Gig id, quality) per probe; or 'sellers', '' and no probes,
+    /// then the sellers' ids, for one reply as below per seller. The key templates
     /// (<see cref="KeyTemplates"/>) are written into the text, not sent with every call, and only the
     /// ones a read uses get the generation's part. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
@@ -313,43 +347,52 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
           return { gigId, table.concat(fields, '\0'), suffix, table.concat(redis.call('HGETALL', key('means', suffix)), '\0'), size, own, counts }, fields
         end
 
-        local sellerId, first, firstFields
-        if kind == 'gig' then
-          first, firstFields = gig(id)
-          if #firstFields == 0 then return { 0 } end
-          sellerId = field(firstFields, 'seller')
-        else
-          if redis.call('SISMEMBER', KEYS[1], id) == 0 then return { 0 } end
-          sellerId = id
-        end
-
-        local record = false
-        if wants('r') then record = table.concat(redis.call('HGETALL', key('seller', sellerId)), '\0') end
-
-        local gigs = {}
-        if wants('g') then
-          for _, gigId in ipairs(redis.call('SMEMBERS', key('sellerGigs', sellerId))) do
-            if gigId ~= id or kind ~= 'gig' then table.insert(gigs, (gig(gigId))) end
+        local function read(kind, id)
+          local sellerId, first, firstFields
+          if kind == 'gig' then
+            first, firstFields = gig(id)
+            if #firstFields == 0 then return { 0 } end
+            sellerId = field(firstFields, 'seller')
+          else
+            if redis.call('SISMEMBER', KEYS[1], id) == 0 then return { 0 } end
+            sellerId = id
           end
-        end
-        if first then table.insert(gigs, first) end
 
-        local metrics = false
-        if wants('m') then
-          metrics = { redis.call('HVALS', key('ratings', sellerId)), table.concat(redis.call('HGETALL', key('totals', sellerId)), '\0'),
-            redis.call('SCARD', key('clients', sellerId)), table.concat(redis.call('HGETALL', key('response', sellerId)), '\0') }
-        end
+          local record = false
+          if wants('r') then record = table.concat(redis.call('HGETALL', key('seller', sellerId)), '\0') end
 
-        local orders = false
-        if wants('o') then
-          orders = {}
-          for _, orderId in ipairs(redis.call('SMEMBERS', key('gigOrders', id))) do
-            table.insert(orders, orderId)
-            table.insert(orders, table.concat(redis.call('HGETALL', key('order', orderId)), '\0'))
+          local gigs = {}
+          if wants('g') then
+            for _, gigId in ipairs(redis.call('SMEMBERS', key('sellerGigs', sellerId))) do
+              if gigId ~= id or kind ~= 'gig' then table.insert(gigs, (gig(gigId))) end
+            end
           end
+          if first then table.insert(gigs, first) end
+
+          local metrics = false
+          if wants('m') then
+            metrics = { redis.call('HVALS', key('ratings', sellerId)), table.concat(redis.call('HGETALL', key('totals', sellerId)), '\0'),
+              redis.call('SCARD', key('clients', sellerId)), table.concat(redis.call('HGETALL', key('response', sellerId)), '\0') }
+          end
+
+          local orders = false
+          if wants('o') then
+            orders = {}
+            for _, orderId in ipairs(redis.call('SMEMBERS', key('gigOrders', id))) do
+              table.insert(orders, orderId)
+              table.insert(orders, table.concat(redis.call('HGETALL', key('order', orderId)), '\0'))
+            end
+          end
+
+          return { 1, sellerId, record, gigs, metrics, orders }
         end
 
-        return { 1, sellerId, record, gigs, metrics, orders }
+        if kind == 'sellers' then
+          local replies = {}
+          for i = 7 + 2 * tonumber(ARGV[6]), #ARGV do table.insert(replies, read('seller', ARGV[i])) end
+          return replies
+        end
+        return read(kind, id)
         """;
 
     /// <summary>Where a read starts: a Gig or a seller, and the parts it takes.</summary>

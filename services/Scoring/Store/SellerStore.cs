@@ -20,6 +20,13 @@ public sealed class SellerStore(RedisConnection redis)
     public static async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
         SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await work.ReadHashAsync(ScoringKeys.Seller(sellerId))));
 
+    /// <summary>Several sellers' records in one pipelined round trip (each a commit condition), aligned with <paramref name="sellerIds"/>.</summary>
+    public static async Task<IReadOnlyList<SellerRecord>> ReadRecordsAsync(UnitOfWork work, IReadOnlyList<string> sellerIds)
+    {
+        var hashes = await work.ReadHashesAsync(sellerIds.Select(ScoringKeys.Seller).ToArray());
+        return sellerIds.Select((sellerId, i) => SellerRecord.FromFields(HashReader.From(RecordName(sellerId), hashes[i]))).ToList();
+    }
+
     /// <summary>Stages the seller's new record, replacing the whole hash.</summary>
     public static void StageRecord(UnitOfWork work, string sellerId, SellerRecord record)
     {
@@ -87,6 +94,10 @@ public sealed class SellerStore(RedisConnection redis)
     /// <summary>Whether the seller is marked for re-evaluation, read as a commit condition: a new mark meanwhile re-runs the work.</summary>
     public static async Task<bool> ReadDirtyMarkAsync(UnitOfWork work, string sellerId) =>
         !(await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, sellerId)).IsNull;
+
+    /// <summary>Several sellers' dirty marks in one pipelined round trip, each a commit condition as <see cref="ReadDirtyMarkAsync"/>'s.</summary>
+    public static async Task ReadDirtyMarksAsync(UnitOfWork work, IReadOnlyList<string> sellerIds) =>
+        await work.ReadHashFieldsAsync(sellerIds.Select(sellerId => (ScoringKeys.DirtySellers, sellerId)).ToArray());
 
     /// <summary>The seller was evaluated: clears the mark and a parking from earlier failures.</summary>
     public static void StageEvaluated(UnitOfWork work, string sellerId)
