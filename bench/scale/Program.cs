@@ -355,6 +355,6 @@ async Task<int> EvaluateAsync(string address, string signingKey)
     }
 
     double seconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"eval_seconds={F(seconds)} eval_groups={summary.PeerGroups} eval_gigs={summary.GigsRanked} eval_sellers={summary.SellersEvaluated} eval_level_changes={summary.LevelChanges} eval_flag_changes={summary.LowPerformanceChanges}");
+    Console.WriteLine($"eval_seconds={F(seconds)} eval_groups={summary.PeerGroups} eval_gigs={summary.GigsRanked} eval_sellers={summary.SellersEvaluated} eval_level_changes={summary.LevelChanges} eval_flag_changes={summary.LowPerformanceChanges} eval_parked={summary.SellersParked}");
     return 0;
 }

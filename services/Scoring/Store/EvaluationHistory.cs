@@ -1,6 +1,7 @@
 using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
+using Marketplace.Hosting.Redis;
 using Marketplace.Scoring.Engine;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -110,21 +111,19 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
             }
         }
 
-        // The Gigs' trim reads in pipelined rounds (read-only scripts), staged in the Gigs' order.
+        // The Gigs' trim reads, a read-only script per chunk of Gigs, the chunks pipelined; staged in the Gigs' order.
         long cutoff = CutoffMs(now);
-        foreach (var chunk in entries.Chunk(TrimReadChunk))
+        var trims = await Task.WhenAll(entries.Chunk(TrimReadChunk).Select(chunk => TrimReadAsync(chunk, cutoff)));
+        int at = 0;
+        foreach (var reply in trims.SelectMany(t => t))
         {
-            var trims = chunk.Select(e => TrimReadAsync(e.GigId, e.Entry, cutoff)).ToArray();
-            await Task.WhenAll(trims);
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                StageGig(work, chunk[i].GigId, chunk[i].Entry, cutoff, trims[i].Result);
-            }
+            StageGig(work, entries[at].GigId, entries[at].Entry, cutoff, (RedisResult[])reply!);
+            at++;
         }
     }
 
-    /// <summary>Gigs whose history trim is read per pipelined round by <see cref="StageGroupAsync"/>.</summary>
-    private const int TrimReadChunk = 1000;
+    /// <summary>Gigs whose history trims one script reads (<see cref="TrimScript"/>).</summary>
+    private const int TrimReadChunk = 200;
 
     /// <summary>
     /// Stages a Gig's entry: XADD to its history stream with id &lt;evaluation ms&gt;-*, trimming the
@@ -149,10 +148,21 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
         work.StreamAdd(historyKey, entry.EvaluatedMs, Math.Min(cutoffMs, entry.EvaluatedMs), GigHistoryEntry.Field, entry.ToBytes());
     }
 
-    /// <summary>The Gig's last entry time and the change-log entries to drop with <paramref name="entry"/> (<see cref="TrimScript"/>).</summary>
-    private async Task<RedisResult[]> TrimReadAsync(string gigId, GigHistoryEntry entry, long cutoffMs) =>
-        (RedisResult[])(await redis.Database.ScriptEvaluateReadOnlyAsync(TrimScript, [ScoringKeys.GigHistory(gigId), ScoringKeys.GigChanges(gigId)],
-            [cutoffMs, entry.Revision]))!;
+    /// <summary>For each of <paramref name="gigs"/>, its last entry time and the change-log entries to drop with its new entry (<see cref="TrimScript"/>).</summary>
+    private async Task<RedisResult[]> TrimReadAsync(IReadOnlyList<(string GigId, GigHistoryEntry Entry)> gigs, long cutoffMs)
+    {
+        var keys = new RedisKey[2 * gigs.Count];
+        var args = new RedisValue[1 + gigs.Count];
+        args[0] = cutoffMs;
+        for (int i = 0; i < gigs.Count; i++)
+        {
+            keys[2 * i] = ScoringKeys.GigHistory(gigs[i].GigId);
+            keys[(2 * i) + 1] = ScoringKeys.GigChanges(gigs[i].GigId);
+            args[1 + i] = gigs[i].Entry.Revision;
+        }
+
+        return (RedisResult[])(await TrimScript.EvaluateReadOnlyAsync(redis.Database, keys, args))!;
+    }
 
     /// <summary>Stages the change-log entries of one change of a Gig (its <c>rev</c> after the change is <paramref name="revision"/>).</summary>
     public static void StageChanges(UnitOfWork work, string gigId, long revision, IReadOnlyList<OrderChange> changes)
@@ -197,19 +207,25 @@ public sealed class EvaluationHistory(RedisConnection redis, IOptions<ScoringOpt
     }
 
     /// <summary>
-    /// KEYS[1] the Gig's history stream, KEYS[2] its change log; ARGV the cutoff (ms) and the new
-    /// entry's revision. Replies {the time of the last entry (0 without one), the change-log entries
-    /// at or below the revision of the oldest entry kept (the first at or after the cutoff, else the new one)}.
+    /// Per Gig i, KEYS[2i-1] its history stream and KEYS[2i] its change log; ARGV[1] the cutoff (ms),
+    /// ARGV[1+i] the Gig's new entry's revision. Replies, per Gig, {the time of the last entry (0
+    /// without one), the change-log entries at or below the revision of the oldest entry kept (the
+    /// first at or after the cutoff, else the new one)}.
     /// </summary>
-    private const string TrimScript = """
-        local oldest = tonumber(ARGV[2])
-        local kept = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', 1)
-        if kept[1] then
-          local rev = tonumber(string.match(kept[1][2][2], '^%d+ (%d+) '))
-          if rev < oldest then oldest = rev end
+    private static readonly RedisScript TrimScript = new("""
+        local replies = {}
+        for i = 1, #KEYS / 2 do
+          local history, changes = KEYS[2 * i - 1], KEYS[2 * i]
+          local oldest = tonumber(ARGV[1 + i])
+          local kept = redis.call('XRANGE', history, ARGV[1], '+', 'COUNT', 1)
+          if kept[1] then
+            local rev = tonumber(string.match(kept[1][2][2], '^%d+ (%d+) '))
+            if rev < oldest then oldest = rev end
+          end
+          local last = redis.call('XREVRANGE', history, '+', '-', 'COUNT', 1)
+          local lastMs = last[1] and tonumber(string.match(last[1][1], '^(%d+)%-')) or 0
+          replies[i] = { lastMs, redis.call('ZRANGE', changes, '-inf', oldest, 'BYSCORE') }
         end
-        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-        local lastMs = last[1] and tonumber(string.match(last[1][1], '^(%d+)%-')) or 0
-        return { lastMs, redis.call('ZRANGE', KEYS[2], '-inf', oldest, 'BYSCORE') }
-        """;
+        return replies
+        """);
 }

@@ -324,16 +324,35 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
 
         local function wants(letter) return string.find(parts, letter, 1, true) ~= nil end
 
+        -- A group's ranking size and packed means, read once per call (a batch of sellers shares groups).
+        local sizes, packedMeans = {}, {}
+        local function groupSize(suffix)
+          local size = sizes[suffix]
+          if size == nil then
+            size = redis.call('ZCARD', key('ranking', suffix))
+            sizes[suffix] = size
+          end
+          return size
+        end
+        local function means(suffix)
+          local packed = packedMeans[suffix]
+          if packed == nil then
+            packed = table.concat(redis.call('HGETALL', key('means', suffix)), '\0')
+            packedMeans[suffix] = packed
+          end
+          return packed
+        end
+
         local function gig(gigId)
           local fields = redis.call('HGETALL', key('gig', gigId))
           local band = field(fields, 'band')
           if band == nil or string.sub(band, 1, 1) == '-' then return { gigId, table.concat(fields, '\0'), false, '', 0, false, {} }, fields end
           local suffix = 'b' .. band
           local inCategory = suffix .. ':c:' .. (field(fields, 'cat') or '')
-          local size = redis.call('ZCARD', key('ranking', inCategory))
+          local size = groupSize(inCategory)
           if size >= categoryMin then suffix = inCategory end
           local ranking = key('ranking', suffix)
-          if suffix ~= inCategory then size = redis.call('ZCARD', ranking) end
+          if suffix ~= inCategory then size = groupSize(suffix) end
           local own = redis.call('ZSCORE', ranking, gigId)
           local qualities = {}
           if own then table.insert(qualities, own) end
@@ -344,7 +363,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', '(' .. q))
             table.insert(counts, redis.call('ZCOUNT', ranking, '-inf', q))
           end
-          return { gigId, table.concat(fields, '\0'), suffix, table.concat(redis.call('HGETALL', key('means', suffix)), '\0'), size, own, counts }, fields
+          return { gigId, table.concat(fields, '\0'), suffix, means(suffix), size, own, counts }, fields
         end
 
         local function read(kind, id)
