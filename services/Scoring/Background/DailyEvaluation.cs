@@ -141,8 +141,8 @@ public sealed class DailyEvaluation(
     /// The daily evaluation of <paramref name="batch"/>: one unit of work for all of them (their dirty
     /// marks and records its commit conditions, a change meanwhile re-runs it). When the batch cannot
     /// commit (one seller's data cannot be evaluated, or their changes kept racing it), each seller
-    /// is evaluated in their own unit of work; a seller whose own evaluation fails is parked with the
-    /// reason (null in the results) and the run goes on with the others.
+    /// is evaluated in their own unit of work; a seller whose stored data cannot be read is parked
+    /// with the reason (null in the results) and the run goes on with the others.
     /// </summary>
     private async Task<IReadOnlyList<SellerEvaluation?>> EvaluateSellersAsync(IReadOnlyList<string> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -162,8 +162,11 @@ public sealed class DailyEvaluation(
             {
                 results.Add((await EvaluateTogetherAsync([seller], now, cancellationToken))[0]);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (FormatException e)
             {
+                // The seller's stored data cannot be read (HashReader and the records say which field):
+                // every run would fail the same way. Anything else (Redis away, changes that kept
+                // racing) fails the run, which is tried again whole at the next look.
                 Logger.LogError(e, "Daily evaluation of seller {SellerId} failed; parked, the others go on", seller);
                 await sellerStore.ParkAsync(seller, $"daily evaluation: {e.GetType().Name}: {e.Message}", now);
                 results.Add(null);
