@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Marketplace.EventBus;
 using Marketplace.Hosting;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Marketplace.Scoring.Background;
 
 /// <summary>What one run of the daily evaluation did.</summary>
-/// <param name="SellersParked">Sellers whose own evaluation failed: parked with the reason (<see cref="ScoringKeys.ParkedSellers"/>), not counted as evaluated.</param>
+/// <param name="SellersParked">Sellers whose stored data could not be read: parked with the reason (<see cref="ScoringKeys.ParkedSellers"/>), not counted as evaluated.</param>
 public sealed record EvaluationRun(int PeerGroups, int GigsRanked, int SellersEvaluated, int LevelChanges, int FlagChanges, DateTimeOffset At, int SellersParked);
 
 /// <summary>
@@ -222,7 +223,7 @@ public sealed class DailyEvaluation(
     public async Task<EvaluationRun> RunAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         var keys = (await GenerationState.ReadAsync(redis.Database)).LiveKeys;
         var groups = await peers.AllGroupsAsync(keys);
         var expired = await history.ExpiredAsync(now);
@@ -242,7 +243,7 @@ public sealed class DailyEvaluation(
             return Task.CompletedTask;
         }, cancellationToken);
         Logger.LogInformation("Evaluation at {At}: {Groups} peer groups refreshed, {Gigs} Gigs ranked in {Seconds:F1} s; the sellers next",
-            now.ToString("O", CultureInfo.InvariantCulture), groups.Count, ranked, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            now.ToString("O", CultureInfo.InvariantCulture), groups.Count, ranked, Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         // The sellers in batches, each batch one unit of work (sellers share no key but their field
         // of the dirty mark), several batches at once so that their round trips overlap.
@@ -274,7 +275,7 @@ public sealed class DailyEvaluation(
         var run = new EvaluationRun(groups.Count, ranked, sellers.Count - parked, levelChanges, flagChanges, now, parked);
         Logger.LogInformation(
             "Evaluation at {At}: {Groups} peer groups, {Gigs} Gigs ranked, {Sellers} sellers, {Levels} level changes, {Flags} flag changes, {Parked} sellers parked, in {Seconds:F1} s",
-            now.ToString("O", CultureInfo.InvariantCulture), run.PeerGroups, run.GigsRanked, run.SellersEvaluated, run.LevelChanges, run.FlagChanges, run.SellersParked, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            now.ToString("O", CultureInfo.InvariantCulture), run.PeerGroups, run.GigsRanked, run.SellersEvaluated, run.LevelChanges, run.FlagChanges, run.SellersParked, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return run;
     }
 }
