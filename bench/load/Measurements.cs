@@ -43,9 +43,11 @@ public sealed class ProcessSampler(IReadOnlyList<(string Name, int Pid)> process
     }
 
     /// <summary>utime + stime of /proc/PID/stat (fields 14 and 15, counted after the parenthesised name).</summary>
-    private static long CpuTicks(int pid)
+    private static long CpuTicks(int pid) => CpuTicks($"/proc/{pid}/stat");
+
+    internal static long CpuTicks(string statFile)
     {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string stat = File.ReadAllText(statFile);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
@@ -263,3 +265,49 @@ public sealed class RedisMonitor : IDisposable
         _reading.Wait(TimeSpan.FromSeconds(5));
     }
 }
+
+/// <summary>
+/// The CPU time of the tiered compiler's background threads (".NET Tiered Com" in
+/// /proc/PID/task/*/comm) in some processes: what their runtimes still spend promoting hot methods to
+/// optimized code, which stops once a process's JIT has settled. The runtime ends that thread when it
+/// runs out of work and starts a new one later, so each <see cref="Advance"/> adds up, thread by
+/// thread, the time spent since the previous call (a new thread's whole time; the last moments of
+/// a thread that ended in between are not seen).
+/// </summary>
+public sealed class TieredCompilationMeter(IReadOnlyList<int> pids)
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    private Dictionary<string, long> _seen = [];
+
+    /// <summary>Milliseconds of tiered compilation since the previous call (since the threads started, on the first).</summary>
+    public long Advance()
+    {
+        var now = new Dictionary<string, long>(StringComparer.Ordinal);
+        long ticks = 0;
+        foreach (int pid in pids)
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    long cpu = ProcessSampler.CpuTicks(Path.Combine(task, "stat"));
+                    now[task] = cpu;
+                    ticks += cpu - _seen.GetValueOrDefault(task);
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+
+        _seen = now;
+        return (long)(ticks * 1000 / TicksPerSecond);
+    }
+}
+

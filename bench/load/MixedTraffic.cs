@@ -62,6 +62,47 @@ public static class MixedTraffic
         ("GetGigScore", 20), ("GetSellerScore", 15), ("GetSellerLevel", 15), ("GetOrder", 20), ("ListOrders", 15), ("GetGigReviews", 15),
     ];
 
+    /// <summary>
+    /// Warms on while the services' tiered compilers still work: in steps of <see cref="LoadSettings.JitStepSeconds"/>
+    /// until two steps in a row cost them at most <see cref="LoadSettings.JitSettledMs"/> of compilation
+    /// CPU in all each, or <see cref="LoadSettings.WarmupMaxSeconds"/> have passed (then it says so). On 2 busy
+    /// cores the background compiler gets little CPU, so optimized code arrives minutes after the
+    /// start; a service runs for days, and the targets are about that steady state.
+    /// </summary>
+    private static async Task WaitForJitAsync(LoadSettings settings, IReadOnlyList<int> services)
+    {
+        var started = Stopwatch.StartNew();
+        var meter = new TieredCompilationMeter(services);
+        long total = meter.Advance();
+        var steps = new List<long>();
+        while (true)
+        {
+            long step = 0;
+            for (int s = 0; s < settings.JitStepSeconds; s++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                step += meter.Advance();
+            }
+
+            total += step;
+            steps.Add(step);
+            // Two quiet steps in a row: the compiler works in bursts (a method reaching its call
+            // count), and one quiet step can fall between two of them.
+            if (steps.Count >= 2 && steps[^1] <= settings.JitSettledMs && steps[^2] <= settings.JitSettledMs)
+            {
+                Console.WriteLine($"mixed traffic: JIT settled after {settings.WarmupSeconds + started.Elapsed.TotalSeconds:F0} s of warm-up " +
+                    $"(tiered compilation in the services per {settings.JitStepSeconds} s: {string.Join(", ", steps)} ms; {total} ms in all)");
+                return;
+            }
+
+            if (settings.WarmupSeconds + started.Elapsed.TotalSeconds >= settings.WarmupMaxSeconds)
+            {
+                Console.WriteLine($"mixed traffic: the JIT did NOT settle in {settings.WarmupMaxSeconds} s (tiered compilation in the services per {settings.JitStepSeconds} s: {string.Join(", ", steps)} ms): measured anyway");
+                return;
+            }
+        }
+    }
+
     public static async Task<MixedResult> RunAsync(PlatformClient client, World world, LoadSettings settings,
         IConnectionMultiplexer redis, IReadOnlyList<(string Name, int Pid)> processes)
     {
@@ -71,8 +112,9 @@ public static class MixedTraffic
         var workers = Enumerable.Range(0, settings.InFlight).Select(i => new Worker(i, client, tokens, world, settings.WriteShare)).ToList();
         var running = workers.Select(w => Task.Run(() => w.RunAsync(() => Volatile.Read(ref measureFrom), () => Volatile.Read(ref measureTo), stop.Token))).ToList();
 
-        Console.WriteLine($"mixed traffic: warming up {settings.WarmupSeconds} s ...");
+        Console.WriteLine($"mixed traffic: warming up {settings.WarmupSeconds} s, then until the services' JIT has settled ...");
         await Task.Delay(TimeSpan.FromSeconds(settings.WarmupSeconds));
+        await WaitForJitAsync(settings, processes.Where(p => p.Name is not ("redis-server" or "load generator")).Select(p => p.Pid).ToList());
         world.RefreshSnapshot();
         var usage = new ProcessSampler(processes);
         var commandsBefore = await RedisInfo.CommandCallsAsync(redis);

@@ -5,12 +5,16 @@ namespace Marketplace.Bench.Load;
 
 /// <summary>The bench's knobs, from environment variables (README.md lists them).</summary>
 public sealed record LoadSettings(
-    int DurationSeconds, int WarmupSeconds, int InFlight, int Sellers, int GigsPerSeller, int Buyers,
+    int DurationSeconds, int WarmupSeconds, int WarmupMaxSeconds, int JitStepSeconds, int JitSettledMs,
+    int InFlight, int Sellers, int GigsPerSeller, int Buyers,
     int SeedOrdersPerGig, double WriteShare, int RoundTripCalls, bool AppendOnly)
 {
     public static LoadSettings FromEnvironment() => new(
         Int("DURATION", 30, 1, 3600),
         Int("WARMUP", 5, 0, 600),
+        Int("WARMUP_MAX", 300, 0, 3600),
+        Int("JIT_STEP", 5, 1, 60),
+        Int("JIT_SETTLED_MS", 20, 0, 60_000),
         Int("INFLIGHT", 32, 1, 1024),
         Int("SELLERS", 20, 1, 10_000),
         Int("GIGS_PER_SELLER", 2, 1, 20),
@@ -21,7 +25,7 @@ public sealed record LoadSettings(
         Environment.GetEnvironmentVariable("AOF") is not ("0" or "no" or "off"));
 
     public override string ToString() =>
-        $"{DurationSeconds} s measured after {WarmupSeconds} s warm-up, {InFlight} calls in flight, {WriteShare:P0} writes, "
+        $"{DurationSeconds} s measured after at least {WarmupSeconds} s of warm-up (then until the services' tiered compilers used at most {JitSettledMs} ms in each of two {JitStepSeconds} s steps in a row, at most {WarmupMaxSeconds} s in all), {InFlight} calls in flight, {WriteShare:P0} writes, "
         + $"{Sellers} sellers x {GigsPerSeller} Gigs, {Buyers} buyers, {SeedOrdersPerGig} seeded orders per Gig, Redis AOF {(AppendOnly ? "on (everysec)" : "off")}";
 
     private static int Int(string name, int fallback, int min, int max)
