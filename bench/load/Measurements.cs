@@ -10,7 +10,7 @@ public sealed record ProcessUsage(string Name, int Pid, double Cores, long PeakR
 /// <summary>CPU and RSS of processes from /proc (Linux), over an interval.</summary>
 public sealed class ProcessSampler(IReadOnlyList<(string Name, int Pid)> processes)
 {
-    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    internal const double TicksPerSecond = 100; // USER_HZ on Linux
     private readonly Dictionary<int, long> _cpuAtStart = [];
     private readonly Dictionary<int, long> _peakRss = [];
     private long _startedAt;
@@ -276,7 +276,6 @@ public sealed class RedisMonitor : IDisposable
 /// </summary>
 public sealed class TieredCompilationMeter(IReadOnlyList<int> pids)
 {
-    private const double TicksPerSecond = 100; // USER_HZ on Linux
     private Dictionary<string, long> _seen = [];
 
     /// <summary>Milliseconds of tiered compilation since the previous call (since the threads started, on the first).</summary>
@@ -307,7 +306,7 @@ public sealed class TieredCompilationMeter(IReadOnlyList<int> pids)
         }
 
         _seen = now;
-        return (long)(ticks * 1000 / TicksPerSecond);
+        return (long)(ticks * 1000 / ProcessSampler.TicksPerSecond);
     }
 }
 

@@ -44,8 +44,8 @@ public sealed class SellerEvaluator(ScoreReads reads, IOptions<ScoringOptions> o
     public async Task<IReadOnlyList<SellerEvaluation>> StageAllAsync(UnitOfWork work, IReadOnlyList<string> sellerIds, EvaluationKind requested, DateTimeOffset now)
     {
         var records = await SellerStore.ReadRecordsAsync(work, sellerIds);
-        var read = await reads.SellersAsync(sellerIds, ReadParts.SellerGigs | ReadParts.Metrics);
-        return sellerIds.Select((sellerId, i) => Stage(work, sellerId, records[i], read[i], requested, now)).ToList();
+        var sellerReads = await reads.SellersAsync(sellerIds, ReadParts.SellerGigs | ReadParts.Metrics);
+        return sellerIds.Select((sellerId, i) => Stage(work, sellerId, records[i], sellerReads[i], requested, now)).ToList();
     }
 
     private SellerEvaluation Stage(UnitOfWork work, string sellerId, SellerRecord record, ScoringRead? read, EvaluationKind requested, DateTimeOffset now)
