@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 //   Marketplace.Bench.GrpcServer sink <port>                            stand-in OTLP collector for the telemetry of ours/scoring
 //   Marketplace.Bench.GrpcServer minimal <port>                         echo Unary on Grpc.AspNetCore alone (calibration)
 //   Marketplace.Bench.GrpcServer bare <port>                            same response bytes from bare Kestrel
+//   Marketplace.Bench.GrpcServer floor <port> <redis>                   bare Kestrel + one Redis round trip per call (GetGigScore's floor)
 //   Marketplace.Bench.GrpcServer frame <file>                           writes the framed request h2load sends
 //   Marketplace.Bench.GrpcServer frame-gig-score <file>                 writes the framed GetGigScore request of the seeded Gig
 //   Marketplace.Bench.GrpcServer token <subject> <role>                 prints a bearer value "ours" accepts
@@ -58,12 +59,14 @@ switch (args)
 
     case ["minimal", string port]:
         return await RunAsync(Minimal(Int(port)), Int(port));
+    case ["floor", string port, string redis]:
+        return await RunAsync(await FloorServer.BuildAsync(Int(port), redis), Int(port));
     case ["sink", string port]:
         return await RunAsync(Sink(Int(port)), Int(port), stats: false);
     case ["bare", string port]:
         return await RunAsync(Bare(Int(port)), Int(port));
     default:
-        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> <warm-up chunk> <JIT settled> <max chunks> | minimal <port> | bare <port> | sink <port> | frame <file> | token <subject> <role>");
+        Console.Error.WriteLine("usage: Marketplace.Bench.GrpcServer ours|scoring <grpc port> <http port> <redis> | scoring-inproc <grpc port> <http port> <redis> <calls> <in flight> <warm-up chunk> <JIT settled> <max chunks> | minimal <port> | bare <port> | floor <port> <redis> | sink <port> | frame <file> | token <subject> <role>");
         return 2;
 }
 
@@ -166,7 +169,9 @@ static int Int(string value) => int.Parse(value, System.Globalization.CultureInf
 
 static async Task<int> RunAsync(WebApplication app, int port, bool started = false, bool stats = true)
 {
+    var allocations = AllocationSampler.StartFromEnvironment();
     app.Lifetime.ApplicationStopped.Register(() => Console.WriteLine($"OK_RESPONSES {OkResponses.Count}"));
+    app.Lifetime.ApplicationStopping.Register(() => allocations?.Print());
     if (!started)
     {
         await app.StartAsync();
