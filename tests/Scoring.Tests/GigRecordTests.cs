@@ -43,6 +43,10 @@ public sealed class GigRecordTests
     private static HashEntry[] AsStored(IEnumerable<KeyValuePair<string, RedisValue>> fields) =>
         [.. fields.Select(f => new HashEntry(Encoding.UTF8.GetBytes(f.Key), Encoding.UTF8.GetBytes(f.Value.ToString())))];
 
+    /// <summary>As the score read script returns them: every name and value joined by NUL in one string.</summary>
+    private static string AsPacked(HashEntry[] stored) =>
+        string.Join('\0', stored.SelectMany(e => new[] { (string)e.Name!, (string)e.Value! }));
+
     private static void AssertSame(GigRecord want, GigRecord got)
     {
         Assert.Equal(want.GigId, got.GigId);
@@ -57,12 +61,13 @@ public sealed class GigRecordTests
     }
 
     [Fact]
-    public void A_stored_Gig_reads_back_the_same_from_entries_and_from_a_map()
+    public void A_stored_Gig_reads_back_the_same_from_entries_from_a_map_and_packed()
     {
         var gig = Sample();
         var stored = AsStored(gig.ToEntries());
         AssertSame(gig, GigRecord.FromEntries("g-1", stored));
         AssertSame(gig, GigRecord.FromFields("g-1", HashReader.From("scoring gig g-1", stored)));
+        AssertSame(gig, GigRecord.FromPacked("g-1", AsPacked(stored)));
     }
 
     [Fact]
@@ -71,7 +76,9 @@ public sealed class GigRecordTests
         var gig = Sample();
         var stored = AsStored([.. gig.ToEntries(), new("note", "x"), new(new string('z', 200), "y")]);
         AssertSame(gig, GigRecord.FromEntries("g-1", stored));
+        AssertSame(gig, GigRecord.FromPacked("g-1", AsPacked(stored)));
         Assert.False(GigRecord.FromEntries("g-2", []).Exists);
+        Assert.False(GigRecord.FromPacked("g-2", "").Exists);
     }
 
     [Theory]
@@ -80,13 +87,14 @@ public sealed class GigRecordTests
     [InlineData("rev")]
     [InlineData("seller")]
     [InlineData("price_order")]
-    public void A_missing_field_is_refused_naming_it_both_ways(string field)
+    public void A_missing_field_is_refused_naming_it_every_way(string field)
     {
         var stored = AsStored(Sample().ToEntries().Where(e => e.Key != field));
         foreach (var read in new Func<GigRecord>[]
         {
             () => GigRecord.FromEntries("g-1", stored),
             () => GigRecord.FromFields("g-1", HashReader.From("scoring gig g-1", stored)),
+            () => GigRecord.FromPacked("g-1", AsPacked(stored)),
         })
         {
             var e = Assert.Throws<FormatException>(read);
@@ -103,8 +111,15 @@ public sealed class GigRecordTests
     public void A_bad_number_is_refused_naming_its_field(string field, string value)
     {
         var stored = AsStored(Sample().ToEntries().Select(e => e.Key == field ? new KeyValuePair<string, RedisValue>(field, value) : e));
-        var e = Assert.Throws<FormatException>(() => GigRecord.FromEntries("g-1", stored));
-        Assert.Contains("scoring gig g-1", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
+        foreach (var read in new Func<GigRecord>[]
+        {
+            () => GigRecord.FromEntries("g-1", stored),
+            () => GigRecord.FromPacked("g-1", AsPacked(stored)),
+        })
+        {
+            var e = Assert.Throws<FormatException>(read);
+            Assert.Contains("scoring gig g-1", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
+        }
     }
 }

@@ -144,6 +144,11 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
                 }
             }
 
+            if (probes is null && OwnCountsRead(read))
+            {
+                return read; // the common case, without the lists below
+            }
+
             var missing = Needed(read, probes).Where(p => !read.Gig(p.GigId).HasCounts(p.Quality)).Distinct().ToList();
             if (missing.Count == 0)
             {
@@ -159,6 +164,20 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             asked.AddRange(missing);
             read = null;
         }
+    }
+
+    /// <summary>Whether the script counted every ranked Gig's ranking at that Gig's own quality (what <see cref="Needed"/> asks without probes).</summary>
+    private bool OwnCountsRead(ScoringRead read)
+    {
+        foreach (var gig in read.Gigs)
+        {
+            if (gig.IsRanked(Policy) && !gig.HasCounts(gig.Quality(Policy)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The qualities the engine will ask the rankings about: each scored, grouped Gig's own, and the caller's probes.</summary>
@@ -244,7 +263,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     private GigState ParseGig(RedisResult[] g)
     {
         string gigId = (string)g[0]!;
-        var gig = GigRecord.FromFields(gigId, Hash($"scoring gig {gigId}", g[1]));
+        var gig = GigRecord.FromPacked(gigId, (string)g[1]!);
         if (g[2].IsNull)
         {
             return new GigState(gig, null, PeerMeans.Uniform(Policy.PriorAreaMean), 0, null, []);
@@ -427,8 +446,18 @@ public sealed record ScoringRead(
     LevelFacts? Metrics,
     IReadOnlyList<(string OrderId, OrderRecord Record)>? Orders)
 {
-    public GigState Gig(string gigId) =>
-        Gigs.FirstOrDefault(g => g.Gig.GigId == gigId) ?? throw new InvalidOperationException($"Gig {gigId} is not part of this read");
+    public GigState Gig(string gigId)
+    {
+        foreach (var gig in Gigs)
+        {
+            if (gig.Gig.GigId == gigId)
+            {
+                return gig;
+            }
+        }
+
+        throw new InvalidOperationException($"Gig {gigId} is not part of this read");
+    }
 
     /// <summary>Every Gig read, scored from this state, in Gig id order.</summary>
     public IReadOnlyList<ScoredGig> Scored(ScoringPolicy policy) => Gigs.Select(g => g.Score(policy)).ToList();
@@ -452,7 +481,21 @@ public sealed record GigState(GigRecord Gig, PeerGroupKey? Group, PeerMeans Mean
     /// <summary>Whether its score is a percentile in a group (it has a group and enough scored orders).</summary>
     public bool IsRanked(ScoringPolicy policy) => Group is not null && Gig.Aggregate.ScoredOrders >= policy.MinScoredOrders;
 
-    public bool HasCounts(double quality) => Counts.Any(c => c.Quality == quality);
+    public bool HasCounts(double quality) => CountsAt(Counts, quality) is not null;
+
+    /// <summary>The counts read at <paramref name="quality"/>, or null (a loop: every score read asks this).</summary>
+    private static RankingCounts? CountsAt(IReadOnlyList<RankingCounts> counts, double quality)
+    {
+        foreach (var c in counts)
+        {
+            if (c.Quality == quality)
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The group's ranking as far as this read counted it.</summary>
     public IPeerRanking Ranking => new SampledRanking(GroupSize, Counts);
@@ -476,8 +519,7 @@ public sealed record GigState(GigRecord Gig, PeerGroupKey? Group, PeerMeans Mean
         public long CountAtOrBelow(double quality) => At(quality).AtOrBelow;
 
         private RankingCounts At(double quality) =>
-            counts.FirstOrDefault(c => c.Quality == quality)
-            ?? throw new InvalidOperationException($"the ranking was not counted at quality {quality:R}");
+            CountsAt(counts, quality) ?? throw new InvalidOperationException($"the ranking was not counted at quality {quality:R}");
     }
 }
 
