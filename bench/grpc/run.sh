@@ -255,14 +255,21 @@ echo
 echo "GetGigScore of a seeded Gig: h2load -n $SCORING_REQUESTS -c $SCORING_CLIENTS -m $SCORING_STREAMS ($(( SCORING_CLIENTS * SCORING_STREAMS )) calls in flight), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 warm_up scoring "http://127.0.0.1:$port$SCORING_URL_PATH" "$SCORING_WARMUP" "${SCORING_ARGS[@]}"
 echo "  after ${WARMED[scoring]} warm-up calls in chunks of $SCORING_WARMUP (${WARM_NOTE[scoring]})"
-h2load -n "$SCORING_REQUESTS" "${SCORING_ARGS[@]}" --log-file "$WORK/scoring.log" "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/scoring.h2load"
-SENT[scoring]=$(( SENT[scoring] + SCORING_REQUESTS ))
-measured scoring
-SCORING_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/scoring.h2load")
-read -r count bad SCORING_P99 < <(python3 bench/grpc/p99.py "$WORK/scoring.log")
-if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
-  echo "scoring: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/scoring.h2load"; exit 1
-fi
+# One measured run of SCORING_REQUESTS calls at 50 in flight against a warmed server: sets RUN_RPS
+# and RUN_P99, adds the run's CPU and allocations, fails unless h2load logged every call as HTTP 200.
+measured_at_50() { # name, url
+  local name=$1 url=$2 count bad
+  h2load -n "$SCORING_REQUESTS" "${SCORING_ARGS[@]}" --log-file "$WORK/$name.log" "$url" >"$WORK/$name.h2load"
+  SENT[$name]=$(( SENT[$name] + SCORING_REQUESTS ))
+  measured "$name"
+  RUN_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/$name.h2load")
+  read -r count bad RUN_P99 < <(python3 bench/grpc/p99.py "$WORK/$name.log")
+  if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
+    echo "$name: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/$name.h2load"; exit 1
+  fi
+}
+measured_at_50 scoring "http://127.0.0.1:$port$SCORING_URL_PATH"
+SCORING_RPS=$RUN_RPS SCORING_P99=$RUN_P99
 stop_and_check scoring "$SCORING_REQUESTS"
 
 # (e) The floor under (d): bare Kestrel that makes one Redis round trip per call (a read script by
@@ -273,14 +280,8 @@ start_floor() { "$@" >"$WORK/floor.out" 2>&1 & PID[floor]=$!; PIDS+=("$!"); wait
 start_floor $SERVER floor "$port" "$SCORING_REDIS"
 SENT[floor]=0
 warm_up floor "http://127.0.0.1:$port$SCORING_URL_PATH" "$SCORING_WARMUP" "${SCORING_ARGS[@]}"
-h2load -n "$SCORING_REQUESTS" "${SCORING_ARGS[@]}" --log-file "$WORK/floor.log" "http://127.0.0.1:$port$SCORING_URL_PATH" >"$WORK/floor.h2load"
-SENT[floor]=$(( SENT[floor] + SCORING_REQUESTS ))
-measured floor
-FLOOR_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$WORK/floor.h2load")
-read -r count bad FLOOR_P99 < <(python3 bench/grpc/p99.py "$WORK/floor.log")
-if [ "$bad" != 0 ] || [ "$count" != "$SCORING_REQUESTS" ]; then
-  echo "floor: h2load logged $count requests, $bad not HTTP 200"; grep -E 'requests:|status codes:' "$WORK/floor.h2load"; exit 1
-fi
+measured_at_50 floor "http://127.0.0.1:$port$SCORING_URL_PATH"
+FLOOR_RPS=$RUN_RPS FLOOR_P99=$RUN_P99
 echo "  floor (bare Kestrel + one Redis round trip per call), after ${WARMED[floor]} warm-up calls (${WARM_NOTE[floor]}):"
 stop_and_check floor "$SCORING_REQUESTS"
 

@@ -1,6 +1,4 @@
-using System.Net;
 using Marketplace.Hosting.Redis;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using StackExchange.Redis;
 
 namespace Marketplace.Bench.Grpc;
@@ -27,14 +25,7 @@ public static class FloorServer
 
     public static async Task<WebApplication> BuildAsync(int port, string redis)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
-        });
-        var app = builder.Build();
+        var app = BareKestrel.Builder(port).Build();
         app.UseMiddleware<OkResponses>();
 
         var connection = await ConnectionMultiplexer.ConnectAsync(redis);
@@ -46,17 +37,7 @@ public static class FloorServer
 
         app.MapPost(Path, async context =>
         {
-            var reader = context.Request.BodyReader;
-            while (true)
-            {
-                var read = await reader.ReadAsync();
-                reader.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted)
-                {
-                    break;
-                }
-            }
-
+            await BareKestrel.DrainAsync(context.Request.BodyReader);
             var stored = await script.EvaluateReadOnlyAsync(database, keys, []);
             if (stored.IsNull)
             {

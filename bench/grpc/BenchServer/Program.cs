@@ -97,13 +97,7 @@ static WebApplication Ours(string grpcPort, string httpPort, string redis)
 // telemetry or logging), the floor any service built on Grpc.AspNetCore starts from.
 static WebApplication Minimal(int port)
 {
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
-    builder.WebHost.ConfigureKestrel(kestrel =>
-    {
-        kestrel.AddServerHeader = false;
-        kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
-    });
+    var builder = BareKestrel.Builder(port);
     builder.Services.AddGrpc();
     var app = builder.Build();
     app.UseMiddleware<OkResponses>();
@@ -135,29 +129,12 @@ static WebApplication Sink(int port)
 // Kestrel's HTTP/2 alone: read the request, write the precomputed reply frame and grpc-status 0.
 static WebApplication Bare(int port)
 {
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
-    builder.WebHost.ConfigureKestrel(kestrel =>
-    {
-        kestrel.AddServerHeader = false;
-        kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2);
-    });
-    var app = builder.Build();
+    var app = BareKestrel.Builder(port).Build();
     app.UseMiddleware<OkResponses>();
     byte[] responseFrame = BenchMessages.Frame(new Marketplace.Bench.V1.EchoReply { Message = BenchMessages.Request.Message });
     app.MapPost("/marketplace.bench.v1.Echo/Unary", async context =>
     {
-        var reader = context.Request.BodyReader;
-        while (true)
-        {
-            var read = await reader.ReadAsync();
-            reader.AdvanceTo(read.Buffer.End);
-            if (read.IsCompleted)
-            {
-                break;
-            }
-        }
-
+        await BareKestrel.DrainAsync(context.Request.BodyReader);
         context.Response.ContentType = "application/grpc";
         await context.Response.BodyWriter.WriteAsync(responseFrame);
         context.Response.AppendTrailer("grpc-status", "0");
