@@ -17,6 +17,7 @@ internal sealed class AllocationSampler : EventListener
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
 
     private readonly ConcurrentDictionary<string, long> _ticks = new(StringComparer.Ordinal);
+    private readonly long _after = long.Parse(Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS_AFTER") ?? "0", CultureInfo.InvariantCulture);
     private long _startOk = -1;
 
     public static AllocationSampler? StartFromEnvironment()
@@ -39,8 +40,7 @@ internal sealed class AllocationSampler : EventListener
             return;
         }
 
-        long after = long.Parse(Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS_AFTER") ?? "0", CultureInfo.InvariantCulture);
-        if (OkResponses.Count < after)
+        if (OkResponses.Count < _after)
         {
             return;
         }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Text;
 using Marketplace.Hosting;
 using Marketplace.Scoring.Engine;
@@ -150,27 +151,24 @@ public sealed class GigRecord
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> NumberSlotsBySpan =
             NumberSlots.GetAlternateLookup<ReadOnlySpan<char>>();
 
-        public static readonly int LongestName = NumberNames.Append("price_order").Max(n => n.Length);
+        /// <summary>The layout's texts, kept as strings: the seller, the category, the order the price came from.</summary>
+        private static readonly string[] TextNames = ["seller", "cat", "price_order"];
+
+        public static readonly int LongestName = NumberNames.Concat(TextNames).Max(n => n.Length);
 
         private readonly long[] _numbers = new long[NumberNames.Length];
+        private readonly string?[] _texts = new string?[TextNames.Length];
         private ulong _present;
-        private string? _seller, _category, _priceOrder;
 
         public void Set(ReadOnlySpan<char> name, ReadOnlySpan<char> value)
         {
             if (NumberSlotsBySpan.TryGetValue(name, out int slot))
             {
-                if (!long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long number))
-                {
-                    throw new FormatException($"{record} field '{name}' has a bad value '{value}'");
-                }
-
-                _numbers[slot] = number;
-                _present |= 1UL << slot;
+                Keep(slot, long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long number) ? number : throw Bad(name, value.ToString()));
             }
-            else if (name.SequenceEqual("seller") || name.SequenceEqual("cat") || name.SequenceEqual("price_order"))
+            else if (TextSlot(name) is int text and >= 0)
             {
-                Set(name, (RedisValue)value.ToString());
+                _texts[text] = value.ToString();
             }
         }
 
@@ -178,27 +176,34 @@ public sealed class GigRecord
         {
             if (NumberSlotsBySpan.TryGetValue(name, out int slot))
             {
-                if (!value.TryParse(out long number))
-                {
-                    throw new FormatException($"{record} field '{name}' has a bad value '{value}'");
-                }
-
-                _numbers[slot] = number;
-                _present |= 1UL << slot;
+                Keep(slot, value.TryParse(out long number) ? number : throw Bad(name, value.ToString()));
             }
-            else if (name.SequenceEqual("seller"))
+            else if (TextSlot(name) is int text and >= 0)
             {
-                _seller = value;
-            }
-            else if (name.SequenceEqual("cat"))
-            {
-                _category = value;
-            }
-            else if (name.SequenceEqual("price_order"))
-            {
-                _priceOrder = value;
+                _texts[text] = value;
             }
         }
+
+        private void Keep(int slot, long number)
+        {
+            _numbers[slot] = number;
+            _present |= 1UL << slot;
+        }
+
+        private static int TextSlot(ReadOnlySpan<char> name)
+        {
+            for (int i = 0; i < TextNames.Length; i++)
+            {
+                if (name.SequenceEqual(TextNames[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private FormatException Bad(ReadOnlySpan<char> name, string value) => new($"{record} field '{name}' has a bad value '{value}'");
 
         public GigRecord Build(string gigId)
         {
@@ -207,11 +212,11 @@ public sealed class GigRecord
             {
                 GigId = gigId,
                 Revision = Number(RevisionField),
-                SellerId = _seller ?? throw Missing("seller"),
-                Category = _category ?? throw Missing("cat"),
+                SellerId = _texts[0] ?? throw Missing(TextNames[0]),
+                Category = _texts[1] ?? throw Missing(TextNames[1]),
                 PriceBand = band is >= int.MinValue and <= int.MaxValue ? (int)band : throw new FormatException($"{record} field 'band' has a bad value '{band}'"),
                 PriceFromCreatedTicks = Number("price_at"),
-                PriceFromOrder = _priceOrder ?? throw Missing("price_order"),
+                PriceFromOrder = _texts[2] ?? throw Missing(TextNames[2]),
                 Aggregate = GigAggregate.FromFields(Number),
             };
         }

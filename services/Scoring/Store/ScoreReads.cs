@@ -110,7 +110,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         {
             var start = new ReadStart("seller", sellerIds[i], parts);
             var read = Parse(start, (RedisResult[])replies[i]!);
-            bool counted = read is null || Needed(read, null).All(p => read.Gig(p.GigId).HasCounts(p.Quality));
+            bool counted = read is null || Missing(read, null).Count == 0;
             reads[i] = counted ? read : await ReadAsync(start, null, null);
         }
 
@@ -144,12 +144,7 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
                 }
             }
 
-            if (probes is null && OwnCountsRead(read))
-            {
-                return read; // the common case, without the lists below
-            }
-
-            var missing = Needed(read, probes).Where(p => !read.Gig(p.GigId).HasCounts(p.Quality)).Distinct().ToList();
+            var missing = Missing(read, probes);
             if (missing.Count == 0)
             {
                 return read;
@@ -166,25 +161,36 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
         }
     }
 
-    /// <summary>Whether the script counted every ranked Gig's ranking at that Gig's own quality (what <see cref="Needed"/> asks without probes).</summary>
-    private bool OwnCountsRead(ScoringRead read)
+    /// <summary>
+    /// The qualities the engine will ask the rankings about (each scored, grouped Gig's own, and the
+    /// caller's probes) that <paramref name="read"/> did not count at, each once; empty, with no list
+    /// made, when it counted them all (every plain score read).
+    /// </summary>
+    private IReadOnlyList<(string GigId, double Quality)> Missing(ScoringRead read, Func<ScoringRead, IEnumerable<(string GigId, double Quality)>>? probes)
     {
-        foreach (var gig in read.Gigs)
+        List<(string GigId, double Quality)>? missing = null;
+        void Check(GigState gig, double quality)
         {
-            if (gig.IsRanked(Policy) && !gig.HasCounts(gig.Quality(Policy)))
+            if (!gig.HasCounts(quality) && !(missing ??= []).Contains((gig.Gig.GigId, quality)))
             {
-                return false;
+                missing.Add((gig.Gig.GigId, quality));
             }
         }
 
-        return true;
-    }
+        foreach (var gig in read.Gigs)
+        {
+            if (gig.IsRanked(Policy))
+            {
+                Check(gig, gig.Quality(Policy));
+            }
+        }
 
-    /// <summary>The qualities the engine will ask the rankings about: each scored, grouped Gig's own, and the caller's probes.</summary>
-    private IEnumerable<(string GigId, double Quality)> Needed(ScoringRead read, Func<ScoringRead, IEnumerable<(string GigId, double Quality)>>? probes)
-    {
-        var own = read.Gigs.Where(g => g.IsRanked(Policy)).Select(g => (g.Gig.GigId, g.Quality(Policy)));
-        return probes is null ? own : own.Concat(probes(read));
+        foreach (var (gigId, quality) in probes?.Invoke(read) ?? [])
+        {
+            Check(read.Gig(gigId), quality);
+        }
+
+        return missing ?? (IReadOnlyList<(string GigId, double Quality)>)[];
     }
 
     private RedisValue[] Arguments(ReadStart start, IReadOnlyList<(string GigId, double Quality)> probes)
