@@ -31,12 +31,75 @@ public sealed class CountedHandler(IConfiguration configuration) : EventHandler<
             throw new InvalidOperationException("the flaky counter is unavailable");
         }
 
-        if (_delay > TimeSpan.Zero)
+        InFlight.Enter(payload.Key);
+        try
         {
-            await Task.Delay(_delay, cancellationToken);
+            if (_delay > TimeSpan.Zero)
+            {
+                await Task.Delay(_delay, cancellationToken);
+            }
+        }
+        finally
+        {
+            InFlight.Exit(payload.Key);
         }
 
         work.HashIncrement(EffectsKey, envelope.Id, 1);
         work.HashIncrement(CounterKey(payload.Key), "total", payload.Amount);
+    }
+}
+
+/// <summary>
+/// What this process's <see cref="CountedHandler"/> had in flight, by counter key (the events'
+/// subject): how many events of one key at most at once, and which keys were in flight together.
+/// </summary>
+public static class InFlight
+{
+    private static readonly Dictionary<string, int> Now = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, int> Most = new(StringComparer.Ordinal);
+    private static readonly HashSet<(string, string)> Together = [];
+
+    public static void Enter(string key)
+    {
+        lock (Now)
+        {
+            int count = Now.GetValueOrDefault(key) + 1;
+            Now[key] = count;
+            Most[key] = Math.Max(count, Most.GetValueOrDefault(key));
+            foreach (var (other, n) in Now)
+            {
+                if (n > 0 && other != key)
+                {
+                    Together.Add((key, other));
+                    Together.Add((other, key));
+                }
+            }
+        }
+    }
+
+    public static void Exit(string key)
+    {
+        lock (Now)
+        {
+            Now[key]--;
+        }
+    }
+
+    /// <summary>The most events of <paramref name="key"/> that were in the handler at once.</summary>
+    public static int MostAtOnce(string key)
+    {
+        lock (Now)
+        {
+            return Most.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Whether an event of <paramref name="a"/> and one of <paramref name="b"/> were in the handler at the same time.</summary>
+    public static bool RanTogether(string a, string b)
+    {
+        lock (Now)
+        {
+            return Together.Contains((a, b));
+        }
     }
 }

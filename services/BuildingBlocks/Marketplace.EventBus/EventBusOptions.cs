@@ -52,7 +52,7 @@ public sealed record EventBusOptions
     /// <summary>How long one <c>XREADGROUP</c> blocks (its BLOCK).</summary>
     public long ReadTimeoutMs { get; set; } = 2_000;
 
-    /// <summary>Entries of one batch handled at the same time.</summary>
+    /// <summary>Lanes of one batch handled at the same time (a lane: the batch's entries of one subject, one after the other).</summary>
     public int Workers { get; set; } = 8;
 
     /// <summary>How long "already done" markers of events and requests are kept.</summary>

@@ -23,29 +23,13 @@ public sealed record DeliveryResult(DeliveryStatus Status, string? Error = null,
 }
 
 /// <summary>
-/// Turns one delivered CloudEvent (raw bytes from a stream entry, or an envelope rebuilt from a
+/// Turns one delivered CloudEvent (read from a stream entry, or an envelope rebuilt from a
 /// Dapr delivery) into a handler call inside a unit of work keyed by the event's source and id,
 /// in a consumer activity that continues the event's trace. Both transports deliver through
 /// here, so they handle events identically.
 /// </summary>
 public sealed class EventDispatcher(EventBusContext context, EventHandlerTable handlers, UnitOfWorkExecutor executor, ILogger<EventDispatcher> logger)
 {
-    /// <summary>Handles one delivery of structured-mode JSON. Throws only <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires.</summary>
-    public Task<DeliveryResult> DispatchAsync(string topic, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        CloudEvent envelope;
-        try
-        {
-            envelope = CloudEvent.Parse(body.Span);
-        }
-        catch (MalformedEventException e)
-        {
-            return Task.FromResult(Malformed(topic, e));
-        }
-
-        return DispatchAsync(topic, envelope, "redis", cancellationToken);
-    }
-
     /// <summary>A delivery whose envelope could not be read: dropped to the dead-letter topic.</summary>
     public DeliveryResult Malformed(string topic, MalformedEventException error)
     {

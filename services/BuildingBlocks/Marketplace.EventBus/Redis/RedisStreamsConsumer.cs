@@ -50,30 +50,39 @@ public sealed class RedisStreamsConsumer(
         }
     }
 
-    /// <summary>Handles a batch with up to <see cref="EventBusOptions.Workers"/> entries at a time, then acks the successes together.</summary>
+    /// <summary>
+    /// Handles a batch in lanes, one per subject (the entity an event is about: an order, a
+    /// conversation, a seller), up to <see cref="EventBusOptions.Workers"/> lanes at a time, then
+    /// acks the successes together. A lane's events run one after the other in stream order: two
+    /// events of one order (placed and completed, read in the same batch) would otherwise read the
+    /// same records at once, and all but one of their commits would conflict and run again.
+    /// </summary>
     private async Task HandleBatchAsync(IReadOnlyList<StreamDelivery> batch, CancellationToken cancellationToken)
     {
         var succeeded = new List<StreamDelivery>(batch.Count);
         await Parallel.ForEachAsync(
-            batch,
+            Lanes(batch),
             new ParallelOptions { MaxDegreeOfParallelism = context.Options.Workers, CancellationToken = cancellationToken },
-            async (delivery, ct) =>
+            async (lane, ct) =>
             {
-                var result = await HandleAsync(delivery, ct);
-                if (result.Status == DeliveryStatus.Success)
+                foreach (var (delivery, read) in lane)
                 {
-                    lock (succeeded)
+                    var result = read.Envelope is { } envelope ? await dispatcher.DispatchAsync(delivery.Stream, envelope, "redis", ct) : read.Refused!;
+                    if (result.Status == DeliveryStatus.Success)
                     {
-                        succeeded.Add(delivery);
+                        lock (succeeded)
+                        {
+                            succeeded.Add(delivery);
+                        }
                     }
-                }
-                else if (result.Status == DeliveryStatus.Drop || delivery.Attempt >= context.Options.MaxAttempts)
-                {
-                    await DeadLetterAsync(delivery, result);
-                }
-                else
-                {
-                    EventBusTelemetry.Retried.Add(1, EventBusTelemetry.Tags(delivery.Stream, result.Type));
+                    else if (result.Status == DeliveryStatus.Drop || delivery.Attempt >= context.Options.MaxAttempts)
+                    {
+                        await DeadLetterAsync(delivery, result);
+                    }
+                    else
+                    {
+                        EventBusTelemetry.Retried.Add(1, EventBusTelemetry.Tags(delivery.Stream, result.Type));
+                    }
                 }
             });
 
@@ -84,21 +93,63 @@ public sealed class RedisStreamsConsumer(
         }
     }
 
-    private async Task<DeliveryResult> HandleAsync(StreamDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// The batch's entries read and put in lanes by subject, each lane in stream order, the lanes in
+    /// the order of their first entry. An entry without a subject, or that cannot be read (it is
+    /// refused with its reason), is a lane of its own.
+    /// </summary>
+    private List<List<(StreamDelivery Delivery, Read Read)>> Lanes(IReadOnlyList<StreamDelivery> batch)
+    {
+        var lanes = new List<List<(StreamDelivery, Read)>>(batch.Count);
+        var bySubject = new Dictionary<string, List<(StreamDelivery, Read)>>(StringComparer.Ordinal);
+        foreach (var delivery in batch)
+        {
+            var read = ReadEntry(delivery);
+            if (read.Envelope?.Subject is { Length: > 0 } subject)
+            {
+                if (!bySubject.TryGetValue(subject, out var lane))
+                {
+                    lane = [];
+                    bySubject.Add(subject, lane);
+                    lanes.Add(lane);
+                }
+
+                lane.Add((delivery, read));
+            }
+            else
+            {
+                lanes.Add([(delivery, read)]);
+            }
+        }
+
+        return lanes;
+    }
+
+    /// <summary>An entry's envelope, or why it is refused without reaching a handler.</summary>
+    private readonly record struct Read(CloudEvent? Envelope, DeliveryResult? Refused);
+
+    private Read ReadEntry(StreamDelivery delivery)
     {
         if (delivery.Attempt > context.Options.MaxAttempts)
         {
-            return new DeliveryResult(DeliveryStatus.Drop,
-                $"delivered {delivery.Attempt - 1} times without being acknowledged (MaxAttempts {context.Options.MaxAttempts})");
+            return new Read(null, new DeliveryResult(DeliveryStatus.Drop,
+                $"delivered {delivery.Attempt - 1} times without being acknowledged (MaxAttempts {context.Options.MaxAttempts})"));
         }
 
         var data = delivery.Field("data");
         if (data.IsNull)
         {
-            return new DeliveryResult(DeliveryStatus.Drop, "the stream entry has no 'data' field");
+            return new Read(null, new DeliveryResult(DeliveryStatus.Drop, "the stream entry has no 'data' field"));
         }
 
-        return await dispatcher.DispatchAsync(delivery.Stream, (byte[])data!, cancellationToken);
+        try
+        {
+            return new Read(CloudEvent.Parse(((byte[])data!).AsSpan()), null);
+        }
+        catch (MalformedEventException e)
+        {
+            return new Read(null, dispatcher.Malformed(delivery.Stream, e));
+        }
     }
 
     private async Task DeadLetterAsync(StreamDelivery delivery, DeliveryResult result)
