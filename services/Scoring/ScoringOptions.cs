@@ -41,7 +41,11 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(10, 60_000, ErrorMessage = WholeNumber)]
     public int SellerEvaluationPollMs { get; set; } = 200;
 
-    /// <summary>Dirty sellers evaluated at once by one replica (each its own unit of work; their Redis round trips overlap).</summary>
+    /// <summary>Dirty sellers evaluated together in one unit of work (one read script, one commit; 1: each on its own).</summary>
+    [Range(1, 256, ErrorMessage = WholeNumber)]
+    public int SellerEvaluationBatch { get; set; } = 32;
+
+    /// <summary>Units of dirty sellers (each up to <see cref="SellerEvaluationBatch"/>) evaluated at once by one replica; their Redis round trips overlap.</summary>
     [Range(1, 64, ErrorMessage = WholeNumber)]
     public int SellerEvaluationConcurrency { get; set; } = 8;
 

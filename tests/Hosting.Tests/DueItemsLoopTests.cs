@@ -76,6 +76,32 @@ public sealed class DueItemsLoopTests
         Assert.Equal(2, loop.Started.Count(s => s == "item-3"));
     }
 
+    [Fact]
+    public async Task A_loop_that_handles_items_together_hands_them_over_in_units_and_a_failing_unit_is_handled_item_by_item()
+    {
+        var loop = new ListLoop(concurrency: 1, Enumerable.Range(1, 10).Select(i => $"item-{i:D2}"))
+        {
+            PerUnit = 4,
+            WhileHandling = (item, _) => item == "item-06" ? throw new InvalidOperationException("this one is broken") : Task.CompletedTask,
+        };
+
+        await loop.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(
+            ["item-01 item-02 item-03 item-04", "item-05 item-06 item-07 item-08", "item-09 item-10"],
+            loop.Units.Select(unit => string.Join(' ', unit)));
+        // The unit holding the broken item was handled again item by item: its other items are done ...
+        Assert.Equal(["item-05", "item-06", "item-07", "item-08"], loop.Started);
+        Assert.Equal(9, loop.Handled.Count);
+        Assert.All(loop.Handled.Values, count => Assert.Equal(1, count));
+        // ... and only the broken one waits for its retry, alone.
+        Assert.Equal(["item-06"], loop.Remaining);
+        Assert.Empty(loop.Parked);
+        loop.Time.Advance(TimeSpan.FromMinutes(2));
+        await loop.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(2, loop.Started.Count(s => s == "item-06"));
+    }
+
     /// <summary>A loop over a list: an item leaves the list when it is handled.</summary>
     private sealed class ListLoop(int concurrency, IEnumerable<string> items, FakeTimeProvider time)
         : DueItemsLoop<string>(time, NullLogger.Instance)
@@ -94,6 +120,12 @@ public sealed class DueItemsLoopTests
         private int _mostAtOnce;
 
         public Func<string, int, Task> WhileHandling { get; init; } = (_, _) => Task.CompletedTask;
+
+        /// <summary>Items per <see cref="HandleTogetherAsync"/> call (1: the loop hands items over one by one).</summary>
+        public int PerUnit { get; init; } = 1;
+
+        /// <summary>Every unit handed to <see cref="HandleTogetherAsync"/>, in order.</summary>
+        public ConcurrentQueue<string[]> Units { get; } = new();
 
         public ConcurrentDictionary<string, int> Handled { get; } = new();
 
@@ -115,6 +147,8 @@ public sealed class DueItemsLoopTests
         public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
 
         protected override int Concurrency => concurrency;
+
+        protected override int ItemsPerUnit => PerUnit;
 
         protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
 
@@ -148,6 +182,25 @@ public sealed class DueItemsLoopTests
             finally
             {
                 Interlocked.Decrement(ref _inFlight);
+            }
+        }
+
+        /// <summary>All or nothing, as one unit of work is: the unit's checks run before any item is taken off the list.</summary>
+        protected override async Task HandleTogetherAsync(IReadOnlyList<string> items, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            Units.Enqueue([.. items]);
+            foreach (var item in items)
+            {
+                await WhileHandling(item, 1);
+            }
+
+            foreach (var item in items)
+            {
+                Handled.AddOrUpdate(item, 1, (_, n) => n + 1);
+                lock (_items)
+                {
+                    _items.Remove(item);
+                }
             }
         }
 

@@ -96,7 +96,7 @@ public sealed class SellerStore(RedisConnection redis)
         !(await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, sellerId)).IsNull;
 
     /// <summary>Several sellers' dirty marks in one pipelined round trip, each a commit condition as <see cref="ReadDirtyMarkAsync"/>'s.</summary>
-    public static async Task ReadDirtyMarksAsync(UnitOfWork work, IReadOnlyList<string> sellerIds) =>
+    public static async Task<IReadOnlyList<RedisValue>> ReadDirtyMarksAsync(UnitOfWork work, IReadOnlyList<string> sellerIds) =>
         await work.ReadHashFieldsAsync(sellerIds.Select(sellerId => (ScoringKeys.DirtySellers, sellerId)).ToArray());
 
     /// <summary>The seller was evaluated: clears the mark and a parking from earlier failures.</summary>
@@ -106,9 +106,12 @@ public sealed class SellerStore(RedisConnection redis)
         work.HashDelete(ScoringKeys.ParkedSellers, sellerId);
     }
 
-    /// <summary>Up to <paramref name="take"/> sellers marked for re-evaluation.</summary>
+    /// <summary>
+    /// Up to <paramref name="take"/> sellers marked for re-evaluation, picked at random (HRANDFIELD:
+    /// O(take) however many are marked during a burst, and replicas mostly pick different ones).
+    /// </summary>
     public async Task<IReadOnlyList<string>> DirtyAsync(int take) =>
-        (await Db.HashKeysAsync(ScoringKeys.DirtySellers)).Take(take).Select(v => (string)v!).ToList();
+        (await Db.HashRandomFieldsAsync(ScoringKeys.DirtySellers, take)).Select(v => (string)v!).ToList();
 
     /// <summary>Every seller Scoring knows, in id order (the daily evaluation walks them).</summary>
     public async Task<IReadOnlyList<string>> AllSellersAsync() =>

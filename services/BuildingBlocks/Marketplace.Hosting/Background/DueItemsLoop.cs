@@ -30,6 +30,14 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
     /// </summary>
     protected virtual int Concurrency => 1;
 
+    /// <summary>
+    /// Items handed to <see cref="HandleTogetherAsync"/> in one call (1: each item on its own). A
+    /// loop whose items can be handled in one unit of work says how many; a group that fails is
+    /// tried again item by item at once, so one bad item is retried and parked on its own while the
+    /// others of its group are handled.
+    /// </summary>
+    protected virtual int ItemsPerUnit => 1;
+
     /// <summary>Pause before the next try of an item that failed <paramref name="attempts"/> times.</summary>
     protected virtual TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts)));
 
@@ -38,6 +46,13 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
 
     /// <summary>Does what <paramref name="item"/> is due for, and takes it out of the due set (or moves it to its next due time).</summary>
     protected abstract Task HandleAsync(TItem item, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Handles several items at once (a loop with <see cref="ItemsPerUnit"/> above 1 overrides it).
+    /// All or nothing: when it throws, each item is handled again by <see cref="HandleAsync"/>.
+    /// </summary>
+    protected virtual Task HandleTogetherAsync(IReadOnlyList<TItem> items, DateTimeOffset now, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} handles items one by one.");
 
     /// <summary>Takes an item that keeps failing out of the due set and records it, with its error, for support.</summary>
     protected abstract Task ParkAsync(TItem item, string error, CancellationToken cancellationToken);
@@ -51,28 +66,56 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
             var due = await DueAsync(now, BatchSize, cancellationToken);
             var ready = due.Where(item => !(_failures.TryGetValue(item, out var failure) && failure.NextTry > now)).ToList();
             int tried = ready.Count;
+            var units = ready.Chunk(Math.Max(1, ItemsPerUnit)).ToList();
             if (Concurrency <= 1)
             {
-                foreach (var item in ready)
+                foreach (var unit in units)
                 {
-                    CountHandled();
-                    await TryAsync(item, now, cancellationToken);
+                    await TryUnitAsync(unit, now, cancellationToken);
                 }
             }
             else
             {
-                await Parallel.ForEachAsync(ready, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
-                    async (item, ct) =>
-                    {
-                        CountHandled();
-                        await TryAsync(item, now, ct);
-                    });
+                await Parallel.ForEachAsync(units, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+                    async (unit, ct) => await TryUnitAsync(unit, now, ct));
             }
 
             if (due.Count < BatchSize || tried == 0)
             {
                 return;
             }
+        }
+    }
+
+    private async Task TryUnitAsync(TItem[] unit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (unit.Length > 1)
+        {
+            try
+            {
+                await HandleTogetherAsync(unit, now, cancellationToken);
+                foreach (var item in unit)
+                {
+                    CountHandled();
+                    _failures.TryRemove(item, out _);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException)
+            {
+                throw; // Redis away: as for one item
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogUnitFailed(Logger, GetType().Name, unit.Length, unit[0], e.Message);
+            }
+        }
+
+        foreach (var item in unit)
+        {
+            CountHandled();
+            await TryAsync(item, now, cancellationToken);
         }
     }
 
@@ -107,6 +150,9 @@ public abstract partial class DueItemsLoop<TItem>(TimeProvider clock, ILogger lo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Loop}: {Item} failed (attempt {Attempts} of {MaxAttempts}); the others go on")]
     private static partial void LogItemFailed(ILogger logger, Exception exception, string loop, object item, int attempts, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Loop}: {Count} items from {First} failed together ({Error}); each on its own")]
+    private static partial void LogUnitFailed(ILogger logger, string loop, int count, object first, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: {Item} failed {Attempts} times and is parked for support")]
     private static partial void LogItemParked(ILogger logger, Exception exception, string loop, object item, int attempts);
