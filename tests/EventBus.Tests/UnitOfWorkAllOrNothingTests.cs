@@ -1,3 +1,4 @@
+using System.Globalization;
 using Marketplace.EventBus.ChildConsumer;
 using Marketplace.EventBus.ChildConsumer.Contracts;
 using Marketplace.Hosting;
@@ -72,6 +73,24 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
                 w.HashSet(Totals, "earned_cents", "a lot");
                 w.HashIncrement(Totals, "earned_cents", 1);
             },
+            "not an integer"),
+        // Integers of up to 15 characters are added as Lua numbers (exact there); these are not such
+        // integers, and Redis refuses them, so the unit must refuse them too, nothing written.
+        ["an increment of a field written with a leading zero"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "007"),
+            w => w.HashIncrement(Totals, "earned_cents", 1),
+            "not an integer"),
+        ["an increment of a field written with a plus sign"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "+7"),
+            w => w.HashIncrement(Totals, "earned_cents", 1),
+            "not an integer"),
+        ["an increment of a field written as minus zero"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "-0"),
+            w => w.HashIncrement(Totals, "earned_cents", 1),
+            "not an integer"),
+        ["an increment of a field written with a fraction of zeros"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "5.0"),
+            w => w.HashIncrement(Totals, "earned_cents", 1),
             "not an integer"),
         ["a float increment to infinity"] = new(
             db => db.HashSetAsync(Totals, "ratio", "1e308"),
@@ -170,6 +189,42 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
 
         Assert.Equal([1999L, 2001L], attempts);
         Assert.Equal(["2000-0", "2001-0"], (await Db.StreamRangeAsync("history:{g-1}")).Select(e => (string)e.Id!));
+    }
+
+    [Fact]
+    public async Task Increments_are_checked_exactly_on_both_sides_of_the_small_integer_shortcut()
+    {
+        // The script adds integers of up to 15 characters as Lua numbers and longer ones digit by
+        // digit: every sum it stages (and checks the next increment against) must be the one Redis makes.
+        var executor = Executor();
+        await Db.HashSetAsync("h:{2}", [new HashEntry("a", "999999999999999"), new HashEntry("b", "-99999999999999"), new HashEntry("c", "5")]);
+        const long ToMax = long.MaxValue - 1999999999999998;
+
+        await executor.ExecuteAsync("request:sums", (work, _) =>
+        {
+            work.HashIncrement("h:{2}", "a", 999999999999999);  // two 15-digit numbers: 1999999999999998, 16 digits
+            work.HashIncrement("h:{2}", "a", ToMax);            // a 16-digit value plus a 19-digit one: exactly the maximum
+            work.HashIncrement("h:{2}", "b", -1);               // -100000000000000: 16 characters, sign included
+            work.HashIncrement("h:{2}", "b", -900000000000000); // -1000000000000000: 17 characters
+            work.HashIncrement("h:{2}", "b", 1000000000000000); // back to 0
+            work.HashIncrement("h:{2}", "c", -5);               // 0, never "-0"
+            work.HashIncrement("h:{2}", "c", -3);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.Equal(long.MaxValue.ToString(CultureInfo.InvariantCulture), (string?)await Db.HashGetAsync("h:{2}", "a"));
+        Assert.Equal("0", (string?)await Db.HashGetAsync("h:{2}", "b"));
+        Assert.Equal("-3", (string?)await Db.HashGetAsync("h:{2}", "c"));
+
+        // The staged maximum is exact: one more is refused, nothing written.
+        var refused = await Assert.ThrowsAsync<RedisServerException>(() => executor.ExecuteAsync("request:over", (work, _) =>
+        {
+            work.HashIncrement("h:{2}", "c", 1);
+            work.HashIncrement("h:{2}", "a", 1);
+            return Task.CompletedTask;
+        }, CancellationToken.None));
+        Assert.Contains("would overflow", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("-3", (string?)await Db.HashGetAsync("h:{2}", "c"));
     }
 
     [Fact]
