@@ -21,7 +21,7 @@ help:
 	@echo "make run RUN_ARGS=--simulated-clock    the services on the simulated clock (docs/clock.md); then: make clock BY=1d"
 	@echo "make images the four service images (and local base images), with Docker here and no registry"
 	@echo "make bench-scoring   BenchmarkDotNet: ns/allocations per order applied, ranking 1,000,000 Gigs"
-	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000)"
+	@echo "make bench-eventbus  events/s publish+consume+ack vs redis-benchmark XADD (EVENTS=20000); MODE=commit: Redis time per unit-of-work commit vs MULTI/EXEC"
 	@echo "make bench-rebuild   orders/s of a Scoring rebuild from 1,000,000 stored orders and events/s of a replay, vs redis-benchmark HSET -P 16 (ORDERS=1000000)"
 	@echo "make bench-grpc      h2load: our gRPC stack vs Grpc.AspNetCore alone vs bare Kestrel vs grpc-js, and GetGigScore (req/s, p99, ratios)"
 	@echo "make bench-load      mixed traffic at 32 in flight against the four services as processes: calls/s, p50/p99 per RPC, CPU/RSS, Redis commands per call (DURATION=30)"
@@ -74,7 +74,7 @@ bench-scale: setup
 
 EVENTS ?= 20000
 bench-eventbus: setup
-	bench/eventbus/run.sh $(EVENTS)
+	bench/eventbus/run.sh $(MODE) $(EVENTS)
 
 bench-grpc: setup
 	bash bench/grpc/run.sh

@@ -13,18 +13,26 @@ using StackExchange.Redis;
 
 // Usage: EventBus.Bench <redis host:port> <events> [publishers]
 //        EventBus.Bench <redis host:port> latency [events]
+//        EventBus.Bench <redis host:port> commit [units]
 // Throughput: publishes <events> Tick events through units of work (outbox), lets the relay move
 // them to the topic stream and the consumer group handle (idempotent effect) and acknowledge them,
 // and prints the end-to-end rate. run.sh prints it next to redis-benchmark's XADD rate.
 // Latency: measures what an idle bus costs Redis (commands/s while nothing is published) and the
 // publish-to-handler delay of events published one at a time (how fast an idle reader wakes up).
+// Commit: what the unit-of-work script costs Redis for a commit shaped like Scoring's commit of a
+// completed order, next to the same writes sent as a plain MULTI/EXEC (no checks, no marker).
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: EventBus.Bench <redis host:port> <events> [publishers] | <redis host:port> latency [events]");
+    Console.Error.WriteLine("usage: EventBus.Bench <redis host:port> <events> [publishers] | <redis host:port> latency [events] | <redis host:port> commit [units]");
     return 2;
 }
 
 string redis = args[0];
+if (args[1] == "commit")
+{
+    return await CommitCost.RunAsync(redis, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5000);
+}
+
 bool latencyMode = args[1] == "latency";
 int events = latencyMode ? (args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50) : int.Parse(args[1], CultureInfo.InvariantCulture);
 int publishers = !latencyMode && args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;

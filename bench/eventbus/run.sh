@@ -3,10 +3,11 @@
 # redis-benchmark's XADD rate on the same redis-server in the same run, as a ratio.
 # Usage: bench/eventbus/run.sh [events]   (default 20000)
 #        bench/eventbus/run.sh latency [events]   idle Redis load and publish-to-handler delay (default 50)
+#        bench/eventbus/run.sh commit [units]     Redis's time per unit-of-work commit vs the same writes in MULTI/EXEC (default 5000)
 set -euo pipefail
 
 mode=throughput
-if [ "${1:-}" = latency ]; then mode=latency; shift; fi
+if [ "${1:-}" = latency ] || [ "${1:-}" = commit ]; then mode="$1"; shift; fi
 events="${1:-20000}"
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$(cd "$(dirname "$0")" && pwd)/../lib.sh"   # free_port
@@ -20,6 +21,13 @@ trap cleanup EXIT
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 dotnet build "$here/EventBus.Bench.csproj" -c Release -v quiet -nologo >/dev/null
+
+if [ "$mode" = commit ]; then
+  [ "$events" = 20000 ] && events=5000
+  echo "unit-of-work commit of a completed order's shape vs the same writes as MULTI/EXEC (Redis's time per call, INFO commandstats; 3 rounds alternating, medians), $(nproc) cores:"
+  dotnet "$here/bin/Release/net10.0/EventBus.Bench.dll" "127.0.0.1:$port" commit "$events"
+  exit 0
+fi
 
 if [ "$mode" = latency ]; then
   [ "$events" = 20000 ] && events=50
