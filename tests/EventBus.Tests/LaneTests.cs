@@ -32,9 +32,10 @@ public sealed class LaneTests(RedisFixture redis) : IAsyncLifetime
                 await TestBus.PublishCountedAsync(publisher, a, i);
                 await TestBus.PublishCountedAsync(publisher, b, 10 * i);
             }
-        }
 
-        await TestBus.WaitUntilAsync(async () => await Db.StreamLengthOrZeroAsync(TestCatalogue.CountersTopic) == 6, "the six events are in the topic");
+            // The publisher's relay moves them from its outbox to the topic: wait for that before it stops.
+            await TestBus.WaitUntilAsync(async () => await Db.StreamLengthOrZeroAsync(TestCatalogue.CountersTopic) == 6, "the six events are in the topic");
+        }
 
         // Each event stays in the handler long enough for any other event handed over at the same time to join it.
         await using var consumer = await TestBus.StartAsync(redis.ConnectionString, "consumer", new Dictionary<string, string?> { ["Child:DelayMs"] = "300" });
