@@ -46,14 +46,17 @@ public sealed record EventBusOptions
     /// <summary>Deliveries of one entry before it goes to the dead-letter topic.</summary>
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>Entries read per <c>XREADGROUP</c> (its COUNT).</summary>
-    public int QueueDepth { get; set; } = 100;
+    /// <summary>
+    /// Entries read per <c>XREADGROUP</c> (its COUNT). With <see cref="Workers"/>: 400 and 32 ingested
+    /// 24 % more events per second than 100 and 8 in Scoring, at 25 % less CPU per event (docs/scale.md).
+    /// </summary>
+    public int QueueDepth { get; set; } = 400;
 
     /// <summary>How long one <c>XREADGROUP</c> blocks (its BLOCK).</summary>
     public long ReadTimeoutMs { get; set; } = 2_000;
 
     /// <summary>Lanes of one batch handled at the same time (a lane: the batch's entries of one subject, one after the other).</summary>
-    public int Workers { get; set; } = 8;
+    public int Workers { get; set; } = 32;
 
     /// <summary>How long "already done" markers of events and requests are kept.</summary>
     public long IdempotencyRetentionHours { get; set; } = 168;
