@@ -74,24 +74,6 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
                 w.HashIncrement(Totals, "earned_cents", 1);
             },
             "not an integer"),
-        // Integers of up to 15 characters are added as Lua numbers (exact there); these are not such
-        // integers, and Redis refuses them, so the unit must refuse them too, nothing written.
-        ["an increment of a field written with a leading zero"] = new(
-            db => db.HashSetAsync(Totals, "earned_cents", "007"),
-            w => w.HashIncrement(Totals, "earned_cents", 1),
-            "not an integer"),
-        ["an increment of a field written with a plus sign"] = new(
-            db => db.HashSetAsync(Totals, "earned_cents", "+7"),
-            w => w.HashIncrement(Totals, "earned_cents", 1),
-            "not an integer"),
-        ["an increment of a field written as minus zero"] = new(
-            db => db.HashSetAsync(Totals, "earned_cents", "-0"),
-            w => w.HashIncrement(Totals, "earned_cents", 1),
-            "not an integer"),
-        ["an increment of a field written with a fraction of zeros"] = new(
-            db => db.HashSetAsync(Totals, "earned_cents", "5.0"),
-            w => w.HashIncrement(Totals, "earned_cents", 1),
-            "not an integer"),
         ["a float increment to infinity"] = new(
             db => db.HashSetAsync(Totals, "ratio", "1e308"),
             w => w.HashIncrementFloat(Totals, "ratio", 1e308),
@@ -125,6 +107,19 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
             _ => { },
             "uow:outbox"),
     };
+
+    static UnitOfWorkAllOrNothingTests()
+    {
+        // Integers of up to 15 characters are added as Lua numbers (exact there); these spellings
+        // are not such integers, and Redis refuses them, so the unit must refuse them too, nothing written.
+        foreach (string spelling in new[] { "007", "+7", "-0", "5.0" })
+        {
+            Cases[$"an increment of a field written as {spelling}"] = new(
+                db => db.HashSetAsync(Totals, "earned_cents", spelling),
+                w => w.HashIncrement(Totals, "earned_cents", 1),
+                "not an integer");
+        }
+    }
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
 

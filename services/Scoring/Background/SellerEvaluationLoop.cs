@@ -34,17 +34,9 @@ public sealed class SellerEvaluationLoop(
     protected override Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         sellers.DirtyAsync(take);
 
-    protected override async Task HandleAsync(string sellerId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await executor.ExecuteAsync(null, async (work, _) =>
-        {
-            if (!await SellerStore.ReadDirtyMarkAsync(work, sellerId))
-            {
-                return; // another replica evaluated it
-            }
-
-            await evaluator.StageAsync(work, sellerId, EvaluationKind.OnDemand, Clock.GetUtcNow());
-            SellerStore.StageEvaluated(work, sellerId);
-        }, cancellationToken);
+    /// <summary>A seller on their own (a batch that failed is retried seller by seller): a batch of one.</summary>
+    protected override Task HandleAsync(string sellerId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        HandleTogetherAsync([sellerId], now, cancellationToken);
 
     protected override async Task HandleTogetherAsync(IReadOnlyList<string> sellerIds, DateTimeOffset now, CancellationToken cancellationToken) =>
         await executor.ExecuteAsync(null, async (work, _) =>

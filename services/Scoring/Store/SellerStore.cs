@@ -91,11 +91,10 @@ public sealed class SellerStore(RedisConnection redis)
         work.HashIncrement(ScoringKeys.DirtySellers, sellerId, 1);
     }
 
-    /// <summary>Whether the seller is marked for re-evaluation, read as a commit condition: a new mark meanwhile re-runs the work.</summary>
-    public static async Task<bool> ReadDirtyMarkAsync(UnitOfWork work, string sellerId) =>
-        !(await work.ReadHashFieldAsync(ScoringKeys.DirtySellers, sellerId)).IsNull;
-
-    /// <summary>Several sellers' dirty marks in one pipelined round trip, each a commit condition as <see cref="ReadDirtyMarkAsync"/>'s.</summary>
+    /// <summary>
+    /// Several sellers' dirty marks (null where none) in one pipelined round trip, each read as a
+    /// commit condition: a new mark meanwhile re-runs the work.
+    /// </summary>
     public static async Task<IReadOnlyList<RedisValue>> ReadDirtyMarksAsync(UnitOfWork work, IReadOnlyList<string> sellerIds) =>
         await work.ReadHashFieldsAsync(sellerIds.Select(sellerId => (ScoringKeys.DirtySellers, sellerId)).ToArray());
 
