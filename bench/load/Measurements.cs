@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Marketplace.Bench.Shared;
 using StackExchange.Redis;
 
 namespace Marketplace.Bench.Load;
@@ -10,7 +11,6 @@ public sealed record ProcessUsage(string Name, int Pid, double Cores, long PeakR
 /// <summary>CPU and RSS of processes from /proc (Linux), over an interval.</summary>
 public sealed class ProcessSampler(IReadOnlyList<(string Name, int Pid)> processes)
 {
-    internal const double TicksPerSecond = 100; // USER_HZ on Linux
     private readonly Dictionary<int, long> _cpuAtStart = [];
     private readonly Dictionary<int, long> _peakRss = [];
     private long _startedAt;
@@ -38,19 +38,11 @@ public sealed class ProcessSampler(IReadOnlyList<(string Name, int Pid)> process
         SampleMemory();
         double seconds = (Stopwatch.GetTimestamp() - _startedAt) / (double)Stopwatch.Frequency;
         return processes
-            .Select(p => new ProcessUsage(p.Name, p.Pid, (CpuTicks(p.Pid) - _cpuAtStart[p.Pid]) / TicksPerSecond / seconds, _peakRss[p.Pid]))
+            .Select(p => new ProcessUsage(p.Name, p.Pid, (CpuTicks(p.Pid) - _cpuAtStart[p.Pid]) / ProcStat.TicksPerSecond / seconds, _peakRss[p.Pid]))
             .ToList();
     }
 
-    /// <summary>utime + stime of /proc/PID/stat (fields 14 and 15, counted after the parenthesised name).</summary>
-    private static long CpuTicks(int pid) => CpuTicks($"/proc/{pid}/stat");
-
-    internal static long CpuTicks(string statFile)
-    {
-        string stat = File.ReadAllText(statFile);
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-    }
+    private static long CpuTicks(int pid) => ProcStat.CpuTicks($"/proc/{pid}/stat");
 
     private static long Rss(int pid)
     {
@@ -266,47 +258,4 @@ public sealed class RedisMonitor : IDisposable
     }
 }
 
-/// <summary>
-/// The CPU time of the tiered compiler's background threads (".NET Tiered Com" in
-/// /proc/PID/task/*/comm) in some processes: what their runtimes still spend promoting hot methods to
-/// optimized code, which stops once a process's JIT has settled. The runtime ends that thread when it
-/// runs out of work and starts a new one later, so each <see cref="Advance"/> adds up, thread by
-/// thread, the time spent since the previous call (a new thread's whole time; the last moments of
-/// a thread that ended in between are not seen).
-/// </summary>
-public sealed class TieredCompilationMeter(IReadOnlyList<int> pids)
-{
-    private Dictionary<string, long> _seen = [];
-
-    /// <summary>Milliseconds of tiered compilation since the previous call (since the threads started, on the first).</summary>
-    public long Advance()
-    {
-        var now = new Dictionary<string, long>(StringComparer.Ordinal);
-        long ticks = 0;
-        foreach (int pid in pids)
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                try
-                {
-                    if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    long cpu = ProcessSampler.CpuTicks(Path.Combine(task, "stat"));
-                    now[task] = cpu;
-                    ticks += cpu - _seen.GetValueOrDefault(task);
-                }
-                catch (IOException)
-                {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-
-        _seen = now;
-        return (long)(ticks * 1000 / ProcessSampler.TicksPerSecond);
-    }
-}
 

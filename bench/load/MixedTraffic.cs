@@ -3,6 +3,7 @@ using Grpc.Core;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Contracts.Scoring.V1;
+using Marketplace.Bench.Shared;
 using Marketplace.Scenario;
 using StackExchange.Redis;
 

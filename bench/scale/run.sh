@@ -10,7 +10,11 @@
 #   4. the daily evaluation of every Gig and seller: RunEvaluation, timed to its answer;
 #   5. event ingest: INGEST_ORDERS new orders as order/review CloudEvents written to the topic
 #      streams while Scoring consumes them; events/s until its group has lag 0 and nothing pending.
+#      Before it, as every benchmark here measures a process in its steady state, rounds of
+#      WARMUP_INGEST_ORDERS other orders until Scoring's tiered compiler used at most
+#      INGEST_JIT_SETTLED_MS of CPU in each of two rounds in a row, at most WARMUP_INGEST_ROUNDS.
 # Settings (environment): GIGS=1000000 SELLERS=300000 ORDERS_PER_GIG=3 INGEST_ORDERS=20000
+#   WARMUP_INGEST_ORDERS=5000 INGEST_JIT_SETTLED_MS=50 WARMUP_INGEST_ROUNDS=12 (0: no warm-up)
 #   REQUESTS=50000 SAMPLES=2000 EVAL_TIMEOUT=1800 (s, RunEvaluation's deadline); SMALL=1 for a quick run (20,000 Gigs); SCORING_ENV="EventBus__Workers=32 ..."
 #   passes settings to the Scoring process; SKIP_EVAL=1 leaves the evaluation out; SNAPSHOT=<file> keeps
 #   the bulk-loaded data in an RDB file and loads it in later runs (the load takes minutes at 1,000,000 Gigs).
@@ -26,6 +30,9 @@ INGEST_ORDERS=${INGEST_ORDERS:-20000}
 REQUESTS=${REQUESTS:-50000}
 WARMUP=${WARMUP:-5000}
 SAMPLES=${SAMPLES:-2000}
+WARMUP_INGEST_ORDERS=${WARMUP_INGEST_ORDERS:-5000}
+INGEST_JIT_SETTLED_MS=${INGEST_JIT_SETTLED_MS:-50}
+WARMUP_INGEST_ROUNDS=${WARMUP_INGEST_ROUNDS:-12}
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 for tool in redis-server redis-cli redis-benchmark h2load curl python3 dotnet; do
@@ -129,9 +136,14 @@ else
 fi
 
 # 5. Event ingest through Scoring.
-echo "ingest: $INGEST_ORDERS new orders as events..."
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 scoring_dotnet=$(pgrep -P "$scoring_pid" -f Marketplace.Scoring.dll || echo "$scoring_pid")
+if [ "$WARMUP_INGEST_ROUNDS" -gt 0 ]; then
+  echo "ingest warm-up: rounds of $WARMUP_INGEST_ORDERS other orders until Scoring's tiered compiler used at most $INGEST_JIT_SETTLED_MS ms in each of two rounds in a row (at most $WARMUP_INGEST_ROUNDS rounds)..."
+  warm="$($bench warm-ingest "127.0.0.1:$port" "$GIGS" "$SELLERS" "$WARMUP_INGEST_ORDERS" "$scoring_dotnet" "$INGEST_JIT_SETTLED_MS" "$WARMUP_INGEST_ROUNDS")"
+  echo "  $warm"
+fi
+echo "ingest: $INGEST_ORDERS new orders as events..."
 rcli config resetstat >/dev/null
 cpu0=$(cpu_ticks "$scoring_dotnet"); redis_cpu0=$(cpu_ticks "$redis_pid")
 trace_pid=""
@@ -149,8 +161,12 @@ if [ -n "$trace_pid" ]; then
 fi
 events=$(kv "$ingest" ingest_events)
 echo "  CPU per event: Scoring $(( ($(cpu_ticks "$scoring_dotnet") - cpu0) * 10000000 / events / 1000 )) us, redis-server $(( ($(cpu_ticks "$redis_pid") - redis_cpu0) * 10000000 / events / 1000 )) us (ticks of 10 ms)"
+# Socket reads and writes: Redis reads every command a client has sent in one read and answers them
+# in one write, so these count round trips (the bench's own writes and polls included, a few hundred).
+rcli info stats | tr -d '\r' | awk -F: -v n="$events" '/^total_reads_processed:/ { r = $2 } /^total_writes_processed:/ { w = $2 } /^total_commands_processed:/ { c = $2 }
+  END { printf "  Redis per event: %.2f socket reads, %.2f socket writes, %.1f commands (those in scripts included)\n", r / n, w / n, c / n }'
 echo "  Redis commands per event (INFO commandstats during the ingest, the seller evaluations it causes included):"
-rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$events" '/^cmdstat_/ { sub("cmdstat_", "", $1); if ($3 / n >= 0.05) printf "    %-14s %6.2f calls, %8.1f us per call\n", $1, $3 / n, $7 }' | sort -k2 -rn
+rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$events" '/^cmdstat_/ { sub("cmdstat_", "", $1); if ($3 / n >= 0.01) printf "    %-14s %6.2f calls, %8.1f us per call\n", $1, $3 / n, $7 }' | sort -k2 -rn
 stop_scoring
 
 python3 - "$SET_P16" "$HSET_P16" "$SET_P1" "$HSET_P1" "$GGS_RPS" "$GGS_P99" "$before" "$after" "$GIGS" "$memory" "$eval_out" "$ingest" "$load" "${EVAL_TIMEOUT:-1800}" <<'PY'
