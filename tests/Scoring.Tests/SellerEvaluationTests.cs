@@ -33,6 +33,43 @@ public sealed class SellerEvaluationTests
             Review = new TestReview(3 + (g % 3), 4, 4, 4, g != 2, 7, T0.AddDays(30)),
         };
 
+    /// <summary>
+    /// SPEC 5.5: "at once for a seller whose own events change the score". An evaluation reads every
+    /// Gig of the seller with its ranking counts, the costliest work of an event, so an order placed
+    /// on a Gig at its current price band (the score and the level totals stay as they were) does not
+    /// start one; an order that moves the Gig to another band (another peer group: a new score) does,
+    /// and so does an order's completion. The time of the last evaluation tells them apart.
+    /// </summary>
+    [Fact]
+    public async Task Only_events_that_change_the_score_or_the_totals_re_evaluate_the_seller_at_once()
+    {
+        var clock = new FakeClock(T0.AddDays(60));
+        await using var scoring = await ScoringHarness.StartAsync(clock: clock);
+        await scoring.DeliverAsync(Peers().Concat(Enumerable.Range(1, 3).Select(n => Order($"own-{n}", "own-gig", "seller-own", n) with { Review = Five })));
+        async Task<DateTimeOffset> EvaluatedAtAsync() =>
+            (await scoring.SellerLevelAsync("seller-own", "seller-own", CallerRole.Seller)).EvaluatedAt.ToDateTimeOffset();
+        var first = await EvaluatedAtAsync();
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var samePrice = Order("own-4", "own-gig", "seller-own", 40);
+        await scoring.PublishAsync([samePrice.Events()[0]]);
+        await scoring.CaughtUpAsync();
+        Assert.Equal(first, await EvaluatedAtAsync());
+        var score = await scoring.GigScoreAsync("own-gig", "seller-own");
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var dearer = Order("own-5", "own-gig", "seller-own", 41, cents: 30_000);
+        await scoring.PublishAsync([dearer.Events()[0]]);
+        await scoring.CaughtUpAsync();
+        Assert.Equal(clock.GetUtcNow(), await EvaluatedAtAsync());
+        Assert.NotEqual(score.PeerGroup, (await scoring.GigScoreAsync("own-gig", "seller-own")).PeerGroup);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await scoring.PublishAsync([samePrice.Events()[1]]);
+        await scoring.CaughtUpAsync();
+        Assert.Equal(clock.GetUtcNow(), await EvaluatedAtAsync());
+    }
+
     [Fact]
     public async Task The_flag_is_set_at_3_or_below_with_5_orders_and_cleared_only_at_4_or_above()
     {

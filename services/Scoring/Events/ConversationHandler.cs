@@ -32,12 +32,20 @@ public sealed class ConversationHandler(GigProjection projection, ILogger<Conver
 
         var change = await ChangeOrderAsync(work, projection, conversation.OrderId,
             record => record.ConversationVersion >= conversation.Version ? null : record.WithConversation(conversation));
-        if (change is null)
+        if (change is not var (_, _, rescored))
         {
             logger.LogDebug("Event {EventId}: conversation {ConversationId} v{Version} is not newer; ignored", envelope.Id, conversation.ConversationId, conversation.Version);
             return;
         }
 
-        SellerStore.StageDirty(work, conversation.SellerId);
+        // Its facts enter the score once the order's outcome counts; the response rate comes with Messaging's own reports.
+        if (rescored)
+        {
+            SellerStore.StageDirty(work, conversation.SellerId);
+        }
+        else
+        {
+            SellerStore.StageKnown(work, conversation.SellerId);
+        }
     }
 }

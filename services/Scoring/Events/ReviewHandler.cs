@@ -25,7 +25,7 @@ public sealed class ReviewHandler(GigProjection projection, ILogger<ReviewHandle
 
         var change = await ChangeOrderAsync(work, projection, review.OrderId,
             record => record.ReviewVersion >= review.Version ? null : record.WithReview(review));
-        if (change is not var (_, after))
+        if (change is not var (_, after, _))
         {
             logger.LogDebug("Event {EventId}: review of order {OrderId} v{Version} is not newer; ignored", envelope.Id, review.OrderId, review.Version);
             return;

@@ -17,9 +17,10 @@ public abstract class SnapshotHandler<TSnapshot>(string topic, string field) : S
 
     /// <summary>
     /// Reads the order's record, applies <paramref name="change"/> (null: the snapshot is not newer,
-    /// nothing changes), writes the record and stages the Gig's change. Returns both records, or null.
+    /// nothing changes), writes the record and stages the Gig's change. Returns both records and
+    /// whether the Gig now scores differently (<see cref="GigProjection.StageAsync"/>), or null.
     /// </summary>
-    protected static async Task<(OrderRecord Before, OrderRecord After)?> ChangeOrderAsync(
+    protected static async Task<(OrderRecord Before, OrderRecord After, bool Rescored)?> ChangeOrderAsync(
         UnitOfWork work, GigProjection projection, string orderId, Func<OrderRecord, OrderRecord?> change)
     {
         var before = await GigProjection.ReadOrderAsync(work, orderId);
@@ -29,7 +30,7 @@ public abstract class SnapshotHandler<TSnapshot>(string topic, string field) : S
         }
 
         GigProjection.StageOrder(work, orderId, after);
-        await projection.StageAsync(work, orderId, before, after);
-        return (before, after);
+        bool rescored = await projection.StageAsync(work, orderId, before, after);
+        return (before, after, rescored);
     }
 }

@@ -21,14 +21,17 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
     /// <summary>
     /// Stages the Gig's change for an order whose record goes from <paramref name="before"/> to
     /// <paramref name="after"/> (the record itself is written by the caller). Nothing is staged
-    /// while the order is unknown, or when nothing the score depends on changed.
+    /// while the order is unknown, or when nothing the score depends on changed. Returns whether the
+    /// Gig now scores differently (<see cref="GigRecord.ScoresAs"/>: it is new, or its seller, peer
+    /// groups or sums changed): an order that was placed, started or delivered leaves the sums as
+    /// they were until its outcome counts, and only its price is taken.
     /// </summary>
-    public async Task StageAsync(UnitOfWork work, string orderId, OrderRecord before, OrderRecord after)
+    public async Task<bool> StageAsync(UnitOfWork work, string orderId, OrderRecord before, OrderRecord after)
     {
         var facts = after.ToFacts(orderId, Options.ToUsd);
         if (facts is null)
         {
-            return;
+            return false;
         }
 
         if (before.HasOrder && (before.GigId != after.GigId || before.SellerId != after.SellerId))
@@ -44,7 +47,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         var previous = before.ToFacts(orderId, Options.ToUsd);
         if (facts == previous)
         {
-            return;
+            return false;
         }
 
         // The live generation of the aggregates (a commit condition: a rebuild's switch makes this commit run again).
@@ -72,6 +75,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         work.SetAdd(ScoringKeys.SellerGigs(gig.SellerId), gig.GigId);
         generation.StageTouched(work, gig.GigId);
         await peers.StageMoveAsync(work, prior, gig, keys);
+        return !gig.ScoresAs(prior);
     }
 
     /// <summary>

@@ -56,6 +56,36 @@ public sealed class GigRecord
         Category = category;
     }
 
+    /// <summary>
+    /// Whether <paramref name="other"/> scores as this record does: both exist or neither, with the
+    /// same seller, peer groups (band and category) and aggregate (sums, landmark, window). The
+    /// revision and the order the price came from do not enter a score.
+    /// </summary>
+    public bool ScoresAs(GigRecord other) =>
+        Exists == other.Exists
+        && SellerId == other.SellerId
+        && PriceBand == other.PriceBand
+        && Category == other.Category
+        && SameEntries(Aggregate.ToHashEntries(), other.Aggregate.ToHashEntries());
+
+    private static bool SameEntries(IReadOnlyList<KeyValuePair<string, long>> a, IReadOnlyList<KeyValuePair<string, long>> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i].Key != b[i].Key || a[i].Value != b[i].Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public GigRecord Clone() => new()
     {
         GigId = GigId,

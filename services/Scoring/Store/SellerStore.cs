@@ -84,12 +84,15 @@ public sealed class SellerStore(RedisConnection redis)
         }
     }
 
-    /// <summary>Marks the seller for re-evaluation (level and flag) by <see cref="Background.SellerEvaluationLoop"/>.</summary>
+    /// <summary>Marks the seller for re-evaluation (level and flag) by <see cref="Background.SellerEvaluationLoop"/>; <see cref="StageKnown"/> too.</summary>
     public static void StageDirty(UnitOfWork work, string sellerId)
     {
-        work.SetAdd(ScoringKeys.Sellers, sellerId);
+        StageKnown(work, sellerId);
         work.HashIncrement(ScoringKeys.DirtySellers, sellerId, 1);
     }
+
+    /// <summary>Adds the seller to the sellers Scoring knows (their reads answer, the daily evaluation takes them), without a re-evaluation now.</summary>
+    public static void StageKnown(UnitOfWork work, string sellerId) => work.SetAdd(ScoringKeys.Sellers, sellerId);
 
     /// <summary>
     /// Several sellers' dirty marks (null where none) in one pipelined round trip, each read as a
