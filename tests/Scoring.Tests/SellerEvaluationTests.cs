@@ -70,6 +70,37 @@ public sealed class SellerEvaluationTests
         Assert.Equal(clock.GetUtcNow(), await EvaluatedAtAsync());
     }
 
+    /// <summary>
+    /// The same rule for conversations: one about an order whose outcome does not count yet changes
+    /// no score and starts no evaluation; one that adds seller-unresponsive marks to a counted order
+    /// lowers its Gig's communication area and re-evaluates the seller at once.
+    /// </summary>
+    [Fact]
+    public async Task A_conversation_re_evaluates_the_seller_only_once_it_changes_a_counted_order()
+    {
+        var clock = new FakeClock(T0.AddDays(60));
+        await using var scoring = await ScoringHarness.StartAsync(clock: clock);
+        var counted = Enumerable.Range(1, 3).Select(n => Order($"talk-{n}", "talk-gig", "seller-talk", n) with { Review = Five }).ToList();
+        var open = Order("talk-open", "talk-gig", "seller-talk", 40) with { Completed = false };
+        await scoring.DeliverAsync(Peers().Concat(counted).Append(open));
+        async Task<DateTimeOffset> EvaluatedAtAsync() =>
+            (await scoring.SellerLevelAsync("seller-talk", "seller-talk", CallerRole.Seller)).EvaluatedAt.ToDateTimeOffset();
+        var first = await EvaluatedAtAsync();
+        var before = await scoring.AggregateAsync("talk-gig");
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var unresponsive = (SellerUnresponsive: 2, BuyerUnresponsive: 0, ResponseTotal: TimeSpan.FromHours(60), Replies: 1);
+        await scoring.PublishAsync([(open with { Conversation = unresponsive }).Events()[^1]]);
+        await scoring.CaughtUpAsync();
+        Assert.Equal(first, await EvaluatedAtAsync());
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await scoring.PublishAsync([(counted[0] with { Conversation = unresponsive }).Events()[^1]]);
+        await scoring.CaughtUpAsync();
+        Assert.Equal(clock.GetUtcNow(), await EvaluatedAtAsync());
+        Assert.NotEqual(string.Join(",", before.ToHashEntries()), string.Join(",", (await scoring.AggregateAsync("talk-gig")).ToHashEntries()));
+    }
+
     [Fact]
     public async Task The_flag_is_set_at_3_or_below_with_5_orders_and_cleared_only_at_4_or_above()
     {
