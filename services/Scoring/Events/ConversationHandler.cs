@@ -39,13 +39,6 @@ public sealed class ConversationHandler(GigProjection projection, ILogger<Conver
         }
 
         // Its facts enter the score once the order's outcome counts; the response rate comes with Messaging's own reports.
-        if (rescored)
-        {
-            SellerStore.StageDirty(work, conversation.SellerId);
-        }
-        else
-        {
-            SellerStore.StageKnown(work, conversation.SellerId);
-        }
+        SellerStore.StageEventOf(work, conversation.SellerId, reevaluate: rescored);
     }
 }

@@ -41,15 +41,7 @@ public sealed class OrderHandler(GigProjection projection, IOptions<ScoringOptio
             await SellerStore.StageCompletedAsync(work, order.OrderId, after.SellerId, after.BuyerId, decimal.Round(earned * 100m));
         }
 
-        if (rescored || completed)
-        {
-            SellerStore.StageDirty(work, after.SellerId);
-        }
-        else
-        {
-            SellerStore.StageKnown(work, after.SellerId);
-        }
-
+        SellerStore.StageEventOf(work, after.SellerId, reevaluate: rescored || completed);
         logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
     }
 }

@@ -94,6 +94,19 @@ public sealed class SellerStore(RedisConnection redis)
     /// <summary>Adds the seller to the sellers Scoring knows (their reads answer, the daily evaluation takes them), without a re-evaluation now.</summary>
     public static void StageKnown(UnitOfWork work, string sellerId) => work.SetAdd(ScoringKeys.Sellers, sellerId);
 
+    /// <summary>An event of the seller's: <see cref="StageDirty"/> when it changed what an evaluation reads (<paramref name="reevaluate"/>), else <see cref="StageKnown"/>.</summary>
+    public static void StageEventOf(UnitOfWork work, string sellerId, bool reevaluate)
+    {
+        if (reevaluate)
+        {
+            StageDirty(work, sellerId);
+        }
+        else
+        {
+            StageKnown(work, sellerId);
+        }
+    }
+
     /// <summary>
     /// Several sellers' dirty marks (null where none) in one pipelined round trip, each read as a
     /// commit condition: a new mark meanwhile re-runs the work.
