@@ -66,25 +66,7 @@ public sealed class GigRecord
         && SellerId == other.SellerId
         && PriceBand == other.PriceBand
         && Category == other.Category
-        && SameEntries(Aggregate.ToHashEntries(), other.Aggregate.ToHashEntries());
-
-    private static bool SameEntries(IReadOnlyList<KeyValuePair<string, long>> a, IReadOnlyList<KeyValuePair<string, long>> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < a.Count; i++)
-        {
-            if (a[i].Key != b[i].Key || a[i].Value != b[i].Value)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+        && Aggregate.Equals(other.Aggregate);
 
     public GigRecord Clone() => new()
     {
