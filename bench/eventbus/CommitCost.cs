@@ -76,18 +76,14 @@ internal static class CommitCost
         {
             writes.Rank($"bench:peer:{{{group}}}:ranking", gig, 0.5 + (i % 1000 / 2000.0));
             writes.Add("bench:{peer-groups}", group);
-            foreach (int area in new[] { 0, 1, 2, 4, 5 })
-            {
-                writes.Increment($"bench:peer:{{{group}}}:stats", $"s{area}", 215754506 + area);
-            }
+            writes.Increment($"bench:peer:{{{group}}}:stats", [.. new[] { 0, 1, 2, 4, 5 }.Select(area => new KeyValuePair<string, long>($"s{area}", 215754506 + area))]);
         }
 
         writes.Add($"bench:gig:{{{gig}}}:orders", order);
         writes.Add($"bench:seller:{{{seller}}}:gigs", gig);
         writes.Add("bench:{sellers}", seller);
-        writes.Increment($"bench:seller:{{{seller}}}:totals", "completed", 1);
-        writes.Increment($"bench:seller:{{{seller}}}:totals", "earned_cents", 3096);
-        writes.Increment("bench:{dirty-sellers}", seller, 1);
+        writes.Increment($"bench:seller:{{{seller}}}:totals", [new("completed", 1), new("earned_cents", 3096)]);
+        writes.Increment("bench:{dirty-sellers}", [new(seller, 1)]);
     }
 
     private interface IWrites
@@ -100,7 +96,8 @@ internal static class CommitCost
 
         void Add(string key, string member);
 
-        void Increment(string key, string field, long by);
+        /// <summary>HINCRBY of each field (the unit of work stages them as one write, as Scoring's commits do).</summary>
+        void Increment(string key, KeyValuePair<string, long>[] increments);
     }
 
     private sealed class UnitWrites(UnitOfWork work) : IWrites
@@ -113,7 +110,7 @@ internal static class CommitCost
 
         public void Add(string key, string member) => work.SetAdd(key, member);
 
-        public void Increment(string key, string field, long by) => work.HashIncrement(key, field, by);
+        public void Increment(string key, KeyValuePair<string, long>[] increments) => work.HashIncrement(key, increments);
     }
 
     private sealed class TransactionWrites(ITransaction transaction) : IWrites
@@ -128,6 +125,7 @@ internal static class CommitCost
 
         public void Add(string key, string member) => Sent.Add(transaction.SetAddAsync(key, member));
 
-        public void Increment(string key, string field, long by) => Sent.Add(transaction.HashIncrementAsync(key, field, by));
+        public void Increment(string key, KeyValuePair<string, long>[] increments) =>
+            Sent.AddRange(increments.Select(i => (Task)transaction.HashIncrementAsync(key, i.Key, i.Value)));
     }
 }

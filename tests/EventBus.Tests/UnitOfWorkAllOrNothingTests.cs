@@ -58,6 +58,10 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
                 w.HashIncrement(Totals, "earned_cents", 500);
             },
             "would overflow"),
+        ["an overflow in the second field of one increment write"] = new(
+            db => db.HashSetAsync(Totals, "earned_cents", "9223372036854775800"),
+            w => w.HashIncrement(Totals, [new("completed", 1), new("earned_cents", 100)]),
+            "field earned_cents would overflow"),
         ["a decrement below the int64 minimum"] = new(
             db => db.HashSetAsync(Totals, "balance", "-9223372036854775800"),
             w => w.HashIncrement(Totals, "balance", -100),
@@ -220,6 +224,26 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
         }, CancellationToken.None));
         Assert.Contains("would overflow", refused.Message, StringComparison.Ordinal);
         Assert.Equal("-3", (string?)await Db.HashGetAsync("h:{2}", "c"));
+    }
+
+    /// <summary>One staged write of several increments is checked field by field and applied as one HSET of the sums.</summary>
+    [Fact]
+    public async Task Several_increments_of_one_hash_in_one_write_add_up_in_order()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("sums:{b3}", [new HashEntry("n0", 10), new HashEntry("s0", "9223372036854775000")]);
+
+        await executor.ExecuteAsync("request:sums", (work, _) =>
+        {
+            work.HashSet("sums:{b3}", "n1", "1");
+            work.HashIncrement("sums:{b3}", [new("n0", 1), new("n1", 2), new("n0", 3), new("s0", 800), new("s5", -4)]);
+            work.HashIncrement("sums:{b3}", []); // no increment: nothing staged
+            work.HashIncrement("sums:{b3}", "n0", 100);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        var sums = (await Db.HashGetAllAsync("sums:{b3}")).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        Assert.Equal(new Dictionary<string, string> { ["n0"] = "114", ["n1"] = "3", ["s0"] = "9223372036854775800", ["s5"] = "-4" }, sums);
     }
 
     [Fact]

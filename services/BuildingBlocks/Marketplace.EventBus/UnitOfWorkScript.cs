@@ -185,12 +185,14 @@ internal static class UnitOfWorkScript
           ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', XADD = 'stream' }
         local arity = {
           HSET = 'pairs', ZADD = 'pairs', HDEL = 'some', ZREM = 'some', SADD = 'some', SREM = 'some',
-          HINCRBY = 2, HINCRBYFLOAT = 2, SET = 1, DEL = 0, PEXPIRE = 1, XADD = 5 }
+          HINCRBY = 'pairs', HINCRBYFLOAT = 2, SET = 1, DEL = 0, PEXPIRE = 1, XADD = 5 }
 
         local function refuse(command, key, why) return 'ERR unit of work refused, nothing written: ' .. command .. ' ' .. key .. ': ' .. why end
 
         -- Returns an error text, or a conflict reply ({'conflict', key}), or nil when the write is fine.
-        local function check(command, key, first, argc)
+        -- An HINCRBY of several fields (UnitOfWork.HashIncrement with pairs) leaves the fields' new
+        -- values, in order, in sums: it is applied as one HSET of them.
+        local function check(command, key, first, argc, sums)
           local shape = arity[command]
           if shape == nil then return 'ERR unit of work: command not allowed: ' .. tostring(command) end
           if (shape == 'pairs' and (argc < 2 or argc % 2 ~= 0)) or (shape == 'some' and argc < 1)
@@ -209,17 +211,24 @@ internal static class UnitOfWorkScript
           elseif command == 'HDEL' then
             for i = first, first + argc - 1 do stage(key, ARGV[i], false) end
           elseif command == 'HINCRBY' then
-            local name, by = ARGV[first], ARGV[first + 1]
-            local current = field(key, name) or '0'
-            if small(current) and small(by) then
-              stage(key, name, string.format('%.0f', tonumber(current) + tonumber(by)))
-              return nil
+            for i = first, first + argc - 1, 2 do
+              local name, by = ARGV[i], ARGV[i + 1]
+              local current = field(key, name) or '0'
+              local sum
+              if small(current) and small(by) then
+                sum = string.format('%.0f', tonumber(current) + tonumber(by))
+              else
+                if not isInteger(current) then return refuse(command, key, 'field ' .. name .. ' holds ' .. current .. ', not an integer') end
+                if not isInteger(by) then return refuse(command, key, 'increment ' .. tostring(by) .. ' is not an integer') end
+                sum = add64(current, by)
+                if sum == nil then return refuse(command, key, 'field ' .. name .. ' would overflow (' .. current .. ' + ' .. by .. ')') end
+              end
+              stage(key, name, sum)
+              if sums then
+                table.insert(sums, name)
+                table.insert(sums, sum)
+              end
             end
-            if not isInteger(current) then return refuse(command, key, 'field ' .. name .. ' holds ' .. current .. ', not an integer') end
-            if not isInteger(by) then return refuse(command, key, 'increment ' .. tostring(by) .. ' is not an integer') end
-            local sum = add64(current, by)
-            if sum == nil then return refuse(command, key, 'field ' .. name .. ' would overflow (' .. current .. ' + ' .. by .. ')') end
-            stage(key, name, sum)
           elseif command == 'HINCRBYFLOAT' then
             local name, by = ARGV[first], ARGV[first + 1]
             local current = field(key, name) or '0'
@@ -265,11 +274,14 @@ internal static class UnitOfWorkScript
 
         local writes = tonumber(arg())
         local first = a
+        local sums = {}
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
-          local problem = check(command, key, a + 3, argc)
+          local out = command == 'HINCRBY' and argc > 2 and {} or nil
+          local problem = check(command, key, a + 3, argc, out)
           if type(problem) == 'table' then return problem end
           if problem then return redis.error_reply(problem) end
+          sums[i] = out
           a = a + 3 + argc
         end
         local events = tonumber(ARGV[a])
@@ -293,7 +305,11 @@ internal static class UnitOfWorkScript
         for i = 1, writes do
           local command, key, argc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], tonumber(ARGV[a + 2])
           local from, to = a + 3, a + 2 + argc
-          if argc <= CHUNK then
+          if sums[i] ~= nil then
+            -- several increments of one hash: their checked sums in one HSET (integers: the same text HINCRBY stores)
+            local values = sums[i]
+            for j = 1, #values, CHUNK do redis.call('HSET', key, unpack(values, j, math.min(#values, j + CHUNK - 1))) end
+          elseif argc <= CHUNK then
             redis.call(command, key, unpack(ARGV, from, to))
           else
             for j = from, to, CHUNK do redis.call(command, key, unpack(ARGV, j, math.min(to, j + CHUNK - 1))) end

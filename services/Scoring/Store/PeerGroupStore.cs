@@ -161,20 +161,24 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         return ranked;
     }
 
+    /// <summary>The group's running sums raised by <paramref name="delta"/>: one staged write for all of its non-zero fields.</summary>
     private static void StageStats(UnitOfWork work, string key, PeerStats delta)
     {
+        var increments = new List<KeyValuePair<string, long>>(2 * Areas.Count);
         foreach (var area in Areas.All)
         {
             if (delta.Count(area) != 0)
             {
-                work.HashIncrement(key, $"n{(int)area}", delta.Count(area));
+                increments.Add(new($"n{(int)area}", delta.Count(area)));
             }
 
             if (delta.Sum(area) != 0)
             {
-                work.HashIncrement(key, $"s{(int)area}", delta.Sum(area));
+                increments.Add(new($"s{(int)area}", delta.Sum(area)));
             }
         }
+
+        work.HashIncrement(key, increments);
     }
 
     /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>); the policy prior before the group's first evaluation.</summary>

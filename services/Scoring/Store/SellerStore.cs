@@ -65,8 +65,7 @@ public sealed class SellerStore(RedisConnection redis)
                 $"would leave the range Scoring keeps (0 to {long.MaxValue}); refused, nothing written");
         }
 
-        work.HashIncrement(key, "completed", 1);
-        work.HashIncrement(key, "earned_cents", (long)earnedCents);
+        work.HashIncrement(key, [new("completed", 1), new("earned_cents", (long)earnedCents)]);
         work.SetAdd(ScoringKeys.SellerClients(sellerId), buyerId);
     }
 
