@@ -42,6 +42,42 @@ public sealed class ResolutionCenterTests
         Assert.Equal(TimeSpan.Zero, order.Lateness);
     }
 
+    /// <summary>
+    /// The attack: a seller delivers days late, or is already late, then asks for an extension that
+    /// reaches past the delivery; a silent buyer's auto-acceptance after 48 h would move the due time
+    /// and erase the lateness (on-time delivery 1, and the buyer's right to cancel a late order alone gone).
+    /// </summary>
+    [Fact]
+    public void Spec2_lateness_already_incurred_cannot_be_erased_by_an_extension()
+    {
+        var lateAndUndelivered = Rejected(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(20)), T0.AddDays(5).AddSeconds(1), Policy), RejectionKind.FailedPrecondition);
+        Assert.Equal(
+            "order ord-1 is late since its due time 2026-03-06T12:00:00.0000000+00:00: an extension must be asked before the due time passes "
+            + "(lateness already incurred cannot be moved)",
+            lateAndUndelivered.Message);
+
+        var deliveredLate = Accepted(InProgress().Deliver(Seller, T0.AddDays(15), Policy));
+        var afterDelivery = Rejected(deliveredLate.OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(20)), T0.AddDays(15).AddHours(1), Policy), RejectionKind.FailedPrecondition);
+        Assert.StartsWith("order ord-1 was first delivered at 2026-03-16T12:00:00.0000000+00:00: an extension moves", afterDelivery.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromDays(10), deliveredLate.Lateness);
+
+        // Even delivered on time, an extension after the delivery is refused (a revision needs no new due time).
+        Rejected(Delivered().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(1)), T0.AddDays(2).AddHours(1), Policy), RejectionKind.FailedPrecondition);
+    }
+
+    /// <summary>Asked in time, an extension still counts when the silent buyer's 48 h run out after the old due time.</summary>
+    [Fact]
+    public void Spec1_an_extension_asked_at_the_due_time_is_auto_accepted_after_it()
+    {
+        var asked = Accepted(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(3)), T0.AddDays(5), Policy));
+
+        var extended = Accepted(asked.OnTimer(T0.AddDays(7).AddMinutes(1)));
+        var delivered = Accepted(extended.Deliver(Seller, T0.AddDays(7).AddHours(1), Policy));
+
+        Assert.Equal(T0.AddDays(8), delivered.DueAt);
+        Assert.Equal(TimeSpan.Zero, delivered.Lateness);
+    }
+
     [Fact]
     public void Spec1_only_the_seller_requests_an_extension()
     {

@@ -31,6 +31,11 @@ public sealed partial record Order
                 + "it must be decided before another is opened");
         }
 
+        if (request.Kind == ResolutionKind.Extension && CheckExtensionTime(now) is { } tooLate)
+        {
+            return tooLate;
+        }
+
         // The refund is at most the amount (checked with the request) and the refunded sum is below it,
         // so neither side of this comparison can overflow.
         if (request.Kind == ResolutionKind.PartialRefund
@@ -289,6 +294,29 @@ public sealed partial record Order
                 return Rejection.InvalidArgument(
                     $"kind must be RESOLUTION_KIND_EXTENSION, RESOLUTION_KIND_CANCELLATION or RESOLUTION_KIND_PARTIAL_REFUND (was {(int)request.Kind})");
         }
+    }
+
+    /// <summary>
+    /// SPEC 2: an order is late when its due time passes with no delivery, and lateness runs from the
+    /// due time to the first delivery. An extension moves a due time that is still ahead, for work
+    /// not yet delivered: asked once the order is late, or after its first delivery, its acceptance
+    /// (by a silent buyer too, after 48 h) would move the due time past lateness already incurred and
+    /// erase it. A request asked in time and accepted later still counts, as agreed.
+    /// </summary>
+    private Rejection? CheckExtensionTime(DateTimeOffset now)
+    {
+        if (FirstDeliveredAt is { } delivered)
+        {
+            return Rejection.FailedPrecondition(
+                $"order {OrderId} was first delivered at {delivered:O}: an extension moves the due time of work not yet delivered "
+                + "(lateness runs to the first delivery)");
+        }
+
+        return now > DueAt
+            ? Rejection.FailedPrecondition(
+                $"order {OrderId} is late since its due time {DueAt:O}: an extension must be asked before the due time passes "
+                + "(lateness already incurred cannot be moved)")
+            : null;
     }
 
     /// <summary>
