@@ -38,7 +38,7 @@ public sealed class OrderSnapshotHandler(WindowOpenings windows, ILogger<OrderSn
 
         work.HashSet(key, OrderFactsFields.FromSnapshot(order).Entries);
         var sellerUnresponsive = await work.ReadHashFieldAsync(key, OrderFactsFields.SellerUnresponsive);
-        var facts = ReviewableOrder.FromMessage(order, sellerUnresponsive == "1");
+        var facts = ReviewableOrder.FromMessage(order, OrderFactsFields.UnresponsiveBefore(sellerUnresponsive, order.Cancellation?.CancelledAt?.ToDateTimeOffset()));
         var (_, record) = await ReviewStore.ReadAsync(work, order.OrderId);
         if (facts is { State: OrderState.Completed, CompletedAt: { } completedAt })
         {

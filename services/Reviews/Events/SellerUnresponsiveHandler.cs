@@ -9,9 +9,10 @@ namespace Marketplace.Reviews.Events;
 
 /// <summary>
 /// Records Messaging's "seller unresponsive" mark on the order it concerns: one of the problems
-/// that make a cancelled order reviewable (SPEC 4). Written as its own field of the order hash,
-/// so it holds whether it arrives before or after the order's events; a cancelled order already
-/// known may become eligible with it, and its review window opens (<see cref="WindowOpenings"/>).
+/// that make a cancelled order reviewable (SPEC 4) when the unanswered question was asked before
+/// the cancellation. Written as its own field of the order hash (the earliest question's time), so
+/// it holds whether it arrives before or after the order's events; a cancelled order already known
+/// may become eligible with it, and its review window opens (<see cref="WindowOpenings"/>).
 /// </summary>
 public sealed class SellerUnresponsiveHandler(WindowOpenings windows, ILogger<SellerUnresponsiveHandler> logger)
     : Marketplace.EventBus.EventHandler<SellerUnresponsiveMarked>
@@ -27,13 +28,21 @@ public sealed class SellerUnresponsiveHandler(WindowOpenings windows, ILogger<Se
         }
 
         var (order, record) = await ReviewStore.ReadAsync(work, orderId);
-        work.HashSet(ReviewKeys.Order(orderId), OrderFactsFields.SellerUnresponsive, "1");
-        if (order is { State: OrderState.Cancelled }
+        var key = ReviewKeys.Order(orderId);
+        string? stored = await work.ReadHashFieldAsync(key, OrderFactsFields.SellerUnresponsive);
+        var mark = OrderFactsFields.EarliestMark(stored, OrderFactsFields.UnresponsiveValue(payload.QuestionSentAt?.ToDateTimeOffset()));
+        if (mark != stored)
+        {
+            work.HashSet(key, OrderFactsFields.SellerUnresponsive, mark);
+        }
+
+        // Only a question asked before the cancellation counts (OrderFactsFields.UnresponsiveBefore).
+        if (order is { State: OrderState.Cancelled } && OrderFactsFields.UnresponsiveBefore(mark, order.CancelledAt)
             && await windows.TryOpenAsync(work, order with { SellerUnresponsive = true }, record))
         {
             WindowOpenings.Forget(work, order);
         }
 
-        logger.LogDebug("Event {EventId}: seller of order {OrderId} marked unresponsive", envelope.Id, orderId);
+        logger.LogDebug("Event {EventId}: seller of order {OrderId} marked unresponsive (question of {Asked})", envelope.Id, orderId, mark);
     }
 }

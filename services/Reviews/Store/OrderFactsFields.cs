@@ -61,10 +61,47 @@ public static class OrderFactsFields
         CancellationInitiator = f.Enum<CancellationInitiator>("cancellation_initiator"),
         FirstDeliveredAt = OptionalTime(f, "first_delivered_at"),
         RequirementsSubmitted = f.Bool("requirements_submitted"),
-        SellerUnresponsive = f.Has(SellerUnresponsive) && f.Bool(SellerUnresponsive),
+        SellerUnresponsive = UnresponsiveBefore(f.OptionalString(SellerUnresponsive), OptionalTime(f, "cancelled_at")),
         // Hashes written before Orders recorded the fact have no field: no seller account known.
         BuyerHasSellerAccount = f.Has(BuyerHasSellerAccount) && f.Bool(BuyerHasSellerAccount),
     };
+
+    /// <summary>
+    /// The <c>seller_unresponsive</c> value of a mark: the time of the buyer's question that stayed
+    /// unanswered (the earliest, when several did), or "1" when Messaging did not say (marks stored
+    /// before the time was kept).
+    /// </summary>
+    public static string UnresponsiveValue(DateTimeOffset? questionSentAt) =>
+        questionSentAt is { } asked ? asked.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "1";
+
+    /// <summary>
+    /// SPEC 4: the seller "did not respond to the buyer's questions or requests for more than 24 h" on
+    /// the order: a question asked before its cancellation. One asked after it (a buyer writing on a
+    /// cancelled order to make it reviewable) does not count. <paramref name="stored"/> is the
+    /// <c>seller_unresponsive</c> value (null when no mark came); a mark without a time counts.
+    /// </summary>
+    public static bool UnresponsiveBefore(string? stored, DateTimeOffset? cancelledAt)
+    {
+        if (string.IsNullOrEmpty(stored) || stored == "0")
+        {
+            return false;
+        }
+
+        if (stored == "1" || cancelledAt is not { } cancelled)
+        {
+            return true;
+        }
+
+        return DateTimeOffset.TryParseExact(stored, "O", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var asked)
+            ? asked < cancelled
+            : throw new FormatException($"{Record} field '{SellerUnresponsive}' has a bad value '{stored}'");
+    }
+
+    /// <summary>The earlier of a stored mark and a new one (either may be null, or "1" for a mark without a time).</summary>
+    public static string EarliestMark(string? stored, string incoming) =>
+        string.IsNullOrEmpty(stored) || stored == "0" ? incoming
+        : stored == "1" || incoming == "1" ? "1"
+        : string.CompareOrdinal(stored, incoming) <= 0 ? stored : incoming;
 
     /// <summary>A time in the hash format, or "" when the order has none (see the remarks).</summary>
     private static void SetTime(HashWriter f, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)

@@ -111,7 +111,8 @@ public sealed class ReviewWindowEventTests(ReviewsServiceFixture fx)
         var ids = OrderEvents.NewIds();
         var cancelled = OrderEvents.CancelledOnTime(OrderEvents.Placed(ids.Order, ids.Gig, earlier.Buyer, ids.Seller));
         await fx.DeliverAsync(new OrderCancelled { Order = cancelled }, cancelled);
-        var mark = new SellerUnresponsiveMarked { Conversation = new Conversation { ConversationId = "c-" + ids.Order, OrderId = ids.Order, BuyerId = earlier.Buyer, SellerId = ids.Seller, Version = 3 } };
+        // The buyer's question came two days before the cancellation, and stayed unanswered.
+        var mark = Mark(ids, earlier.Buyer, askedAt: cancelled.Cancellation.CancelledAt.ToDateTimeOffset().AddDays(-2));
 
         await fx.HandledAsync(mark, "c-" + ids.Order);
         await fx.HandledAsync(mark, "c-" + ids.Order);
@@ -119,6 +120,52 @@ public sealed class ReviewWindowEventTests(ReviewsServiceFixture fx)
         var opened = ReviewWindowOpened.Parser.ParseJson(Assert.Single(await WindowEventsAsync(ids.Order, 1)).Data);
         Assert.Equal(cancelled.Cancellation.CancelledAt.ToDateTimeOffset().AddDays(5), opened.EndsAt.ToDateTimeOffset());
     }
+
+    /// <summary>
+    /// The attack: an order cancelled in time, with nothing wrong, is not reviewable; the buyer then
+    /// writes on its conversation, the seller does not answer within 24 h, and Messaging marks the
+    /// seller unresponsive. A question asked after the cancellation is no problem of the order (SPEC 4):
+    /// no window opens, whether the mark reaches Reviews after the cancellation or before it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_question_asked_after_the_cancellation_does_not_make_the_order_reviewable(bool markFirst)
+    {
+        var earlier = await fx.CompletedOrderAsync(ago: TimeSpan.FromDays(2));
+        var ids = OrderEvents.NewIds();
+        var cancelled = OrderEvents.CancelledOnTime(OrderEvents.Placed(ids.Order, ids.Gig, earlier.Buyer, ids.Seller));
+        var cancelledAt = cancelled.Cancellation.CancelledAt.ToDateTimeOffset();
+        var afterwards = Mark(ids, earlier.Buyer, askedAt: cancelledAt.AddMinutes(5));
+
+        if (markFirst)
+        {
+            await fx.HandledAsync(afterwards, "c-" + ids.Order);
+            await fx.DeliverAsync(new OrderCancelled { Order = cancelled }, cancelled);
+        }
+        else
+        {
+            await fx.DeliverAsync(new OrderCancelled { Order = cancelled }, cancelled);
+            await fx.HandledAsync(afterwards, "c-" + ids.Order);
+        }
+
+        await fx.RelayedAsync();
+        Assert.Empty(await fx.ReviewEventsAsync(ids.Order));
+        var answer = await fx.Client.GetCancelledOrderReviewEligibilityAsync(new GetCancelledOrderReviewEligibilityRequest { OrderId = ids.Order }, Support);
+        Assert.False(answer.Eligible);
+        Assert.Equal(EligibilityRule.NoQualifyingProblem, answer.FailedRule);
+
+        // A second mark, for a question asked before the cancellation, still counts: the earliest question is kept.
+        await fx.HandledAsync(Mark(ids, earlier.Buyer, askedAt: cancelledAt.AddDays(-1)), "c-" + ids.Order);
+        Assert.Equal(ReviewedOrderOutcome.Cancelled, ReviewWindowOpened.Parser.ParseJson(Assert.Single(await WindowEventsAsync(ids.Order, 1)).Data).OrderOutcome);
+    }
+
+    private static SellerUnresponsiveMarked Mark((string Order, string Gig, string Buyer, string Seller) ids, string buyerId, DateTimeOffset askedAt) => new()
+    {
+        Conversation = new Conversation { ConversationId = "c-" + ids.Order, OrderId = ids.Order, BuyerId = buyerId, SellerId = ids.Seller, Version = 3 },
+        QuestionSentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(askedAt),
+        MarkedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(askedAt.AddHours(24)),
+    };
 
     [Fact]
     public async Task An_earlier_completion_arriving_after_the_cancellation_opens_the_cancelled_orders_window()
