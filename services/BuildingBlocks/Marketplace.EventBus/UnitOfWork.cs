@@ -158,20 +158,7 @@ public sealed class UnitOfWork
 
     public void HashSet(string key, string field, RedisValue value) => AddWrite("HSET", key, field, value);
 
-    public void HashSet(string key, IEnumerable<KeyValuePair<string, RedisValue>> fields)
-    {
-        var args = new List<RedisValue>();
-        foreach (var (field, value) in fields)
-        {
-            args.Add(field);
-            args.Add(value);
-        }
-
-        if (args.Count > 0)
-        {
-            AddWrite("HSET", key, [.. args]);
-        }
-    }
+    public void HashSet(string key, IEnumerable<KeyValuePair<string, RedisValue>> fields) => AddFieldsWrite("HSET", key, fields);
 
     public void HashIncrement(string key, string field, long by) => AddWrite("HINCRBY", key, field, by);
 
@@ -181,20 +168,8 @@ public sealed class UnitOfWork
     /// would cost the commit script its own check and command each (running sums are raised a dozen
     /// at a time). Nothing is staged when there is no increment.
     /// </summary>
-    public void HashIncrement(string key, IEnumerable<KeyValuePair<string, long>> increments)
-    {
-        var args = new List<RedisValue>();
-        foreach (var (field, by) in increments)
-        {
-            args.Add(field);
-            args.Add(by);
-        }
-
-        if (args.Count > 0)
-        {
-            AddWrite("HINCRBY", key, [.. args]);
-        }
-    }
+    public void HashIncrement(string key, IEnumerable<KeyValuePair<string, long>> increments) =>
+        AddFieldsWrite("HINCRBY", key, increments.Select(i => KeyValuePair.Create(i.Key, (RedisValue)i.Value)));
 
     public void HashIncrementFloat(string key, string field, double by) =>
         AddWrite("HINCRBYFLOAT", key, field, by.ToString("R", CultureInfo.InvariantCulture));
@@ -294,6 +269,22 @@ public sealed class UnitOfWork
         _conditions.Add(value.IsNull ? "0" : "1");
         _conditions.Add(value.IsNull ? RedisValue.EmptyString : value);
         _conditionCount++;
+    }
+
+    /// <summary>One write of field/value pairs (HSET, HINCRBY); nothing staged when there are none.</summary>
+    private void AddFieldsWrite(string command, string key, IEnumerable<KeyValuePair<string, RedisValue>> fields)
+    {
+        var args = new List<RedisValue>();
+        foreach (var (field, value) in fields)
+        {
+            args.Add(field);
+            args.Add(value);
+        }
+
+        if (args.Count > 0)
+        {
+            AddWrite(command, key, [.. args]);
+        }
     }
 
     private void AddWrite(string command, string key, params RedisValue[] args)
