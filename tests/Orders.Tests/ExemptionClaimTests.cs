@@ -35,6 +35,29 @@ public sealed class ExemptionClaimTests
         Assert.Equal(1, cancelled.BuyerUnresponsiveMarks);
     }
 
+    /// <summary>
+    /// The attack: the seller opens a wait with a message right after placement, the buyer has nothing
+    /// to answer, Messaging marks them; later the seller delivers poorly and cancels as "buyer
+    /// unresponsive" to take the order out of every area. A claim after the first delivery is refused.
+    /// </summary>
+    [Fact]
+    public void Buyer_unresponsive_is_no_claim_after_a_delivery_even_with_a_mark()
+    {
+        foreach (var order in new[] { Marked(Delivered()), Marked(RevisionRequested()) })
+        {
+            var byReason = Rejected(order.Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(4), Policy), RejectionKind.FailedPrecondition);
+            Assert.Equal(
+                "reason CANCELLATION_REASON_BUYER_UNRESPONSIVE holds only before the first delivery; the seller delivered order ord-1 at "
+                + "2026-03-03T12:00:00.0000000+00:00 (SPEC 3: only a wait for something the running order needs, before its delivery, marks the buyer)",
+                byReason.Message);
+            Rejected(order.Cancel(Support, Request(CancellationReason.Other, buyerUnresponsive: true), T0.AddDays(4), Policy), RejectionKind.FailedPrecondition);
+            Rejected(order.OpenResolution(Seller, "res-1", CancellationRequest(CancellationReason.BuyerUnresponsive), T0.AddDays(4), Policy), RejectionKind.FailedPrecondition);
+        }
+
+        // Before the delivery the same mark still holds.
+        Accepted(Marked(InProgress()).Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(1), Policy));
+    }
+
     [Fact]
     public void Missing_requirements_holds_only_while_they_were_never_submitted()
     {

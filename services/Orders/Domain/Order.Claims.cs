@@ -32,6 +32,17 @@ public sealed partial record Order
                 + "and the order has none (SPEC 2: an exempting reason is checked against the facts)");
         }
 
+        // SPEC 3: a wait on the buyer is about work not yet delivered. Once the seller delivered, a
+        // buyer who stops answering is met by the automatic completion; an exemption claimed then
+        // (with a mark from an early wait the seller opened) would take a poor delivery out of every area.
+        if ((buyerUnresponsive || reason == CancellationReason.BuyerUnresponsive) && FirstDeliveredAt is { } delivered)
+        {
+            var claim = reason == CancellationReason.BuyerUnresponsive ? $"reason {Names.Proto(reason)}" : "buyer_unresponsive";
+            return Rejection.FailedPrecondition(
+                $"{claim} holds only before the first delivery; the seller delivered order {OrderId} at {delivered:O} "
+                + "(SPEC 3: only a wait for something the running order needs, before its delivery, marks the buyer)");
+        }
+
         switch (reason)
         {
             case CancellationReason.MissingRequirements when RequirementsSubmittedAt is { } submitted:
