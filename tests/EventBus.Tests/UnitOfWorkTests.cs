@@ -134,6 +134,39 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pipelined_versioned_read_of_several_hashes_is_a_condition_on_each_version_only()
+    {
+        var executor = Executor();
+        await Db.HashSetAsync("means:{b1}", [new HashEntry("rev", 1), new HashEntry("m0", "0.5")]);
+        await Db.HashSetAsync("means:{b2}", [new HashEntry("m0", "0.7")]); // written before revisions: no rev
+        int runs = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            var read = await work.ReadVersionedHashesAsync(["means:{b1}", "means:{b2}", "means:{b3}"], "rev");
+            switch (++runs)
+            {
+                case 1:
+                    // A writer that raises the revision (here: gives the first one) makes the work run again ...
+                    await Db.HashSetAsync("means:{b2}", [new HashEntry("m0", "0.8"), new HashEntry("rev", 1)]);
+                    break;
+                case 2:
+                    // ... and so does one that creates a hash read as missing ...
+                    await Db.HashSetAsync("means:{b3}", [new HashEntry("m0", "0.1"), new HashEntry("rev", 1)]);
+                    break;
+                case 3:
+                    // ... while one that leaves the revision alone goes unnoticed: the contract is that every writer raises it.
+                    await Db.HashSetAsync("means:{b1}", "m0", "0.9");
+                    break;
+            }
+
+            work.HashSet("seen:{b}", "m0s", $"{read[0]["m0"]} {read[1]["m0"]} {read[2].GetValueOrDefault("m0", "-")}");
+        }, CancellationToken.None);
+
+        Assert.Equal(3, runs);
+        Assert.Equal("0.5 0.8 0.1", (string?)await Db.HashGetAsync("seen:{b}", "m0s"));
+    }
+
+    [Fact]
     public async Task A_versioned_hash_read_of_a_missing_hash_reruns_when_the_hash_appears()
     {
         var executor = Executor();

@@ -183,7 +183,8 @@ public static class RebuildWorld
             var stats = (await db.HashGetAllAsync(keys.PeerStats(group))).ToDictionary(e => (string)e.Name!, e => (long)e.Value);
             lines.AddRange(Enumerable.Range(0, 6).SelectMany(a => new[] { $"n{a}", $"s{a}" }).Select(f => $"peer {group} stats {f}={stats.GetValueOrDefault(f)}"));
             lines.AddRange((await db.SortedSetRangeByRankWithScoresAsync(keys.PeerRanking(group))).Select(e => $"peer {group} ranking {e.Element}={e.Score:R}"));
-            lines.AddRange((await db.HashGetAllAsync(keys.PeerMeans(group))).Where(e => e.Name != "at").Select(e => $"peer {group} means {e.Name}={e.Value}").Order(StringComparer.Ordinal));
+            // The snapshot's time and revision are bookkeeping: a rebuilt generation's first snapshot is revision 1.
+            lines.AddRange((await db.HashGetAllAsync(keys.PeerMeans(group))).Where(e => e.Name != "at" && e.Name != PeerGroupStore.MeansRevisionField).Select(e => $"peer {group} means {e.Name}={e.Value}").Order(StringComparer.Ordinal));
         }
 
         return lines;

@@ -63,6 +63,27 @@ public sealed class UnitOfWork
         return fields;
     }
 
+    /// <summary>
+    /// <see cref="ReadVersionedHashAsync"/> of several hashes in one pipelined round trip (each one's
+    /// condition its <paramref name="versionField"/> as read, absent included), in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadVersionedHashesAsync(IReadOnlyList<string> keys, string versionField)
+    {
+        var batch = _database.CreateBatch();
+        var reads = keys.Select(key => batch.HashGetAllAsync(key)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(reads);
+        var result = new IReadOnlyDictionary<string, RedisValue>[keys.Count];
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var fields = Fields(reads[i].Result);
+            AddCondition("h", keys[i], versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
+            result[i] = fields;
+        }
+
+        return result;
+    }
+
     private Dictionary<string, RedisValue> AddHashCondition(string key, HashEntry[] entries)
     {
         int index = KeyIndex(key);

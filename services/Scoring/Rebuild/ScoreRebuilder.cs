@@ -473,7 +473,7 @@ public sealed class ScoreRebuilder(
                 writes.Add(batch.HashSetAsync(keys.PeerStats(suffix), sums));
             }
 
-            writes.Add(batch.HashSetAsync(keys.PeerMeans(suffix), PeerGroupStore.MeansFields(means, now, scored[suffix].Count).Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
+            writes.Add(batch.HashSetAsync(keys.PeerMeans(suffix), PeerGroupStore.MeansFields(means, now, scored[suffix].Count, revision: 1).Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
             var ranking = scored[suffix].Select(g => (g.GigId, GigScorer.Quality(g.Aggregate, means, Policy).Quality)).ToList();
             foreach (var chunk in ranking.Chunk(Chunk))
             {

@@ -67,9 +67,10 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
             return;
         }
 
-        // Both groups' means snapshots in one pipelined round trip (each still a commit condition).
+        // Both groups' means snapshots in one pipelined round trip, each a commit condition by its
+        // revision (MeansRevisionField: every writer of a snapshot raises it), not field by field.
         var groups = after.Groups;
-        var snapshots = await work.ReadHashesAsync(groups.Select(g => keys.PeerMeans(g.RedisKeySuffix)).ToArray());
+        var snapshots = await work.ReadVersionedHashesAsync(groups.Select(g => keys.PeerMeans(g.RedisKeySuffix)).ToArray(), MeansRevisionField);
         for (int i = 0; i < groups.Count; i++)
         {
             var means = MeansFrom(HashReader.From(MeansName(groups[i].RedisKeySuffix), snapshots[i]), Policy);
@@ -88,7 +89,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     public async Task<GroupRefresh> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
     {
         var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(keys.PeerStats(group))));
-        await work.ReadHashAsync(keys.PeerMeans(group));
+        long revision = NextRevision(await work.ReadHashAsync(keys.PeerMeans(group)));
         var means = stats.Means(Policy);
         var rankingKey = keys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
@@ -107,7 +108,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
             }
         }
 
-        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, members.Length).Entries);
+        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, members.Length, revision).Entries);
         return new GroupRefresh(group, means, ranked);
     }
 
@@ -121,10 +122,10 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     public async Task<PeerMeans> StageMeansSnapshotAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
     {
         var stats = StatsFrom(HashReader.From($"scoring peer stats {group}", await work.ReadHashAsync(keys.PeerStats(group))));
-        await work.ReadHashAsync(keys.PeerMeans(group));
+        long revision = NextRevision(await work.ReadHashAsync(keys.PeerMeans(group)));
         var means = stats.Means(Policy);
         long gigs = await redis.Database.SortedSetLengthAsync(keys.PeerRanking(group));
-        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, (int)gigs).Entries);
+        work.HashSet(keys.PeerMeans(group), MeansFields(means, now, (int)gigs, revision).Entries);
         return means;
     }
 
@@ -186,7 +187,19 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         ? PeerMeans.Uniform(policy.PriorAreaMean)
         : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
 
-    public static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs)
+    /// <summary>
+    /// The means snapshot's revision: every writer of a snapshot (the daily evaluation's two ways, the
+    /// rebuild's new generation) sets it one above the one it replaces, so a live event's commit needs
+    /// one condition per group, this field, instead of every field of the snapshot.
+    /// </summary>
+    public const string MeansRevisionField = "rev";
+
+    /// <summary>The revision a new snapshot replacing <paramref name="snapshot"/> gets (1 for the first, or one written before revisions).</summary>
+    private static long NextRevision(IReadOnlyDictionary<string, RedisValue> snapshot) =>
+        (snapshot.TryGetValue(MeansRevisionField, out var rev) && rev.TryParse(out long value) ? value : 0) + 1;
+
+    /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>) with its <see cref="MeansRevisionField"/>.</summary>
+    public static HashWriter MeansFields(PeerMeans means, DateTimeOffset now, int gigs, long revision)
     {
         var fields = new HashWriter();
         foreach (var area in Areas.All)
@@ -194,7 +207,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
             fields.Set($"m{(int)area}", means[area]);
         }
 
-        return fields.Set("at", now.ToUnixTimeMilliseconds()).Set("gigs", gigs);
+        return fields.Set("at", now.ToUnixTimeMilliseconds()).Set("gigs", gigs).Set(MeansRevisionField, revision);
     }
 
     /// <summary>The running sums (<c>n0..n5</c>, <c>s0..s5</c>, raised with HINCRBY); a field never raised is 0.</summary>
