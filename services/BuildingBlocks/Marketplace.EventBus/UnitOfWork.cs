@@ -67,7 +67,17 @@ public sealed class UnitOfWork
     /// <see cref="ReadVersionedHashAsync"/> of several hashes in one pipelined round trip (each one's
     /// condition its <paramref name="versionField"/> as read, absent included), in the order given.
     /// </summary>
-    public async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadVersionedHashesAsync(IReadOnlyList<string> keys, string versionField)
+    public Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadVersionedHashesAsync(IReadOnlyList<string> keys, string versionField) =>
+        ReadHashesAsync(keys, (key, entries) =>
+        {
+            var fields = Fields(entries);
+            AddCondition("h", key, versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
+            return fields;
+        });
+
+    /// <summary>HGETALL of each key in one pipelined round trip; <paramref name="condition"/> records each one's commit condition, in the order given.</summary>
+    private async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadHashesAsync(
+        IReadOnlyList<string> keys, Func<string, HashEntry[], Dictionary<string, RedisValue>> condition)
     {
         var batch = _database.CreateBatch();
         var reads = keys.Select(key => batch.HashGetAllAsync(key)).ToArray();
@@ -76,9 +86,7 @@ public sealed class UnitOfWork
         var result = new IReadOnlyDictionary<string, RedisValue>[keys.Count];
         for (int i = 0; i < keys.Count; i++)
         {
-            var fields = Fields(reads[i].Result);
-            AddCondition("h", keys[i], versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
-            result[i] = fields;
+            result[i] = condition(keys[i], reads[i].Result);
         }
 
         return result;
@@ -115,20 +123,8 @@ public sealed class UnitOfWork
     /// All fields of several hashes, read in one pipelined round trip (the same conditions as
     /// <see cref="ReadHashAsync"/> for each, in the order given); empty for a key that does not exist.
     /// </summary>
-    public async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadHashesAsync(IReadOnlyList<string> keys)
-    {
-        var batch = _database.CreateBatch();
-        var reads = keys.Select(key => batch.HashGetAllAsync(key)).ToArray();
-        batch.Execute();
-        await Task.WhenAll(reads);
-        var result = new IReadOnlyDictionary<string, RedisValue>[keys.Count];
-        for (int i = 0; i < keys.Count; i++)
-        {
-            result[i] = AddHashCondition(keys[i], reads[i].Result);
-        }
-
-        return result;
-    }
+    public Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadHashesAsync(IReadOnlyList<string> keys) =>
+        ReadHashesAsync(keys, AddHashCondition);
 
     /// <summary>
     /// One field of each of several hashes (null where absent), read in one pipelined round trip:
