@@ -24,23 +24,25 @@ public sealed partial record Order
     public Rejection? CheckClaim(
         PartyRole claimant, CancellationReason reason, bool buyerUnresponsive, DateTimeOffset claimedAt, OrderPolicy policy)
     {
-        if ((buyerUnresponsive || reason == CancellationReason.BuyerUnresponsive) && BuyerUnresponsiveMarks == 0)
+        if (buyerUnresponsive || reason == CancellationReason.BuyerUnresponsive)
         {
             var claim = reason == CancellationReason.BuyerUnresponsive ? $"reason {Names.Proto(reason)}" : "buyer_unresponsive";
-            return Rejection.FailedPrecondition(
-                $"{claim} says the buyer stopped answering: it needs a buyer-unresponsive mark from Messaging on order {OrderId}, "
-                + "and the order has none (SPEC 2: an exempting reason is checked against the facts)");
-        }
+            if (BuyerUnresponsiveMarks == 0)
+            {
+                return Rejection.FailedPrecondition(
+                    $"{claim} says the buyer stopped answering: it needs a buyer-unresponsive mark from Messaging on order {OrderId}, "
+                    + "and the order has none (SPEC 2: an exempting reason is checked against the facts)");
+            }
 
-        // SPEC 3: a wait on the buyer is about work not yet delivered. Once the seller delivered, a
-        // buyer who stops answering is met by the automatic completion; an exemption claimed then
-        // (with a mark from an early wait the seller opened) would take a poor delivery out of every area.
-        if ((buyerUnresponsive || reason == CancellationReason.BuyerUnresponsive) && FirstDeliveredAt is { } delivered)
-        {
-            var claim = reason == CancellationReason.BuyerUnresponsive ? $"reason {Names.Proto(reason)}" : "buyer_unresponsive";
-            return Rejection.FailedPrecondition(
-                $"{claim} holds only before the first delivery; the seller delivered order {OrderId} at {delivered:O} "
-                + "(SPEC 3: only a wait for something the running order needs, before its delivery, marks the buyer)");
+            // SPEC 3: a wait on the buyer is about work not yet delivered. Once the seller delivered, a
+            // buyer who stops answering is met by the automatic completion; an exemption claimed then
+            // (with a mark from an early wait the seller opened) would take a poor delivery out of every area.
+            if (FirstDeliveredAt is { } delivered)
+            {
+                return Rejection.FailedPrecondition(
+                    $"{claim} holds only before the first delivery; the seller delivered order {OrderId} at {delivered:O} "
+                    + "(SPEC 3: only a wait for something the running order needs, before its delivery, marks the buyer)");
+            }
         }
 
         switch (reason)

@@ -1,6 +1,7 @@
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.Contracts.Orders.V1;
 using Marketplace.EventBus;
+using Marketplace.Hosting;
 using Marketplace.Platform;
 using Marketplace.Reviews.Store;
 using Microsoft.Extensions.Logging;
@@ -29,20 +30,22 @@ public sealed class SellerUnresponsiveHandler(WindowOpenings windows, ILogger<Se
 
         var (order, record) = await ReviewStore.ReadAsync(work, orderId);
         var key = ReviewKeys.Order(orderId);
-        string? stored = await work.ReadHashFieldAsync(key, OrderFactsFields.SellerUnresponsive);
-        var mark = OrderFactsFields.EarliestMark(stored, OrderFactsFields.UnresponsiveValue(payload.QuestionSentAt?.ToDateTimeOffset()));
-        if (mark != stored)
+        var stored = OrderFactsFields.MarkTime(await work.ReadHashFieldAsync(key, OrderFactsFields.SellerUnresponsive));
+        // Messaging always says when the question was asked; without it the mark counts as the oldest.
+        var asked = payload.QuestionSentAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
+        if (stored is null || asked < stored)
         {
-            work.HashSet(key, OrderFactsFields.SellerUnresponsive, mark);
+            work.HashSet(key, new HashWriter().Set(OrderFactsFields.SellerUnresponsive, asked).Entries);
         }
 
-        // Only a question asked before the cancellation counts (OrderFactsFields.UnresponsiveBefore).
-        if (order is { State: OrderState.Cancelled } && OrderFactsFields.UnresponsiveBefore(mark, order.CancelledAt)
+        // Only a question asked before the cancellation counts (SPEC 4: a problem of the order).
+        var earliest = stored is { } s && s < asked ? s : asked;
+        if (order is { State: OrderState.Cancelled } && (order.CancelledAt is not { } cancelledAt || earliest < cancelledAt)
             && await windows.TryOpenAsync(work, order with { SellerUnresponsive = true }, record))
         {
             WindowOpenings.Forget(work, order);
         }
 
-        logger.LogDebug("Event {EventId}: seller of order {OrderId} marked unresponsive (question of {Asked})", envelope.Id, orderId, mark);
+        logger.LogDebug("Event {EventId}: seller of order {OrderId} marked unresponsive (question of {Asked:O})", envelope.Id, orderId, earliest);
     }
 }

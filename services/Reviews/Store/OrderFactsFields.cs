@@ -67,41 +67,22 @@ public static class OrderFactsFields
     };
 
     /// <summary>
-    /// The <c>seller_unresponsive</c> value of a mark: the time of the buyer's question that stayed
-    /// unanswered (the earliest, when several did), or "1" when Messaging did not say (marks stored
-    /// before the time was kept).
+    /// The time of the unanswered question a stored <c>seller_unresponsive</c> mark holds (the earliest
+    /// of the order's marks), <see cref="DateTimeOffset.MinValue"/> for a mark stored before the time
+    /// was kept (<c>1</c>: asked before anything), or null when no mark came.
     /// </summary>
-    public static string UnresponsiveValue(DateTimeOffset? questionSentAt) =>
-        questionSentAt is { } asked ? asked.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "1";
+    public static DateTimeOffset? MarkTime(string? stored) =>
+        string.IsNullOrEmpty(stored) ? null
+        : stored == "1" ? DateTimeOffset.MinValue
+        : new HashReader(Record, new Dictionary<string, string> { [SellerUnresponsive] = stored }).Time(SellerUnresponsive);
 
     /// <summary>
     /// SPEC 4: the seller "did not respond to the buyer's questions or requests for more than 24 h" on
     /// the order: a question asked before its cancellation. One asked after it (a buyer writing on a
-    /// cancelled order to make it reviewable) does not count. <paramref name="stored"/> is the
-    /// <c>seller_unresponsive</c> value (null when no mark came); a mark without a time counts.
+    /// cancelled order to make it reviewable) does not count.
     /// </summary>
-    public static bool UnresponsiveBefore(string? stored, DateTimeOffset? cancelledAt)
-    {
-        if (string.IsNullOrEmpty(stored) || stored == "0")
-        {
-            return false;
-        }
-
-        if (stored == "1" || cancelledAt is not { } cancelled)
-        {
-            return true;
-        }
-
-        return DateTimeOffset.TryParseExact(stored, "O", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var asked)
-            ? asked < cancelled
-            : throw new FormatException($"{Record} field '{SellerUnresponsive}' has a bad value '{stored}'");
-    }
-
-    /// <summary>The earlier of a stored mark and a new one (either may be null, or "1" for a mark without a time).</summary>
-    public static string EarliestMark(string? stored, string incoming) =>
-        string.IsNullOrEmpty(stored) || stored == "0" ? incoming
-        : stored == "1" || incoming == "1" ? "1"
-        : string.CompareOrdinal(stored, incoming) <= 0 ? stored : incoming;
+    public static bool UnresponsiveBefore(string? stored, DateTimeOffset? cancelledAt) =>
+        MarkTime(stored) is { } asked && (cancelledAt is not { } cancelled || asked < cancelled);
 
     /// <summary>A time in the hash format, or "" when the order has none (see the remarks).</summary>
     private static void SetTime(HashWriter f, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
