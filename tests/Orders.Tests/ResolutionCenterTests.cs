@@ -78,6 +78,56 @@ public sealed class ResolutionCenterTests
         Assert.Equal(TimeSpan.Zero, delivered.Lateness);
     }
 
+    /// <summary>
+    /// The attack: asked just before the due time, an extension is still open when the seller
+    /// delivers up to 47 h late; a silent buyer's auto-acceptance after 48 h would move the due time
+    /// past the delivery and erase that lateness. The request lapses at the delivery instead: it moves
+    /// nothing, counts as no dispute, and frees the order for the buyer's own requests.
+    /// </summary>
+    [Fact]
+    public void Spec2_an_extension_still_open_at_the_delivery_lapses_and_the_lateness_stays()
+    {
+        var asked = Accepted(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(3)), T0.AddDays(5).AddHours(-1), Policy));
+
+        var delivery = asked.Deliver(Seller, T0.AddDays(6).AddHours(22), Policy);
+        var delivered = Accepted(delivery);
+        var lapsed = Assert.Single(delivered.Resolutions);
+        Assert.Equal(ResolutionStatus.Lapsed, lapsed.Status);
+        Assert.Equal(T0.AddDays(6).AddHours(22), lapsed.AnsweredAt);
+        Assert.Null(delivered.PendingResolution);
+        var published = Assert.IsType<OrderDelivered>(Assert.Single(delivery.Events));
+        Assert.Equal("res-1", published.LapsedResolutionId);
+        Assert.True(published.Late);
+        Assert.Equal(ResolutionStatus.Lapsed, Assert.Single(published.Order.Resolutions).Status);
+
+        // The silent buyer's 48 h run out: nothing is accepted, the due time and the lateness stay.
+        var afterTimer = Accepted(delivered.OnTimer(T0.AddDays(7).AddHours(1)));
+        Assert.Equal(T0.AddDays(5), afterTimer.DueAt);
+        Assert.Equal(0, afterTimer.ExtensionCount);
+        Assert.Equal(TimeSpan.FromHours(46), afterTimer.Lateness);
+        Assert.Equal(0, afterTimer.DisputeCount);
+
+        // Nobody can answer a lapsed request, and the buyer may open their own.
+        var answer = Rejected(afterTimer.RespondToResolution(Buyer, "res-1", accept: true, T0.AddDays(7).AddHours(2), Policy), RejectionKind.FailedPrecondition);
+        Assert.Equal("resolution res-1 is 'lapsed'; 'respond_to_resolution' needs 'open'", answer.Message);
+        Rejected(afterTimer.EscalateResolution(Seller, "res-1", T0.AddDays(7).AddHours(2)), RejectionKind.FailedPrecondition);
+        Accepted(afterTimer.OpenResolution(Buyer, "res-2", Refund(100), T0.AddDays(7).AddHours(2), Policy));
+    }
+
+    /// <summary>A delivery leaves every other pending request as it was: only an open extension lapses.</summary>
+    [Fact]
+    public void Spec1_a_delivery_leaves_an_open_refund_request_and_an_escalated_extension_pending()
+    {
+        var refundAsked = Accepted(InProgress().OpenResolution(Buyer, "res-1", Refund(100), T1, Policy));
+        var delivered = Accepted(refundAsked.Deliver(Seller, T1.AddHours(1), Policy));
+        Assert.Equal(ResolutionStatus.Open, delivered.PendingResolution!.Status);
+
+        var escalated = Accepted(Accepted(InProgress().OpenResolution(Seller, "res-1", Extension(TimeSpan.FromDays(1)), T1, Policy))
+            .EscalateResolution(Seller, "res-1", T1.AddHours(1)));
+        var deliveredAfterEscalation = Accepted(escalated.Deliver(Seller, T1.AddHours(2), Policy));
+        Assert.Equal(ResolutionStatus.Escalated, deliveredAfterEscalation.PendingResolution!.Status);
+    }
+
     [Fact]
     public void Spec1_only_the_seller_requests_an_extension()
     {

@@ -124,7 +124,10 @@ public sealed partial record Order
 
     /// <summary>
     /// The seller delivers: in_progress -> delivered. The first delivery fixes the lateness
-    /// (SPEC 2); every delivery restarts the auto-complete clock.
+    /// (SPEC 2); every delivery restarts the auto-complete clock. An extension request still open
+    /// lapses: it was asked for work not yet delivered, and accepted after the delivery (by a
+    /// silent buyer too, after 48 h) it would move the due time past the delivery and erase the
+    /// lateness. A lapse is no rejection, so it is no dispute either.
     /// </summary>
     public Decision<Order> Deliver(Actor caller, DateTimeOffset now, OrderPolicy policy)
     {
@@ -137,8 +140,11 @@ public sealed partial record Order
 
         var number = DeliveryCount + 1;
         var late = now > DueAt;
+        var lapsed = PendingResolution is { Kind: ResolutionKind.Extension, Status: ResolutionStatus.Open } open
+            ? open with { Status = ResolutionStatus.Lapsed, AnsweredAt = now }
+            : null;
         return new Changes(this, now)
-            .Then(o => o with
+            .Then(o => (lapsed is null ? o : o.Replace(lapsed)) with
                 {
                     State = OrderState.Delivered,
                     DeliveryCount = number,
@@ -146,7 +152,13 @@ public sealed partial record Order
                     LastDeliveredAt = now,
                     AutoCompleteAt = now + policy.AutoCompleteAfter,
                 },
-                o => new OrderDelivered { Order = o, DeliveryNumber = number, Late = late })
+                o => new OrderDelivered
+                {
+                    Order = o,
+                    DeliveryNumber = number,
+                    Late = late,
+                    LapsedResolutionId = lapsed?.ResolutionId ?? "",
+                })
             .Decide();
     }
 
