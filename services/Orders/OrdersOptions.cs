@@ -33,6 +33,9 @@ public sealed class OrdersOptions : IValidatableObject
     /// <summary>Largest order amount in minor units of its currency.</summary>
     public long MaxAmountMinor { get; set; } = OrderPolicy.Default.MaxAmountMinor;
 
+    /// <summary>An order's due time is at least this long after its placement (the shortest delivery time).</summary>
+    public TimeSpan MinDueAfter { get; set; } = OrderPolicy.Default.MinDueAfter;
+
     /// <summary>An order's due time (also after extensions) is at most this long after its placement.</summary>
     public TimeSpan MaxDueAfter { get; set; } = OrderPolicy.Default.MaxDueAfter;
 
@@ -51,6 +54,7 @@ public sealed class OrdersOptions : IValidatableObject
         PlacedByMistakeWithin = PlacedByMistakeWithin,
         Currencies = Currencies,
         MaxAmountMinor = MaxAmountMinor,
+        MinDueAfter = MinDueAfter,
         MaxDueAfter = MaxDueAfter,
         MaxExtension = MaxExtension,
         MaxRevisionsIncluded = MaxRevisionsIncluded,
@@ -91,6 +95,11 @@ public sealed class OrdersOptions : IValidatableObject
         if (!horizonValid)
         {
             yield return new ValidationResult($"must be a time span from 00:00:00.001 to {OrderPolicy.DueHorizonCeiling:c}", [nameof(MaxDueAfter)]);
+        }
+
+        if (MinDueAfter <= TimeSpan.Zero || (horizonValid && MinDueAfter > MaxDueAfter) || MinDueAfter > OrderPolicy.DueHorizonCeiling)
+        {
+            yield return new ValidationResult($"must be a time span from 00:00:00.001 to {Section}:{nameof(MaxDueAfter)}", [nameof(MinDueAfter)]);
         }
 
         if (MaxExtension <= TimeSpan.Zero || (horizonValid && MaxExtension > MaxDueAfter) || MaxExtension > OrderPolicy.DueHorizonCeiling)

@@ -86,13 +86,17 @@ public sealed class ContainerPlatform : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        if (app == "messaging")
+        // The scenario's silent buyer is marked in seconds and its late orders are due seconds after
+        // placing, as in the process runs.
+        var scenarioSettings = app switch
         {
-            // The scenario's silent buyer is marked in seconds, as in the process runs.
-            foreach (var (key, value) in WalkingSkeleton.MessagingSettings)
-            {
-                environment[key] = value;
-            }
+            "messaging" => WalkingSkeleton.MessagingSettings,
+            "orders" => WalkingSkeleton.OrdersSettings,
+            _ => new Dictionary<string, string>(),
+        };
+        foreach (var (key, value) in scenarioSettings)
+        {
+            environment[key] = value;
         }
 
         var container = Locked(new ContainerBuilder(_engine.Image(app)), "/tmp", "mode=1777,size=64m")

@@ -25,6 +25,7 @@ public sealed class Platform : IAsyncDisposable
     }
         // The scenario's silent buyer is marked by Messaging within seconds (only Messaging reads these).
         .Concat(WalkingSkeleton.MessagingSettings)
+        .Concat(WalkingSkeleton.OrdersSettings) // its late orders are due seconds after placing
         .ToDictionary();
 
     private readonly Dictionary<string, ServiceProcess> _services = new(StringComparer.Ordinal);

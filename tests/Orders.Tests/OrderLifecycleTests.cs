@@ -74,7 +74,7 @@ public sealed class OrderLifecycleTests
         var rejection = Rejected(Order.Place("ord-1", Buyer, false, request, T0, Policy), RejectionKind.InvalidArgument);
 
         Assert.StartsWith("due_at ", rejection.Message);
-        Assert.Contains("must be after the order's creation time", rejection.Message);
+        Assert.Contains("must be at least 1.00:00:00 after the order's creation time", rejection.Message);
     }
 
     [Fact]

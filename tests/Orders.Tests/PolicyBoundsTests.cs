@@ -39,6 +39,30 @@ public sealed class PolicyBoundsTests
             rejection.Message);
     }
 
+    /// <summary>
+    /// The attack: the buyer names the due time, so without a floor a buyer places an order due a
+    /// minute later, lets it go late and cancels it alone as late, against the seller (SPEC 2).
+    /// </summary>
+    [Theory]
+    [InlineData(60)]
+    [InlineData(86_399)]
+    public void A_due_time_sooner_than_the_shortest_delivery_time_is_refused(int secondsAfterCreation)
+    {
+        var request = PlaceRequest();
+        request.DueAt = Timestamp.FromDateTimeOffset(T0.AddSeconds(secondsAfterCreation));
+
+        var rejection = Rejected(Order.Place("ord-1", Buyer, false, request, T0, Policy), RejectionKind.InvalidArgument);
+
+        Assert.Equal(
+            $"due_at {T0.AddSeconds(secondsAfterCreation):O} must be at least 1.00:00:00 after the order's creation time "
+            + "2026-03-01T12:00:00.0000000+00:00 (Orders:MinDueAfter)",
+            rejection.Message);
+        request.DueAt = Timestamp.FromDateTimeOffset(T0 + Policy.MinDueAfter);
+        Assert.Equal(T0.AddDays(1), Accepted(Order.Place("ord-1", Buyer, false, request, T0, Policy)).DueAt);
+        request.DueAt = Timestamp.FromDateTimeOffset(T0.AddSeconds(secondsAfterCreation));
+        Accepted(Order.Place("ord-1", Buyer, false, request, T0, Policy with { MinDueAfter = TimeSpan.FromSeconds(1) }));
+    }
+
     [Fact]
     public void Extensions_are_bounded_in_length_and_by_the_horizon_of_the_placement()
     {
@@ -75,12 +99,13 @@ public sealed class PolicyBoundsTests
             PlacedByMistakeWithin = TimeSpan.Zero,
             MaxAmountMinor = OrderPolicy.AmountCeilingMinor + 1,
             MaxDueAfter = TimeSpan.FromDays(4000),
+            MinDueAfter = TimeSpan.Zero,
             MaxExtension = TimeSpan.FromDays(5000),
             MaxRevisionsIncluded = -1,
         }).Validate();
 
         Assert.Equal(
-            ["PlacedByMistakeWithin", "MaxAmountMinor", "MaxDueAfter", "MaxExtension", "MaxRevisionsIncluded"],
+            ["PlacedByMistakeWithin", "MaxAmountMinor", "MaxDueAfter", "MinDueAfter", "MaxExtension", "MaxRevisionsIncluded"],
             problems.Select(p => p[..p.IndexOf(' ', StringComparison.Ordinal)]));
     }
 
@@ -92,13 +117,14 @@ public sealed class PolicyBoundsTests
             PlacedByMistakeWithin = TimeSpan.FromDays(400),
             MaxAmountMinor = 0,
             MaxDueAfter = TimeSpan.FromDays(10),
+            MinDueAfter = TimeSpan.FromDays(11),
             MaxExtension = TimeSpan.FromDays(11),
         };
 
         var problems = Marketplace.Hosting.Configuration.SectionOptions.Problems(options, OrdersOptions.Section);
 
         Assert.Equal(
-            ["Orders:PlacedByMistakeWithin", "Orders:MaxAmountMinor", "Orders:MaxExtension"],
+            ["Orders:PlacedByMistakeWithin", "Orders:MaxAmountMinor", "Orders:MinDueAfter", "Orders:MaxExtension"],
             problems.Select(p => p[..p.IndexOf(' ', StringComparison.Ordinal)]));
         Assert.Equal(
             ["Orders:MaxRevisionsIncluded must be a whole number from 0 to 10000"],

@@ -96,11 +96,18 @@ internal sealed class LocalPlatform(string root, string configuration, DateTimeO
                 }
             }
 
-            if (service.AppId == "messaging" && simulatedClockStart is null)
+            if (simulatedClockStart is null)
             {
-                // The walking skeleton's silent buyer is marked within seconds, not a day (on the
-                // simulated clock a day passes in no time, and the policies stay as they are).
-                foreach (var (key, value) in Marketplace.Scenario.WalkingSkeleton.MessagingSettings)
+                // The walking skeleton's silent buyer is marked within seconds, not a day, and its late
+                // orders are due seconds after placing (on the simulated clock a day passes in no
+                // time, and the policies stay as they are).
+                var scenarioSettings = service.AppId switch
+                {
+                    "messaging" => Marketplace.Scenario.WalkingSkeleton.MessagingSettings,
+                    "orders" => Marketplace.Scenario.WalkingSkeleton.OrdersSettings,
+                    _ => new Dictionary<string, string>(),
+                };
+                foreach (var (key, value) in scenarioSettings)
                 {
                     environment[key] = value;
                 }

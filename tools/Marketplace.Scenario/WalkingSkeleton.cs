@@ -67,6 +67,16 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
         ["Messaging__SweepIntervalMs"] = "500",
     };
 
+    /// <summary>
+    /// Settings (environment variables) Orders needs for this scenario: a due time may be a second
+    /// after placing instead of the policy's day (<c>Orders:MinDueAfter</c>), so a late order is late
+    /// within seconds of real time.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> OrdersSettings = new Dictionary<string, string>
+    {
+        ["Orders__MinDueAfter"] = "00:00:01",
+    };
+
     private readonly System.Collections.Concurrent.ConcurrentQueue<ExemptionClaim> _claims = new();
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ScriptedOrder, string> _orderIds = new();
@@ -199,8 +209,9 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
 
     /// <summary>
     /// Places the order, due in three days, or in <see cref="LateDue"/> for a late one. When the
-    /// machine is so busy that a late order's due time has passed before Orders took it, Orders
-    /// refuses it (INVALID_ARGUMENT, nothing stored) and it is placed again with a new due time.
+    /// machine is so busy that a late order's due time is less than <c>Orders:MinDueAfter</c> (a
+    /// second, <see cref="OrdersSettings"/>) ahead when Orders takes it, Orders refuses it
+    /// (INVALID_ARGUMENT naming due_at, nothing stored) and it is placed again with a new due time.
     /// </summary>
     private async Task<Order> PlaceAsync(ScriptedOrder o, string buyer)
     {
@@ -221,9 +232,10 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
                     RevisionsIncluded = 1,
                 }, As(buyer));
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && DateTime.UtcNow >= dueAt && DateTime.UtcNow < retryUntil)
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && o.Story == OrderStory.Late
+                && e.Status.Detail.StartsWith("due_at ", StringComparison.Ordinal) && DateTime.UtcNow < retryUntil)
             {
-                // Too late to be merely late: try again with a due time ahead of now.
+                // Too soon to be merely late: try again with a due time ahead of now.
             }
         }
     }

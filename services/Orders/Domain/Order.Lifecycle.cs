@@ -51,9 +51,11 @@ public sealed partial record Order
         }
 
         var dueAt = request.DueAt.ToDateTimeOffset();
-        if (dueAt <= now)
+        if (dueAt - now < policy.MinDueAfter)
         {
-            return Rejection.InvalidArgument($"due_at {dueAt:O} must be after the order's creation time {now:O}");
+            return Rejection.InvalidArgument(
+                $"due_at {dueAt:O} must be at least {policy.MinDueAfter:c} after the order's creation time {now:O} "
+                + $"({OrderPolicy.Key(nameof(OrderPolicy.MinDueAfter))})");
         }
 
         if (dueAt - now > policy.MaxDueAfter)

@@ -38,6 +38,15 @@ public sealed record OrderPolicy(TimeSpan AutoCompleteAfter, TimeSpan ExtensionA
     /// </summary>
     public long MaxAmountMinor { get; init; } = 10_000_000_000;
 
+    /// <summary>
+    /// An order's due time is at least this long after its placement (default 24 h, the shortest
+    /// delivery time a Gig offers). The buyer places the order and names the due time: without a
+    /// floor a buyer could make an order late at will (due a second after placing) and then cancel
+    /// it alone as late, against the seller (SPEC 2); it also bounds how large a short order's
+    /// lateness is next to its duration (SPEC 5.1, on-time delivery).
+    /// </summary>
+    public TimeSpan MinDueAfter { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>An order's due time, also after extensions, is at most this long after its placement (default 365 days).</summary>
     public TimeSpan MaxDueAfter { get; init; } = TimeSpan.FromDays(365);
 
@@ -65,6 +74,11 @@ public sealed record OrderPolicy(TimeSpan AutoCompleteAfter, TimeSpan ExtensionA
         if (MaxDueAfter <= TimeSpan.Zero || MaxDueAfter > DueHorizonCeiling)
         {
             problems.Add($"{nameof(MaxDueAfter)} must be > 0 and at most {DueHorizonCeiling:c} (was {MaxDueAfter:c})");
+        }
+
+        if (MinDueAfter <= TimeSpan.Zero || MinDueAfter > MaxDueAfter)
+        {
+            problems.Add($"{nameof(MinDueAfter)} must be > 0 and at most {nameof(MaxDueAfter)} (was {MinDueAfter:c})");
         }
 
         if (MaxExtension <= TimeSpan.Zero || MaxExtension > MaxDueAfter)

@@ -131,23 +131,22 @@ public sealed class OrderFlowTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public async Task An_order_delivered_after_its_due_time_is_late_and_the_delivery_event_says_so()
     {
+        // A due time is at least a day after placing (Orders:MinDueAfter): the service runs on the
+        // real clock plus an offset that the test moves past it.
+        var clock = new ManualClock();
+        await using var orders = await OrdersHarness.StartAsync(redis, clock: clock);
         var parties = new Parties();
-        // Due soon, but far enough ahead that placement on a loaded machine still lands before it
-        // (PlaceOrder refuses a due time that is not after the creation time).
-        var placed = await _orders.PlaceAsync(parties, dueIn: TimeSpan.FromSeconds(5));
-        await _orders.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "r" }, Authorization(parties.Buyer)).ResponseAsync;
-        await _orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
+        var placed = await orders.PlaceAsync(parties, dueIn: TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await orders.Client.SubmitRequirementsAsync(new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "r" }, Authorization(parties.Buyer)).ResponseAsync;
+        await orders.Client.StartWorkAsync(new StartWorkRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
         var due = placed.DueAt.ToDateTimeOffset();
-        while (DateTimeOffset.UtcNow <= due)
-        {
-            await Task.Delay(100);
-        }
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(90));
 
-        var delivered = await _orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
-        Assert.True(delivered.Lateness.ToTimeSpan() > TimeSpan.Zero);
+        var delivered = await orders.Client.DeliverOrderAsync(new DeliverOrderRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId }, Authorization(parties.Seller)).ResponseAsync;
+        Assert.InRange(delivered.Lateness.ToTimeSpan(), TimeSpan.FromMinutes(89), TimeSpan.FromMinutes(100));
         Assert.Equal(delivered.FirstDeliveredAt.ToDateTimeOffset() - due, delivered.Lateness.ToTimeSpan());
 
-        var events = await _orders.WaitForEventsAsync(placed.OrderId, 4);
+        var events = await orders.WaitForEventsAsync(placed.OrderId, 4);
         Assert.True(((OrderDelivered)events[3].Payload).Late);
     }
 

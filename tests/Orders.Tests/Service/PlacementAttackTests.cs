@@ -74,6 +74,10 @@ public sealed class PlacementAttackTests(RedisFixture redis) : IAsyncLifetime
         var pastHorizon = OrdersHarness.ValidPlacement(parties, dueIn: TimeSpan.FromDays(366));
         await Attack.RefusedAsync(StatusCode.InvalidArgument, () => Place(pastHorizon, parties.Buyer), "due_at", "365.00:00:00");
 
+        // Due an hour after placing: late at will, then cancelled alone by the buyer as late.
+        var lateAtWill = OrdersHarness.ValidPlacement(parties, dueIn: TimeSpan.FromHours(1));
+        await Attack.RefusedAsync(StatusCode.InvalidArgument, () => Place(lateAtWill, parties.Buyer), "due_at", "at least 1.00:00:00", "Orders:MinDueAfter");
+
         var revisions = OrdersHarness.ValidPlacement(parties);
         revisions.RevisionsIncluded = int.MaxValue;
         await Attack.RefusedAsync(StatusCode.InvalidArgument, () => Place(revisions, parties.Buyer), "revisions_included", "Orders:MaxRevisionsIncluded");
