@@ -35,6 +35,7 @@ public sealed class GigRecordTests
             PriceBand = 3,
             PriceFromCreatedTicks = 638_000_000_000_000_000,
             PriceFromOrder = "o-9",
+            PriceFromDelivered = true,
             Aggregate = GigAggregate.FromHashEntries(values),
         };
     }
@@ -56,6 +57,7 @@ public sealed class GigRecordTests
         Assert.Equal(want.PriceBand, got.PriceBand);
         Assert.Equal(want.PriceFromCreatedTicks, got.PriceFromCreatedTicks);
         Assert.Equal(want.PriceFromOrder, got.PriceFromOrder);
+        Assert.Equal(want.PriceFromDelivered, got.PriceFromDelivered);
         Assert.Equal(want.Aggregate, got.Aggregate);
         Assert.Equal(want.Aggregate.ToHashEntries(), got.Aggregate.ToHashEntries());
     }
@@ -108,6 +110,7 @@ public sealed class GigRecordTests
     [InlineData("band", "9999999999")]
     [InlineData("c1", "1.5")]
     [InlineData("rev", "")]
+    [InlineData("price_dv", "2")]
     public void A_bad_number_is_refused_naming_its_field(string field, string value)
     {
         var stored = AsStored(Sample().ToEntries().Select(e => e.Key == field ? new KeyValuePair<string, RedisValue>(field, value) : e));
@@ -122,4 +125,54 @@ public sealed class GigRecordTests
             Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void A_Gig_stored_before_the_delivered_flag_reads_as_priced_by_an_undelivered_order()
+    {
+        var stored = AsStored(Sample().ToEntries().Where(e => e.Key != "price_dv"));
+
+        Assert.False(GigRecord.FromEntries("g-1", stored).PriceFromDelivered);
+        Assert.False(GigRecord.FromPacked("g-1", AsPacked(stored)).PriceFromDelivered);
+    }
+
+    /// <summary>
+    /// The attack: a buyer places a large order on a Gig with delivered work and withdraws it ("placed
+    /// by mistake"), which moved the Gig into another band's peer groups until its next order. Only
+    /// delivered work sets the price once there is any; and whatever order the orders' events come in
+    /// (the live projection) or all at once (the rebuild), the Gig ends with the same price.
+    /// </summary>
+    [Fact]
+    public void The_price_band_comes_from_the_latest_delivered_order_in_whatever_order_the_events_come()
+    {
+        var policy = ScoringPolicy.Default;
+        var day = TimeSpan.TicksPerDay;
+        // (order, placed on day, delivered, USD): o2 is the newest but was never delivered.
+        (string Id, long Created, bool Delivered, decimal Usd)[] orders =
+            [("o1", 1 * day, true, 120m), ("o2", 3 * day, false, 3_000m), ("o3", 0, true, 40m), ("o4", 2 * day, false, 10m)];
+
+        foreach (var sequence in Permutations(orders))
+        {
+            var gig = new GigRecord { GigId = "g-1", Aggregate = new GigAggregate() };
+            foreach (var (id, created, delivered, usd) in sequence)
+            {
+                gig.TakePriceFrom(id, created, delivered, usd, "logo-design", policy);
+            }
+
+            Assert.Equal(("o1", true, policy.PriceBand(120m)), (gig.PriceFromOrder, gig.PriceFromDelivered, gig.PriceBand));
+        }
+
+        // With nothing delivered yet, the newest order prices a new Gig; its first delivered order takes over.
+        var fresh = new GigRecord { GigId = "g-2", Aggregate = new GigAggregate() };
+        fresh.TakePriceFrom("o2", 3 * day, false, 3_000m, "logo-design", policy);
+        fresh.TakePriceFrom("o4", 2 * day, false, 10m, "logo-design", policy);
+        Assert.Equal(("o2", policy.PriceBand(3_000m)), (fresh.PriceFromOrder, fresh.PriceBand));
+        fresh.TakePriceFrom("o4", 2 * day, true, 10m, "logo-design", policy);
+        Assert.Equal(("o4", policy.PriceBand(10m)), (fresh.PriceFromOrder, fresh.PriceBand));
+        Assert.NotEqual(policy.PriceBand(3_000m), policy.PriceBand(10m));
+    }
+
+    private static IEnumerable<T[]> Permutations<T>(T[] items) =>
+        items.Length <= 1
+            ? [items]
+            : items.SelectMany((first, i) => Permutations([.. items.Take(i), .. items.Skip(i + 1)]).Select(rest => (T[])[first, .. rest]));
 }

@@ -70,6 +70,35 @@ public sealed class ScoreTests
         await AssertScoresAsync(scoring, evaluated);
     }
 
+    /// <summary>
+    /// The attack: a buyer places a very large order on a Gig with delivered work and withdraws it as
+    /// placed by mistake, to move the Gig into another price band's peer groups (SPEC 5.2) until its
+    /// next order. The Gig keeps its groups and its score; a delivered order at the new price moves it.
+    /// </summary>
+    [Fact]
+    public async Task A_withdrawn_order_does_not_move_a_Gig_with_delivered_work_to_another_price_band()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        await scoring.DeliverAsync(Group());
+        await scoring.RunEvaluationAsync();
+        var before = await scoring.GigScoreAsync("a1", "seller-a");
+
+        TestOrder Large(string id, int day) => new()
+        {
+            OrderId = id, GigId = "a1", SellerId = "seller-a", BuyerId = "buyer-9", CreatedAt = T0.AddDays(day), AmountCents = 900_000,
+        };
+        await scoring.DeliverAsync([Large("a1-withdrawn", 41) with
+        {
+            Cancelled = (OrderCancellationInitiator.Buyer, OrderCancellationReason.PlacedByMistake, false),
+        }]);
+        var after = await scoring.GigScoreAsync("a1", "seller-a");
+        Assert.Equal(before.PeerGroup, after.PeerGroup);
+        Assert.Equal(before.SuccessScore, after.SuccessScore);
+
+        await scoring.DeliverAsync([Large("a1-large", 42) with { DeliveredAfter = TimeSpan.FromDays(2) }]);
+        Assert.NotEqual(before.PeerGroup, (await scoring.GigScoreAsync("a1", "seller-a")).PeerGroup);
+    }
+
     [Fact]
     public async Task Time_passing_and_a_second_evaluation_with_no_new_events_change_no_score()
     {

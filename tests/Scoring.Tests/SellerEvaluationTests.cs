@@ -57,12 +57,20 @@ public sealed class SellerEvaluationTests
         Assert.Equal(first, await EvaluatedAtAsync());
         var score = await scoring.GigScoreAsync("own-gig", "seller-own");
 
+        // A dearer order placed on a Gig with delivered work changes no price band until it is
+        // delivered (GigRecord.TakePriceFrom): no score changed, no evaluation.
         clock.Advance(TimeSpan.FromHours(1));
         var dearer = Order("own-5", "own-gig", "seller-own", 41, cents: 30_000);
         await scoring.PublishAsync([dearer.Events()[0]]);
         await scoring.CaughtUpAsync();
+        Assert.Equal(first, await EvaluatedAtAsync());
+        Assert.Equal(score.PeerGroup, (await scoring.GigScoreAsync("own-gig", "seller-own")).PeerGroup);
+
+        // The seller's first order of a new Gig gives it a score: the seller is re-evaluated at once.
+        clock.Advance(TimeSpan.FromHours(1));
+        await scoring.PublishAsync([Order("own-6", "own-gig-2", "seller-own", 42).Events()[0]]);
+        await scoring.CaughtUpAsync();
         Assert.Equal(clock.GetUtcNow(), await EvaluatedAtAsync());
-        Assert.NotEqual(score.PeerGroup, (await scoring.GigScoreAsync("own-gig", "seller-own")).PeerGroup);
 
         clock.Advance(TimeSpan.FromHours(1));
         await scoring.PublishAsync([samePrice.Events()[1]]);

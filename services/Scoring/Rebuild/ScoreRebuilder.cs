@@ -360,7 +360,7 @@ public sealed class ScoreRebuilder(
     /// <summary>
     /// A Gig from scratch, from its orders' latest facts (what <see cref="GigLedger"/> ends with
     /// whatever order they came in): the price band and category of its most recently placed
-    /// order, the included orders, and the counted ones (inside the evaluation window of the most
+    /// delivered order (of any order while none was delivered, <see cref="GigRecord.TakePriceFrom"/>), the included orders, and the counted ones (inside the evaluation window of the most
     /// recent included order) at the landmark of that order.
     /// </summary>
     public static GigBuild Compute(string gigId, IEnumerable<(string OrderId, OrderRecord Record)> orders, ScoringOptions options, long revision)
@@ -377,7 +377,7 @@ public sealed class ScoreRebuilder(
             }
 
             gig.SellerId = record.SellerId;
-            gig.TakePriceFrom(orderId, record.CreatedTicks, facts.AmountUsd, record.Category, policy);
+            gig.TakePriceFrom(orderId, record.CreatedTicks, record.FirstDeliveredTicks is not null, facts.AmountUsd, record.Category, policy);
             if (AreaIndexer.IsIncluded(facts, policy))
             {
                 included.Add((orderId, facts.OutcomeAt!.Value.ToUnixTimeSeconds(), facts));

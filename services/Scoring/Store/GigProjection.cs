@@ -63,7 +63,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
 
         var prior = gig.Clone();
         gig.SellerId = after.SellerId;
-        gig.TakePriceFrom(orderId, after.CreatedTicks, facts.AmountUsd, after.Category, Policy);
+        gig.TakePriceFrom(orderId, after.CreatedTicks, after.FirstDeliveredTicks is not null, facts.AmountUsd, after.Category, Policy);
         var counted = keys.Generation == 0 ? before.Counted : await CountedAsync(keys, orderId, after.GigId);
         var changes = new List<OrderChange>();
         await UpdateSumsAsync(work, keys, gig, orderId, counted, previous, facts, changes);

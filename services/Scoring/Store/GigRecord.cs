@@ -34,6 +34,12 @@ public sealed class GigRecord
 
     public string PriceFromOrder { get; set; } = "";
 
+    /// <summary>
+    /// The order the price band was taken from had been delivered (stored as <c>price_dv</c> 1; a hash
+    /// written before this field reads as 0, and its next delivered order takes the price).
+    /// </summary>
+    public bool PriceFromDelivered { get; set; }
+
     public required GigAggregate Aggregate { get; init; }
 
     public bool Exists => Revision > 0;
@@ -42,14 +48,28 @@ public sealed class GigRecord
     public IReadOnlyList<PeerGroupKey> Groups =>
         PriceBand < 0 ? [] : [new PeerGroupKey(PriceBand, Category), new PeerGroupKey(PriceBand, null)];
 
-    /// <summary>Takes the Gig's price band and category from an order placed later than the one they came from.</summary>
-    public void TakePriceFrom(string orderId, long createdTicks, decimal amountUsd, string category, ScoringPolicy policy)
+    /// <summary>
+    /// Takes the Gig's price band and category from the most recently placed of its <b>delivered</b>
+    /// orders; while it has none, from the most recently placed of any (a new Gig needs a peer group
+    /// from its first order). An order's place in that order, (delivered, placed at, id), only rises
+    /// as its events come (a first delivery is never undone), so the live projection, taking the
+    /// greater at each event, and the rebuild, taking the greatest at once, end equal. A buyer who
+    /// places a large order and withdraws it ("placed by mistake") no longer moves a Gig that has
+    /// delivered work into another band's peer groups: only work the seller delivered sets the price.
+    /// </summary>
+    public void TakePriceFrom(string orderId, long createdTicks, bool delivered, decimal amountUsd, string category, ScoringPolicy policy)
     {
-        if (createdTicks < PriceFromCreatedTicks || (createdTicks == PriceFromCreatedTicks && string.CompareOrdinal(orderId, PriceFromOrder) <= 0))
+        int placeInOrder = delivered != PriceFromDelivered
+            ? (delivered ? 1 : -1)
+            : createdTicks != PriceFromCreatedTicks
+                ? createdTicks.CompareTo(PriceFromCreatedTicks)
+                : string.CompareOrdinal(orderId, PriceFromOrder);
+        if (placeInOrder <= 0 && PriceBand >= 0)
         {
             return;
         }
 
+        PriceFromDelivered = delivered;
         PriceFromCreatedTicks = createdTicks;
         PriceFromOrder = orderId;
         PriceBand = policy.PriceBand(amountUsd);
@@ -77,6 +97,7 @@ public sealed class GigRecord
         PriceBand = PriceBand,
         PriceFromCreatedTicks = PriceFromCreatedTicks,
         PriceFromOrder = PriceFromOrder,
+        PriceFromDelivered = PriceFromDelivered,
         Aggregate = Aggregate.Clone(),
     };
 
@@ -155,7 +176,7 @@ public sealed class GigRecord
     {
         /// <summary>The layout's numbers: the aggregate's (<see cref="GigAggregate.ToHashEntries"/>), then the Gig's own.</summary>
         private static readonly string[] NumberNames =
-            [.. new GigAggregate().ToHashEntries().Select(e => e.Key), RevisionField, "band", "price_at"];
+            [.. new GigAggregate().ToHashEntries().Select(e => e.Key), RevisionField, "band", "price_at", "price_dv"];
 
         private static readonly FrozenDictionary<string, int> NumberSlots =
             NumberNames.Select((n, i) => (n, i)).ToFrozenDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
@@ -229,14 +250,22 @@ public sealed class GigRecord
                 PriceBand = band is >= int.MinValue and <= int.MaxValue ? (int)band : throw new FormatException($"{record} field 'band' has a bad value '{band}'"),
                 PriceFromCreatedTicks = Number("price_at"),
                 PriceFromOrder = _texts[2] ?? throw Missing(TextNames[2]),
+                PriceFromDelivered = OptionalNumber("price_dv") switch
+                {
+                    null or 0 => false,
+                    1 => true,
+                    var other => throw new FormatException($"{record} field 'price_dv' has a bad value '{other}'"),
+                },
                 Aggregate = GigAggregate.FromFields(Number),
             };
         }
 
-        private long Number(string name)
+        private long Number(string name) => OptionalNumber(name) ?? throw Missing(name);
+
+        private long? OptionalNumber(string name)
         {
             int slot = NumberSlots[name];
-            return (_present & (1UL << slot)) != 0 ? _numbers[slot] : throw Missing(name);
+            return (_present & (1UL << slot)) != 0 ? _numbers[slot] : null;
         }
 
         private FormatException Missing(string name) => new($"{record} field '{name}' is missing");
@@ -250,7 +279,7 @@ public sealed class GigRecord
     public KeyValuePair<string, RedisValue>[] ToEntries()
     {
         var aggregate = Aggregate.ToHashEntries();
-        var entries = new KeyValuePair<string, RedisValue>[aggregate.Count + 6];
+        var entries = new KeyValuePair<string, RedisValue>[aggregate.Count + 7];
         for (int i = 0; i < aggregate.Count; i++)
         {
             entries[i] = new(aggregate[i].Key, aggregate[i].Value);
@@ -262,6 +291,7 @@ public sealed class GigRecord
         entries[at++] = new("cat", Category);
         entries[at++] = new("band", PriceBand);
         entries[at++] = new("price_at", PriceFromCreatedTicks);
+        entries[at++] = new("price_dv", PriceFromDelivered ? 1 : 0);
         entries[at] = new("price_order", PriceFromOrder);
         return entries;
     }
