@@ -56,7 +56,7 @@ public sealed class SimulatedClockProcessTests : IAsyncLifetime
         await clock.SettleAsync(); // Messaging has heard of the order
         var asked = await client.Messaging.StartConversationAsync(new StartConversationRequest
         {
-            RequestId = "ask", OrderId = order.OrderId, CounterpartId = "buyer-p", Text = "Which colours should I use?",
+            RequestId = "ask", OrderId = order.OrderId, CounterpartId = "buyer-p", Text = "Which colours should I use?", NeedsBuyerInput = true,
         }, seller);
         Assert.Equal(Start, asked.StartedAt.ToDateTimeOffset()); // and so does Messaging
 

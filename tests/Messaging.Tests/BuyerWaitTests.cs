@@ -41,6 +41,35 @@ public sealed class BuyerWaitTests
         Assert.Null(SellerOpened(orderRunning: false).BuyerWaitSince);
     }
 
+    /// <summary>The attack: "thanks, starting now" on a running order, then a silent buyer, used to earn a mark.</summary>
+    [Fact]
+    public void Spec3_a_seller_message_on_a_running_order_that_asks_for_nothing_waits_for_nothing()
+    {
+        var opened = SellerOpened(asks: false);
+        var update = Accepted(Say(opened, Seller, T0.AddHours(1), "Going well, more soon.", asks: false));
+
+        Assert.Null(opened.BuyerWaitSince);
+        Assert.Null(update.BuyerWaitSince);
+        Assert.Null(update.UnresponsiveDueAt(Policy));
+        Assert.Empty(update.OnTimer(T0.AddDays(30), Policy).Events);
+
+        // The same message asking for something the order needs starts the wait.
+        Assert.Equal(T0.AddHours(1), Accepted(Say(opened, Seller, T0.AddHours(1), "Which colours?", asks: true)).BuyerWaitSince);
+    }
+
+    [Fact]
+    public void Spec3_only_the_seller_asks_only_on_an_order_and_only_while_it_runs()
+    {
+        var buyer = Say(SellerOpened(), Buyer, T0.AddHours(1), "Please answer.", asks: true);
+        Assert.Equal("needs_buyer_input: only the seller's messages ask the buyer for input (SPEC 3)", buyer.Rejection!.Message);
+
+        var noOrder = Conversation.Start("conv-2", NextMessageId(), Seller, "b-1", "", "Which colours?", [], T0, orderRunning: true, needsBuyerInput: true);
+        Assert.Equal(Marketplace.Domain.RejectionKind.InvalidArgument, noOrder.Rejection!.Kind);
+
+        var delivered = Say(SellerOpened(), Seller, T0.AddHours(1), "Any feedback?", orderRunning: false, asks: true);
+        Assert.Equal(Marketplace.Domain.RejectionKind.FailedPrecondition, delivered.Rejection!.Kind);
+    }
+
     [Fact]
     public void Spec3_a_seller_message_without_an_order_waits_for_nothing()
     {

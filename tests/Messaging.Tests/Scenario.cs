@@ -1,3 +1,4 @@
+using Marketplace.Contracts.Common.V1;
 using Marketplace.Messaging.Domain;
 using Xunit;
 
@@ -21,11 +22,21 @@ internal static class Scenario
         Accepted(Conversation.Start("conv-1", NextMessageId(), Buyer, "s-1", orderId, "Can you add a logo variant?", [], at ?? T0));
 
     /// <summary>The seller opens an order conversation at T0, by default while the order runs before its delivery.</summary>
-    public static Conversation SellerOpened(string orderId = "ord-1", bool orderRunning = true) =>
-        Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0, orderRunning));
+    /// <summary>
+    /// The seller opens the order's conversation asking for something the order needs (<c>needs_buyer_input</c>),
+    /// as a seller can only while it runs: <paramref name="asks"/> defaults to that.
+    /// </summary>
+    public static Conversation SellerOpened(string orderId = "ord-1", bool orderRunning = true, bool? asks = null) =>
+        Accepted(Conversation.Start("conv-1", NextMessageId(), Seller, "b-1", orderId, "Please send the brand colours.", [], T0, orderRunning,
+            needsBuyerInput: asks ?? (orderRunning && orderId.Length > 0)));
 
-    public static Decision<Conversation> Say(Conversation c, Actor caller, DateTimeOffset at, string text = "hello there", bool orderRunning = true) =>
-        c.Send(caller, NextMessageId(), text, [], at, orderRunning);
+    /// <summary>
+    /// A message; the seller's asks for the buyer's input (<c>needs_buyer_input</c>) whenever it can
+    /// (an order's conversation, the order running), unless <paramref name="asks"/> says otherwise.
+    /// </summary>
+    public static Decision<Conversation> Say(Conversation c, Actor caller, DateTimeOffset at, string text = "hello there", bool orderRunning = true, bool? asks = null) =>
+        c.Send(caller, NextMessageId(), text, [], at, orderRunning,
+            needsBuyerInput: asks ?? (caller.Role == PartyRole.Seller && orderRunning && c.IsAboutOrder));
 
     public static T Accepted<T>(Decision<T> decision)
         where T : class

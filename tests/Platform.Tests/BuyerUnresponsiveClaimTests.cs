@@ -68,6 +68,7 @@ public sealed class BuyerUnresponsiveClaimTests(RedisFixture redis)
                     CounterpartId = buyerId,
                     OrderId = order.OrderId,
                     Text = "Could you send the requirements, please? I need your logo text to start.",
+                    NeedsBuyerInput = true,
                 }, seller);
                 return true;
             }

@@ -53,7 +53,7 @@ public sealed class BuyerWaitAcrossServicesTests(RedisFixture redis)
         // A question while the order runs, left unanswered: the buyer is marked.
         var started = await messagingClient.StartConversationAsync(new StartConversationRequest
         {
-            RequestId = "c-1", OrderId = order.OrderId, CounterpartId = "buyer-" + tag, Text = "Please send your brand colours.",
+            RequestId = "c-1", OrderId = order.OrderId, CounterpartId = "buyer-" + tag, Text = "Please send your brand colours.", NeedsBuyerInput = true,
         }, seller);
         await Wait.UntilAsync(async () => (await EventsAsync(db, started.ConversationId)).Contains(PlatformEvents.TypeOf(BuyerUnresponsiveMarked.Descriptor)),
             "the silent buyer is marked");

@@ -359,7 +359,7 @@ public sealed class WorkedExampleTests(RedisFixture redis)
         {
             var conversation = await _messaging.StartConversationAsync(new StartConversationRequest
             {
-                RequestId = NextRequest(), CounterpartId = "buyer-" + order.ToLowerInvariant(), OrderId = _ids[order], Text = text,
+                RequestId = NextRequest(), CounterpartId = "buyer-" + order.ToLowerInvariant(), OrderId = _ids[order], Text = text, NeedsBuyerInput = true,
             }, Seller(sellerId));
             return conversation.ConversationId;
         }

@@ -272,6 +272,7 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             CounterpartId = o.BuyerId,
             OrderId = orderId,
             Text = "Hello! Could you send the requirements (the logo text and colours)? I can start as soon as I have them.",
+            NeedsBuyerInput = true, // a request the order needs: only such a message waits on the buyer (SPEC 3)
         }, As(seller)).ResponseAsync, cancellationToken);
         _conversationIds[o] = conversation.ConversationId;
 

@@ -308,6 +308,8 @@ public sealed class Runner
                     OrderId = run.OrderId,
                     CounterpartId = step.Act == Act.Question ? order.Gig.Seller.Id : order.Buyer.Id,
                     Text = step.Act == Act.Question ? "Quick question: can you use our existing fonts?" : "Hello! Could you send the requirements? I can start as soon as I have them.",
+                    // The seller's request waits on the buyer (SPEC 3); the buyer's question asks nothing of the seller's kind.
+                    NeedsBuyerInput = step.Act == Act.AskRequirements,
                 }, who, cancellationToken: ct).ResponseAsync);
                 run.ConversationId = conversation.ConversationId;
                 return null;

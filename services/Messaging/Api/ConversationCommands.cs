@@ -49,7 +49,7 @@ public sealed class ConversationCommands(
                 : (ActingParty.On(caller, caller.Subject, caller.Subject), null);
             var now = clock.GetUtcNow();
             var decision = Conversation.Start(conversationId, ConversationStore.MessageId(conversationId, 1), actor, request.CounterpartId,
-                request.OrderId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false);
+                request.OrderId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false, needsBuyerInput: request.NeedsBuyerInput);
             var started = decision.OrThrow();
             if (aboutOrder)
             {
@@ -67,14 +67,14 @@ public sealed class ConversationCommands(
     }
 
     /// <summary>
-    /// SendMessage: a party of the conversation sends a message; whether the conversation's order
-    /// is running before its delivery decides if a seller message waits on the buyer.
+    /// SendMessage: a party of the conversation sends a message; a seller message asking for the
+    /// buyer's input waits on the buyer, if the conversation's order runs before its delivery.
     /// </summary>
     public Task<SendMessageResponse> SendAsync(ServerCallContext context, SendMessageRequest request) =>
         RunAsync(context, request.RequestId, request.ConversationId, request, async (work, conversation, actor, messageId, now) =>
         {
             var order = conversation.IsAboutOrder ? await ConversationStore.ReadOrderAsync(work, conversation.OrderId) : null;
-            return conversation.Send(actor, messageId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false);
+            return conversation.Send(actor, messageId, request.Text, request.AttachmentRefs, now, orderRunning: order?.Running ?? false, needsBuyerInput: request.NeedsBuyerInput);
         });
 
     /// <summary>SendReviewRequest: the seller asks for a review of the conversation's completed order.</summary>

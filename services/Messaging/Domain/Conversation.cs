@@ -60,7 +60,8 @@ public sealed record Conversation
 
     /// <summary>
     /// Since when the seller waits on the buyer for something the running order needs (SPEC 3):
-    /// set by a seller message on an order conversation while the order runs before its delivery,
+    /// set by a seller message that says so (<c>needs_buyer_input</c>) on an order conversation while
+    /// the order runs before its delivery,
     /// cleared by the buyer's next message or the order's delivery or close. Only such a wait can
     /// become a buyer-unresponsive mark; null when none runs.
     /// </summary>
@@ -110,11 +111,12 @@ public sealed record Conversation
 
     /// <summary>
     /// A buyer or seller opens a conversation with the other party and a first message.
-    /// <paramref name="orderRunning"/>: the conversation's order runs before its delivery (see <see cref="OrderWork"/>).
+    /// <paramref name="orderRunning"/>: the conversation's order runs before its delivery (see <see cref="OrderWork"/>);
+    /// <paramref name="needsBuyerInput"/>: the seller's first message asks the buyer for something that order needs.
     /// </summary>
     public static Decision<Conversation> Start(
         string conversationId, string messageId, Actor caller, string counterpartId, string orderId, string text,
-        IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool orderRunning = false)
+        IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool orderRunning = false, bool needsBuyerInput = false)
     {
         if (caller.Role is not (PartyRole.Buyer or PartyRole.Seller))
         {
@@ -124,7 +126,8 @@ public sealed record Conversation
         var problem = NotEmpty("conversation_id", conversationId)
             ?? NotEmpty("counterpart_id", counterpartId)
             ?? (counterpartId == caller.Id ? Rejection.InvalidArgument("counterpart_id must name the other party, not the caller") : null)
-            ?? Content(text, attachmentRefs);
+            ?? Content(text, attachmentRefs)
+            ?? CheckBuyerInputRequest(caller, orderId ?? "", needsBuyerInput, orderRunning);
         if (problem is not null)
         {
             return problem;
@@ -142,8 +145,8 @@ public sealed record Conversation
             StartedAt = now,
             LastMessageAt = now,
         };
-        var message = NewMessage(messageId, caller, text, attachmentRefs, now);
-        var started = conversation.Received(caller.Role, now, orderRunning).Item1 with { Version = 1 };
+        var message = NewMessage(messageId, caller, text, attachmentRefs, now, needsBuyerInput);
+        var started = conversation.Received(caller.Role, now, needsBuyerInput).Item1 with { Version = 1 };
         return Decision<Conversation>.Accept(started,
             [new ConversationStarted { Conversation = ConversationSnapshot.ToMessage(started), FirstMessage = message }]);
     }
@@ -151,24 +154,26 @@ public sealed record Conversation
     /// <summary>
     /// A party sends a message. A seller message answering a waiting buyer message records the
     /// seller's response time (buyer message -> seller's next message, SPEC 3). A seller message
-    /// while the order runs before its delivery (<paramref name="orderRunning"/>) starts a wait on
-    /// the buyer; the buyer's message ends one.
+    /// that asks the buyer for something the order needs (<paramref name="needsBuyerInput"/>), while
+    /// the order runs before its delivery (<paramref name="orderRunning"/>), starts a wait on the
+    /// buyer; the buyer's message ends one.
     /// </summary>
     public Decision<Conversation> Send(
-        Actor caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool orderRunning = false)
+        Actor caller, string messageId, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now,
+        bool orderRunning = false, bool needsBuyerInput = false)
     {
-        var problem = RequireParty(caller) ?? Content(text, attachmentRefs);
+        var problem = RequireParty(caller) ?? Content(text, attachmentRefs) ?? CheckBuyerInputRequest(caller, OrderId, needsBuyerInput, orderRunning);
         if (problem is not null)
         {
             return problem;
         }
 
-        var (next, responseTime) = Received(caller.Role, now, orderRunning);
+        var (next, responseTime) = Received(caller.Role, now, needsBuyerInput);
         next = next with { Version = Version + 1 };
         var sent = new MessageSent
         {
             Conversation = ConversationSnapshot.ToMessage(next),
-            Message = NewMessage(messageId, caller, text, attachmentRefs, now),
+            Message = NewMessage(messageId, caller, text, attachmentRefs, now, needsBuyerInput),
             SellerResponseTime = responseTime is { } rt ? Duration.FromTimeSpan(rt) : null,
         };
         return Decision<Conversation>.Accept(next, [sent]);
@@ -299,7 +304,7 @@ public sealed record Conversation
             return closed;
         }
 
-        var (next, _) = Received(PartyRole.Seller, now, orderRunning: false);
+        var (next, _) = Received(PartyRole.Seller, now, startsBuyerWait: false);
         next = next with { Version = Version + 1, ReviewRequestedAt = now };
         return Decision<Conversation>.Accept(next,
         [
@@ -314,9 +319,10 @@ public sealed record Conversation
     /// <summary>
     /// Applies a message from <paramref name="sender"/>: counts, waits and response times. The
     /// buyer's message ends a running wait on the buyer (adding it to the unresponsive time when it
-    /// was marked); a seller message starts one only while the order runs before its delivery.
+    /// was marked); a seller message starts one only when it asked for something the running order
+    /// needs (<paramref name="startsBuyerWait"/>, checked by <see cref="CheckBuyerInputRequest"/>).
     /// </summary>
-    private (Conversation, TimeSpan?) Received(PartyRole sender, DateTimeOffset now, bool orderRunning)
+    private (Conversation, TimeSpan?) Received(PartyRole sender, DateTimeOffset now, bool startsBuyerWait)
     {
         var other = sender == PartyRole.Buyer ? PartyRole.Seller : PartyRole.Buyer;
         var next = this with { MessageCount = MessageCount + 1, LastMessageAt = now };
@@ -348,12 +354,12 @@ public sealed record Conversation
             };
         }
 
-        var startsBuyerWait = sender == PartyRole.Seller && orderRunning && IsAboutOrder;
+        startsBuyerWait = startsBuyerWait && sender == PartyRole.Seller && IsAboutOrder;
         if (AwaitingReplyFrom == other)
         {
             // Consecutive messages of one party keep the wait running from the first of them; a
-            // seller message that needs something of the running order starts a wait on the buyer
-            // if none runs (e.g. after a "thanks" on delivery, a question once a revision came).
+            // seller message that asks for something the running order needs starts a wait on the
+            // buyer if none runs (e.g. after a "thanks, starting now", a question once a revision came).
             return startsBuyerWait && next.BuyerWaitSince is null
                 ? (next with { BuyerWaitSince = now, CurrentWaitMarked = false }, responseTime)
                 : (next, responseTime);
@@ -396,7 +402,37 @@ public sealed record Conversation
             : null;
     }
 
-    private static ChatMessage NewMessage(string messageId, Actor caller, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now)
+    /// <summary>
+    /// SPEC 3: only a message "that waits for something the order needs" can make the buyer
+    /// unresponsive, and the sender says so (<c>needs_buyer_input</c>): any seller message used to
+    /// start a wait, so a "thanks, starting now" met by a silent buyer gave the seller a
+    /// buyer-unresponsive mark (an exemption, and the wait kept out of lateness). Only the seller asks,
+    /// only on an order's conversation, and only while that order runs before its delivery.
+    /// </summary>
+    private static Rejection? CheckBuyerInputRequest(Actor caller, string orderId, bool needsBuyerInput, bool orderRunning)
+    {
+        if (!needsBuyerInput)
+        {
+            return null;
+        }
+
+        if (caller.Role != PartyRole.Seller)
+        {
+            return Rejection.InvalidArgument("needs_buyer_input: only the seller's messages ask the buyer for input (SPEC 3)");
+        }
+
+        if (orderId.Length == 0)
+        {
+            return Rejection.InvalidArgument("needs_buyer_input: only a message on an order's conversation asks for something the order needs (SPEC 3)");
+        }
+
+        return orderRunning
+            ? null
+            : Rejection.FailedPrecondition(
+                $"order {orderId} is not running before its delivery: needs_buyer_input asks for something the running order needs (SPEC 3); send the message without it");
+    }
+
+    private static ChatMessage NewMessage(string messageId, Actor caller, string text, IReadOnlyList<string> attachmentRefs, DateTimeOffset now, bool needsBuyerInput = false)
     {
         var message = new ChatMessage
         {
@@ -405,6 +441,7 @@ public sealed record Conversation
             SenderId = caller.Id,
             SentAt = Timestamp.FromDateTimeOffset(now),
             Text = text,
+            NeedsBuyerInput = needsBuyerInput,
         };
         message.AttachmentRefs.AddRange(attachmentRefs);
         return message;

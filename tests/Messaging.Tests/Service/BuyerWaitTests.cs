@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Google.Protobuf;
 using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
@@ -93,7 +94,7 @@ public sealed class BuyerWaitAttackTests(MessagingServiceFixture fx) : IClassFix
         var ids = OrderEvents.NewIds();
         var placed = await PlacedAsync(ids);
         var started = await fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
-            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Which shade of blue do you prefer?" });
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Which shade of blue do you prefer?", NeedsBuyerInput = true });
         var delivered = OrderEvents.Delivered(placed, TimeSpan.Zero);
         await fx.DeliverAsync(new OrderDelivered { Order = delivered }, delivered);
 
@@ -108,7 +109,7 @@ public sealed class BuyerWaitAttackTests(MessagingServiceFixture fx) : IClassFix
         var ids = OrderEvents.NewIds();
         await PlacedAsync(ids);
         var started = await fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
-            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours." });
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours.", NeedsBuyerInput = true });
 
         await RunLoopAsync(TimeSpan.FromHours(25));
         await RunLoopAsync(TimeSpan.FromHours(49));
@@ -119,6 +120,57 @@ public sealed class BuyerWaitAttackTests(MessagingServiceFixture fx) : IClassFix
         Assert.Equal(1, mark.Conversation.BuyerUnresponsiveCount);
         Assert.Null(mark.Conversation.BuyerUnresponsiveWait); // the wait is still running: it counts once it ends
         Assert.Null(await fx.Db.SortedSetScoreAsync(MessagingKeys.Waits, started.ConversationId));
+    }
+
+    /// <summary>
+    /// The attack the request flag closes: any seller message on a running order used to start a wait
+    /// on the buyer, so "thanks, starting now" met by a silent buyer earned the seller a mark. A
+    /// message that asks for nothing waits on nobody, however long the buyer stays silent.
+    /// </summary>
+    [Fact]
+    public async Task A_seller_message_on_a_running_order_that_asks_for_nothing_and_a_silent_buyer_no_mark()
+    {
+        var ids = OrderEvents.NewIds();
+        await PlacedAsync(ids);
+        var started = await fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Thanks for your order, starting now!" });
+        var update = await fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-1", "Quick update: going well.");
+        Assert.False(update.Message.NeedsBuyerInput);
+
+        await RunLoopAsync(TimeSpan.FromHours(25));
+        await RunLoopAsync(TimeSpan.FromHours(49));
+
+        await AssertBuyerNeverMarkedAsync(started.ConversationId);
+    }
+
+    /// <summary>Only the seller asks for input, only on an order's conversation, only while the order runs; a refusal changes nothing.</summary>
+    [Fact]
+    public async Task Asking_for_the_buyers_input_where_it_cannot_be_asked_is_refused_and_changes_nothing()
+    {
+        var ids = OrderEvents.NewIds();
+        var placed = await PlacedAsync(ids);
+        var started = await fx.StartAsync(Bearer(ids.Buyer, CallerRole.Buyer),
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Seller, Text = "Hello!" });
+        var before = await fx.GetAsync(Support, started.ConversationId);
+
+        var byBuyer = await Assert.ThrowsAsync<RpcException>(() =>
+            fx.SendAsync(Bearer(ids.Buyer, CallerRole.Buyer), started.ConversationId, "m-1", "Please answer.", needsBuyerInput: true));
+        Assert.Equal(StatusCode.InvalidArgument, byBuyer.StatusCode);
+        Assert.StartsWith("needs_buyer_input: only the seller's messages", byBuyer.Status.Detail, StringComparison.Ordinal);
+
+        var noOrder = await Assert.ThrowsAsync<RpcException>(() => fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
+            new StartConversationRequest { RequestId = "c-2", CounterpartId = ids.Buyer, Text = "Which colours?", NeedsBuyerInput = true }));
+        Assert.Equal(StatusCode.InvalidArgument, noOrder.StatusCode);
+        Assert.Contains("needs_buyer_input", noOrder.Status.Detail, StringComparison.Ordinal);
+
+        var delivered = OrderEvents.Delivered(placed, TimeSpan.FromHours(1));
+        await fx.DeliverAsync(new OrderDelivered { Order = delivered }, delivered);
+        var afterDelivery = await Assert.ThrowsAsync<RpcException>(() =>
+            fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-2", "Any feedback?", needsBuyerInput: true));
+        Assert.Equal(StatusCode.FailedPrecondition, afterDelivery.StatusCode);
+        Assert.Contains($"order {ids.Order} is not running before its delivery", afterDelivery.Status.Detail, StringComparison.Ordinal);
+
+        Assert.Equal(before, await fx.GetAsync(Support, started.ConversationId));
     }
 
     private static (IMessage, Order) Event(IMessage payload) => (payload, (Order)payload.Descriptor.FindFieldByName("order").Accessor.GetValue(payload));
@@ -162,7 +214,7 @@ public sealed class BuyerWaitMeasureTests(SweepingMessagingFixture fx) : IClassF
         var placed = OrderEvents.Placed(ids.Order, ids.Buyer, ids.Seller);
         await fx.DeliverAsync(new OrderPlaced { Order = placed }, placed);
         var started = await fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
-            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours." });
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours.", NeedsBuyerInput = true });
         var events = await fx.EventsAsync(started.ConversationId, 2);
         Assert.Equal(PlatformEvents.TypeOf(BuyerUnresponsiveMarked.Descriptor), events[1].Type);
 
@@ -181,7 +233,7 @@ public sealed class BuyerWaitMeasureTests(SweepingMessagingFixture fx) : IClassF
         var placed = OrderEvents.Placed(ids.Order, ids.Buyer, ids.Seller);
         await fx.DeliverAsync(new OrderPlaced { Order = placed }, placed);
         var started = await fx.StartAsync(Bearer(ids.Seller, CallerRole.Seller),
-            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours." });
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Buyer, Text = "Please send your brand colours.", NeedsBuyerInput = true });
         await fx.EventsAsync(started.ConversationId, 2);
 
         var delivered = OrderEvents.Delivered(placed, TimeSpan.Zero);

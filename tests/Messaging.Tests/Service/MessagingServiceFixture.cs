@@ -80,8 +80,8 @@ public class MessagingServiceFixture : IAsyncLifetime
         Client.StartConversationAsync(request, Authorization(bearer)).ResponseAsync;
 
     /// <summary>SendMessage of <paramref name="text"/> as <paramref name="bearer"/>.</summary>
-    public Task<SendMessageResponse> SendAsync(string? bearer, string conversationId, string requestId, string text) =>
-        Client.SendMessageAsync(new SendMessageRequest { ConversationId = conversationId, RequestId = requestId, Text = text }, Authorization(bearer)).ResponseAsync;
+    public Task<SendMessageResponse> SendAsync(string? bearer, string conversationId, string requestId, string text, bool needsBuyerInput = false) =>
+        Client.SendMessageAsync(new SendMessageRequest { ConversationId = conversationId, RequestId = requestId, Text = text, NeedsBuyerInput = needsBuyerInput }, Authorization(bearer)).ResponseAsync;
 
     /// <summary>GetConversation as <paramref name="bearer"/>.</summary>
     public Task<Conversation> GetAsync(string? bearer, string conversationId) =>

@@ -42,9 +42,10 @@ public sealed class UnresponsiveLoopTests(SweepingMessagingFixture fx) : IClassF
         Assert.Equal(started.StartedAt, marked.QuestionSentAt);
         Assert.True(marked.MarkedAt.ToDateTimeOffset() - marked.QuestionSentAt.ToDateTimeOffset() > TimeSpan.FromSeconds(1));
 
-        // The mark is on the schedule once: the wait left it, and the answer starts a buyer wait.
-        var answer = await fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-1", "Tomorrow.");
+        // The mark is on the schedule once: the wait left it, and the answer, asking for the buyer's input, starts a buyer wait.
+        var answer = await fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-1", "Tomorrow, once you send the logo files.", needsBuyerInput: true);
         Assert.Equal(1, answer.Conversation.SellerUnresponsiveCount);
+        Assert.True(answer.Message.NeedsBuyerInput);
         var after = await fx.EventsAsync(started.ConversationId, 4);
         Assert.Equal(PlatformEvents.TypeOf(BuyerUnresponsiveMarked.Descriptor), after[3].Type);
         var conversation = await fx.GetAsync(Bearer(ids.Buyer, CallerRole.Buyer), started.ConversationId);

@@ -45,7 +45,7 @@ public sealed class MessagingAndScoringTimeRulesTests(RedisFixture redis)
         await platform.Clock.AdvanceAsync(TimeSpan.FromHours(2));
         var asked = await platform.Messaging.StartConversationAsync(new StartConversationRequest
         {
-            RequestId = "ask", OrderId = order.OrderId, CounterpartId = "buyer-silent", Text = "Please send your brand colours.",
+            RequestId = "ask", OrderId = order.OrderId, CounterpartId = "buyer-silent", Text = "Please send your brand colours.", NeedsBuyerInput = true,
         }, Seller("seller-silent"));
 
         await platform.Clock.AdvanceToAsync(Day(1) + TimeSpan.FromHours(2) - Tick);
