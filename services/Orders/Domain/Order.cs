@@ -18,6 +18,13 @@ public sealed partial record Order
     /// <summary>1 when placed; +1 with every event published about the order.</summary>
     public required long Version { get; init; }
 
+    /// <summary>
+    /// The store's revision of the order's hash: raised by every write of it (<c>OrderStore.StageChanged</c>),
+    /// and the one commit condition of a unit of work that read the order. Not a domain fact: <see cref="Version"/>
+    /// counts published changes, and some writes publish nothing (Messaging's marks, a timer with nothing due).
+    /// </summary>
+    public long StoreRevision { get; init; }
+
     public required OrderState State { get; init; }
 
     public required string GigId { get; init; }

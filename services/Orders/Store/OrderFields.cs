@@ -16,10 +16,14 @@ namespace Marketplace.Orders.Store;
 /// </summary>
 public static class OrderFields
 {
+    /// <summary>The field of <see cref="Order.StoreRevision"/>; a hash written before it existed reads as revision 0.</summary>
+    public const string RevisionField = "rev";
+
     public static HashWriter ToFields(Order order)
     {
         var f = new HashWriter()
             .Set("order_id", order.OrderId)
+            .Set(RevisionField, order.StoreRevision)
             .Set("version", order.Version)
             .SetEnum("state", order.State)
             .Set("gig_id", order.GigId)
@@ -128,6 +132,7 @@ public static class OrderFields
         return new Order
         {
             OrderId = f.String("order_id"),
+            StoreRevision = f.Has(RevisionField) ? f.Long(RevisionField) : 0,
             Version = f.Long("version"),
             State = f.Enum<OrderState>("state"),
             GigId = f.String("gig_id"),
