@@ -26,7 +26,10 @@ public sealed class BuyerWaitTests
     [InlineData(OrderState.Unspecified, false)]
     public void Spec3_an_order_runs_before_its_delivery(OrderState state, bool running)
     {
-        Assert.Equal(running, OrderWork.IsRunning(state));
+        Assert.Equal(running, OrderWork.IsRunning(state, firstDeliveredAt: null));
+
+        // Back in work after a revision request, it was delivered before: lateness is fixed, it waits on nobody.
+        Assert.False(OrderWork.IsRunning(state, firstDeliveredAt: T0));
     }
 
     [Fact]
@@ -151,14 +154,15 @@ public sealed class BuyerWaitTests
     }
 
     [Fact]
-    public void Spec3_a_seller_question_after_a_revision_request_starts_a_new_wait()
+    public void Spec3_a_seller_request_after_the_buyer_answered_starts_a_new_wait()
     {
-        var thanks = Accepted(Say(BuyerOpened(), Seller, T0.AddHours(1), "Delivered, enjoy!", orderRunning: false));
+        var answered = Accepted(Say(Accepted(Say(BuyerOpened(), Seller, T0.AddHours(1), "Could you send the logo text?")), Buyer, T0.AddHours(2), "Here it is."));
+        Assert.Null(answered.BuyerWaitSince);
 
-        var question = Accepted(Say(thanks, Seller, T0.AddDays(2), "Which parts should change?", orderRunning: true));
+        var question = Accepted(Say(answered, Seller, T0.AddDays(2), "Which font do you prefer?"));
 
         Assert.Equal(T0.AddDays(2), question.BuyerWaitSince);
-        Assert.Equal(T0.AddHours(1), question.AwaitingSince);
+        Assert.Equal(T0.AddDays(2), question.AwaitingSince);
         Assert.Equal(T0.AddDays(3), question.UnresponsiveDueAt(Policy));
         var mark = question.OnTimer(T0.AddDays(3), Policy);
         Assert.Equal(T0.AddDays(2), Assert.IsType<BuyerUnresponsiveMarked>(Assert.Single(mark.Events)).MessageSentAt.ToDateTimeOffset());

@@ -34,7 +34,7 @@ public sealed class OrderSnapshotHandler(ConversationStore store, TimeProvider c
 
         work.HashSet(key, OrderPartiesFields.FromSnapshot(order).Entries);
         logger.LogDebug("Event {EventId}: order {OrderId} now v{Version}", envelope.Id, order.OrderId, order.Version);
-        if (OrderWork.IsRunning(order.State))
+        if (OrderWork.IsRunning(order.State, order.FirstDeliveredAt?.ToDateTimeOffset()))
         {
             return;
         }

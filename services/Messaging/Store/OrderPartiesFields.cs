@@ -6,14 +6,14 @@ using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Messaging.Store;
 
-/// <summary>What Messaging knows about an order: its parties, state and completion from the latest order snapshot, and its review window.</summary>
+/// <summary>What Messaging knows about an order: its parties, state, first delivery and completion from the latest order snapshot, and its review window.</summary>
 /// <param name="Window">The buyer's review window as Reviews reported it (<see cref="ReviewWindow.Unknown"/> until then).</param>
 public sealed record OrderParties(
     string OrderId, long Version, string BuyerId, string SellerId, OrderState State, DateTimeOffset? CompletedAt, string ConversationId,
-    ReviewWindow Window)
+    ReviewWindow Window, DateTimeOffset? FirstDeliveredAt = null)
 {
-    /// <summary>The order runs before its delivery: a seller message may wait on the buyer (SPEC 3).</summary>
-    public bool Running => OrderWork.IsRunning(State);
+    /// <summary>The order runs before its first delivery: a seller request may wait on the buyer (SPEC 3).</summary>
+    public bool Running => OrderWork.IsRunning(State, FirstDeliveredAt);
 }
 
 /// <summary>
@@ -34,13 +34,17 @@ public static class OrderPartiesFields
     public const string WindowEndsAt = "window_ends_at";
     public const string WindowClosed = "window_closed";
 
-    /// <summary>The snapshot's fields. An order's completion is final, so an unset <c>completed_at</c> never has to clear a stored one.</summary>
+    /// <summary>
+    /// The snapshot's fields. An order's first delivery and completion are final, so an unset
+    /// <c>first_delivered_at</c> or <c>completed_at</c> never has to clear a stored one.
+    /// </summary>
     public static HashWriter FromSnapshot(OrderMessage order) => new HashWriter()
         .Set("order_id", order.OrderId)
         .Set(Version, order.Version)
         .Set("buyer_id", order.BuyerId)
         .Set("seller_id", order.SellerId)
         .SetEnum("state", order.State)
+        .SetOptional("first_delivered_at", order.FirstDeliveredAt?.ToDateTimeOffset())
         .SetOptional("completed_at", order.CompletedAt?.ToDateTimeOffset());
 
     /// <summary>The fields the opening of the buyer's review window sets.</summary>
@@ -68,7 +72,8 @@ public static class OrderPartiesFields
             new ReviewWindow(
                 OptionalTime(f, WindowOpensAt),
                 OptionalTime(f, WindowEndsAt),
-                f.Has(WindowClosed) ? f.Enum<ReviewWindowCloseReason>(WindowClosed) : null));
+                f.Has(WindowClosed) ? f.Enum<ReviewWindowCloseReason>(WindowClosed) : null),
+            OptionalTime(f, "first_delivered_at"));
     }
 
     /// <summary>A time that may be absent; hashes written before the shared layout hold an empty value for "not yet".</summary>

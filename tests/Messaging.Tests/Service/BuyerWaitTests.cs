@@ -143,6 +143,38 @@ public sealed class BuyerWaitAttackTests(MessagingServiceFixture fx) : IClassFix
         await AssertBuyerNeverMarkedAsync(started.ConversationId);
     }
 
+    /// <summary>
+    /// The attack: a seller who delivered late gets a revision request, asks the buyer for input and
+    /// meets silence: the wait would be kept out of the order's lateness, which the first delivery
+    /// had fixed. Back in work after a delivery, the order waits on nobody: the request is refused.
+    /// </summary>
+    [Fact]
+    public async Task A_request_during_a_revision_after_a_late_delivery_is_refused_and_starts_no_wait()
+    {
+        var ids = OrderEvents.NewIds();
+        var placed = await PlacedAsync(ids);
+        var started = await fx.StartAsync(Bearer(ids.Buyer, CallerRole.Buyer),
+            new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Seller, Text = "Looking forward to the logo!" });
+        var revision = OrderEvents.Delivered(placed, TimeSpan.FromHours(2));
+        revision.Version = 6;
+        revision.State = OrderState.RevisionRequested;
+        revision.RevisionCount = 1;
+        await fx.DeliverAsync(new RevisionRequested { Order = revision, RevisionNumber = 1 }, revision);
+        var before = await fx.GetAsync(Support, started.ConversationId);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-1", "Which parts should change? I need your answer to go on.", needsBuyerInput: true));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("needs_buyer_input", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(before, await fx.GetAsync(Support, started.ConversationId));
+
+        // Sent as a plain message it answers the buyer and waits on nobody.
+        await fx.SendAsync(Bearer(ids.Seller, CallerRole.Seller), started.ConversationId, "m-2", "Which parts should change?");
+        await RunLoopAsync(TimeSpan.FromHours(25));
+        await AssertBuyerNeverMarkedAsync(started.ConversationId);
+    }
+
     /// <summary>Only the seller asks for input, only on an order's conversation, only while the order runs; a refusal changes nothing.</summary>
     [Fact]
     public async Task Asking_for_the_buyers_input_where_it_cannot_be_asked_is_refused_and_changes_nothing()
