@@ -68,7 +68,7 @@ public sealed class ExemptionClaimTests
             var rejection = Rejected(order.Cancel(Seller, Request(CancellationReason.MissingRequirements), T0.AddDays(3), Policy), RejectionKind.FailedPrecondition);
             Assert.Equal(
                 "reason CANCELLATION_REASON_MISSING_REQUIREMENTS holds only while the requirements were never submitted; "
-                + "the buyer of order ord-1 submitted them at 2026-03-01T13:00:00.0000000+00:00",
+                + "the buyer of order ord-1 submitted them at 2026-03-01T12:00:00.0000000+00:00",
                 rejection.Message);
         }
     }

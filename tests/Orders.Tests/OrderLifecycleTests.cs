@@ -285,6 +285,18 @@ public sealed class OrderLifecycleTests
         Assert.True(Assert.IsType<OrderDelivered>(Assert.Single(decision.Events)).Late);
     }
 
+    /// <summary>SPEC 2: missing requirements never count against the seller; the delivery time runs from them.</summary>
+    [Fact]
+    public void Spec2_the_due_time_moves_on_by_the_time_the_requirements_took()
+    {
+        var submitted = Accepted(Placed().SubmitRequirements(Buyer, "a blue logo", T0.AddDays(6)));
+
+        Assert.Equal(T0.AddDays(11), submitted.DueAt);
+        Assert.Equal(T0.AddDays(5), submitted.OriginalDueAt);
+        Assert.False(submitted.IsLateAt(T0.AddDays(6).AddHours(1)));
+        Assert.Equal(TimeSpan.FromDays(1), Accepted(Accepted(submitted.StartWork(Seller, T0.AddDays(6))).Deliver(Seller, T0.AddDays(12), Policy)).Lateness);
+    }
+
     [Fact]
     public void Spec2_an_order_is_late_when_due_passes_without_delivery()
     {

@@ -33,8 +33,9 @@ internal static class Scenario
     public static Order Placed(int revisionsIncluded = 1) =>
         Accepted(Order.Place("ord-1", Buyer, false, PlaceRequest(revisionsIncluded), T0, Policy));
 
+    /// <summary>The requirements come with the order (at <see cref="T0"/>), so the due time stays T0 + 5 days.</summary>
     public static Order RequirementsSubmitted(int revisionsIncluded = 1) =>
-        Accepted(Placed(revisionsIncluded).SubmitRequirements(Buyer, "a blue logo", T0.AddHours(1)));
+        Accepted(Placed(revisionsIncluded).SubmitRequirements(Buyer, "a blue logo", T0));
 
     public static Order InProgress(int revisionsIncluded = 1) =>
         Accepted(RequirementsSubmitted(revisionsIncluded).StartWork(Seller, T0.AddHours(2)));

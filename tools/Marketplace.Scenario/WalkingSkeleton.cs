@@ -168,10 +168,11 @@ public sealed class WalkingSkeleton(PlatformClient client, string runId)
             return;
         }
 
-        await client.Orders.StartWorkAsync(new StartWorkRequest { RequestId = Id(o, "start"), OrderId = id }, As(seller));
+        var working = await client.Orders.StartWorkAsync(new StartWorkRequest { RequestId = Id(o, "start"), OrderId = id }, As(seller));
         if (o.Story == OrderStory.Late)
         {
-            var late = placed.DueAt.ToDateTime() - DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
+            // The due time as it is now: it moved on by the moments the requirements took.
+            var late = working.DueAt.ToDateTime() - DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
             if (late > TimeSpan.Zero)
             {
                 await Task.Delay(late, cancellationToken);

@@ -85,7 +85,12 @@ public sealed partial record Order
         return Decision<Order>.Accept(order, [new OrderPlaced { Order = OrderSnapshot.ToMessage(order) }]);
     }
 
-    /// <summary>The buyer sends the requirements: placed -> requirements_submitted.</summary>
+    /// <summary>
+    /// The buyer sends the requirements: placed -> requirements_submitted. The seller's delivery time
+    /// runs from the requirements: the due time moves on by the time they took (SPEC 2, missing
+    /// requirements never count against the seller). Before, a buyer could hold them back until the
+    /// due time, send them, and cancel alone a moment later as late, against the seller.
+    /// </summary>
     public Decision<Order> SubmitRequirements(Actor caller, string requirements, DateTimeOffset now)
     {
         const string command = "submit_requirements";
@@ -97,8 +102,9 @@ public sealed partial record Order
             return problem;
         }
 
+        var held = now > CreatedAt ? now - CreatedAt : TimeSpan.Zero;
         return new Changes(this, now)
-            .Then(o => o with { State = OrderState.RequirementsSubmitted, RequirementsSubmittedAt = now },
+            .Then(o => o with { State = OrderState.RequirementsSubmitted, RequirementsSubmittedAt = now, DueAt = o.DueAt + held },
                 o => new RequirementsSubmitted { Order = o })
             .Decide();
     }

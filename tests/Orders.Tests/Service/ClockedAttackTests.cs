@@ -79,6 +79,33 @@ public sealed class ClockedAttackTests(RedisFixture redis) : IAsyncLifetime
         await _orders.AssertUnchangedAsync(placed.OrderId, before);
     }
 
+    /// <summary>
+    /// The same attack with the requirements sent at the last moment: held back until past the due
+    /// time, sent, and the order cancelled alone as late a moment later. The delivery time runs from
+    /// the requirements, so the due time moved on by the time they took and the order is not late.
+    /// </summary>
+    [Fact]
+    public async Task Hole4_requirements_sent_at_the_due_time_move_it_on_and_the_buyer_cannot_cancel_alone_as_late()
+    {
+        var parties = new Parties();
+        var placed = await _orders.OrderInStateAsync(parties, OrderState.Placed);   // due in 7 days
+        var placedDue = placed.DueAt.ToDateTimeOffset();
+
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromHours(1));
+        var submitted = await _orders.Client.SubmitRequirementsAsync(
+            new SubmitRequirementsRequest { RequestId = OrdersHarness.NewRequestId(), OrderId = placed.OrderId, Requirements = "at last" },
+            Authorization(parties.Buyer)).ResponseAsync;
+        var held = submitted.RequirementsSubmittedAt.ToDateTimeOffset() - placed.CreatedAt.ToDateTimeOffset();
+        Assert.Equal(placedDue + held, submitted.DueAt.ToDateTimeOffset());
+        Assert.Equal(placedDue, submitted.OriginalDueAt.ToDateTimeOffset());
+        var before = await _orders.StoredAsync(placed.OrderId);
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await Attack.RefusedAsync(StatusCode.FailedPrecondition,
+            () => Cancel(placed.OrderId, parties.Buyer, CancellationReason.LateDelivery), "only once it is late");
+        await _orders.AssertUnchangedAsync(placed.OrderId, before);
+    }
+
     private Task<OrderMessage> Cancel(string orderId, string bearer, CancellationReason reason) =>
         _orders.Client.CancelOrderAsync(new CancelOrderRequest
         {
