@@ -63,6 +63,30 @@ public sealed class ReviewRequestScreenTests
         Assert.Equal($"text: {RatingAsk} (found the {language} term '{term}')", rejection!.Message);
     }
 
+    /// <summary>
+    /// The attack: the same offers and asks written so they look normal to the buyer but not to a
+    /// plain comparison: a soft hyphen or a zero-width space inside a word, full-width letters, Arabic
+    /// presentation forms, emoji stars (with the emoji variation selector) instead of the star sign.
+    /// </summary>
+    [Theory]
+    [InlineData("Leave a review and get a dis\u00ADcount on your next order", Offer, "en", "discount*")]
+    [InlineData("Leave a review and get a dis\u200Bcount", Offer, "en", "discount*")]
+    [InlineData("Review me for a ＦＲＥＥ logo", Offer, "en", "free")]
+    [InlineData("A \u2060free\uFEFF logo for your review", Offer, "en", "free")]
+    [InlineData("ﺧﺼﻢ على طلبك القادم بعد تقييمك", Offer, "ar", "*خصم")]
+    [InlineData("Please leave a 5-st\u00ADar review", RatingAsk, "en", "5 star*")]
+    [InlineData("Please: \u2B50\uFE0F\u2B50\uFE0F\u2B50\uFE0F\u2B50\uFE0F\u2B50\uFE0F", RatingAsk, "ar", "★★★★★")]
+    [InlineData("\uD83C\uDF1F\uD83C\uDF1F\uD83C\uDF1F\uD83C\uDF1F\uD83C\uDF1F would make my day", RatingAsk, "ar", "★★★★★")]
+    [InlineData("Hoping for 5⭐ from you", RatingAsk, "en", "5★")]
+    [InlineData("Ｒａｔｅ ｍｅ please", RatingAsk, "en", "rate me")]
+    public void Spec3_offers_and_asks_hidden_by_invisible_or_lookalike_characters_are_found(string text, string rule, string language, string term)
+    {
+        var rejection = Screen.Check(text);
+
+        Assert.Equal(RejectionKind.FailedPrecondition, rejection?.Kind);
+        Assert.Equal($"text: {rule} (found the {language} term '{term}')", rejection!.Message);
+    }
+
     [Theory]
     [InlineData("Thanks for your order! If you have a moment, an honest review would help me.")]
     [InlineData("Feel free to reach out if anything needs a change. A short review would help other buyers.")]

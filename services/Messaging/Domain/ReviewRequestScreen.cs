@@ -12,11 +12,15 @@ namespace Marketplace.Messaging.Domain;
 /// rules). Built once from the settings; matching runs in linear time (no backtracking).
 /// </summary>
 /// <remarks>
-/// Text and terms are compared after the same folding (<see cref="Fold"/>): lower case, Latin
-/// accents dropped ("réduction" = "reduction"), Arabic vowel marks and tatweel dropped, the Arabic
-/// letter variants that writers mix unified (أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي), Arabic-Indic
-/// digits read as digits, typographic apostrophes as "'". Harmless phrases are blanked out before
-/// the terms are looked for.
+/// Text and terms are compared after the same folding (<see cref="Fold"/>): look-alike forms read as
+/// their plain letters (full-width "ＦＲＥＥ" = "FREE", the Arabic presentation forms of the basic
+/// letters = the letters; done here, since the services run with invariant globalization, whose
+/// <c>string.Normalize</c> leaves them as they are), invisible format characters dropped (a soft hyphen or zero-width space inside
+/// "dis​count" hides nothing), lower case, Latin accents dropped ("réduction" = "reduction"),
+/// Arabic vowel marks and tatweel dropped, the Arabic letter variants that writers mix unified
+/// (أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي), Arabic-Indic digits read as digits, typographic
+/// apostrophes as "'", and star symbols (⭐ ☆ ✪–✰ 🌟, with or without an emoji variation selector)
+/// as "★". Harmless phrases are blanked out before the terms are looked for.
 /// </remarks>
 public sealed class ReviewRequestScreen
 {
@@ -92,11 +96,26 @@ public sealed class ReviewRequestScreen
     public static string Fold(string text)
     {
         var folded = new StringBuilder(text.Length);
-        foreach (var c in text)
+        for (int i = 0; i < text.Length; i++)
         {
-            if (c is '\u0640' or (>= '\u064B' and <= '\u065F') or '\u0670' or (>= '\u0300' and <= '\u036F'))
+            var c = Plain(text[i]);
+            if (c is '\u0640' or (>= '\u064B' and <= '\u065F') or '\u0670' or (>= '\u0300' and <= '\u036F') or '\uFE0E' or '\uFE0F'
+                || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
             {
-                continue; // tatweel, Arabic vowel marks, combining accents
+                continue; // tatweel, Arabic vowel marks, combining accents, variation selectors, invisible format characters
+            }
+
+            if (c is '\u2B50' or '\u2606' or (>= '\u272A' and <= '\u2730'))
+            {
+                folded.Append('★');
+                continue;
+            }
+
+            if (c == '\uD83C' && i + 1 < text.Length && text[i + 1] == '\uDF1F')
+            {
+                folded.Append('★'); // 🌟
+                i++;
+                continue;
             }
 
             folded.Append(c switch
@@ -115,6 +134,29 @@ public sealed class ReviewRequestScreen
 
         return folded.ToString();
     }
+
+    /// <summary>
+    /// The Arabic letters of Presentation Forms-B (U+FE80-U+FEF4) in the order of the block, each
+    /// with its number of forms (isolated, final, and for joining letters initial and medial).
+    /// </summary>
+    private static readonly (char Letter, int Forms)[] ArabicForms =
+    [
+        ('ء', 1), ('آ', 2), ('أ', 2), ('ؤ', 2), ('إ', 2), ('ئ', 4), ('ا', 2), ('ب', 4), ('ة', 2), ('ت', 4), ('ث', 4), ('ج', 4),
+        ('ح', 4), ('خ', 4), ('د', 2), ('ذ', 2), ('ر', 2), ('ز', 2), ('س', 4), ('ش', 4), ('ص', 4), ('ض', 4), ('ط', 4), ('ظ', 4),
+        ('ع', 4), ('غ', 4), ('ف', 4), ('ق', 4), ('ك', 4), ('ل', 4), ('م', 4), ('ن', 4), ('ه', 4), ('و', 2), ('ى', 2), ('ي', 4),
+    ];
+
+    /// <summary>U+FE80 onwards: the base letter of each presentation form (<see cref="ArabicForms"/>).</summary>
+    private static readonly char[] ArabicBase = [.. ArabicForms.SelectMany(f => Enumerable.Repeat(f.Letter, f.Forms))];
+
+    /// <summary>The plain character a look-alike stands for: full-width ASCII, an Arabic presentation form.</summary>
+    private static char Plain(char c) => c switch
+    {
+        >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+        '\u3000' => ' ',
+        >= '\uFE80' and <= '\uFEF4' when c - '\uFE80' < ArabicBase.Length => ArabicBase[c - '\uFE80'],
+        _ => c,
+    };
 
     private static (string Language, string Term)? Find(Regex regex, List<(string Language, string Term)> terms, string folded)
     {

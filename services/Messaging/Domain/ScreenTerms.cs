@@ -26,7 +26,7 @@ public sealed record ScreenTerms(IReadOnlyList<string> Offers, IReadOnlyList<str
                 "% off", "percent off", "pay you", "paid review*"],
             ["5 star*", "five star*", "full star*", "full marks", "top marks", "positive review*", "positive feedback", "positive rating*",
                 "good review*", "good rating*", "great review*", "high rating*", "top rating*", "best rating*", "perfect rating*",
-                "perfect score*", "excellent rating*", "rate me", "rate us", "leave 5", "give 5", "give me 5", "10/10", "5/5", "★★★★★"],
+                "perfect score*", "excellent rating*", "rate me", "rate us", "leave 5", "give 5", "give me 5", "10/10", "5/5", "★★★★★", "5★", "5 ★"],
             ["feel free", "free time"]),
         ["nl"] = new(
             ["korting*", "coupon*", "waardebon*", "tegoedbon*", "gratis", "cadeau*", "geschenk*", "bonus*", "terugbetaling*",
