@@ -18,7 +18,7 @@ public static class ServiceParts
         builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<OrderCommands>();
         builder.Services.AddHostedService<OrderTimerLoop>();
-        builder.AddEventHandlers(handlers => handlers.Add<BuyerUnresponsiveHandler>());
+        builder.AddEventHandlers(handlers => handlers.Add<BuyerUnresponsiveHandler>().Add<BuyerAnsweredHandler>());
         return builder;
     }
 }

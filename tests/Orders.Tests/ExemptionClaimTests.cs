@@ -147,6 +147,41 @@ public sealed class ExemptionClaimTests
         Assert.True(granted.Cancellation.BuyerUnresponsive);
     }
 
+    /// <summary>
+    /// The attack: a mark from an early wait the buyer later answered, kept to cancel a late,
+    /// undelivered order as "buyer unresponsive" days afterwards, taking it out of every area. The claim
+    /// holds only while a marked wait is still unanswered, whatever order Messaging's events come in.
+    /// </summary>
+    [Fact]
+    public void A_mark_the_buyer_answered_backs_no_claim_until_a_new_mark()
+    {
+        var marked = InProgress().WithBuyerUnresponsiveMarks("conv-1", 1, conversationVersion: 3)!;
+        Assert.True(marked.BuyerStillUnresponsive);
+
+        var answered = marked.WithBuyerAnswered("conv-1", 4)!;
+        Assert.False(answered.BuyerStillUnresponsive);
+        Assert.Equal(1, answered.BuyerUnresponsiveMarks);
+        var refusal = Rejected(answered.Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(6), Policy), RejectionKind.FailedPrecondition);
+        Assert.Equal(
+            "reason CANCELLATION_REASON_BUYER_UNRESPONSIVE holds only while the buyer is still unresponsive; the buyer of order ord-1 "
+            + "answered after Messaging's mark (SPEC 2: an exempting reason is checked against the facts)",
+            refusal.Message);
+        Assert.Null(answered.WithBuyerAnswered("conv-1", 4));
+        Assert.Null(answered.WithBuyerAnswered("conv-1", 2));
+
+        // The answer first, the mark it answered after it: still answered.
+        var reversed = InProgress().WithBuyerAnswered("conv-1", 4)!.WithBuyerUnresponsiveMarks("conv-1", 1, conversationVersion: 3)!;
+        Assert.False(reversed.BuyerStillUnresponsive);
+
+        // A new request left unanswered marks the buyer again: the claim holds.
+        var again = answered.WithBuyerUnresponsiveMarks("conv-1", 2, conversationVersion: 6)!;
+        Assert.True(again.BuyerStillUnresponsive);
+        Accepted(again.Cancel(Seller, Request(CancellationReason.BuyerUnresponsive), T0.AddDays(6), Policy));
+
+        // A mark recorded before answers were followed (no versions) stays open.
+        Assert.True(Marked(InProgress()).BuyerStillUnresponsive);
+    }
+
     [Fact]
     public void Marks_are_the_highest_count_per_conversation_so_repeats_and_late_copies_add_nothing()
     {

@@ -28,8 +28,9 @@ public sealed class OrderFieldsTests
     public void The_buyers_seller_account_and_Messagings_marks_per_conversation_round_trip()
     {
         var order = Accepted(Order.Place("ord-1", Buyer, true, PlaceRequest(), T0, Policy))
-            .WithBuyerUnresponsiveMarks("conv-b", 2)!
-            .WithBuyerUnresponsiveMarks("conv-a", 1)!;
+            .WithBuyerUnresponsiveMarks("conv-b", 2, conversationVersion: 5)!
+            .WithBuyerUnresponsiveMarks("conv-a", 1)!
+            .WithBuyerAnswered("conv-b", 7)!;
 
         var fields = OrderFields.ToFields(order).Fields;
         var back = OrderFields.FromFields(fields);
@@ -41,6 +42,9 @@ public sealed class OrderFieldsTests
         Assert.True(back.BuyerHasSellerAccount);
         Assert.Equal(3, back.BuyerUnresponsiveMarks);
         Assert.Equal(order.BuyerUnresponsiveMarksByConversation, back.BuyerUnresponsiveMarksByConversation);
+        Assert.Equal(order.BuyerWaitsByConversation, back.BuyerWaitsByConversation);
+        Assert.Equal(new MarkedWait(5, 7), back.BuyerWaitsByConversation["conv-b"]);
+        Assert.True(back.BuyerStillUnresponsive); // conv-a's mark is unanswered
         Assert.Equal(OrderSnapshot.ToMessage(order), OrderSnapshot.ToMessage(back));
     }
 

@@ -43,6 +43,15 @@ public sealed partial record Order
                     $"{claim} holds only before the first delivery; the seller delivered order {OrderId} at {delivered:O} "
                     + "(SPEC 3: only a wait for something the running order needs, before its delivery, marks the buyer)");
             }
+
+            // The buyer answered after the mark: the wait it marked is over (and kept out of lateness),
+            // so the buyer is not unresponsive now; an order late since then is the seller's.
+            if (!BuyerStillUnresponsive)
+            {
+                return Rejection.FailedPrecondition(
+                    $"{claim} holds only while the buyer is still unresponsive; the buyer of order {OrderId} answered after "
+                    + "Messaging's mark (SPEC 2: an exempting reason is checked against the facts)");
+            }
         }
 
         switch (reason)
@@ -111,11 +120,31 @@ public sealed partial record Order
     /// twice. Null when it adds nothing. Not an order change of its own (no version, no event): the next
     /// order event carries the new total.
     /// </summary>
-    public Order? WithBuyerUnresponsiveMarks(string conversationId, int marksInConversation)
+    public Order? WithBuyerUnresponsiveMarks(string conversationId, int marksInConversation, long conversationVersion = 0)
     {
         var known = BuyerUnresponsiveMarksByConversation.GetValueOrDefault(conversationId);
-        return marksInConversation <= known
+        var wait = BuyerWaitsByConversation.GetValueOrDefault(conversationId) ?? new MarkedWait(0, 0);
+        if (marksInConversation <= known && conversationVersion <= wait.MarkedVersion)
+        {
+            return null;
+        }
+
+        return this with
+        {
+            BuyerUnresponsiveMarksByConversation = BuyerUnresponsiveMarksByConversation.SetItem(conversationId, Math.Max(known, marksInConversation)),
+            BuyerWaitsByConversation = BuyerWaitsByConversation.SetItem(conversationId, wait with { MarkedVersion = Math.Max(wait.MarkedVersion, conversationVersion) }),
+        };
+    }
+
+    /// <summary>
+    /// Records the buyer's message in a conversation with marks (at <paramref name="conversationVersion"/>):
+    /// a mark of an earlier version is answered. Null when it adds nothing (an older message, repeated).
+    /// </summary>
+    public Order? WithBuyerAnswered(string conversationId, long conversationVersion)
+    {
+        var wait = BuyerWaitsByConversation.GetValueOrDefault(conversationId) ?? new MarkedWait(0, 0);
+        return conversationVersion <= wait.AnsweredVersion
             ? null
-            : this with { BuyerUnresponsiveMarksByConversation = BuyerUnresponsiveMarksByConversation.SetItem(conversationId, marksInConversation) };
+            : this with { BuyerWaitsByConversation = BuyerWaitsByConversation.SetItem(conversationId, wait with { AnsweredVersion = conversationVersion }) };
     }
 }

@@ -98,6 +98,23 @@ public sealed partial record Order
     public ImmutableSortedDictionary<string, int> BuyerUnresponsiveMarksByConversation { get; init; } =
         ImmutableSortedDictionary.Create<string, int>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Per conversation about this order, the conversation versions of the latest buyer-unresponsive
+    /// mark and of the buyer's latest message after marks began (Messaging's events, each carrying its
+    /// conversation's version): a mark is still open while no answer of the buyer came after it.
+    /// </summary>
+    public ImmutableSortedDictionary<string, MarkedWait> BuyerWaitsByConversation { get; init; } =
+        ImmutableSortedDictionary.Create<string, MarkedWait>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A marked wait on the buyer is still open in one of the order's conversations: the buyer has not
+    /// answered since the latest mark there (a mark recorded before answers were followed counts as open).
+    /// </summary>
+    public bool BuyerStillUnresponsive =>
+        BuyerUnresponsiveMarksByConversation.Keys.Any(conversation =>
+            BuyerWaitsByConversation.GetValueOrDefault(conversation) is not { } wait || wait.AnsweredVersion < wait.MarkedVersion
+            || (wait.AnsweredVersion == 0 && wait.MarkedVersion == 0));
+
     /// <summary>Buyer-unresponsive marks over all of the order's conversations.</summary>
     public int BuyerUnresponsiveMarks =>
         (int)Math.Min(int.MaxValue, BuyerUnresponsiveMarksByConversation.Values.Sum(count => (long)count));
@@ -187,3 +204,9 @@ public sealed record Resolution
     /// <summary>For a seller's extension request: accepted automatically at this time if still open.</summary>
     public DateTimeOffset? AutoAcceptAt { get; init; }
 }
+
+/// <summary>
+/// The conversation versions of the latest buyer-unresponsive mark (<paramref name="MarkedVersion"/>)
+/// and of the buyer's latest message after marks began (<paramref name="AnsweredVersion"/>; 0 for none).
+/// </summary>
+public sealed record MarkedWait(long MarkedVersion, long AnsweredVersion);

@@ -55,7 +55,7 @@ public sealed class BuyerUnresponsiveHandler(ILogger<BuyerUnresponsiveHandler> l
             return;
         }
 
-        var marked = order.WithBuyerUnresponsiveMarks(conversation.ConversationId, Math.Max(1, conversation.BuyerUnresponsiveCount));
+        var marked = order.WithBuyerUnresponsiveMarks(conversation.ConversationId, Math.Max(1, conversation.BuyerUnresponsiveCount), conversation.Version);
         if (marked is null)
         {
             logger.LogDebug("Event {EventId}: mark of conversation {ConversationId} already counted on order {OrderId}", envelope.Id, conversation.ConversationId, order.OrderId);

@@ -93,6 +93,19 @@ public static class OrderFields
             conversation++;
         }
 
+        if (order.BuyerWaitsByConversation.Count > 0)
+        {
+            f.Set("buyer_wait.count", order.BuyerWaitsByConversation.Count);
+            var wait = 0;
+            foreach (var (conversationId, versions) in order.BuyerWaitsByConversation)
+            {
+                f.Set($"buyer_wait.{wait}.conversation", conversationId)
+                    .Set($"buyer_wait.{wait}.marked_version", versions.MarkedVersion)
+                    .Set($"buyer_wait.{wait}.answered_version", versions.AnsweredVersion);
+                wait++;
+            }
+        }
+
         return f;
     }
 
@@ -127,6 +140,14 @@ public static class OrderFields
         for (var i = 0; i < (f.Has("buyer_unresponsive.count") ? f.Int("buyer_unresponsive.count") : 0); i++)
         {
             marks[f.String($"buyer_unresponsive.{i}.conversation")] = f.Int($"buyer_unresponsive.{i}.marks");
+        }
+
+        // Hashes written before the buyer's answers were followed have none: their marks count as open.
+        var waits = ImmutableSortedDictionary.CreateBuilder<string, MarkedWait>(StringComparer.Ordinal);
+        for (var i = 0; i < (f.Has("buyer_wait.count") ? f.Int("buyer_wait.count") : 0); i++)
+        {
+            waits[f.String($"buyer_wait.{i}.conversation")] =
+                new MarkedWait(f.Long($"buyer_wait.{i}.marked_version"), f.Long($"buyer_wait.{i}.answered_version"));
         }
 
         return new Order
@@ -172,6 +193,7 @@ public static class OrderFields
             Resolutions = resolutions.ToImmutable(),
             BuyerHasSellerAccount = f.Has("buyer_has_seller_account") && f.Bool("buyer_has_seller_account"),
             BuyerUnresponsiveMarksByConversation = marks.ToImmutable(),
+            BuyerWaitsByConversation = waits.ToImmutable(),
         };
     }
 }

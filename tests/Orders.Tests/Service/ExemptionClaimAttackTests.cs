@@ -196,8 +196,69 @@ public sealed class ExemptionClaimAttackTests(RedisFixture redis) : IAsyncLifeti
             RequestId = OrdersHarness.NewRequestId(), OrderId = orderId, Kind = ResolutionKind.Cancellation, CancellationReason = reason, Message = "please",
         }, Authorization(bearer)).ResponseAsync;
 
+    /// <summary>
+    /// The attack: the buyer answered the marked wait; days later, the order late and undelivered,
+    /// the seller cancels it as "buyer unresponsive" on the strength of the old mark. Refused; a new
+    /// mark (a new request left unanswered) backs the claim again. Messaging's events reach Orders as
+    /// in production; a seller's message and a buyer's message in a conversation without marks read
+    /// nothing.
+    /// </summary>
+    [Fact]
+    public async Task Hole3_a_mark_the_buyer_answered_no_longer_backs_a_buyer_unresponsive_cancellation()
+    {
+        var parties = new Parties();
+        var order = await _orders.OrderInStateAsync(parties, OrderState.InProgress);
+        await _orders.AppendEventAsync("messaging", Mark(parties, order.OrderId, "conv-a", count: 1), "conv-a");
+        await _orders.AppendEventAsync("messaging", Message(parties, order.OrderId, "conv-a", PartyRole.Seller, version: 4, marks: 1), "conv-a");
+        await _orders.AppendEventAsync("messaging", Message(parties, order.OrderId, "conv-a", PartyRole.Buyer, version: 5, marks: 1), "conv-a");
+        await _orders.AppendEventAsync("messaging", Message(parties, order.OrderId, "conv-z", PartyRole.Buyer, version: 2, marks: 0), "conv-z");
+        await _orders.ConsumedAsync(PlatformEvents.Topics.Messaging);
+        var before = await _orders.StoredAsync(order.OrderId);
+
+        await Attack.RefusedAsync(StatusCode.FailedPrecondition,
+            () => Cancel(order.OrderId, parties.Seller, CancellationReason.BuyerUnresponsive), "still unresponsive", "answered");
+        await Attack.RefusedAsync(StatusCode.FailedPrecondition,
+            () => OpenCancellation(order.OrderId, parties.Seller, CancellationReason.BuyerUnresponsive), "still unresponsive");
+        await _orders.AssertUnchangedAsync(order.OrderId, before);
+
+        await _orders.AppendEventAsync("messaging", Mark(parties, order.OrderId, "conv-a", count: 2, version: 7), "conv-a");
+        await _orders.ConsumedAsync(PlatformEvents.Topics.Messaging);
+        var cancelled = await Cancel(order.OrderId, parties.Seller, CancellationReason.BuyerUnresponsive);
+        Assert.True(cancelled.Cancellation.BuyerUnresponsive);
+    }
+
+    /// <summary>A message as Messaging publishes it: the conversation after it, with its marks so far.</summary>
+    private static MessageSent Message(Parties parties, string orderId, string conversationId, PartyRole sender, long version, int marks)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new MessageSent
+        {
+            Conversation = new Conversation
+            {
+                ConversationId = conversationId,
+                Version = version,
+                BuyerId = parties.BuyerId,
+                SellerId = parties.SellerId,
+                OrderId = orderId,
+                OpenedBy = PartyRole.Seller,
+                StartedAt = Timestamp.FromDateTimeOffset(now.AddDays(-2)),
+                LastMessageAt = Timestamp.FromDateTimeOffset(now),
+                MessageCount = (int)version,
+                BuyerUnresponsiveCount = marks,
+            },
+            Message = new ChatMessage
+            {
+                MessageId = $"{conversationId}-{version}",
+                SenderRole = sender,
+                SenderId = sender == PartyRole.Buyer ? parties.BuyerId : parties.SellerId,
+                SentAt = Timestamp.FromDateTimeOffset(now),
+                Text = "Here you are.",
+            },
+        };
+    }
+
     /// <summary>Messaging's mark as it publishes it: the conversation after the mark, tied to the order.</summary>
-    private static BuyerUnresponsiveMarked Mark(Parties parties, string orderId, string conversationId, int count)
+    private static BuyerUnresponsiveMarked Mark(Parties parties, string orderId, string conversationId, int count, long? version = null)
     {
         var now = DateTimeOffset.UtcNow;
         return new BuyerUnresponsiveMarked
@@ -205,7 +266,7 @@ public sealed class ExemptionClaimAttackTests(RedisFixture redis) : IAsyncLifeti
             Conversation = new Conversation
             {
                 ConversationId = conversationId,
-                Version = 2 + count,
+                Version = version ?? 2 + count,
                 BuyerId = parties.BuyerId,
                 SellerId = parties.SellerId,
                 OrderId = orderId,
