@@ -28,11 +28,8 @@ public sealed class BuyerAnsweredHandler(ILogger<BuyerAnsweredHandler> logger) :
             return;
         }
 
-        var order = await OrderStore.ReadAsync(work, conversation.OrderId);
-        if (order is null || conversation.BuyerId != order.BuyerId || conversation.SellerId != order.SellerId)
+        if (await ConversationOrders.ReadAsync(work, conversation, envelope, logger) is not { } order)
         {
-            logger.LogWarning("Event {EventId}: conversation {ConversationId} is about no order of its parties ({OrderId}); ignored",
-                envelope.Id, conversation.ConversationId, conversation.OrderId);
             return;
         }
 

@@ -32,19 +32,8 @@ public sealed class BuyerUnresponsiveHandler(ILogger<BuyerUnresponsiveHandler> l
             return;
         }
 
-        var order = await OrderStore.ReadAsync(work, conversation.OrderId);
-        if (order is null)
+        if (await ConversationOrders.ReadAsync(work, conversation, envelope, logger) is not { } order)
         {
-            // Orders creates every order id before Messaging can name it, so this is no order of ours.
-            logger.LogWarning("Event {EventId}: buyer-unresponsive mark on unknown order {OrderId}; ignored", envelope.Id, conversation.OrderId);
-            return;
-        }
-
-        if (conversation.BuyerId != order.BuyerId || conversation.SellerId != order.SellerId)
-        {
-            logger.LogWarning(
-                "Event {EventId}: conversation {ConversationId} is between {Buyer} and {Seller}, not the parties of order {OrderId}; ignored",
-                envelope.Id, conversation.ConversationId, conversation.BuyerId, conversation.SellerId, order.OrderId);
             return;
         }
 
