@@ -360,7 +360,8 @@ public sealed class ScoreRebuilder(
     /// <summary>
     /// A Gig from scratch, from its orders' latest facts (what <see cref="GigLedger"/> ends with
     /// whatever order they came in): the price band and category of its most recently placed
-    /// delivered order (of any order while none was delivered, <see cref="GigRecord.TakePriceFrom"/>), the included orders, and the counted ones (inside the evaluation window of the most
+    /// delivered order (of any order while none was delivered, <see cref="GigRecord.TakePriceFrom"/>),
+    /// the included orders, and the counted ones (inside the evaluation window of the most
     /// recent included order) at the landmark of that order.
     /// </summary>
     public static GigBuild Compute(string gigId, IEnumerable<(string OrderId, OrderRecord Record)> orders, ScoringOptions options, long revision)
