@@ -151,6 +151,14 @@ internal sealed class StoryWriter
             timing = "late";
         }
 
+        if (seeker && !extension && Chance(0.5))
+        {
+            // Past the due time the order is late or already delivered: an extension accepted now (by a
+            // silent buyer too, after 48 h) would erase lateness already incurred, so it must be refused.
+            Add(new Step(due + 1, Act.OpenExtension, Party.Seller, Refused: true, Value: 3 * day * _options.SlotHours,
+                Attempt: "an extension asked once the order was late or delivered"));
+        }
+
         int? replyDelay = null;
         if (Chance(B.Questions) && delivered - 1 >= placed + 1)
         {
