@@ -354,7 +354,6 @@ public sealed record Conversation
             };
         }
 
-        startsBuyerWait = startsBuyerWait && sender == PartyRole.Seller && IsAboutOrder;
         if (AwaitingReplyFrom == other)
         {
             // Consecutive messages of one party keep the wait running from the first of them; a

@@ -154,7 +154,7 @@ public sealed class ReviewRequestScreen
     {
         >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
         '\u3000' => ' ',
-        >= '\uFE80' and <= '\uFEF4' when c - '\uFE80' < ArabicBase.Length => ArabicBase[c - '\uFE80'],
+        >= '\uFE80' and <= '\uFEF4' => ArabicBase[c - '\uFE80'],
         _ => c,
     };
 

@@ -111,9 +111,7 @@ public sealed partial record Order
     /// answered since the latest mark there (a mark recorded before answers were followed counts as open).
     /// </summary>
     public bool BuyerStillUnresponsive =>
-        BuyerUnresponsiveMarksByConversation.Keys.Any(conversation =>
-            BuyerWaitsByConversation.GetValueOrDefault(conversation) is not { } wait || wait.AnsweredVersion < wait.MarkedVersion
-            || (wait.AnsweredVersion == 0 && wait.MarkedVersion == 0));
+        BuyerUnresponsiveMarksByConversation.Keys.Any(conversation => BuyerWaitsByConversation.GetValueOrDefault(conversation)?.IsOpen ?? true);
 
     /// <summary>Buyer-unresponsive marks over all of the order's conversations.</summary>
     public int BuyerUnresponsiveMarks =>
@@ -209,4 +207,8 @@ public sealed record Resolution
 /// The conversation versions of the latest buyer-unresponsive mark (<paramref name="MarkedVersion"/>)
 /// and of the buyer's latest message after marks began (<paramref name="AnsweredVersion"/>; 0 for none).
 /// </summary>
-public sealed record MarkedWait(long MarkedVersion, long AnsweredVersion);
+public sealed record MarkedWait(long MarkedVersion, long AnsweredVersion)
+{
+    /// <summary>No answer of the buyer was seen, or the latest mark came after the latest answer.</summary>
+    public bool IsOpen => AnsweredVersion == 0 || AnsweredVersion < MarkedVersion;
+}
