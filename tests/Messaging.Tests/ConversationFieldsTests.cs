@@ -27,6 +27,7 @@ public sealed class ConversationFieldsTests
         var marked = Accepted(waiting.OnTimer(T0.AddDays(1), Policy));
         states.Add(marked);
         states.Add(Accepted(marked.OrderLeftWork([T0.AddDays(2)], T0.AddDays(2))));
+        states.Add(BuyerOpened(orderId: "") with { FollowUpInquiry = true });
 
         foreach (var state in states)
         {
@@ -38,6 +39,9 @@ public sealed class ConversationFieldsTests
         Assert.Equal(T0, states[5].BuyerWaitSince);
         Assert.Equal(TimeSpan.FromDays(2), states[7].BuyerUnresponsiveWait);
         Assert.Null(states[7].BuyerWaitSince);
+        Assert.True(ConversationFields.FromFields(ConversationFields.ToFields(states[8]).Fields).FollowUpInquiry);
+        var beforeFollowUps = ConversationFields.ToFields(states[8]).Fields.Where(f => f.Key != "follow_up_inquiry").ToDictionary();
+        Assert.False(ConversationFields.FromFields(beforeFollowUps).FollowUpInquiry);
     }
 
     [Fact]
@@ -66,8 +70,15 @@ public sealed class ConversationFieldsTests
             Assert.Equal(facts, ResponseFactsFields.Parse("conv-1", ResponseFactsFields.Format(facts)));
         }
 
+        var followUp = ResponseFacts.Of(BuyerOpened() with { BuyerId = "buyer with spaces", FollowUpInquiry = true });
+        Assert.Equal(followUp, ResponseFactsFields.Parse("conv-1", ResponseFactsFields.Format(followUp)));
+        Assert.Equal(new ResponseFacts(new DateTimeOffset(12, TimeSpan.Zero), true, null, 0, TimeSpan.Zero),
+            ResponseFactsFields.Parse("conv-1", "12 B - 0 0"));   // stored before follow-ups were told apart
+
         Assert.Equal("response facts of conversation 'conv-9' have a bad value '12 X - 0 0'",
             Assert.Throws<FormatException>(() => ResponseFactsFields.Parse("conv-9", "12 X - 0 0")).Message);
+        Assert.Throws<FormatException>(() => ResponseFactsFields.Parse("conv-9", "12 B - 0 0 Y b-1"));
+        Assert.Throws<FormatException>(() => ResponseFactsFields.Parse("conv-9", "12 B - 0 0 F"));
     }
 
     [Fact]

@@ -115,4 +115,84 @@ public sealed class ResponseRateTests
         Assert.False(ResponseRate.SameFigures(a, ResponseRate.None("s-1")));
         Assert.True(ResponseRate.SameFigures(ResponseRate.Compute("s-1", Array.Empty<ResponseFacts>(), Now, Policy), ResponseRate.None("s-1")));
     }
+
+    /// <summary>
+    /// The facts of conversations opened in order, each classified as the store does when it starts
+    /// (<see cref="ResponseRate.IsFollowUp"/> against those before it).
+    /// </summary>
+    private static List<ResponseFacts> OpenedInOrder(params (string Buyer, DateTimeOffset At, TimeSpan? ReplyAfter)[] conversations)
+    {
+        var facts = new List<ResponseFacts>();
+        foreach (var (buyer, at, replyAfter) in conversations)
+        {
+            var c = Accepted(Conversation.Start("conv", NextMessageId(), Actor.Buyer(buyer), "s-1", "", "a question", [], at));
+            c = c with { FollowUpInquiry = ResponseRate.IsFollowUp(buyer, at, facts, Policy) };
+            c = replyAfter is { } after ? Accepted(c.Send(Actor.Seller("s-1"), NextMessageId(), "answer", [], at + after)) : c;
+            facts.Add(ResponseFacts.Of(c));
+        }
+
+        return facts;
+    }
+
+    /// <summary>
+    /// The attack: while the seller is away for a day, one hostile buyer opens twenty conversations.
+    /// Each one counted would take the seller from 100 % to 5 % and out of every level (90 % needed);
+    /// as the same inquiry asked again, they count once.
+    /// </summary>
+    [Fact]
+    public void Attack_one_buyer_opening_many_conversations_while_the_first_waits_counts_once()
+    {
+        var away = Now.AddDays(-5);
+        var conversations = Enumerable.Range(0, 20).Select(i => ("b-hostile", away.AddMinutes(30 * i), (TimeSpan?)null))
+            .Append(("b-2", Now.AddDays(-20), TimeSpan.FromHours(1)))
+            .Append(("b-3", Now.AddDays(-10), TimeSpan.FromHours(2)))
+            .ToArray();
+
+        var facts = OpenedInOrder(conversations);
+        var stats = ResponseRate.Compute("s-1", facts, Now, Policy);
+
+        Assert.Equal(19, facts.Count(f => f.FollowUp));
+        Assert.Equal(3, stats.BuyerOpenedConversations);
+        Assert.Equal(2, stats.AnsweredWithinWindow);
+    }
+
+    [Fact]
+    public void A_buyers_new_question_counts_once_the_earlier_one_was_answered_or_its_window_passed_and_other_buyers_are_apart()
+    {
+        var t = Now.AddDays(-10);
+        var facts = OpenedInOrder(
+            ("b-1", t, TimeSpan.FromHours(2)),                     // an inquiry, answered after 2 h
+            ("b-1", t.AddHours(1), null),                          // asked again while it waited: a follow-up
+            ("b-1", t.AddHours(3), null),                          // after the answer: a new inquiry
+            ("b-1", t.AddHours(20), null),                         // while that one waits: a follow-up
+            ("b-1", t.AddHours(27).AddTicks(1), null),             // after its window: a new inquiry
+            ("b-2", t.AddHours(1), TimeSpan.FromHours(30)));       // another buyer: an inquiry of their own
+
+        Assert.Equal([false, true, false, true, false, false], facts.Select(f => f.FollowUp));
+        var stats = ResponseRate.Compute("s-1", facts, Now, Policy);
+        Assert.Equal(4, stats.BuyerOpenedConversations);
+        Assert.Equal(1, stats.AnsweredWithinWindow);
+    }
+
+    [Fact]
+    public void Follow_ups_anchor_nothing_so_a_buyer_who_keeps_asking_counts_once_per_window()
+    {
+        var t = Now.AddDays(-10);
+        var facts = OpenedInOrder(("b-1", t, null), ("b-1", t.AddHours(20), null), ("b-1", t.AddHours(40), null), ("b-1", t.AddHours(60), null));
+
+        Assert.Equal([false, true, false, true], facts.Select(f => f.FollowUp));
+        Assert.Equal(2, ResponseRate.Compute("s-1", facts, Now, Policy).BuyerOpenedConversations);
+    }
+
+    [Fact]
+    public void Facts_stored_before_follow_ups_were_told_apart_anchor_nothing_and_a_follow_up_has_no_window_of_its_own()
+    {
+        var old = new ResponseFacts(Now.AddHours(-2), BuyerOpened: true, FirstSellerReplyAt: null, SellerReplyCount: 0, TotalSellerResponseTime: TimeSpan.Zero);
+        Assert.False(ResponseRate.IsFollowUp("b-1", Now, [old], Policy));
+        Assert.False(ResponseRate.IsFollowUp("", Now, [old with { BuyerId = "" }], Policy));
+
+        var followUp = new ResponseFacts(Now.AddHours(-1), true, null, 0, TimeSpan.Zero, "b-1", FollowUp: true);
+        Assert.Equal(followUp.StartedAt.AddDays(90).AddTicks(1), ResponseRate.NextChange([followUp], Now, Policy)); // leaving the period, no window end
+        Assert.Equal(Now.AddHours(23).AddTicks(1), ResponseRate.NextChange([followUp with { FollowUp = false }], Now, Policy));
+    }
 }

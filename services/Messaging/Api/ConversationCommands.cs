@@ -56,11 +56,12 @@ public sealed class ConversationCommands(
                 work.HashSet(MessagingKeys.Order(request.OrderId), OrderPartiesFields.ConversationId, conversationId);
             }
 
-            store.Write(work, started, decision.Events);
             if (ResponseFacts.Of(started).Counts)
             {
-                await stats.StageAsync(work, started.SellerId, started, now);
+                started = await stats.StageOpenedAsync(work, started, now);
             }
+
+            store.Write(work, started, decision.Events);
 
             return ConversationSnapshot.ToMessage(started);
         });

@@ -74,6 +74,14 @@ public sealed record Conversation
     /// </summary>
     public TimeSpan BuyerUnresponsiveWait { get; init; }
 
+    /// <summary>
+    /// A buyer-opened conversation started while an earlier inquiry of the same buyer to the same
+    /// seller was still waiting for the seller's first reply within its response window: the same
+    /// inquiry asked again, so it does not count for the response rate on its own
+    /// (<see cref="ResponseRate.IsFollowUp"/>). Fixed when the conversation starts.
+    /// </summary>
+    public bool FollowUpInquiry { get; init; }
+
     public bool IsAboutOrder => OrderId.Length > 0;
 
     /// <summary>

@@ -7,10 +7,17 @@ namespace Marketplace.Messaging.Domain;
 /// <summary>What one conversation brings to its seller's response statistics.</summary>
 /// <param name="BuyerOpened">The buyer sent the first message (only those count for the rate).</param>
 /// <param name="FirstSellerReplyAt">The seller's first reply in a buyer-opened conversation.</param>
-public sealed record ResponseFacts(DateTimeOffset StartedAt, bool BuyerOpened, DateTimeOffset? FirstSellerReplyAt, int SellerReplyCount, TimeSpan TotalSellerResponseTime)
+/// <param name="BuyerId">The conversation's buyer ("" in facts stored before follow-ups were told apart: such a conversation is nobody's earlier inquiry).</param>
+/// <param name="FollowUp">A follow-up inquiry (<see cref="Conversation.FollowUpInquiry"/>): not counted for the rate.</param>
+public sealed record ResponseFacts(
+    DateTimeOffset StartedAt, bool BuyerOpened, DateTimeOffset? FirstSellerReplyAt, int SellerReplyCount, TimeSpan TotalSellerResponseTime,
+    string BuyerId = "", bool FollowUp = false)
 {
     public static ResponseFacts Of(Conversation c) =>
-        new(c.StartedAt, c.OpenedBy == PartyRole.Buyer, c.FirstSellerReplyAt, c.SellerReplyCount, c.TotalSellerResponseTime);
+        new(c.StartedAt, c.OpenedBy == PartyRole.Buyer, c.FirstSellerReplyAt, c.SellerReplyCount, c.TotalSellerResponseTime, c.BuyerId, c.FollowUpInquiry);
+
+    /// <summary>A buyer-opened conversation that counts for the rate on its own: an inquiry, not a follow-up of one.</summary>
+    public bool IsInquiry => BuyerOpened && !FollowUp;
 
     /// <summary>Whether the conversation can move any figure: buyer-opened, or with timed seller replies.</summary>
     public bool Counts => BuyerOpened || SellerReplyCount > 0;
@@ -25,6 +32,10 @@ public sealed record ResponseFacts(DateTimeOffset StartedAt, bool BuyerOpened, D
 /// is counted as answered when it came within the 24 h response window), or its window passed
 /// without an answer (then it counts as not answered). Until then it is not counted: the seller
 /// can still answer in time;</item>
+/// <item>a buyer's follow-up inquiry (a conversation the buyer opened while an earlier inquiry of
+/// theirs to the same seller still waited for the seller's first reply within its window,
+/// <see cref="IsFollowUp"/>) is the same question asked again and is not counted: one buyer opening
+/// many conversations while the seller is away counts once per response window, not once each;</item>
 /// <item>response rate = answered / counted; <b>absent when no buyer-opened conversation counts</b>
 /// (a seller nobody asked has no rate; what that means for a level is the level policy's);</item>
 /// <item>mean response time = the seller's response times (buyer message -> seller's next message)
@@ -45,7 +56,7 @@ public static class ResponseRate
 
         var counted = 0;
         var answered = 0;
-        foreach (var c in inPeriod.Where(c => c.BuyerOpened))
+        foreach (var c in inPeriod.Where(c => c.IsInquiry))
         {
             var reply = c.FirstSellerReplyAt is { } r && r <= now ? r : (DateTimeOffset?)null;
             if (reply is null && now - c.StartedAt <= policy.ResponseWindow)
@@ -100,7 +111,7 @@ public static class ResponseRate
         {
             var leaves = c.StartedAt + policy.ResponseRatePeriod + TimeSpan.FromTicks(1);
             Earliest(ref next, leaves, after);
-            if (c.BuyerOpened && c.FirstSellerReplyAt is null)
+            if (c.IsInquiry && c.FirstSellerReplyAt is null)
             {
                 Earliest(ref next, c.StartedAt + policy.ResponseWindow + TimeSpan.FromTicks(1), after);
             }
@@ -108,6 +119,23 @@ public static class ResponseRate
 
         return next;
     }
+
+    /// <summary>
+    /// Whether a conversation that <paramref name="buyerId"/> opens with the seller at
+    /// <paramref name="startedAt"/> is a follow-up inquiry: one of <paramref name="sellerConversations"/>
+    /// (the seller's conversations in the period) is an inquiry of the same buyer started at most one
+    /// response window before, and still without the seller's first reply. Only inquiries anchor a
+    /// follow-up, so a buyer who keeps asking while the seller stays away counts once per window.
+    /// Decided once, when the conversation starts: what it depends on cannot change afterwards (a
+    /// reply that comes later comes after this start too).
+    /// </summary>
+    public static bool IsFollowUp(string buyerId, DateTimeOffset startedAt, IEnumerable<ResponseFacts> sellerConversations, MessagingPolicy policy) =>
+        buyerId.Length > 0 && sellerConversations.Any(e =>
+            e.IsInquiry
+            && e.BuyerId == buyerId
+            && e.StartedAt <= startedAt
+            && startedAt - e.StartedAt <= policy.ResponseWindow
+            && (e.FirstSellerReplyAt is not { } reply || reply > startedAt));
 
     /// <summary>The stats of a seller with nothing in the period.</summary>
     public static ResponseStats None(string sellerId) => new() { SellerId = sellerId };

@@ -34,7 +34,8 @@ public static class ConversationFields
         .SetOptional("first_seller_reply_at", c.FirstSellerReplyAt)
         .SetOptional("review_requested_at", c.ReviewRequestedAt)
         .SetOptional("buyer_wait_since", c.BuyerWaitSince)
-        .Set("buyer_unresponsive_wait_ticks", c.BuyerUnresponsiveWait);
+        .Set("buyer_unresponsive_wait_ticks", c.BuyerUnresponsiveWait)
+        .Set("follow_up_inquiry", c.FollowUpInquiry);
 
     /// <summary>The optional fields <paramref name="c"/> leaves unset: the store deletes them, so a cleared time does not linger.</summary>
     public static IEnumerable<string> Cleared(Conversation c)
@@ -77,6 +78,7 @@ public static class ConversationFields
             ReviewRequestedAt = f.OptionalTime("review_requested_at"),
             BuyerWaitSince = f.OptionalTime("buyer_wait_since"),
             BuyerUnresponsiveWait = f.OptionalDuration("buyer_unresponsive_wait_ticks") ?? TimeSpan.Zero, // absent in hashes written before issue 12
+            FollowUpInquiry = f.Has("follow_up_inquiry") && f.Bool("follow_up_inquiry"), // absent in hashes written before 2026-12-03
         };
     }
 }

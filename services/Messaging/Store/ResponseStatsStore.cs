@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Marketplace.Contracts.Common.V1;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
 using Marketplace.Messaging.Domain;
@@ -25,16 +26,42 @@ public sealed class ResponseStatsStore(RedisConnection redis, IOptions<Messaging
     /// facts when a conversation changed (null: time alone): its facts, the published stats and
     /// event when the figures moved, and when the seller is next due.
     /// </summary>
-    public async Task StageAsync(UnitOfWork work, string sellerId, Conversation? changed, DateTimeOffset now)
+    public async Task StageAsync(UnitOfWork work, string sellerId, Conversation? changed, DateTimeOffset now) =>
+        await StageAsync(work, sellerId, await ReadFactsAsync(work, sellerId), changed, now);
+
+    /// <summary>
+    /// A conversation a buyer has just opened, marked as a follow-up inquiry when it is one
+    /// (<see cref="ResponseRate.IsFollowUp"/>, from the seller's stored facts), and staged with the
+    /// seller's statistics after it. Returns the conversation to write.
+    /// </summary>
+    public async Task<Conversation> StageOpenedAsync(UnitOfWork work, Conversation opened, DateTimeOffset now)
     {
-        var policy = options.Value.Policy;
-        var factsKey = MessagingKeys.SellerResponseFacts(sellerId);
+        var facts = await ReadFactsAsync(work, opened.SellerId);
+        if (opened.OpenedBy == PartyRole.Buyer && !facts.ContainsKey(opened.ConversationId))
+        {
+            opened = opened with { FollowUpInquiry = ResponseRate.IsFollowUp(opened.BuyerId, opened.StartedAt, facts.Values, options.Value.Policy) };
+        }
+
+        await StageAsync(work, opened.SellerId, facts, opened, now);
+        return opened;
+    }
+
+    /// <summary>The seller's stored facts, by conversation (read in <paramref name="work"/>: a commit condition).</summary>
+    private static async Task<Dictionary<string, ResponseFacts>> ReadFactsAsync(UnitOfWork work, string sellerId)
+    {
         var facts = new Dictionary<string, ResponseFacts>(StringComparer.Ordinal);
-        foreach (var (conversationId, value) in await work.ReadHashAsync(factsKey))
+        foreach (var (conversationId, value) in await work.ReadHashAsync(MessagingKeys.SellerResponseFacts(sellerId)))
         {
             facts[conversationId] = ResponseFactsFields.Parse(conversationId, (string?)value ?? "");
         }
 
+        return facts;
+    }
+
+    private async Task StageAsync(UnitOfWork work, string sellerId, Dictionary<string, ResponseFacts> facts, Conversation? changed, DateTimeOffset now)
+    {
+        var policy = options.Value.Policy;
+        var factsKey = MessagingKeys.SellerResponseFacts(sellerId);
         if (changed is not null)
         {
             var f = ResponseFacts.Of(changed);

@@ -4,8 +4,11 @@ using Grpc.Core;
 using Marketplace.Contracts.Messaging.V1;
 using Marketplace.EventBus;
 using Marketplace.Hosting.Identity;
+using Marketplace.Messaging.Background;
+using Marketplace.Messaging.Store;
 using Marketplace.Platform;
 using Marketplace.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static Marketplace.Clients.PlatformClients;
 using static Marketplace.Testing.TestIdentity;
@@ -67,6 +70,47 @@ public sealed class ResponseStatsTests(MessagingServiceFixture fx)
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.StartsWith("as_of must be", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The attack: while the seller is away, one buyer opens conversation after conversation. Counted
+    /// each, six unanswered questions would take the seller's rate to 1 in 7; as the same inquiry
+    /// asked again they count once, in the published stats and in GetResponseStats alike.
+    /// </summary>
+    [Fact]
+    public async Task Attack_one_buyer_opening_many_conversations_while_the_seller_is_away_counts_once()
+    {
+        var (hostile, seller) = Parties();
+        var other = OrderEvents.NewIds().Buyer;
+        var opened = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            var started = await fx.StartAsync(Bearer(hostile, CallerRole.Buyer),
+                new StartConversationRequest { RequestId = $"h-{i}", CounterpartId = seller, Text = $"Hello? Still waiting ({i})." });
+            opened.Add(started.ConversationId);
+        }
+
+        await fx.StartAsync(Bearer(other, CallerRole.Buyer), new StartConversationRequest { RequestId = "o-1", CounterpartId = seller, Text = "Do you do logos?" });
+
+        var later = DateTimeOffset.UtcNow.AddHours(25);
+        var asked = await fx.Client.GetResponseStatsAsync(new GetResponseStatsRequest { SellerId = seller, AsOf = Timestamp.FromDateTimeOffset(later) },
+            Authorization(Bearer("anyone", CallerRole.Buyer))).ResponseAsync;
+        Assert.Equal(2, asked.BuyerOpenedConversations);
+        Assert.Equal(0, asked.AnsweredWithinWindow);
+
+        using var loop = ActivatorUtilities.CreateInstance<ResponseStatsLoop>(fx.Host.Services, new ManualClock(later));
+        await loop.RunOnceAsync(CancellationToken.None);
+        var published = await StatsAsync(fx, seller, s => s.BuyerOpenedConversations > 0);
+        Assert.Equal(2, published.BuyerOpenedConversations);
+        Assert.Equal(0.0, published.ResponseRate);
+
+        var followUps = new List<bool>();
+        foreach (var id in opened)
+        {
+            followUps.Add((string?)await fx.Db.HashGetAsync(MessagingKeys.Conversation(id), "follow_up_inquiry") == "1");
+        }
+
+        Assert.Equal([false, true, true, true, true, true], followUps);
     }
 
     public static (string Buyer, string Seller) Parties()
