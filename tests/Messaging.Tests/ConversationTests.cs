@@ -94,6 +94,30 @@ public sealed class ConversationTests
         Assert.Empty(marked.OnTimer(T0.AddDays(10), Policy).Events);
     }
 
+    /// <summary>
+    /// The attack: long after an order completed (or was cancelled), the buyer writes on its
+    /// conversation and waits for the seller to miss 24 h, to put a seller-unresponsive mark on an
+    /// order whose review window has closed. A question asked once the order closed marks nobody;
+    /// one asked before it closed still does, and the reply's response time counts either way.
+    /// </summary>
+    [Fact]
+    public void Attack_a_question_asked_after_the_order_closed_marks_nobody()
+    {
+        var closed = T0.AddDays(-1);
+        var after = BuyerOpened();                           // asked at T0, a day after the close
+        var passed = after.OnTimer(T0.AddDays(2), Policy, orderClosedAt: closed);
+
+        Assert.Empty(passed.Events);
+        Assert.Equal(0, Accepted(passed).SellerUnresponsiveCount);
+        Assert.Null(Accepted(passed).UnresponsiveDueAt(Policy));   // the timer is done with it
+        var replied = Accepted(Say(Accepted(passed), Seller, T0.AddDays(3)));
+        Assert.Equal(1, replied.SellerReplyCount);
+        Assert.Equal(TimeSpan.FromDays(3), replied.TotalSellerResponseTime);
+
+        var before = BuyerOpened().OnTimer(T0.AddDays(2), Policy, orderClosedAt: T0.AddHours(2));
+        Assert.IsType<SellerUnresponsiveMarked>(Assert.Single(before.Events));
+    }
+
     [Fact]
     public void Spec3_a_new_wait_can_be_marked_again()
     {

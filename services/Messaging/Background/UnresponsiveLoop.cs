@@ -35,7 +35,8 @@ public sealed partial class UnresponsiveLoop(
                 return;
             }
 
-            var decision = conversation.OnTimer(now, options.Value.Policy);
+            var order = conversation.IsAboutOrder ? await ConversationStore.ReadOrderAsync(work, conversation.OrderId) : null;
+            var decision = conversation.OnTimer(now, options.Value.Policy, order?.ClosedAt);
             store.Write(work, decision.State!, decision.Events);
         }, cancellationToken);
         foreach (var e in outcome.Events)

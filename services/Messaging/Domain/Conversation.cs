@@ -40,7 +40,10 @@ public sealed record Conversation
     /// <summary>Time of the first unanswered message of the other party.</summary>
     public DateTimeOffset? AwaitingSince { get; init; }
 
-    /// <summary>The current wait has already been marked unresponsive (one mark per wait).</summary>
+    /// <summary>
+    /// The timer is done with the current wait: it was marked unresponsive (one mark per wait), or,
+    /// for a question the buyer asked after the order closed, it passed without a mark (<see cref="OnTimer"/>).
+    /// </summary>
     public bool CurrentWaitMarked { get; init; }
 
     public int SellerReplyCount { get; init; }
@@ -191,13 +194,22 @@ public sealed record Conversation
     /// Marks the waiting party unresponsive once per wait on an order conversation (SPEC 3):
     /// the seller after more than the policy window, the buyer after the window or more, and the
     /// buyer only on a wait for something the running order needs (<see cref="BuyerWaitSince"/>).
-    /// Accepted with no events when nothing is due.
+    /// Accepted with no events when nothing is due. A question the buyer asked once the order had
+    /// closed (<paramref name="orderClosedAt"/>: completed or cancelled) marks nobody: it is no longer
+    /// about the order's work, whose communication the order's facts and the buyer's review already
+    /// hold; marked, it would let a buyer change a closed order's communication area at any time
+    /// after, long past its review window. The seller's reply to it still counts as a response time.
     /// </summary>
-    public Decision<Conversation> OnTimer(DateTimeOffset now, MessagingPolicy policy)
+    public Decision<Conversation> OnTimer(DateTimeOffset now, MessagingPolicy policy, DateTimeOffset? orderClosedAt = null)
     {
         if (UnresponsiveDueAt(policy) is not { } due || now < due)
         {
             return Decision<Conversation>.Accept(this, []);
+        }
+
+        if (AwaitingReplyFrom == PartyRole.Seller && AwaitingSince is { } asked && orderClosedAt is { } closed && asked >= closed)
+        {
+            return Decision<Conversation>.Accept(this with { CurrentWaitMarked = true }, []);
         }
 
         if (AwaitingReplyFrom == PartyRole.Seller && AwaitingSince is { } since)

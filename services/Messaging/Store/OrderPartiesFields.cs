@@ -6,11 +6,12 @@ using OrderMessage = Marketplace.Contracts.Orders.V1.Order;
 
 namespace Marketplace.Messaging.Store;
 
-/// <summary>What Messaging knows about an order: its parties, state, first delivery and completion from the latest order snapshot, and its review window.</summary>
+/// <summary>What Messaging knows about an order: its parties, state, first delivery, completion and close from the latest order snapshot, and its review window.</summary>
 /// <param name="Window">The buyer's review window as Reviews reported it (<see cref="ReviewWindow.Unknown"/> until then).</param>
+/// <param name="ClosedAt">When the order completed or was cancelled (null while open, and in hashes written before 2026-12-03 for an order that closed before).</param>
 public sealed record OrderParties(
     string OrderId, long Version, string BuyerId, string SellerId, OrderState State, DateTimeOffset? CompletedAt, string ConversationId,
-    ReviewWindow Window, DateTimeOffset? FirstDeliveredAt = null)
+    ReviewWindow Window, DateTimeOffset? FirstDeliveredAt = null, DateTimeOffset? ClosedAt = null)
 {
     /// <summary>The order runs before its first delivery: a seller request may wait on the buyer (SPEC 3).</summary>
     public bool Running => OrderWork.IsRunning(State, FirstDeliveredAt);
@@ -35,8 +36,8 @@ public static class OrderPartiesFields
     public const string WindowClosed = "window_closed";
 
     /// <summary>
-    /// The snapshot's fields. An order's first delivery and completion are final, so an unset
-    /// <c>first_delivered_at</c> or <c>completed_at</c> never has to clear a stored one.
+    /// The snapshot's fields. An order's first delivery, completion and close are final, so an unset
+    /// <c>first_delivered_at</c>, <c>completed_at</c> or <c>closed_at</c> never has to clear a stored one.
     /// </summary>
     public static HashWriter FromSnapshot(OrderMessage order) => new HashWriter()
         .Set("order_id", order.OrderId)
@@ -45,7 +46,8 @@ public static class OrderPartiesFields
         .Set("seller_id", order.SellerId)
         .SetEnum("state", order.State)
         .SetOptional("first_delivered_at", order.FirstDeliveredAt?.ToDateTimeOffset())
-        .SetOptional("completed_at", order.CompletedAt?.ToDateTimeOffset());
+        .SetOptional("completed_at", order.CompletedAt?.ToDateTimeOffset())
+        .SetOptional("closed_at", (order.CompletedAt ?? order.Cancellation?.CancelledAt)?.ToDateTimeOffset());
 
     /// <summary>The fields the opening of the buyer's review window sets.</summary>
     public static HashWriter FromWindowOpened(ReviewWindowOpened opened) => new HashWriter()
@@ -73,7 +75,8 @@ public static class OrderPartiesFields
                 OptionalTime(f, WindowOpensAt),
                 OptionalTime(f, WindowEndsAt),
                 f.Has(WindowClosed) ? f.Enum<ReviewWindowCloseReason>(WindowClosed) : null),
-            OptionalTime(f, "first_delivered_at"));
+            OptionalTime(f, "first_delivered_at"),
+            OptionalTime(f, "closed_at") ?? OptionalTime(f, "completed_at"));
     }
 
     /// <summary>A time that may be absent; hashes written before the shared layout hold an empty value for "not yet".</summary>

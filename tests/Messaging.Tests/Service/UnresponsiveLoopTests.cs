@@ -122,3 +122,50 @@ public sealed class UnresponsiveLoopParkingTests(MessagingServiceFixture fx) : I
         }
     }
 }
+
+/// <summary>
+/// The attack on a closed order's communication area: after the order completed or was cancelled,
+/// the buyer asks on its conversation and waits for the seller to miss 24 h. The production loop,
+/// driven a day ahead on a clock of its own, marks the seller only on the order still open.
+/// </summary>
+public sealed class ClosedOrderQuestionTests(MessagingServiceFixture fx) : IClassFixture<MessagingServiceFixture>
+{
+    [Fact]
+    public async Task Attack_a_question_asked_after_the_order_closed_marks_nobody_while_one_on_an_open_order_does()
+    {
+        var asked = new Dictionary<string, string>();
+        foreach (var kind in new[] { "completed", "cancelled", "open" })
+        {
+            var ids = OrderEvents.NewIds();
+            var placed = OrderEvents.Placed(ids.Order, ids.Buyer, ids.Seller);
+            await fx.DeliverAsync(new OrderPlaced { Order = placed }, placed);
+            if (kind == "completed")
+            {
+                var completed = OrderEvents.Completed(placed, TimeSpan.FromHours(1));
+                await fx.DeliverAsync(new OrderCompleted { Order = completed }, completed);
+            }
+            else if (kind == "cancelled")
+            {
+                var cancelled = OrderEvents.Cancelled(placed, TimeSpan.FromHours(1));
+                await fx.DeliverAsync(new OrderCancelled { Order = cancelled }, cancelled);
+            }
+
+            var started = await fx.StartAsync(Bearer(ids.Buyer, CallerRole.Buyer),
+                new StartConversationRequest { RequestId = "c-1", OrderId = ids.Order, CounterpartId = ids.Seller, Text = "Why did you not answer me?" });
+            asked[kind] = started.ConversationId;
+        }
+
+        using var loop = ActivatorUtilities.CreateInstance<UnresponsiveLoop>(fx.Host.Services, new ManualClock(DateTimeOffset.UtcNow.AddHours(25)));
+        await loop.RunOnceAsync(CancellationToken.None);
+
+        var open = await fx.EventsAsync(asked["open"], 2);
+        Assert.Equal(PlatformEvents.TypeOf(SellerUnresponsiveMarked.Descriptor), open[1].Type);
+        foreach (var kind in new[] { "completed", "cancelled" })
+        {
+            var id = asked[kind];
+            Assert.Equal([PlatformEvents.TypeOf(ConversationStarted.Descriptor)], (await fx.MessagingEventsAsync(id)).Select(e => e.Type));
+            Assert.Equal("0", (string?)await fx.Db.HashGetAsync(MessagingKeys.Conversation(id), "seller_unresponsive_count"));
+            Assert.Null(await fx.Db.SortedSetScoreAsync(MessagingKeys.Waits, id));   // done with, not left due
+        }
+    }
+}
