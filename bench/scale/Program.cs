@@ -29,7 +29,7 @@ using StackExchange.Redis;
 //   evaluate <grpc address> <signing key> [deadline s] RunEvaluation, timed to its answer
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Scale.Bench load|memory|frame|token|ingest|evaluate ...");
+    Console.Error.WriteLine("usage: Scale.Bench load|memory|frame|token|ingest|warm-ingest|warm-command|evaluate ...");
     return 2;
 }
 
@@ -59,6 +59,8 @@ switch (args[0])
         return await IngestAsync(args[1], new World(Int(2), Int(3)), Int(4));
     case "warm-ingest":
         return await WarmIngestAsync(args[1], new World(Int(2), Int(3)), Int(4), Int(5), Int(6), Int(7));
+    case "warm-command":
+        return await WarmCommandAsync(Int(1), Int(2), Int(3), args[4], args[5..]);
     case "evaluate":
         return await EvaluateAsync(args[1], args[2]);
     default:
@@ -282,20 +284,8 @@ async Task<int> WarmIngestAsync(string redis, World world, int orders, int scori
     int events = 0, quiet = 0;
     for (int round = 1; round <= maxRounds && quiet < 2; round++)
     {
-        using var sampling = new CancellationTokenSource();
-        long compiled = 0;
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                await Task.Delay(500, CancellationToken.None);
-                Interlocked.Add(ref compiled, meter.Advance());
-            }
-        });
-        var result = await IngestRoundAsync(connection.GetDatabase(), world, orders, first: round * 10_000_000);
-        sampling.Cancel();
-        await sampler;
-        compiled += meter.Advance();
+        IngestRound? result = null;
+        long compiled = await CompiledDuringAsync(meter, async () => result = await IngestRoundAsync(connection.GetDatabase(), world, orders, first: round * 10_000_000));
         if (result is not { } done || done.DeadLettered > 0)
         {
             return 1;
@@ -308,6 +298,72 @@ async Task<int> WarmIngestAsync(string redis, World world, int orders, int scori
     }
 
     Console.WriteLine($"warmup_rounds={jit.Count} warmup_events={events} warmup_settled={(quiet >= 2 ? "yes" : "no")} warmup_jit_ms={string.Join(",", jit)}");
+    return 0;
+}
+
+// Milliseconds of tiered compilation while <work> ran (the meter read every half second, since the
+// compiler's thread ends when it runs out of work and its time would be lost with it).
+static async Task<long> CompiledDuringAsync(TieredCompilationMeter meter, Func<Task> work)
+{
+    meter.Advance();
+    using var sampling = new CancellationTokenSource();
+    long compiled = 0;
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            await Task.Delay(500, CancellationToken.None);
+            Interlocked.Add(ref compiled, meter.Advance());
+        }
+    });
+    try
+    {
+        await work();
+    }
+    finally
+    {
+        sampling.Cancel();
+        await sampler;
+    }
+
+    return compiled + meter.Advance();
+}
+
+// Runs <command> (e.g. an h2load warm-up chunk) again and again until the process <pid>'s tiered
+// compiler used at most <settledMs> ms during each of two runs in a row, at most <maxRounds> runs;
+// prints the rounds and each one's compilation time. Fails when the command fails.
+async Task<int> WarmCommandAsync(int pid, int settledMs, int maxRounds, string command, string[] arguments)
+{
+    var meter = new TieredCompilationMeter([pid]);
+    var jit = new List<long>();
+    int quiet = 0;
+    for (int round = 1; round <= maxRounds && quiet < 2; round++)
+    {
+        int exit = 0;
+        long compiled = await CompiledDuringAsync(meter, async () =>
+        {
+            var start = new ProcessStartInfo(command) { RedirectStandardOutput = true };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var run = Process.Start(start)!;
+            await run.StandardOutput.ReadToEndAsync();
+            await run.WaitForExitAsync();
+            exit = run.ExitCode;
+        });
+        if (exit != 0)
+        {
+            Console.Error.WriteLine($"{command} exited with {exit} in warm-up round {round}");
+            return 1;
+        }
+
+        jit.Add(compiled);
+        quiet = compiled <= settledMs ? quiet + 1 : 0;
+    }
+
+    Console.WriteLine($"warmup_rounds={jit.Count} warmup_settled={(quiet >= 2 ? "yes" : "no")} warmup_jit_ms={string.Join(",", jit)}");
     return 0;
 }
 
