@@ -178,7 +178,7 @@ public sealed class CallerIdentityTests(RedisFixture redis) : IDisposable
     private static PlaceOrderRequest Placement(string buyerId) => new()
     {
         RequestId = "req-" + Guid.NewGuid().ToString("N"),
-        GigId = "gig-identity",
+        GigId = "gig-identity-" + buyerId,
         SellerId = "seller-identity-" + buyerId,
         Category = "graphics-design",
         Amount = new Money { CurrencyCode = "USD", AmountMinor = 4_500 },

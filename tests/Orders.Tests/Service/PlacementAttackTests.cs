@@ -163,6 +163,65 @@ public sealed class PlacementAttackTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal([placed.OrderId], (await _orders.Redis.SortedSetRangeByRankAsync(OrderKeys.AccountOrders(parties.BuyerId))).Select(v => (string)v!));
     }
 
+    /// <summary>
+    /// The attack: a buyer names a known Gig with another seller (their accomplice, or anyone). Before,
+    /// Orders accepted it and Scoring, which keeps one seller per Gig, dead-lettered the order: an
+    /// order both parties saw that never counted anywhere, or, placed first for a new Gig, a Gig
+    /// squatted so that every later order of its real seller was dead-lettered.
+    /// </summary>
+    [Fact]
+    public async Task An_order_naming_another_seller_for_a_known_Gig_is_failed_precondition_naming_both_and_stores_nothing()
+    {
+        var owner = new Parties();
+        var other = new Parties();
+        var first = OrdersHarness.ValidPlacement(owner);
+        await Place(first, owner.Buyer);
+
+        var squat = OrdersHarness.ValidPlacement(other);
+        squat.GigId = first.GigId;
+        await Attack.RefusedAsync(StatusCode.FailedPrecondition, () => Place(squat, other.Buyer),
+            $"gig_id {first.GigId}", $"seller {owner.SellerId}", $"seller_id {other.SellerId}", "a Gig has one seller");
+        Assert.False(await _orders.Redis.KeyExistsAsync(OrderKeys.AccountOrders(other.BuyerId)));
+        Assert.False(await _orders.Redis.KeyExistsAsync(OrderKeys.AccountOrders(other.SellerId)));
+        Assert.Equal(owner.SellerId, (string?)await _orders.Redis.StringGetAsync(OrderKeys.GigSeller(first.GigId)));
+
+        // Any buyer may order the Gig from its seller.
+        var fromAnotherBuyer = OrdersHarness.ValidPlacement(other);
+        fromAnotherBuyer.GigId = first.GigId;
+        fromAnotherBuyer.SellerId = owner.SellerId;
+        Assert.Equal(owner.SellerId, (await Place(fromAnotherBuyer, other.Buyer)).SellerId);
+    }
+
+    /// <summary>Two first orders of a new Gig naming different sellers at the same time: one binds it, the other is refused.</summary>
+    [Fact]
+    public async Task Two_first_orders_of_a_Gig_naming_different_sellers_at_once_bind_it_to_one()
+    {
+        var gig = "gig-race-" + Guid.NewGuid().ToString("N");
+        var a = new Parties();
+        var b = new Parties();
+        var requests = new[] { (a, OrdersHarness.ValidPlacement(a)), (b, OrdersHarness.ValidPlacement(b)) };
+        foreach (var (_, request) in requests)
+        {
+            request.GigId = gig;
+        }
+
+        var outcomes = await Task.WhenAll(requests.Select(async r =>
+        {
+            try
+            {
+                return (await Place(r.Item2, r.Item1.Buyer)).SellerId;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+            {
+                return null;
+            }
+        }));
+
+        var bound = (string?)await _orders.Redis.StringGetAsync(OrderKeys.GigSeller(gig));
+        Assert.Equal([bound], outcomes.Where(o => o is not null));
+        Assert.Contains(bound, new[] { a.SellerId, b.SellerId });
+    }
+
     private Task<OrderMessage> Place(PlaceOrderRequest request, string bearer) =>
         _orders.Client.PlaceOrderAsync(request, Authorization(bearer)).ResponseAsync;
 
