@@ -26,6 +26,8 @@ using StackExchange.Redis;
 //   ingest <redis> <gigs> <sellers> <orders>          order/review events into the topic streams; waits until Scoring caught up
 //   warm-ingest <redis> <gigs> <sellers> <orders> <scoring pid> <settled ms> <max rounds>
 //                                                     rounds of other orders' events until Scoring's tiered compiler is quiet
+//   warm-command <pid> <settled ms> <max rounds> <command> [args...]
+//                                                     runs the command (an h2load chunk) until that process's tiered compiler is quiet
 //   evaluate <grpc address> <signing key> [deadline s] RunEvaluation, timed to its answer
 if (args.Length < 1)
 {
@@ -279,7 +281,6 @@ async Task<int> WarmIngestAsync(string redis, World world, int orders, int scori
 {
     using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
     var meter = new TieredCompilationMeter([scoringPid]);
-    meter.Advance();
     var jit = new List<long>();
     int events = 0, quiet = 0;
     for (int round = 1; round <= maxRounds && quiet < 2; round++)
