@@ -37,7 +37,7 @@ public sealed class ResponseStatsStore(RedisConnection redis, IOptions<Messaging
     public async Task<Conversation> StageOpenedAsync(UnitOfWork work, Conversation opened, DateTimeOffset now)
     {
         var facts = await ReadFactsAsync(work, opened.SellerId);
-        if (opened.OpenedBy == PartyRole.Buyer && !facts.ContainsKey(opened.ConversationId))
+        if (opened.OpenedBy == PartyRole.Buyer)
         {
             opened = opened with { FollowUpInquiry = ResponseRate.IsFollowUp(opened.BuyerId, opened.StartedAt, facts.Values, options.Value.Policy) };
         }

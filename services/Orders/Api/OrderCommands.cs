@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Marketplace.EventBus;
 using Marketplace.Hosting.Identity;
 using Marketplace.Orders.Domain;
 using Marketplace.Orders.Store;
@@ -72,32 +71,10 @@ public sealed class OrderCommands(IdempotentCommands commands, TimeProvider cloc
 
             var decision = Order.Place(orderId, Actor.Buyer(caller.Subject), caller.Has(CallerRole.Seller), request, clock.GetUtcNow(), policy);
             var placed = decision.OrThrow();
-            await StageGigSellerAsync(work, placed.GigId, placed.SellerId);
+            await OrderStore.StageGigSellerAsync(work, placed.GigId, placed.SellerId);
             OrderStore.StagePlaced(work, placed, decision.Events);
             return OrderSnapshot.ToMessage(placed);
         });
-
-    /// <summary>
-    /// A Gig has one seller (SPEC 1): the first order placed for a Gig binds it to the seller it names
-    /// (<see cref="OrderKeys.GigSeller"/>), and an order naming another seller for it is refused
-    /// (FAILED_PRECONDITION naming both) and stores nothing. Accepted, it would have reached Scoring,
-    /// which cannot put one Gig's orders under two sellers: dead-lettered, never scored, while the
-    /// buyer and the seller it named saw an order.
-    /// </summary>
-    private static async Task StageGigSellerAsync(UnitOfWork work, string gigId, string sellerId)
-    {
-        var key = OrderKeys.GigSeller(gigId);
-        var owner = await work.ReadStringAsync(key);
-        if (owner.IsNull)
-        {
-            work.StringSet(key, sellerId);
-        }
-        else if ((string?)owner != sellerId)
-        {
-            throw Rejection.FailedPrecondition(
-                $"gig_id {RequestFields.Shown(gigId)} is a Gig of seller {RequestFields.Shown(owner)}, not of seller_id {RequestFields.Shown(sellerId)}: a Gig has one seller").ToException();
-        }
-    }
 
     /// <summary>Order ids: "ord-" and a version 7 (time-ordered) UUID in hex.</summary>
     public static string NewOrderId() => "ord-" + Guid.CreateVersion7().ToString("N");

@@ -21,6 +21,28 @@ public readonly record struct DueTimer(string OrderId, long DueMs);
 public sealed class OrderStore(RedisConnection redis)
 {
     /// <summary>
+    /// A Gig has one seller (SPEC 1): the first order placed for a Gig binds it to the seller it names
+    /// (<see cref="OrderKeys.GigSeller"/>), and an order naming another seller for it is refused
+    /// (FAILED_PRECONDITION naming both) and stores nothing. Accepted, it would have reached Scoring,
+    /// which cannot put one Gig's orders under two sellers: dead-lettered, never scored, while the
+    /// buyer and the seller it named saw an order.
+    /// </summary>
+    public static async Task StageGigSellerAsync(UnitOfWork work, string gigId, string sellerId)
+    {
+        var key = OrderKeys.GigSeller(gigId);
+        var owner = await work.ReadStringAsync(key);
+        if (owner.IsNull)
+        {
+            work.StringSet(key, sellerId);
+        }
+        else if ((string?)owner != sellerId)
+        {
+            throw Rejection.FailedPrecondition(
+                $"gig_id {RequestFields.Shown(gigId)} is a Gig of seller {RequestFields.Shown(owner)}, not of seller_id {RequestFields.Shown(sellerId)}: a Gig has one seller").ToException();
+        }
+    }
+
+    /// <summary>
     /// The order as the unit of work reads it, or null when unknown. Its commit condition is the hash's
     /// revision (<see cref="OrderFields.RevisionField"/>, raised by every write in <see cref="StageChanged"/>):
     /// one field checked in the commit instead of each of the order's 30 to 60.
