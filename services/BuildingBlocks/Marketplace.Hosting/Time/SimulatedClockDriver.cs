@@ -1,4 +1,5 @@
 using System.Globalization;
+using Marketplace.Hosting.Redis;
 using StackExchange.Redis;
 
 namespace Marketplace.Hosting.Time;
@@ -41,7 +42,38 @@ public sealed class SimulatedClockDriver
     /// <summary>Rounds at one time before the driver gives up: loops that keep finding work at the same time never settle.</summary>
     public const int MaxRoundsPerStop = 100;
 
-    private static readonly TimeSpan BusPoll = TimeSpan.FromMilliseconds(10);
+    /// <summary>How often the bus is looked at while events are still being handled.</summary>
+    private static readonly TimeSpan BusPoll = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// The bus at rest, read in one state (the driver asks at least once a round): KEYS are the topics, then their
+    /// outboxes in the same order. Nil while an outbox holds an entry or a consumer group of a topic has not read and
+    /// acknowledged its last entry; else the heads "topic@last-id" of the topics that exist, joined by spaces.
+    /// </summary>
+    private static readonly RedisScript BusScript = new("""
+        local n = #KEYS / 2
+        for i = 1, n do
+          if redis.call('XLEN', KEYS[n + i]) > 0 then return false end
+        end
+        local function field(flat, name)
+          for j = 1, #flat, 2 do
+            if flat[j] == name then return flat[j + 1] end
+          end
+          return nil
+        end
+        local heads = {}
+        for i = 1, n do
+          local topic = KEYS[i]
+          if redis.call('EXISTS', topic) == 1 then
+            local last = field(redis.call('XINFO', 'STREAM', topic), 'last-generated-id')
+            for _, group in ipairs(redis.call('XINFO', 'GROUPS', topic)) do
+              if field(group, 'pending') > 0 or field(group, 'last-delivered-id') ~= last then return false end
+            end
+            table.insert(heads, topic .. '@' .. last)
+          end
+        end
+        return table.concat(heads, ' ')
+        """);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IReadOnlyList<string> _topics;
@@ -205,11 +237,13 @@ public sealed class SimulatedClockDriver
     private async Task<string> BusAtRestAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _timeout;
+        RedisKey[] keys = [.. _topics.Select(topic => (RedisKey)topic), .. _topics.Select(topic => (RedisKey)(topic + ":outbox"))];
         while (true)
         {
-            if (await HeadsWhenHandledAsync() is { } before && await OutboxesEmptyAsync() && await HeadsWhenHandledAsync() == before)
+            var heads = await BusScript.EvaluateReadOnlyAsync(Db, keys);
+            if (!heads.IsNull)
             {
-                return before;
+                return (string)heads!;
             }
 
             if (DateTime.UtcNow > deadline)
@@ -219,45 +253,6 @@ public sealed class SimulatedClockDriver
 
             await Task.Delay(BusPoll, cancellationToken);
         }
-    }
-
-    private async Task<bool> OutboxesEmptyAsync()
-    {
-        foreach (var topic in _topics)
-        {
-            if (await Db.StreamLengthAsync(topic + ":outbox") > 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The topics' last entry ids when every consumer group has read and acknowledged all of them; null while one has not.</summary>
-    private async Task<string?> HeadsWhenHandledAsync()
-    {
-        var heads = new List<string>(_topics.Count);
-        foreach (var topic in _topics)
-        {
-            if (!await Db.KeyExistsAsync(topic))
-            {
-                continue;
-            }
-
-            string last = (string)(await Db.StreamInfoAsync(topic)).LastGeneratedId!;
-            foreach (var group in await Db.StreamGroupInfoAsync(topic))
-            {
-                if (group.PendingMessageCount > 0 || group.LastDeliveredId != last)
-                {
-                    return null;
-                }
-            }
-
-            heads.Add(topic + "@" + last);
-        }
-
-        return string.Join(' ', heads);
     }
 
     private async Task<string> DescribeBusAsync()
