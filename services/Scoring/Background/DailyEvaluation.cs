@@ -31,10 +31,15 @@ public sealed class DailyEvaluation(
 {
     private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(30);
 
-    /// <summary>Groups of more than <see cref="ScoringOptions.EvaluationChunkGigs"/> Gigs refreshed at the same time by a run (their chunk commits are long scripts: few at once, so that live calls wait for few of them).</summary>
+    /// <summary>Groups refreshed at the same time by a run (a commit of a large group, or of one of its chunks, is a long script: few at once, so that live calls wait behind few of them).</summary>
     private const int LargeGroupsInFlight = 3;
 
-    /// <summary>Smaller groups (one short commit each) refreshed at the same time: a run over many small groups is bound by round trips, not by Redis.</summary>
+    /// <summary>
+    /// Small groups refreshed at the same time, once the large ones are done: a run over many small groups is bound by round
+    /// trips, not by Redis. Small is at most <see cref="ScoringOptions.EvaluationChunkGigs"/> × <see cref="LargeGroupsInFlight"/> /
+    /// <see cref="SmallGroupsInFlight"/> Gigs (500 by default), so the Gigs being refreshed at once stay within
+    /// <see cref="LargeGroupsInFlight"/> chunks either way.
+    /// </summary>
     private const int SmallGroupsInFlight = 12;
 
     /// <summary>Sellers evaluated in one unit of work by a run: their reads in one round trip each, one read script, one commit.</summary>
@@ -232,14 +237,14 @@ public sealed class DailyEvaluation(
         var expired = await history.ExpiredAsync(now);
         // Groups share no key a refresh writes or checks (a Gig's two groups rank it in two rankings,
         // and its history entry comes from one of them), so several are refreshed at once, the
-        // largest first so that the last to finish is a small one: the large ones (chunked) a few at
-        // a time, then the small ones more at a time.
+        // largest first so that the last to finish is a small one: the large ones a few at a time,
+        // then the small ones more at a time.
         var sizes = await Task.WhenAll(groups.Select(group => redis.Database.SortedSetLengthAsync(keys.PeerRanking(group))));
         var bySize = groups.Select((group, i) => (Group: group, Size: sizes[i])).OrderByDescending(g => g.Size).ThenBy(g => g.Group, StringComparer.Ordinal);
         int ranked = 0;
-        int chunk = options.Value.EvaluationChunkGigs;
-        await RefreshAsync(bySize.Where(g => g.Size > chunk), LargeGroupsInFlight);
-        await RefreshAsync(bySize.Where(g => g.Size <= chunk), SmallGroupsInFlight);
+        long small = (long)options.Value.EvaluationChunkGigs * LargeGroupsInFlight / SmallGroupsInFlight;
+        await RefreshAsync(bySize.Where(g => g.Size > small), LargeGroupsInFlight);
+        await RefreshAsync(bySize.Where(g => g.Size <= small), SmallGroupsInFlight);
 
         Task RefreshAsync(IEnumerable<(string Group, long Size)> part, int inFlight) =>
             Parallel.ForEachAsync(part, new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken }, async (g, ct) =>
