@@ -77,6 +77,7 @@ public sealed class SimulatedClockDriver
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IReadOnlyList<string> _topics;
+    private readonly RedisKey[] _busKeys;
     private readonly TimeSpan _timeout;
 
     /// <param name="redis">The platform's Redis.</param>
@@ -86,6 +87,7 @@ public sealed class SimulatedClockDriver
     {
         _redis = redis;
         _topics = topics;
+        _busKeys = [.. topics.Select(topic => (RedisKey)topic), .. topics.Select(topic => (RedisKey)(topic + ":outbox"))];
         _timeout = timeout ?? TimeSpan.FromSeconds(60);
     }
 
@@ -237,10 +239,9 @@ public sealed class SimulatedClockDriver
     private async Task<string> BusAtRestAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _timeout;
-        RedisKey[] keys = [.. _topics.Select(topic => (RedisKey)topic), .. _topics.Select(topic => (RedisKey)(topic + ":outbox"))];
         while (true)
         {
-            var heads = await BusScript.EvaluateReadOnlyAsync(Db, keys);
+            var heads = await BusScript.EvaluateReadOnlyAsync(Db, _busKeys);
             if (!heads.IsNull)
             {
                 return (string)heads!;
