@@ -88,6 +88,20 @@ public static class RedisInfo
         return calls;
     }
 
+    /// <summary>
+    /// Redis's socket reads and writes since it started (INFO stats <c>total_reads_processed</c>,
+    /// <c>total_writes_processed</c>). Redis reads everything a client has sent in one read and
+    /// writes a client's pending replies in one write, so these count round trips after the
+    /// clients' pipelining: what a command costs Redis in system calls.
+    /// </summary>
+    public static async Task<(long Reads, long Writes)> SocketIoAsync(IConnectionMultiplexer redis)
+    {
+        var server = redis.GetServers()[0];
+        var stats = (await server.InfoAsync("stats")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return (long.Parse(stats["total_reads_processed"], CultureInfo.InvariantCulture),
+            long.Parse(stats["total_writes_processed"], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Commands of the bench's own (its reads of INFO), left out of the figures.</summary>
     public static bool IsBenchOwn(string command) => command is "info" or "monitor";
 }

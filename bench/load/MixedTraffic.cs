@@ -43,7 +43,8 @@ public sealed record MixedResult(
     double Seconds,
     IReadOnlyDictionary<string, RpcSamples> PerRpc,
     IReadOnlyList<ProcessUsage> Processes,
-    IReadOnlyDictionary<string, long> RedisCommands)
+    IReadOnlyDictionary<string, long> RedisCommands,
+    (long Reads, long Writes) RedisSocketIo)
 {
     public long Calls => PerRpc.Values.Sum(s => s.Ticks.Count + s.Errors.Values.Sum());
 
@@ -119,6 +120,7 @@ public static class MixedTraffic
         world.RefreshSnapshot();
         var usage = new ProcessSampler(processes);
         var commandsBefore = await RedisInfo.CommandCallsAsync(redis);
+        var socketBefore = await RedisInfo.SocketIoAsync(redis);
         usage.Start();
         Volatile.Write(ref measureFrom, Stopwatch.GetTimestamp());
         Console.WriteLine($"mixed traffic: measuring {settings.DurationSeconds} s ...");
@@ -133,6 +135,7 @@ public static class MixedTraffic
         Volatile.Write(ref measureTo, end);
         var processUsage = usage.Stop();
         var commandsAfter = await RedisInfo.CommandCallsAsync(redis);
+        var socketAfter = await RedisInfo.SocketIoAsync(redis);
         await stop.CancelAsync();
         await Task.WhenAll(running);
 
@@ -148,7 +151,8 @@ public static class MixedTraffic
         }
 
         var commands = commandsAfter.ToDictionary(c => c.Key, c => c.Value - commandsBefore.GetValueOrDefault(c.Key));
-        return new MixedResult((end - measureFrom) / (double)Stopwatch.Frequency, merged, processUsage, commands);
+        return new MixedResult((end - measureFrom) / (double)Stopwatch.Frequency, merged, processUsage, commands,
+            (socketAfter.Reads - socketBefore.Reads, socketAfter.Writes - socketBefore.Writes));
     }
 
     private sealed class Worker(int index, PlatformClient client, Tokens tokens, World world, double writeShare)

@@ -37,6 +37,8 @@ public static class Report
         Console.WriteLine();
         Console.WriteLine($"Redis (INFO commandstats over the same interval): {allCommands:N0} commands, {allCommands / (double)Math.Max(1, result.Calls):F2} per call; per call by command:");
         Console.WriteLine("  " + string.Join("  ", commands.Take(12).Select(c => $"{c.Key} {c.Value / (double)Math.Max(1, result.Calls):F2}")));
+        Console.WriteLine($"Redis socket reads / writes per call (INFO stats, round trips after pipelining; each INFO of the bench is one): " +
+            $"{result.RedisSocketIo.Reads / (double)Math.Max(1, result.Calls):F2} / {result.RedisSocketIo.Writes / (double)Math.Max(1, result.Calls):F2}");
     }
 
     public static void PrintRoundTrips(IReadOnlyList<RoundTrips> roundTrips, int calls)
