@@ -9,6 +9,11 @@ results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+# Test hosts and the services they start live seconds to minutes: no instrumented JIT tier (a hot
+# method compiled twice, not three times). 2026-12-03, this script run four times alternating: 201 and
+# 172 s of CPU with the runtime's default against 105 and 104 s (docs/simulation.md, "The JIT's share").
+export DOTNET_TieredPGO="${DOTNET_TieredPGO:-0}"
+
 log="$results/dotnet-test.log"
 dotnet test platform.sln -c "$configuration" --no-build \
   --logger "console;verbosity=minimal" \
