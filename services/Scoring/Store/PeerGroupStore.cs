@@ -83,7 +83,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     /// <summary>
     /// Takes a new means snapshot of one group from its sums and re-ranks every Gig in it at that
     /// snapshot (the daily evaluation). One unit of work: it commits only if no Gig of the group
-    /// and no sum changed meanwhile. Returns the group as refreshed (the evaluation history is
+    /// (its <c>rev</c>) and no sum changed meanwhile. Returns the group as refreshed (the evaluation history is
     /// staged from it in the same unit of work).
     /// </summary>
     public async Task<GroupRefresh> StageRefreshAsync(UnitOfWork work, string group, DateTimeOffset now, KeySpace keys)
@@ -94,10 +94,13 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         var rankingKey = keys.PeerRanking(group);
         var members = await redis.Database.SortedSetRangeByRankAsync(rankingKey);
         var ranked = new List<RefreshedGig>(members.Length);
-        // The Gigs' hashes in pipelined rounds (each still a commit condition), not one round trip per Gig.
+        // The Gigs' hashes in pipelined rounds, not one round trip per Gig; each one's commit condition
+        // is its rev (raised by every change of the Gig, GigRecord), as in StageRankChunkAsync: one
+        // HGET in the commit script instead of HLEN and one HGET per field (29), and a script input
+        // of one field per Gig instead of all of them.
         foreach (var chunk in members.Select(m => (string)m!).Chunk(RefreshReadChunk))
         {
-            var hashes = await work.ReadHashesAsync(chunk.Select(keys.Gig).ToArray());
+            var hashes = await work.ReadVersionedHashesAsync(chunk.Select(keys.Gig).ToArray(), GigRecord.RevisionField);
             for (int i = 0; i < chunk.Length; i++)
             {
                 string gigId = chunk[i];
