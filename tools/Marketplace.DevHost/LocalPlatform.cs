@@ -14,21 +14,28 @@ internal sealed record LocalService(string Name, string AppId, int GrpcPort, int
 /// platform's simulated clock (docs/clock.md), set to that time before they start; Redis's port is
 /// then written to <c>.run/redis-port</c> so that <c>clock advance</c> finds it from another terminal.
 /// </summary>
-internal sealed class LocalPlatform(string root, string configuration, DateTimeOffset? simulatedClockStart = null)
+internal sealed class LocalPlatform(string root, string configuration, DateTimeOffset? simulatedClockStart = null, bool shortRun = true)
 {
     /// <summary>
-    /// Runtime settings of the services a local run starts, unless the DevHost's own environment
-    /// sets them (then the child inherits that value, for A/B runs). <c>DOTNET_TieredPGO=0</c>: no
+    /// Runtime settings of the services of a short run, unless the DevHost's own environment sets
+    /// them (then the child inherits that value, for A/B runs). <c>DOTNET_TieredPGO=0</c>: no
     /// instrumented tier, so a hot method is compiled twice (quick, then optimized) instead of three
-    /// times. A local run lasts seconds to minutes, and the JIT was a quarter of a service's CPU in a
-    /// one-month simulation (perf); the simulation's default ran 23 % faster without it
-    /// (docs/simulation.md). The images keep the runtime's default: a pod runs for days, and its
-    /// profile-guided code is worth the longer warm-up.
+    /// times. In a one-month simulation the JIT was a quarter of a service's CPU (perf), and the default
+    /// simulation ran 8-23 % faster without it; over the full size (eight minutes and more) the
+    /// profile-guided code was worth more than its warm-up, and the run was 20 % slower without it
+    /// (docs/simulation.md). The images keep the runtime's default: a pod runs for days.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> ShortRunRuntimeSettings = new Dictionary<string, string>
     {
         ["DOTNET_TieredPGO"] = "0",
     };
+
+    /// <summary>
+    /// The planned calls above which a simulation is a long run (the runtime's default settings): the
+    /// default plan has about 46,000, the full size about 233,000; the measured runs put the
+    /// break-even between 67,000 and 95,000 (docs/simulation.md).
+    /// </summary>
+    public const int LongRunCalls = 80_000;
 
     /// <summary>Where a platform on the simulated clock writes its Redis port.</summary>
     public static string RedisPortFile(string root) => Path.Combine(root, ".run", "redis-port");
@@ -102,7 +109,7 @@ internal sealed class LocalPlatform(string root, string configuration, DateTimeO
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
             };
-            foreach (var (key, value) in ShortRunRuntimeSettings)
+            foreach (var (key, value) in shortRun ? ShortRunRuntimeSettings : new Dictionary<string, string>())
             {
                 if (Environment.GetEnvironmentVariable(key) is null)
                 {

@@ -67,7 +67,8 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
         stopping.Cancel();
     });
 
-var platform = new LocalPlatform(root, configuration, plan?.Options.Start ?? simulatedStart);
+var platform = new LocalPlatform(root, configuration, plan?.Options.Start ?? simulatedStart,
+    shortRun: plan is null || plan.StepCount <= LocalPlatform.LongRunCalls);
 int exitCode = 0;
 try
 {
