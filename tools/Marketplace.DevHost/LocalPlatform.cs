@@ -109,9 +109,9 @@ internal sealed class LocalPlatform(string root, string configuration, DateTimeO
                 ["Platform__Redis"] = $"127.0.0.1:{port}",
                 ["DOTNET_ENVIRONMENT"] = "Development",
             };
-            foreach (var (key, value) in shortRun ? ShortRunRuntimeSettings : new Dictionary<string, string>())
+            foreach (var (key, value) in ShortRunRuntimeSettings)
             {
-                if (Environment.GetEnvironmentVariable(key) is null)
+                if (shortRun && Environment.GetEnvironmentVariable(key) is null)
                 {
                     environment[key] = value;
                 }
