@@ -55,9 +55,11 @@ internal sealed class AllocationSampler : EventListener
         _ticks.AddOrUpdate(type, 1, (_, n) => n + 1);
     }
 
-    public void Print()
+    public void Print() => Print(Math.Max(1, OkResponses.Count - Math.Max(0, _startOk)));
+
+    /// <summary>The table per call of <paramref name="calls"/> (the in-process read loop, which sends no responses).</summary>
+    public void Print(long calls)
     {
-        long calls = Math.Max(1, OkResponses.Count - Math.Max(0, _startOk));
         Console.WriteLine($"ALLOCATIONS over {calls} responses (estimated from AllocationTick, bytes per response)");
         foreach (var (type, ticks) in _ticks.OrderByDescending(p => p.Value).Take(40))
         {

@@ -111,11 +111,13 @@ public static class ScoringBench
         }
 
         var warmed = await warmUp.RunAsync(Run);
+        using var allocations = AllocationSampler.StartFromEnvironment();
         var before = BenchSnapshot.Now();
         var wall = System.Diagnostics.Stopwatch.StartNew();
         await Run(calls);
         wall.Stop();
         var after = BenchSnapshot.Now();
+        allocations?.Print(calls);
         double cpuUs = (after.CpuMs - before.CpuMs) * 1000 / calls;
         long bytes = (after.AllocatedBytes - before.AllocatedBytes) / calls;
         string jit = warmed.Settled

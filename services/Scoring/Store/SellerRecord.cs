@@ -56,7 +56,17 @@ public sealed record SellerRecord
         f.Enum<TopRatedReview>(prefix + "top_rated"),
         f.OptionalLong(prefix + "top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null);
 
-    /// <summary>The hash layout: times as Unix milliseconds; unset times left out (the hash is replaced as a whole).</summary>
+    /// <summary>
+    /// The hash field raised by every write of the record (<see cref="SellerStore.StageRecord"/>): the
+    /// commit condition of a unit of work that read the record, one field instead of the whole hash.
+    /// Not part of the record itself.
+    /// </summary>
+    public const string RevisionField = "rev";
+
+    /// <summary>The fields <see cref="ToFields"/> leaves out when unset; a write removes them then.</summary>
+    public static readonly IReadOnlyList<string> OptionalFields = ["top_rated_at", "confirmed_top_rated_at", "evaluated"];
+
+    /// <summary>The hash layout: times as Unix milliseconds; unset times left out (<see cref="OptionalFields"/>).</summary>
     public HashWriter ToFields() => new HashWriter()
         .SetEnum("level", Level.Level)
         .Set("failures", Level.ConsecutiveFailures)

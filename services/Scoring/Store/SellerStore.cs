@@ -16,23 +16,37 @@ public sealed class SellerStore(RedisConnection redis)
 
     public async Task<bool> IsKnownAsync(string sellerId) => await Db.SetContainsAsync(ScoringKeys.Sellers, sellerId);
 
-    /// <summary>The seller's record as the unit of work reads it (a commit condition).</summary>
+    /// <summary>The seller's record as the unit of work reads it (a commit condition: its <see cref="SellerRecord.RevisionField"/>).</summary>
     public static async Task<SellerRecord> ReadRecordAsync(UnitOfWork work, string sellerId) =>
-        SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await work.ReadHashAsync(ScoringKeys.Seller(sellerId))));
+        SellerRecord.FromFields(HashReader.From(RecordName(sellerId), await work.ReadVersionedHashAsync(ScoringKeys.Seller(sellerId), SellerRecord.RevisionField)));
 
-    /// <summary>Several sellers' records in one pipelined round trip (each a commit condition), aligned with <paramref name="sellerIds"/>.</summary>
+    /// <summary>Several sellers' records in one pipelined round trip (each a commit condition: its revision), aligned with <paramref name="sellerIds"/>.</summary>
     public static async Task<IReadOnlyList<SellerRecord>> ReadRecordsAsync(UnitOfWork work, IReadOnlyList<string> sellerIds)
     {
-        var hashes = await work.ReadHashesAsync(sellerIds.Select(ScoringKeys.Seller).ToArray());
+        var hashes = await work.ReadVersionedHashesAsync(sellerIds.Select(ScoringKeys.Seller).ToArray(), SellerRecord.RevisionField);
         return sellerIds.Select((sellerId, i) => SellerRecord.FromFields(HashReader.From(RecordName(sellerId), hashes[i]))).ToList();
     }
 
-    /// <summary>Stages the seller's new record, replacing the whole hash.</summary>
+    /// <summary>
+    /// Stages the seller's new record: its fields set, the unset optional ones removed, and its
+    /// <see cref="SellerRecord.RevisionField"/> raised, so that every unit of work that read the
+    /// record before this commit fails its condition and runs again. The hash is never deleted: a
+    /// revision that started again from 1 could equal one a concurrent unit read.
+    /// </summary>
     public static void StageRecord(UnitOfWork work, string sellerId, SellerRecord record)
     {
         var key = ScoringKeys.Seller(sellerId);
-        work.KeyDelete(key);
-        work.HashSet(key, record.ToFields().Entries);
+        var fields = record.ToFields();
+        work.HashSet(key, fields.Entries);
+        foreach (var optional in SellerRecord.OptionalFields)
+        {
+            if (!fields.Fields.ContainsKey(optional))
+            {
+                work.HashDelete(key, optional);
+            }
+        }
+
+        work.HashIncrement(key, SellerRecord.RevisionField, 1);
     }
 
     /// <summary>Takes a seller whose evaluation keeps failing off the dirty list and records why, in one transaction.</summary>
