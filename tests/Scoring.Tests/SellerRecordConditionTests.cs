@@ -55,34 +55,25 @@ public sealed class SellerRecordConditionTests
     }
 
     [Fact]
-    public async Task A_record_write_raises_the_revision_and_removes_the_times_left_unset()
+    public async Task Each_write_stores_the_revision_after_the_one_it_read_and_nothing_of_the_record_before()
     {
         await using var scoring = await ScoringHarness.StartAsync();
         var executor = scoring.Host.Services.GetRequiredService<UnitOfWorkExecutor>();
-        var decided = SellerRecord.New with
-        {
-            Level = LevelState.New with { TopRatedDecidedAt = Now },
-            EvaluatedAt = Now,
-        };
+        async Task WriteAsync(Func<SellerRecord, SellerRecord> change) =>
+            await executor.ExecuteAsync(null, async (work, _) =>
+            {
+                var current = await SellerStore.ReadRecordAsync(work, "seller-x");
+                SellerStore.StageRecord(work, "seller-x", change(current));
+            }, CancellationToken.None);
 
-        await executor.ExecuteAsync(null, (work, _) =>
-        {
-            SellerStore.StageRecord(work, "seller-x", decided);
-            return Task.CompletedTask;
-        }, CancellationToken.None);
-        var first = await scoring.Db.HashGetAllAsync(ScoringKeys.Seller("seller-x"));
-        Assert.Contains(first, e => e.Name == "top_rated_at");
-        Assert.Equal("1", first.Single(e => e.Name == SellerRecord.RevisionField).Value.ToString());
+        await WriteAsync(r => r with { Level = LevelState.New with { TopRatedDecidedAt = Now }, EvaluatedAt = Now });
+        var first = await RecordAsync(scoring, "seller-x");
+        Assert.Equal((1L, Now, Now), (first.Revision, first.Level.TopRatedDecidedAt, first.EvaluatedAt));
 
-        await executor.ExecuteAsync(null, (work, _) =>
-        {
-            SellerStore.StageRecord(work, "seller-x", decided with { Level = LevelState.New, EvaluatedAt = null });
-            return Task.CompletedTask;
-        }, CancellationToken.None);
-        var second = await scoring.Db.HashGetAllAsync(ScoringKeys.Seller("seller-x"));
-        Assert.DoesNotContain(second, e => e.Name == "top_rated_at" || e.Name == "evaluated");
-        Assert.Equal("2", second.Single(e => e.Name == SellerRecord.RevisionField).Value.ToString());
-        Assert.Equal(decided with { Level = LevelState.New, EvaluatedAt = null }, await RecordAsync(scoring, "seller-x"));
+        await WriteAsync(r => r with { Level = LevelState.New, EvaluatedAt = null });
+        var second = await RecordAsync(scoring, "seller-x");
+        Assert.Equal(SellerRecord.New with { Revision = 2 }, second);
+        Assert.DoesNotContain(await scoring.Db.HashGetAllAsync(ScoringKeys.Seller("seller-x")), e => e.Name == "top_rated_at" || e.Name == "evaluated");
     }
 
     private static async Task<SellerRecord> RecordAsync(ScoringHarness scoring, string sellerId) =>

@@ -29,6 +29,13 @@ public sealed record SellerRecord
     /// <summary>yyyy-MM-dd (UTC) of the last daily evaluation.</summary>
     public string LastDailyEvaluation { get; init; } = "";
 
+    /// <summary>
+    /// The stored record's revision (0 for one never written by <see cref="SellerStore.StageRecord"/>),
+    /// which every write raises by one: a unit of work that read the record conditions its commit on
+    /// this one field instead of the whole hash (<see cref="Marketplace.EventBus.UnitOfWork.ReadVersionedHashAsync"/>).
+    /// </summary>
+    public long Revision { get; init; }
+
     /// <summary>The record as stored in <see cref="ScoringKeys.Seller"/>; <see cref="New"/> for a seller never evaluated.
     /// A record stored before the confirmed state was kept has its held level as the confirmed one.</summary>
     public static SellerRecord FromFields(HashReader f)
@@ -47,6 +54,7 @@ public sealed record SellerRecord
             Version = f.Long("version"),
             EvaluatedAt = f.OptionalLong("evaluated") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
             LastDailyEvaluation = f.String("daily"),
+            Revision = f.OptionalLong(RevisionField) ?? 0,
         };
     }
 
@@ -56,17 +64,10 @@ public sealed record SellerRecord
         f.Enum<TopRatedReview>(prefix + "top_rated"),
         f.OptionalLong(prefix + "top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null);
 
-    /// <summary>
-    /// The hash field raised by every write of the record (<see cref="SellerStore.StageRecord"/>): the
-    /// commit condition of a unit of work that read the record, one field instead of the whole hash.
-    /// Not part of the record itself.
-    /// </summary>
+    /// <summary>The hash field of <see cref="Revision"/>.</summary>
     public const string RevisionField = "rev";
 
-    /// <summary>The fields <see cref="ToFields"/> leaves out when unset; a write removes them then.</summary>
-    public static readonly IReadOnlyList<string> OptionalFields = ["top_rated_at", "confirmed_top_rated_at", "evaluated"];
-
-    /// <summary>The hash layout: times as Unix milliseconds; unset times left out (<see cref="OptionalFields"/>).</summary>
+    /// <summary>The hash layout: times as Unix milliseconds; unset times left out (the hash is replaced as a whole).</summary>
     public HashWriter ToFields() => new HashWriter()
         .SetEnum("level", Level.Level)
         .Set("failures", Level.ConsecutiveFailures)
@@ -79,5 +80,6 @@ public sealed record SellerRecord
         .Set("low", LowPerformance)
         .Set("version", Version)
         .SetOptional("evaluated", EvaluatedAt?.ToUnixTimeMilliseconds())
-        .Set("daily", LastDailyEvaluation);
+        .Set("daily", LastDailyEvaluation)
+        .Set(RevisionField, Revision);
 }

@@ -28,25 +28,15 @@ public sealed class SellerStore(RedisConnection redis)
     }
 
     /// <summary>
-    /// Stages the seller's new record: its fields set, the unset optional ones removed, and its
-    /// <see cref="SellerRecord.RevisionField"/> raised, so that every unit of work that read the
-    /// record before this commit fails its condition and runs again. The hash is never deleted: a
-    /// revision that started again from 1 could equal one a concurrent unit read.
+    /// Stages the seller's new record, replacing the whole hash, at the revision after the one
+    /// <paramref name="record"/> was read at (the unit of work read it, so its commit condition makes
+    /// sure no other write came in between and the revision only ever grows).
     /// </summary>
     public static void StageRecord(UnitOfWork work, string sellerId, SellerRecord record)
     {
         var key = ScoringKeys.Seller(sellerId);
-        var fields = record.ToFields();
-        work.HashSet(key, fields.Entries);
-        foreach (var optional in SellerRecord.OptionalFields)
-        {
-            if (!fields.Fields.ContainsKey(optional))
-            {
-                work.HashDelete(key, optional);
-            }
-        }
-
-        work.HashIncrement(key, SellerRecord.RevisionField, 1);
+        work.KeyDelete(key);
+        work.HashSet(key, (record with { Revision = record.Revision + 1 }).ToFields().Entries);
     }
 
     /// <summary>Takes a seller whose evaluation keeps failing off the dirty list and records why, in one transaction.</summary>
