@@ -38,20 +38,44 @@ public static class GigScorer
     /// </summary>
     public static GigQuality Quality(GigAggregate gig, PeerMeans peers, ScoringPolicy policy)
     {
-        var k = policy.ShrinkagePseudoOrders;
         var areas = new AreaBreakdown[Areas.Count];
         var quality = 0.0;
-        foreach (var area in Areas.All)
+        for (int a = 0; a < Areas.Count; a++)
         {
-            var n = gig.Count(area);
-            var raw = gig.RawIndex(area);
+            var area = (Area)a;
+            var index = ShrunkIndex(gig, peers, policy, area, out var raw, out var n);
             var m = peers[area];
-            var index = raw is { } x && n + k > 0 ? (n * x + k * m) / (n + k) : m;
             var w = policy.AreaWeights[area];
-            areas[(int)area] = new AreaBreakdown(area, raw, n, index, m, w, w * (index - m));
+            areas[a] = new AreaBreakdown(area, raw, n, index, m, w, w * (index - m));
             quality += w * index;
         }
         return new GigQuality(quality, peers.Quality(policy.AreaWeights), gig.ScoredOrders, areas);
+    }
+
+    /// <summary>
+    /// <see cref="Quality(GigAggregate, PeerMeans, ScoringPolicy)"/>'s quality alone, the same
+    /// arithmetic in the same order (so the same double), without the breakdown: what rankings hold
+    /// and score reads check, for every Gig of a group at each evaluation.
+    /// </summary>
+    public static double QualityOf(GigAggregate gig, PeerMeans peers, ScoringPolicy policy)
+    {
+        var quality = 0.0;
+        for (int a = 0; a < Areas.Count; a++)
+        {
+            var area = (Area)a;
+            quality += policy.AreaWeights[area] * ShrunkIndex(gig, peers, policy, area, out _, out _);
+        }
+        return quality;
+    }
+
+    /// <summary>One area's index shrunk toward the peer mean; <paramref name="raw"/> and <paramref name="n"/> are the Gig's own.</summary>
+    private static double ShrunkIndex(GigAggregate gig, PeerMeans peers, ScoringPolicy policy, Area area, out double? raw, out int n)
+    {
+        var k = policy.ShrinkagePseudoOrders;
+        n = gig.Count(area);
+        raw = gig.RawIndex(area);
+        var m = peers[area];
+        return raw is { } x && n + k > 0 ? (n * x + k * m) / (n + k) : m;
     }
 
     /// <summary>

@@ -139,5 +139,15 @@ public sealed class PeerMeans
     public double this[Area area] => _means[(int)area];
 
     /// <summary>The quality of a Gig exactly at the peer mean in every area: Σ weight × mean.</summary>
-    public double Quality(AreaWeights weights) => Areas.All.Sum(a => weights[a] * _means[(int)a]);
+    public double Quality(AreaWeights weights)
+    {
+        // A loop, not LINQ: every score and ranking computes it (the same order of additions as a sum in area order).
+        double quality = 0;
+        for (int a = 0; a < Areas.Count; a++)
+        {
+            quality += weights[(Area)a] * _means[a];
+        }
+
+        return quality;
+    }
 }

@@ -7,7 +7,7 @@ public sealed record GigSnapshot(GigLedger Gig, PeerMeans Peers, IPeerRanking Ra
     /// <summary>The Gig's score in this snapshot.</summary>
     public GigScore Score(ScoringPolicy policy)
     {
-        var quality = GigScorer.Quality(Gig.Aggregate, Peers, policy).Quality;
+        var quality = GigScorer.QualityOf(Gig.Aggregate, Peers, policy);
         var inRanking = Gig.Aggregate.ScoredOrders >= policy.MinScoredOrders ? quality : (double?)null;
         return GigScorer.Score(Gig.Aggregate, Peers, Ranking, inRanking, policy);
     }

@@ -44,6 +44,24 @@ public sealed class PropertyTests
         }), maxTest: 100);
     }
 
+    [Fact]
+    public void The_quality_alone_is_the_breakdown_s_quality_to_the_last_bit()
+    {
+        // GigScorer.QualityOf is what rankings hold and score reads check; Quality's breakdown is what
+        // the API shows and the percentile uses. A ranking entry a read could not find again would make
+        // every read of the Gig miss its counts, so the two must be the same double, not merely close.
+        var gen = Gen.Choose(2, 5).SelectMany(n => Gen.CollectToArray(
+            Enumerable.Range(0, n).Select(i => Generators.SomeOrders(0, 12, 900, $"g{i}"))));
+        Properties.Check(Prop.ForAll(gen.ToArbitrary(), gigs =>
+        {
+            var aggregates = gigs.Select((orders, i) => Ledger(orders, $"g{i}").Aggregate).ToList();
+            var means = PeerStats.Of(aggregates.Where(g => PeerStats.Counts(g, Policy)), Policy).Means(Policy);
+            return aggregates.All(g =>
+                BitConverter.DoubleToInt64Bits(GigScorer.QualityOf(g, means, Policy)) == BitConverter.DoubleToInt64Bits(GigScorer.Quality(g, means, Policy).Quality)
+                && GigScorer.Quality(g, means, Policy).PeerMeanQuality == Areas.All.Sum(a => Policy.AreaWeights[a] * means[a]));
+        }), maxTest: 200);
+    }
+
     private static string EvaluateAll(IReadOnlyList<GigAggregate> gigs)
     {
         var scored = gigs.Where(g => PeerStats.Counts(g, Policy)).ToList();

@@ -74,8 +74,8 @@ public sealed class ChangeExplainer(HistoryReads reads, IOptions<ScoringOptions>
         bool policyChanged = before.PolicyVersion != after.PolicyVersion;
 
         // The earlier group, counted at the qualities the split asks about.
-        double qPolicy = policyChanged ? GigScorer.Quality(aggB, meansB, policyA).Quality : qB;
-        double qMid = GigScorer.Quality(aggA, meansB, policyA).Quality;
+        double qPolicy = policyChanged ? GigScorer.QualityOf(aggB, meansB, policyA) : qB;
+        double qMid = GigScorer.QualityOf(aggA, meansB, policyA);
         var counts = await reads.CountsAsync(before.Entry.Group, before.Entry.EvaluatedMs, [qPolicy, qMid]);
         if (counts is null)
         {

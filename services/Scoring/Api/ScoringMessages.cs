@@ -11,6 +11,9 @@ public static class ScoringMessages
 {
     public static Proto.Area ToProto(Area area) => (Proto.Area)((int)area + 1);
 
+    private static readonly Comparison<AreaBreakdown> MostHelpfulFirst = (a, b) =>
+        b.Impact.CompareTo(a.Impact) is var byImpact and not 0 ? byImpact : ((int)a.Area).CompareTo((int)b.Area);
+
     public static Proto.SellerLevelKind ToProto(Engine.SellerLevel level) => level switch
     {
         Engine.SellerLevel.NewSeller => Proto.SellerLevelKind.NewSeller,
@@ -46,17 +49,21 @@ public static class ScoringMessages
             };
         }
 
-        message.Areas.AddRange(score.Quality.Areas
-            .OrderByDescending(a => a.Impact)
-            .ThenBy(a => a.Area)
-            .Select(a => new Proto.AreaScore
+        // Most helpful first, ties in area order (a sort of six, not LINQ: every score read builds it).
+        var areas = score.Quality.Areas.ToArray();
+        Array.Sort(areas, MostHelpfulFirst);
+        foreach (var a in areas)
+        {
+            message.Areas.Add(new Proto.AreaScore
             {
                 Area = ToProto(a.Area),
                 Index = a.Index,
                 PeerMean = a.PeerMean,
                 Weight = a.Weight,
                 Impact = a.Impact,
-            }));
+            });
+        }
+
         return message;
     }
 

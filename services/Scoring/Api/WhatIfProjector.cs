@@ -40,7 +40,7 @@ public sealed class WhatIfProjector(ScoreReads reads, IOptions<ScoringOptions> o
         {
             var gig = r.Gig(gigId);
             var (ledger, projected) = Ledgers(r, gigId, hypothetical);
-            return gig.Group is null ? [] : new[] { ledger, projected }.Select(l => (gigId, GigScorer.Quality(l.Aggregate, gig.Means, Policy).Quality));
+            return gig.Group is null ? [] : new[] { ledger, projected }.Select(l => (gigId, GigScorer.QualityOf(l.Aggregate, gig.Means, Policy)));
         }) ?? throw new InvalidOperationException($"Gig {gigId} disappeared between two reads");
 
         var state = read.Gig(gigId);

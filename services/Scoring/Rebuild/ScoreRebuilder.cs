@@ -475,7 +475,7 @@ public sealed class ScoreRebuilder(
             }
 
             writes.Add(batch.HashSetAsync(keys.PeerMeans(suffix), PeerGroupStore.MeansFields(means, now, scored[suffix].Count, revision: 1).Entries.Select(e => new HashEntry(e.Key, e.Value)).ToArray()));
-            var ranking = scored[suffix].Select(g => (g.GigId, GigScorer.Quality(g.Aggregate, means, Policy).Quality)).ToList();
+            var ranking = scored[suffix].Select(g => (g.GigId, Quality: GigScorer.QualityOf(g.Aggregate, means, Policy))).ToList();
             foreach (var chunk in ranking.Chunk(Chunk))
             {
                 writes.Add(batch.SortedSetAddAsync(keys.PeerRanking(suffix), chunk.Select(g => new SortedSetEntry(g.GigId, g.Quality)).ToArray()));

@@ -74,7 +74,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         for (int i = 0; i < groups.Count; i++)
         {
             var means = MeansFrom(HashReader.From(MeansName(groups[i].RedisKeySuffix), snapshots[i]), Policy);
-            var quality = GigScorer.Quality(after.Aggregate, means, Policy).Quality;
+            var quality = GigScorer.QualityOf(after.Aggregate, means, Policy);
             work.SortedSetAdd(keys.PeerRanking(groups[i].RedisKeySuffix), after.GigId, quality);
             work.SetAdd(keys.PeerGroups, groups[i].RedisKeySuffix);
         }
@@ -105,7 +105,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
             {
                 string gigId = chunk[i];
                 var gig = GigRecord.FromFields(gigId, HashReader.From($"scoring gig {gigId}", hashes[i]));
-                double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+                double quality = GigScorer.QualityOf(gig.Aggregate, means, Policy);
                 work.SortedSetAdd(rankingKey, gigId, quality);
                 ranked.Add(new RefreshedGig(gig, quality));
             }
@@ -157,7 +157,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
                 continue;
             }
 
-            double quality = GigScorer.Quality(gig.Aggregate, means, Policy).Quality;
+            double quality = GigScorer.QualityOf(gig.Aggregate, means, Policy);
             work.SortedSetAdd(rankingKey, gig.GigId, quality);
             ranked.Add(new RefreshedGig(gig, quality));
         }
@@ -186,9 +186,25 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
     }
 
     /// <summary>The means snapshot (<c>m0..m5</c>, <c>at</c>, <c>gigs</c>); the policy prior before the group's first evaluation.</summary>
-    public static PeerMeans MeansFrom(HashReader fields, ScoringPolicy policy) => fields.IsEmpty
-        ? PeerMeans.Uniform(policy.PriorAreaMean)
-        : new PeerMeans(Areas.All.Select(a => fields.Double($"m{(int)a}")).ToArray());
+    public static PeerMeans MeansFrom(HashReader fields, ScoringPolicy policy)
+    {
+        if (fields.IsEmpty)
+        {
+            return PeerMeans.Uniform(policy.PriorAreaMean);
+        }
+
+        // Every score read parses a snapshot: the field names are made once, not per read.
+        var means = new double[Areas.Count];
+        for (int a = 0; a < means.Length; a++)
+        {
+            means[a] = fields.Double(MeanFields[a]);
+        }
+
+        return new PeerMeans(means);
+    }
+
+    /// <summary>The snapshot's field of each area's mean, in area order: <c>m0</c> to <c>m5</c>.</summary>
+    private static readonly string[] MeanFields = [.. Areas.All.Select(a => $"m{(int)a}")];
 
     /// <summary>
     /// The means snapshot's revision: every writer of a snapshot (the daily evaluation's two ways, the
@@ -207,7 +223,7 @@ public sealed class PeerGroupStore(RedisConnection redis, IOptions<ScoringOption
         var fields = new HashWriter();
         foreach (var area in Areas.All)
         {
-            fields.Set($"m{(int)area}", means[area]);
+            fields.Set(MeanFields[(int)area], means[area]);
         }
 
         return fields.Set("at", now.ToUnixTimeMilliseconds()).Set("gigs", gigs).Set(MeansRevisionField, revision);

@@ -482,7 +482,7 @@ public sealed record ScoringRead(
 public sealed record GigState(GigRecord Gig, PeerGroupKey? Group, PeerMeans Means, long GroupSize, double? Ranked, IReadOnlyList<RankingCounts> Counts)
 {
     /// <summary>The Gig's quality at its group's snapshot.</summary>
-    public double Quality(ScoringPolicy policy) => GigScorer.Quality(Gig.Aggregate, Means, policy).Quality;
+    public double Quality(ScoringPolicy policy) => GigScorer.QualityOf(Gig.Aggregate, Means, policy);
 
     /// <summary>Whether its score is a percentile in a group (it has a group and enough scored orders).</summary>
     public bool IsRanked(ScoringPolicy policy) => Group is not null && Gig.Aggregate.ScoredOrders >= policy.MinScoredOrders;
