@@ -167,6 +167,30 @@ public sealed class UnitOfWorkTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_versioned_read_of_a_hash_without_its_version_is_a_condition_on_the_whole_hash()
+    {
+        // During the rollout that gives a hash its revision, the old version's writers still run and
+        // change such a hash without adding the field: the new version's read must notice them.
+        var executor = Executor();
+        await Db.HashSetAsync("seller:{s-old}", [new HashEntry("level", 1), new HashEntry("version", 4)]);
+        int runs = 0;
+        await executor.ExecuteAsync(null, async (work, _) =>
+        {
+            var seller = await work.ReadVersionedHashAsync("seller:{s-old}", "rev");
+            if (++runs == 1)
+            {
+                await Db.HashSetAsync("seller:{s-old}", "level", 2);
+            }
+
+            work.HashSet("seller:{s-old}", "seen", (long)seller["level"]);
+            work.HashSet("seller:{s-old}", "rev", 1);
+        }, CancellationToken.None);
+
+        Assert.Equal(2, runs);
+        Assert.Equal(2, (long)await Db.HashGetAsync("seller:{s-old}", "seen"));
+    }
+
+    [Fact]
     public async Task A_versioned_hash_read_of_a_missing_hash_reruns_when_the_hash_appears()
     {
         var executor = Executor();

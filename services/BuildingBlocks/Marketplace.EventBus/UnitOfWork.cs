@@ -52,28 +52,34 @@ public sealed class UnitOfWork
 
     /// <summary>
     /// All fields of a hash whose every writer changes <paramref name="versionField"/> with each
-    /// write (a revision counter): the commit condition is that one field as this read found it
-    /// (absent included), one HGET in the commit script instead of one per field. Use it only for
-    /// such a hash; a writer that leaves the field alone would go unnoticed.
+    /// write (a revision counter): the commit condition is that one field as this read found it,
+    /// one HGET in the commit script instead of one per field. Use it only for such a hash; a writer
+    /// that leaves the field alone would go unnoticed. A hash read without the field (missing, or
+    /// written before its writers kept a revision, or by an older version of them still running
+    /// during a rollout) is conditioned as a whole, as <see cref="ReadHashAsync"/> does: nothing
+    /// such a writer changes goes unnoticed, and a missing hash costs one HLEN either way.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, RedisValue>> ReadVersionedHashAsync(string key, string versionField)
-    {
-        var fields = Fields(await _database.HashGetAllAsync(key));
-        AddCondition("h", key, versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
-        return fields;
-    }
+    public async Task<IReadOnlyDictionary<string, RedisValue>> ReadVersionedHashAsync(string key, string versionField) =>
+        AddVersionedCondition(key, versionField, await _database.HashGetAllAsync(key));
 
     /// <summary>
     /// <see cref="ReadVersionedHashAsync"/> of several hashes in one pipelined round trip (each one's
-    /// condition its <paramref name="versionField"/> as read, absent included), in the order given.
+    /// condition its <paramref name="versionField"/> as read, or the whole hash without it), in the order given.
     /// </summary>
     public Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadVersionedHashesAsync(IReadOnlyList<string> keys, string versionField) =>
-        ReadHashesAsync(keys, (key, entries) =>
+        ReadHashesAsync(keys, (key, entries) => AddVersionedCondition(key, versionField, entries));
+
+    private Dictionary<string, RedisValue> AddVersionedCondition(string key, string versionField, HashEntry[] entries)
+    {
+        var fields = Fields(entries);
+        if (!fields.TryGetValue(versionField, out var version))
         {
-            var fields = Fields(entries);
-            AddCondition("h", key, versionField, fields.GetValueOrDefault(versionField, RedisValue.Null));
-            return fields;
-        });
+            return AddHashCondition(key, entries);
+        }
+
+        AddCondition("h", key, versionField, version);
+        return fields;
+    }
 
     /// <summary>HGETALL of each key in one pipelined round trip; <paramref name="condition"/> records each one's commit condition, in the order given.</summary>
     private async Task<IReadOnlyList<IReadOnlyDictionary<string, RedisValue>>> ReadHashesAsync(
