@@ -71,14 +71,16 @@ public sealed class UnitOfWork
 
     private Dictionary<string, RedisValue> AddVersionedCondition(string key, string versionField, HashEntry[] entries)
     {
-        var fields = Fields(entries);
-        if (!fields.TryGetValue(versionField, out var version))
+        foreach (var entry in entries)
         {
-            return AddHashCondition(key, entries);
+            if (entry.Name == versionField)
+            {
+                AddCondition("h", key, versionField, entry.Value);
+                return Fields(entries);
+            }
         }
 
-        AddCondition("h", key, versionField, version);
-        return fields;
+        return AddHashCondition(key, entries);
     }
 
     /// <summary>HGETALL of each key in one pipelined round trip; <paramref name="condition"/> records each one's commit condition, in the order given.</summary>
