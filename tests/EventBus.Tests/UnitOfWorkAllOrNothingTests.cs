@@ -152,6 +152,54 @@ public sealed class UnitOfWorkAllOrNothingTests(RedisFixture redis) : IAsyncLife
         Assert.True((await executor.GetResultAsync("request:complete-o-1")).IsNull);
     }
 
+    /// <summary>How a unit reads a key before writing to it (its commit condition proves the key's type, so the checks ask Redis no TYPE for it).</summary>
+    public static TheoryData<string> ProvingReads() => ["whole hash", "versioned hash", "hash field", "string", "sorted-set score"];
+
+    [Theory]
+    [MemberData(nameof(ProvingReads))]
+    public async Task A_write_of_another_type_to_a_key_the_unit_read_is_refused_nothing_written(string read)
+    {
+        var executor = Executor();
+        const string Key = "proved:{k-1}";
+        Func<UnitOfWork, Task> reading;
+        Action<UnitOfWork> wrongWrite;
+        switch (read)
+        {
+            case "whole hash" or "versioned hash" or "hash field":
+                await Db.HashSetAsync(Key, [new HashEntry("rev", 3), new HashEntry("a", 1)]);
+                reading = read switch
+                {
+                    "whole hash" => w => w.ReadHashAsync(Key),
+                    "versioned hash" => w => w.ReadVersionedHashAsync(Key, "rev"),
+                    _ => w => w.ReadHashFieldAsync(Key, "a"),
+                };
+                wrongWrite = w => w.SortedSetAdd(Key, "g-1", 0.5);
+                break;
+            case "string":
+                await Db.StringSetAsync(Key, "text");
+                reading = w => w.ReadStringAsync(Key);
+                wrongWrite = w => w.HashSet(Key, "a", 2);
+                break;
+            default:
+                await Db.SortedSetAddAsync(Key, "g-1", 0.25);
+                reading = w => w.ReadSortedSetScoreAsync(Key, "g-1");
+                wrongWrite = w => w.SetAdd(Key, "b-1");
+                break;
+        }
+
+        var before = await RedisState.DumpAsync(redis.Server);
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => executor.ExecuteAsync("request:wrong-type", async (work, _) =>
+        {
+            await reading(work);
+            work.HashSet("order:{o-1}", "state", "completed");
+            wrongWrite(work);
+        }, CancellationToken.None));
+
+        Assert.Contains("WRONGTYPE", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Key, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await RedisState.DumpAsync(redis.Server));
+    }
+
     [Fact]
     public async Task A_stream_entry_is_added_with_its_time_as_id_and_older_entries_are_trimmed()
     {

@@ -48,6 +48,8 @@ internal static class UnitOfWorkScript
           return actual == expected
         end
 
+        -- A key a condition found a value in has that type: the checks below need no TYPE call for it.
+        local types = {}
         local conditions = tonumber(arg())
         for i = 1, conditions do
           local kind = arg()
@@ -55,15 +57,18 @@ internal static class UnitOfWorkScript
           if kind == 'h' then
             local field, present, expected = arg(), arg(), arg()
             if not same(redis.call('HGET', key, field), present, expected) then return {'conflict', key} end
+            if present ~= '0' then types[key] = 'hash' end
           elseif kind == 'z' then
             local member, present, expected = arg(), arg(), arg()
             local actual = redis.call('ZSCORE', key, member)
             local ok
             if present == '0' then ok = actual == false else ok = actual ~= false and tonumber(actual) == tonumber(expected) end
             if not ok then return {'conflict', key} end
+            if present ~= '0' then types[key] = 'zset' end
           elseif kind == 's' then
             local present, expected = arg(), arg()
             if not same(redis.call('GET', key), present, expected) then return {'conflict', key} end
+            if present ~= '0' then types[key] = 'string' end
           elseif kind == 'H' then
             local count = tonumber(arg())
             local ok = redis.call('HLEN', key) == count
@@ -72,6 +77,7 @@ internal static class UnitOfWorkScript
               if ok and redis.call('HGET', key, field) ~= expected then ok = false end
             end
             if not ok then return {'conflict', key} end
+            if count > 0 then types[key] = 'hash' end
           else
             return redis.error_reply('ERR unit of work: unknown condition ' .. tostring(kind))
           end
@@ -161,7 +167,7 @@ internal static class UnitOfWorkScript
 
         local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 
-        local types, staged, emptied = {}, {}, {}
+        local staged, emptied = {}, {}
         local function typeOf(key)
           if types[key] == nil then types[key] = redis.call('TYPE', key)['ok'] end
           return types[key]
