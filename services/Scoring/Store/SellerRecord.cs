@@ -36,6 +36,9 @@ public sealed record SellerRecord
     /// </summary>
     public long Revision { get; init; }
 
+    /// <summary>The hash field of <see cref="Revision"/>.</summary>
+    public const string RevisionField = "rev";
+
     /// <summary>The record as stored in <see cref="ScoringKeys.Seller"/>; <see cref="New"/> for a seller never evaluated.
     /// A record stored before the confirmed state was kept has its held level as the confirmed one.</summary>
     public static SellerRecord FromFields(HashReader f)
@@ -63,9 +66,6 @@ public sealed record SellerRecord
         f.Int(prefix + "failures"),
         f.Enum<TopRatedReview>(prefix + "top_rated"),
         f.OptionalLong(prefix + "top_rated_at") is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null);
-
-    /// <summary>The hash field of <see cref="Revision"/>.</summary>
-    public const string RevisionField = "rev";
 
     /// <summary>The hash layout: times as Unix milliseconds; unset times left out (the hash is replaced as a whole).</summary>
     public HashWriter ToFields() => new HashWriter()
