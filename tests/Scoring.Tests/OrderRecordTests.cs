@@ -107,7 +107,7 @@ public sealed class OrderRecordTests
         string packed = OrderRecord.Empty.WithOrder(new TestOrder
         {
             OrderId = "o-3", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero),
-        }.Snapshot(2, OrderState.Placed)).ToFields().Fields[OrderRecord.RecordField].Replace("\u001f12000\u001f", "\u001f12,000\u001f", StringComparison.Ordinal);
+        }.Snapshot(2, OrderState.Placed)).ToFields().Fields[OrderRecord.RecordField].Replace("\u001f12e3\u001f", "\u001f12,000\u001f", StringComparison.Ordinal);
         var fields = new Dictionary<string, string> { [OrderRecord.RecordField] = packed };
 
         var e = Assert.Throws<FormatException>(() => OrderRecord.FromFields(new HashReader("scoring order o-3", fields)));
@@ -166,7 +166,7 @@ public sealed class OrderRecordTests
     }
 
     [Theory]
-    [InlineData("2\u001f1", "is not a packed record of format 1")]
+    [InlineData("3\u001f1", "is not a packed record of format 1 or 2")]
     [InlineData("1\u001f7\u001fg-1", "ends before field 'seller'")]
     [InlineData("", "is not a packed record of format 1")]
     public void A_corrupt_packed_record_is_refused_naming_the_record(string packed, string error)
@@ -176,7 +176,7 @@ public sealed class OrderRecordTests
         Assert.Contains(error, e.Message, StringComparison.Ordinal);
 
         string tooLong = OrderRecord.Empty.WithReview(new Review { OrderId = "o-9", Version = 1, Status = ReviewStatus.Removed }).Pack() + "\u001f5";
-        Assert.Contains("has more fields than format 1", Assert.Throws<FormatException>(() => OrderRecord.FromPacked("scoring order o-9", "r\0" + tooLong)).Message, StringComparison.Ordinal);
+        Assert.Contains("has more fields than its format", Assert.Throws<FormatException>(() => OrderRecord.FromPacked("scoring order o-9", "r\0" + tooLong)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -220,6 +220,70 @@ public sealed class OrderRecordTests
 
         Assert.Equal(OrderRecord.Empty.WithOrder(plain).ToFacts("o-2", Options.ToUsd), OrderRecord.Empty.WithOrder(revised).ToFacts("o-2", Options.ToUsd));
     }
+
+    [Fact]
+    public void A_record_packed_in_format_1_all_digits_reads_as_the_same_record()
+    {
+        // Records written before 2026-12-03 are format 1: every number in digits.
+        var order = new TestOrder
+        {
+            OrderId = "o-7", GigId = "g-1", SellerId = "s-1", CreatedAt = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero),
+            DeliveredAfter = TimeSpan.FromDays(2), Conversation = (0, 1, TimeSpan.FromHours(3), 2), BuyerWait = TimeSpan.FromHours(30),
+            Review = new TestReview(5, 4, 5, 5, true, 9, new DateTimeOffset(2026, 3, 5, 0, 0, 0, TimeSpan.Zero)),
+        };
+        var record = OrderRecord.Empty;
+        foreach (var (payload, _) in order.Events())
+        {
+            record = payload switch
+            {
+                OrderCompleted completed => record.WithOrder(completed.Order),
+                ReviewPublished published => record.WithReview(published.Review),
+                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
+                _ => record,
+            };
+        }
+
+        string packed = record.Pack();
+        Assert.Contains(packed.Split('\u001f'), v => v.Contains('e', StringComparison.Ordinal) && char.IsAsciiDigit(v[0]));
+        string digits = LegacyOrderLayout.PackedFormat1(packed);
+
+        var back = OrderRecord.FromFields(new HashReader("scoring order o-7", new Dictionary<string, string> { [OrderRecord.RecordField] = digits }));
+
+        Assert.Equal(record, back);
+        Assert.Equal(packed, back.Pack());
+        Assert.True(packed.Length + 30 < digits.Length, $"format 2 '{packed}' ({packed.Length}) against format 1 ({digits.Length})");
+    }
+
+    [Theory]
+    [InlineData(0L, "0")]
+    [InlineData(7L, "7")]
+    [InlineData(100L, "100")]
+    [InlineData(12_000L, "12e3")]
+    [InlineData(-5_000L, "-5e3")]
+    [InlineData(638_802_558_000_000_000L, "638802558e9")]
+    [InlineData(long.MaxValue, "9223372036854775807")]
+    [InlineData(long.MinValue, "-9223372036854775808")]
+    [InlineData(9_000_000_000_000_000_000L, "9e18")]
+    public void A_number_is_written_with_its_trailing_zeros_as_an_exponent_and_read_back(long value, string text)
+    {
+        Assert.Equal(text, OrderRecord.FormatNumber(value));
+        Assert.True(OrderRecord.TryParseNumber(text, out long back));
+        Assert.Equal(value, back);
+    }
+
+    [Theory]
+    [InlineData("1e19")]
+    [InlineData("10e18")]
+    [InlineData("-93e17")]
+    [InlineData("e3")]
+    [InlineData("5e")]
+    [InlineData("5e-1")]
+    [InlineData("5e+1")]
+    [InlineData("5e1e1")]
+    [InlineData("1.5e3")]
+    [InlineData(" 5")]
+    public void A_number_out_of_range_or_malformed_is_refused(string text) =>
+        Assert.False(OrderRecord.TryParseNumber(text, out _));
 
     [Fact]
     public void A_hash_packed_by_a_read_script_reads_as_the_same_fields_empty_values_included()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using Google.Protobuf.WellKnownTypes;
 using Marketplace.Contracts.Reviews.V1;
 using Marketplace.Hosting;
@@ -170,7 +171,7 @@ public sealed record OrderRecord
     /// </summary>
     public static OrderRecord FromReadScript(string record, ReadOnlySpan<char> value)
     {
-        if (value.Length > PackedFormat.Length && value[PackedFormat.Length] == Separator && value.StartsWith(PackedFormat, StringComparison.Ordinal))
+        if (value.Length > 1 && value[1] == Separator && (value[0] == PackedFormat[0] || value[0] == FirstPackedFormat[0]))
         {
             var reader = new FieldReader(record);
             reader.Set(RecordField, value);
@@ -257,9 +258,9 @@ public sealed record OrderRecord
         {
             var rest = packed;
             int at = rest.IndexOf(Separator);
-            if (at < 0 || !rest[..at].SequenceEqual(PackedFormat))
+            if (at < 0 || !(rest[..at].SequenceEqual(PackedFormat) || rest[..at].SequenceEqual(FirstPackedFormat)))
             {
-                throw new FormatException($"{record} field '{RecordField}' is not a packed record of format {PackedFormat}");
+                throw new FormatException($"{record} field '{RecordField}' is not a packed record of format {FirstPackedFormat} or {PackedFormat}");
             }
 
             for (int field = 0; field < C; field++)
@@ -280,7 +281,7 @@ public sealed record OrderRecord
 
             if (at >= 0)
             {
-                throw new FormatException($"{record} field '{RecordField}' has more fields than format {PackedFormat}");
+                throw new FormatException($"{record} field '{RecordField}' has more fields than its format");
             }
         }
 
@@ -303,7 +304,7 @@ public sealed record OrderRecord
                     };
                     break;
                 default:
-                    _numbers[field] = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long number) ? number : throw Bad(field, value);
+                    _numbers[field] = TryParseNumber(value, out long number) ? number : throw Bad(field, value);
                     break;
             }
 
@@ -417,8 +418,14 @@ public sealed record OrderRecord
     /// <summary>The hash field holding the record packed (<see cref="Pack"/>).</summary>
     public const string RecordField = "r";
 
-    /// <summary>The packed record's format, its first value.</summary>
-    private const string PackedFormat = "1";
+    /// <summary>
+    /// The packed record's format, its first value: 2 since 2026-12-03, whose numbers may be written
+    /// with their trailing zeros as an exponent (<see cref="FormatNumber"/>: a time in ticks of a whole
+    /// second takes 11 characters instead of 18). Format 1, all digits, is still read.
+    /// </summary>
+    private const string PackedFormat = "2";
+
+    private const string FirstPackedFormat = "1";
 
     /// <summary>Between the packed record's values: ids, categories and currencies hold no control character (RequestFields.Id), numbers none.</summary>
     private const char Separator = '\u001f';
@@ -515,15 +522,102 @@ public sealed record OrderRecord
         return PackedFormat + Separator + string.Join(Separator, values);
 
         static void Put(string?[] values, int field, long? value) =>
-            values[field] = value?.ToString(CultureInfo.InvariantCulture);
+            values[field] = value is { } v ? FormatNumber(v) : null;
     }
 
-    /// <summary>The contribution's 16 integers joined by commas, formatted in place (a rebuild writes a million).</summary>
+    /// <summary>
+    /// A number as its digits, or, when it ends in three zeros or more, as the digits before them, <c>e</c>
+    /// and how many (638802558000000000 is <c>638802558e9</c>, 12000 is <c>12e3</c>): whichever is shorter.
+    /// </summary>
+    public static string FormatNumber(long value)
+    {
+        int zeros = 0;
+        long mantissa = value;
+        while (mantissa != 0 && mantissa % 10 == 0)
+        {
+            mantissa /= 10;
+            zeros++;
+        }
+
+        return zeros >= 3
+            ? string.Create(CultureInfo.InvariantCulture, $"{mantissa}e{zeros}")
+            : value.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads <see cref="FormatNumber"/>'s text: digits with an optional sign, and an optional <c>e</c> and a count of zeros; false for anything else or a number out of range.</summary>
+    public static bool TryParseNumber(ReadOnlySpan<char> text, out long value)
+    {
+        int e = text.IndexOf('e');
+        if (e < 0)
+        {
+            return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        }
+
+        value = 0;
+        if (!long.TryParse(text[..e], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long mantissa)
+            || !int.TryParse(text[(e + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int zeros) || zeros > 18)
+        {
+            return false;
+        }
+
+        try
+        {
+            for (; zeros > 0; zeros--)
+            {
+                mantissa = checked(mantissa * 10);
+            }
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+
+        value = mantissa;
+        return true;
+    }
+
+    /// <summary>
+    /// The contribution as text, compact: <c>outcome,landmark,included,mask,units</c>, then for each
+    /// area of the mask in area order how far its weighted value falls short of <c>units</c> (0 for an
+    /// index of 1). <see cref="OrderContribution.From"/> gives every area it applies to the same weight
+    /// (<c>units</c>, the order's decayed value weight) and the others none, so that is the whole
+    /// contribution in 5 to 11 numbers, about 60 characters where the 16 integers took about 170: a
+    /// third of an order's hash (docs/scale.md, "Memory"). A contribution of any other shape is
+    /// written as its 16 integers (<see cref="OrderContribution.ToFields"/>), the form written before
+    /// 2026-12-03, which <see cref="ParseContribution"/> still reads: the count of numbers tells the
+    /// two apart (16 against at most 11). Formatted in place: a rebuild writes a million.
+    /// </summary>
     public static string FormatContribution(OrderContribution c)
     {
+        long[] fields = c.ToFields();
         Span<char> text = stackalloc char[OrderContribution.FieldCount * 21];
         int length = 0;
-        foreach (long value in c.ToFields())
+        if (TryCompact(fields, out long units))
+        {
+            Append(text, ref length, fields[0]);
+            Append(text, ref length, fields[1]);
+            Append(text, ref length, fields[2]);
+            Append(text, ref length, fields[3]);
+            Append(text, ref length, units);
+            for (int area = 0; area < Areas.Count; area++)
+            {
+                if ((fields[3] & (1L << area)) != 0)
+                {
+                    Append(text, ref length, units - fields[4 + Areas.Count + area]);
+                }
+            }
+        }
+        else
+        {
+            foreach (long value in fields)
+            {
+                Append(text, ref length, value);
+            }
+        }
+
+        return new string(text[..length]);
+
+        static void Append(Span<char> text, ref int length, long value)
         {
             if (length > 0)
             {
@@ -533,12 +627,89 @@ public sealed record OrderRecord
             value.TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
             length += written;
         }
-
-        return new string(text[..length]);
     }
 
-    public static OrderContribution ParseContribution(string text) =>
-        OrderContribution.FromFields(text.Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+    /// <summary>
+    /// Reads <see cref="FormatContribution"/>'s text, either form; a malformed one throws
+    /// <see cref="FormatException"/> naming what is wrong (<see cref="OrderContribution.FromFields"/>
+    /// checks every area's weights).
+    /// </summary>
+    public static OrderContribution ParseContribution(string text)
+    {
+        Span<long> values = stackalloc long[OrderContribution.FieldCount];
+        int count = 0;
+        foreach (var range in text.AsSpan().Split(','))
+        {
+            if (count == values.Length)
+            {
+                throw new FormatException($"an order contribution has at most {OrderContribution.FieldCount} numbers: '{text}'");
+            }
+
+            if (!long.TryParse(text.AsSpan()[range], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out values[count++]))
+            {
+                throw new FormatException($"an order contribution holds a bad number '{text[range]}'");
+            }
+        }
+
+        if (count == OrderContribution.FieldCount)
+        {
+            return OrderContribution.FromFields(values.ToArray());
+        }
+
+        if (count < 5 || values[3] is < 0 or >= 1 << Areas.Count || count != 5 + BitOperations.PopCount((ulong)values[3]))
+        {
+            throw new FormatException($"an order contribution has 16 numbers, or 5 and one per area of its mask: '{text}'");
+        }
+
+        long units = values[4];
+        if (values[3] == 0 && units != 0)
+        {
+            throw new FormatException($"an order contribution without areas has no weight: '{text}'");
+        }
+
+        var fields = new long[OrderContribution.FieldCount];
+        values[..4].CopyTo(fields);
+        int next = 5;
+        for (int area = 0; area < Areas.Count; area++)
+        {
+            if ((values[3] & (1L << area)) != 0)
+            {
+                fields[4 + area] = units;
+                fields[4 + Areas.Count + area] = units - values[next++];
+            }
+        }
+
+        return OrderContribution.FromFields(fields);
+    }
+
+    /// <summary>True when every area of the mask has the same weight (<paramref name="units"/>) and every other area none.</summary>
+    private static bool TryCompact(long[] fields, out long units)
+    {
+        units = 0;
+        bool first = true;
+        for (int area = 0; area < Areas.Count; area++)
+        {
+            long weight = fields[4 + area];
+            if ((fields[3] & (1L << area)) == 0)
+            {
+                if (weight != 0 || fields[4 + Areas.Count + area] != 0)
+                {
+                    return false;
+                }
+            }
+            else if (first)
+            {
+                units = weight;
+                first = false;
+            }
+            else if (weight != units)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static long? Ticks(Timestamp? t) => t?.ToDateTimeOffset().UtcTicks;
 
