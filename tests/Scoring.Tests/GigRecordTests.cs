@@ -84,8 +84,7 @@ public sealed class GigRecordTests
     }
 
     [Theory]
-    [InlineData("L")]
-    [InlineData("x2")]
+    [InlineData("a")]
     [InlineData("rev")]
     [InlineData("seller")]
     [InlineData("price_order")]
@@ -108,7 +107,8 @@ public sealed class GigRecordTests
     [Theory]
     [InlineData("band", "three")]
     [InlineData("band", "9999999999")]
-    [InlineData("c1", "1.5")]
+    [InlineData("a", "1,2,3")]
+    [InlineData("a", "")]
     [InlineData("rev", "")]
     [InlineData("price_dv", "2")]
     public void A_bad_number_is_refused_naming_its_field(string field, string value)
@@ -123,6 +123,49 @@ public sealed class GigRecordTests
             var e = Assert.Throws<FormatException>(read);
             Assert.Contains("scoring gig g-1", e.Message, StringComparison.Ordinal);
             Assert.Contains($"'{field}'", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_aggregate_is_one_field_and_a_bad_number_in_it_is_refused_naming_the_field()
+    {
+        var gig = Sample();
+        var entries = gig.ToEntries();
+        Assert.Equal(["a", "rev", "seller", "cat", "band", "price_at", "price_dv", "price_order"], entries.Select(e => e.Key));
+        Assert.Equal(string.Join(',', gig.Aggregate.ToHashEntries().Select(e => e.Value)), entries[0].Value.ToString());
+        Assert.False(GigRecord.FromEntries("g-1", AsStored(entries)).StoredPerField);
+
+        string packed = entries[0].Value.ToString();
+        foreach (var bad in new[] { packed.Replace(",", ",x", StringComparison.Ordinal), packed + ",7", packed[..packed.LastIndexOf(',')], packed.Replace(",", ",1.5,", StringComparison.Ordinal) })
+        {
+            var stored = AsStored(entries.Select(e => e.Key == "a" ? new KeyValuePair<string, RedisValue>("a", bad) : e));
+            var e = Assert.Throws<FormatException>(() => GigRecord.FromEntries("g-1", stored));
+            Assert.Contains("scoring gig g-1 field 'a' is not 22 integers", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_Gig_stored_a_field_per_integer_before_reads_the_same_and_is_marked_for_a_whole_rewrite()
+    {
+        // Hashes written before 2026-12-03: the aggregate's 22 integers under the engine's names.
+        var gig = Sample();
+        var perField = gig.Aggregate.ToHashEntries().Select(e => new KeyValuePair<string, RedisValue>(e.Key, e.Value))
+            .Concat(gig.ToEntries().Where(e => e.Key != "a"))
+            .ToArray();
+        var stored = AsStored(perField);
+
+        foreach (var read in new[] { GigRecord.FromEntries("g-1", stored), GigRecord.FromFields("g-1", HashReader.From("scoring gig g-1", stored)), GigRecord.FromPacked("g-1", AsPacked(stored)) })
+        {
+            AssertSame(gig, read);
+            Assert.True(read.StoredPerField);
+        }
+
+        // A field of the earlier layout left beside the packed value, before or after it, changes nothing.
+        var stale = new KeyValuePair<string, RedisValue>("w0", 1);
+        foreach (var mixed in new[] { AsStored([stale, .. gig.ToEntries()]), AsStored([.. gig.ToEntries(), stale]) })
+        {
+            AssertSame(gig, GigRecord.FromEntries("g-1", mixed));
+            AssertSame(gig, GigRecord.FromPacked("g-1", AsPacked(mixed)));
         }
     }
 

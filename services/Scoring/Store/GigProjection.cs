@@ -62,6 +62,7 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         }
 
         var prior = gig.Clone();
+        bool storedPerField = gig.StoredPerField;
         gig.SellerId = after.SellerId;
         gig.TakePriceFrom(orderId, after.CreatedTicks, after.FirstDeliveredTicks is not null, facts.AmountUsd, after.Category, Policy);
         var counted = keys.Generation == 0 ? before.Counted : await CountedAsync(keys, orderId, after.GigId);
@@ -69,6 +70,12 @@ public sealed class GigProjection(RedisConnection redis, IOptions<ScoringOptions
         await UpdateSumsAsync(work, keys, gig, orderId, counted, previous, facts, changes);
         gig.Revision++;
         EvaluationHistory.StageChanges(work, gig.GigId, gig.Revision, changes);
+
+        if (storedPerField)
+        {
+            // The earlier layout, a field per integer: replaced whole, no field of it left behind.
+            work.KeyDelete(gigKey);
+        }
 
         work.HashSet(gigKey, gig.ToEntries());
         work.SetAdd(ScoringKeys.GigOrders(gig.GigId), orderId);

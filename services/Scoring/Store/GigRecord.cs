@@ -44,6 +44,16 @@ public sealed class GigRecord
 
     public bool Exists => Revision > 0;
 
+    /// <summary>
+    /// The hash was read in the layout before 2026-12-03, the aggregate's 22 integers a field each:
+    /// its writer deletes it before writing the current layout (<see cref="ToEntries"/>), so no field
+    /// of the old one stays behind.
+    /// </summary>
+    public bool StoredPerField { get; private init; }
+
+    /// <summary>The hash field holding the aggregate's integers (<see cref="ToEntries"/>).</summary>
+    public const string AggregateField = "a";
+
     /// <summary>The Gig's two peer groups: (band, category) and the band alone (SPEC 5.2); empty before its first order.</summary>
     public IReadOnlyList<PeerGroupKey> Groups =>
         PriceBand < 0 ? [] : [new PeerGroupKey(PriceBand, Category), new PeerGroupKey(PriceBand, null)];
@@ -184,6 +194,9 @@ public sealed class GigRecord
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> NumberSlotsBySpan =
             NumberSlots.GetAlternateLookup<ReadOnlySpan<char>>();
 
+        /// <summary>How many of <see cref="NumberNames"/> are the aggregate's, first: packed into <see cref="AggregateField"/> since 2026-12-03.</summary>
+        private static readonly int AggregateNumbers = new GigAggregate().ToHashEntries().Count;
+
         /// <summary>The layout's texts, kept as strings: the seller, the category, the order the price came from.</summary>
         private static readonly string[] TextNames = ["seller", "cat", "price_order"];
 
@@ -193,11 +206,23 @@ public sealed class GigRecord
         private readonly string?[] _texts = new string?[TextNames.Length];
         private ulong _present;
 
+        /// <summary>The aggregate came packed: a field of the earlier layout left beside it changes nothing.</summary>
+        private bool _packed;
+
+        /// <summary>A field of the earlier layout was read.</summary>
+        private bool _perField;
+
+        public bool StoredPerField => _perField;
+
         public void Set(ReadOnlySpan<char> name, ReadOnlySpan<char> value)
         {
             if (NumberSlotsBySpan.TryGetValue(name, out int slot))
             {
                 Keep(slot, long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long number) ? number : throw Bad(name, value.ToString()));
+            }
+            else if (name.SequenceEqual(AggregateField))
+            {
+                KeepAggregate(value);
             }
             else if (TextSlot(name) is int text and >= 0)
             {
@@ -211,6 +236,10 @@ public sealed class GigRecord
             {
                 Keep(slot, value.TryParse(out long number) ? number : throw Bad(name, value.ToString()));
             }
+            else if (name.SequenceEqual(AggregateField))
+            {
+                KeepAggregate(((string?)value).AsSpan());
+            }
             else if (TextSlot(name) is int text and >= 0)
             {
                 _texts[text] = value;
@@ -219,8 +248,40 @@ public sealed class GigRecord
 
         private void Keep(int slot, long number)
         {
+            if (slot < AggregateNumbers)
+            {
+                _perField = true;
+                if (_packed)
+                {
+                    return;
+                }
+            }
+
             _numbers[slot] = number;
             _present |= 1UL << slot;
+        }
+
+        /// <summary>The aggregate's numbers in <see cref="NumberNames"/> order, separated by commas (<see cref="PackAggregate"/>).</summary>
+        private void KeepAggregate(ReadOnlySpan<char> packed)
+        {
+            int slot = 0;
+            foreach (var range in packed.Split(','))
+            {
+                if (slot == AggregateNumbers || !long.TryParse(packed[range], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number))
+                {
+                    throw new FormatException($"{record} field '{AggregateField}' is not {AggregateNumbers} integers: '{packed}'");
+                }
+
+                _numbers[slot] = number;
+                _present |= 1UL << slot++;
+            }
+
+            if (slot != AggregateNumbers)
+            {
+                throw new FormatException($"{record} field '{AggregateField}' is not {AggregateNumbers} integers: '{packed}'");
+            }
+
+            _packed = true;
         }
 
         private static int TextSlot(ReadOnlySpan<char> name)
@@ -244,6 +305,7 @@ public sealed class GigRecord
             return new GigRecord
             {
                 GigId = gigId,
+                StoredPerField = StoredPerField,
                 Revision = Number(RevisionField),
                 SellerId = _texts[0] ?? throw Missing(TextNames[0]),
                 Category = _texts[1] ?? throw Missing(TextNames[1]),
@@ -260,7 +322,7 @@ public sealed class GigRecord
             };
         }
 
-        private long Number(string name) => OptionalNumber(name) ?? throw Missing(name);
+        private long Number(string name) => OptionalNumber(name) ?? throw Missing(NumberSlots[name] < AggregateNumbers && !_perField ? AggregateField : name);
 
         private long? OptionalNumber(string name)
         {
@@ -272,20 +334,19 @@ public sealed class GigRecord
     }
 
     /// <summary>
-    /// The hash layout: the aggregate's integers under the engine's field names, then the Gig's own
-    /// facts. Numbers stay numbers to the wire (Redis gets their decimal text, as from a string, with
-    /// no string made per field: every event and every rebuilt Gig writes this).
+    /// The hash layout: <see cref="AggregateField"/>, the aggregate's 22 integers in one value
+    /// (<see cref="PackAggregate"/>), then the Gig's own facts a field each: 8 fields, where a field per
+    /// integer made 29 (the hash takes about a fifth less memory, and a score read's script turns 16
+    /// strings into Lua values instead of 58). The fields the scripts read (<c>rev</c>, <c>band</c>,
+    /// <c>cat</c>, <c>seller</c>) stay fields of their own. Hashes of the earlier layout are still read
+    /// (<see cref="StoredPerField"/>) and replaced whole by their Gig's next change. Numbers stay
+    /// numbers to the wire (Redis gets their decimal text, as from a string, with no string made per field).
     /// </summary>
     public KeyValuePair<string, RedisValue>[] ToEntries()
     {
-        var aggregate = Aggregate.ToHashEntries();
-        var entries = new KeyValuePair<string, RedisValue>[aggregate.Count + 7];
-        for (int i = 0; i < aggregate.Count; i++)
-        {
-            entries[i] = new(aggregate[i].Key, aggregate[i].Value);
-        }
-
-        int at = aggregate.Count;
+        var entries = new KeyValuePair<string, RedisValue>[8];
+        int at = 0;
+        entries[at++] = new(AggregateField, PackAggregate(Aggregate));
         entries[at++] = new(RevisionField, Revision);
         entries[at++] = new("seller", SellerId);
         entries[at++] = new("cat", Category);
@@ -294,5 +355,25 @@ public sealed class GigRecord
         entries[at++] = new("price_dv", PriceFromDelivered ? 1 : 0);
         entries[at] = new("price_order", PriceFromOrder);
         return entries;
+    }
+
+    /// <summary>The aggregate's integers (<see cref="GigAggregate.ToHashEntries"/>, in that order) separated by commas, formatted in place.</summary>
+    public static string PackAggregate(GigAggregate aggregate)
+    {
+        var numbers = aggregate.ToHashEntries();
+        Span<char> text = stackalloc char[numbers.Count * 21];
+        int length = 0;
+        foreach (var (_, value) in numbers)
+        {
+            if (length > 0)
+            {
+                text[length++] = ',';
+            }
+
+            value.TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
+            length += written;
+        }
+
+        return new string(text[..length]);
     }
 }
