@@ -124,8 +124,15 @@ h2=(-c 10 -m 5 -t 1 -d "$data/gig.bin" -H 'content-type: application/grpc' -H 't
 scoring_dotnet=$(pgrep -P "$scoring_pid" -f Marketplace.Scoring.dll || echo "$scoring_pid")
 echo "GetGigScore warm-up: chunks of $WARMUP calls until Scoring's tiered compiler used at most $GGS_JIT_SETTLED_MS ms in each of two chunks in a row (at most $GGS_WARMUP_CHUNKS)..."
 echo "  $($bench warm-command "$scoring_dotnet" "$GGS_JIT_SETTLED_MS" "$GGS_WARMUP_CHUNKS" h2load -n "$WARMUP" "${h2[@]}" "$url")"
-h2load -n "$REQUESTS" "${h2[@]}" --log-file "$data/h2load.log" "$url" >"$data/h2load.out"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rcli config resetstat >/dev/null
+ggs_cpu0=$(cpu_ticks "$scoring_dotnet"); ggs_redis_cpu0=$(cpu_ticks "$redis_pid")
+TIMEFORMAT='%U %S'; { time h2load -n "$REQUESTS" "${h2[@]}" --log-file "$data/h2load.log" "$url" >"$data/h2load.out" 2>"$data/h2load.err"; } 2>"$data/h2load.time"
 GGS_RPS=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$data/h2load.out")
+# Where a call's CPU goes, per process, and what the read script costs in Redis (its commands included):
+# figures that move less with the machine's load than the rate and the p99 do.
+echo "  CPU per call: Scoring $(( ($(cpu_ticks "$scoring_dotnet") - ggs_cpu0) * 10000000 / REQUESTS / 1000 )) us, redis-server $(( ($(cpu_ticks "$redis_pid") - ggs_redis_cpu0) * 10000000 / REQUESTS / 1000 )) us (ticks of 10 ms), h2load $(awk -v n="$REQUESTS" '{ printf "%d", ($1 + $2) * 1e6 / n }' "$data/h2load.time") us"
+rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$REQUESTS" '/^cmdstat_/ { sub("cmdstat_", "", $1); if ($3 / n >= 0.5) printf "%s %.2f calls, %.1f us per call; ", $1, $3 / n, $7 }' | sed 's/; $//; s/^/  Redis per call: /'; echo
 read -r count bad GGS_P99 < <(python3 "$root/bench/grpc/p99.py" "$data/h2load.log")
 [ "$bad" = 0 ] && [ "$count" = "$REQUESTS" ] || { echo "GetGigScore: h2load logged $count requests, $bad not HTTP 200"; exit 1; }
 echo "GetGigScore ($gig, 50 in flight, $REQUESTS calls): $GGS_RPS req/s, p99 $GGS_P99 ms"
@@ -160,7 +167,6 @@ else
 fi
 
 # 5. Event ingest through Scoring.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 if [ "$WARMUP_INGEST_ROUNDS" -gt 0 ]; then
   echo "ingest warm-up: rounds of $WARMUP_INGEST_ORDERS other orders until Scoring's tiered compiler used at most $INGEST_JIT_SETTLED_MS ms in each of two rounds in a row (at most $WARMUP_INGEST_ROUNDS rounds)..."
   warm="$($bench warm-ingest "127.0.0.1:$port" "$GIGS" "$SELLERS" "$WARMUP_INGEST_ORDERS" "$scoring_dotnet" "$INGEST_JIT_SETTLED_MS" "$WARMUP_INGEST_ROUNDS")"
