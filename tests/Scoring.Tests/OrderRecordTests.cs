@@ -81,17 +81,7 @@ public sealed class OrderRecordTests
             DeliveredAfter = TimeSpan.FromDays(9), Conversation = (0, 1, TimeSpan.Zero, 0), BuyerWait = TimeSpan.FromHours(30),
             Review = new TestReview(4, 3, 5, 2, true, null, new DateTimeOffset(2026, 3, 15, 0, 0, 0, TimeSpan.Zero)),
         };
-        var record = OrderRecord.Empty;
-        foreach (var (payload, _) in order.Events())
-        {
-            record = payload switch
-            {
-                OrderCompleted completed => record.WithOrder(completed.Order),
-                ReviewPublished published => record.WithReview(published.Review),
-                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
-                _ => record,
-            };
-        }
+        var record = RecordOf(order);
 
         var fields = record.ToFields().Fields;
         var back = OrderRecord.FromFields(new HashReader("order o-4", fields));
@@ -231,17 +221,7 @@ public sealed class OrderRecordTests
             DeliveredAfter = TimeSpan.FromDays(2), Conversation = (0, 1, TimeSpan.FromHours(3), 2), BuyerWait = TimeSpan.FromHours(30),
             Review = new TestReview(5, 4, 5, 5, true, 9, new DateTimeOffset(2026, 3, 5, 0, 0, 0, TimeSpan.Zero)),
         };
-        var record = OrderRecord.Empty;
-        foreach (var (payload, _) in order.Events())
-        {
-            record = payload switch
-            {
-                OrderCompleted completed => record.WithOrder(completed.Order),
-                ReviewPublished published => record.WithReview(published.Review),
-                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
-                _ => record,
-            };
-        }
+        var record = RecordOf(order);
 
         string packed = record.Pack();
         Assert.Contains(packed.Split('\u001f'), v => v.Contains('e', StringComparison.Ordinal) && char.IsAsciiDigit(v[0]));
@@ -303,5 +283,23 @@ public sealed class OrderRecordTests
     {
         var e = Assert.Throws<FormatException>(() => HashReader.FromPacked("scoring gig g-3", "band\u00003\u0000cat"));
         Assert.Contains("scoring gig g-3", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The record an order's completed, review and message events build, in their order.</summary>
+    private static OrderRecord RecordOf(TestOrder order)
+    {
+        var record = OrderRecord.Empty;
+        foreach (var (payload, _) in order.Events())
+        {
+            record = payload switch
+            {
+                OrderCompleted completed => record.WithOrder(completed.Order),
+                ReviewPublished published => record.WithReview(published.Review),
+                Contracts.Messaging.V1.MessageSent sent => record.WithConversation(sent.Conversation),
+                _ => record,
+            };
+        }
+
+        return record;
     }
 }
