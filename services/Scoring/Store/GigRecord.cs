@@ -348,7 +348,7 @@ public sealed class GigRecord
     /// <summary>
     /// The hash layout: <see cref="AggregateField"/>, the aggregate's 22 integers in one value
     /// (<see cref="PackAggregate"/>), then the Gig's own facts a field each: 8 fields, where a field per
-    /// integer made 29 (392 bytes in Redis instead of 456, and a score read's script turns 16
+    /// integer made 29 (296 bytes in Redis instead of 456, and a score read's script turns 16
     /// strings into Lua values instead of 58). The fields the scripts read (<c>rev</c>, <c>band</c>,
     /// <c>cat</c>, <c>seller</c>) stay fields of their own. Hashes of the earlier layout are still read
     /// (<see cref="StoredPerField"/>) and replaced whole by their Gig's next change. Numbers stay
