@@ -375,7 +375,7 @@ public sealed class GigRecord
     /// each weighted sum as its shortfall from its weight: areas that every order counts in have the
     /// same weight and an area of index 1 has no shortfall, so most of them are written as 0 (about
     /// 100 characters where the integers take about 190). Differences are taken modulo 2^64, so any
-    /// values read back exactly. Formatted in place.
+    /// values read back exactly.
     /// </summary>
     public static string PackAggregate(GigAggregate aggregate)
     {
@@ -395,19 +395,6 @@ public sealed class GigRecord
             numbers[at + 1] = area == 0 ? weight : unchecked(weight - firstWeight);
         }
 
-        Span<char> text = stackalloc char[numbers.Length * 21];
-        int length = 0;
-        foreach (long value in numbers)
-        {
-            if (length > 0)
-            {
-                text[length++] = ',';
-            }
-
-            value.TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
-            length += written;
-        }
-
-        return new string(text[..length]);
+        return CommaNumbers.Join(numbers);
     }
 }

@@ -590,43 +590,24 @@ public sealed record OrderRecord
     public static string FormatContribution(OrderContribution c)
     {
         long[] fields = c.ToFields();
-        Span<char> text = stackalloc char[OrderContribution.FieldCount * 21];
-        int length = 0;
-        if (TryCompact(fields, out long units))
+        if (!TryCompact(fields, out long units))
         {
-            Append(text, ref length, fields[0]);
-            Append(text, ref length, fields[1]);
-            Append(text, ref length, fields[2]);
-            Append(text, ref length, fields[3]);
-            Append(text, ref length, units);
-            for (int area = 0; area < Areas.Count; area++)
-            {
-                if ((fields[3] & (1L << area)) != 0)
-                {
-                    Append(text, ref length, units - fields[4 + Areas.Count + area]);
-                }
-            }
+            return CommaNumbers.Join(fields);
         }
-        else
+
+        Span<long> compact = stackalloc long[5 + Areas.Count];
+        fields.AsSpan(0, 4).CopyTo(compact);
+        compact[4] = units;
+        int count = 5;
+        for (int area = 0; area < Areas.Count; area++)
         {
-            foreach (long value in fields)
+            if ((fields[3] & (1L << area)) != 0)
             {
-                Append(text, ref length, value);
+                compact[count++] = units - fields[4 + Areas.Count + area];
             }
         }
 
-        return new string(text[..length]);
-
-        static void Append(Span<char> text, ref int length, long value)
-        {
-            if (length > 0)
-            {
-                text[length++] = ',';
-            }
-
-            value.TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
-            length += written;
-        }
+        return CommaNumbers.Join(compact[..count]);
     }
 
     /// <summary>
