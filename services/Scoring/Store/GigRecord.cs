@@ -267,22 +267,12 @@ public sealed class GigRecord
         /// <summary>Reads <see cref="PackAggregate"/>'s value into the aggregate's slots (<see cref="NumberNames"/> order).</summary>
         private void KeepAggregate(ReadOnlySpan<char> packed)
         {
-            int slot = 0;
-            foreach (var range in packed.Split(','))
-            {
-                if (slot == AggregateNumbers || !long.TryParse(packed[range], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number))
-                {
-                    throw new FormatException($"{record} field '{AggregateField}' is not {AggregateNumbers} integers: '{packed}'");
-                }
-
-                _numbers[slot] = number;
-                _present |= 1UL << slot++;
-            }
-
-            if (slot != AggregateNumbers)
+            if (CommaNumbers.Parse(packed, _numbers.AsSpan(0, AggregateNumbers), out _) != AggregateNumbers)
             {
                 throw new FormatException($"{record} field '{AggregateField}' is not {AggregateNumbers} integers: '{packed}'");
             }
+
+            _present |= (1UL << AggregateNumbers) - 1;
 
             long firstWeight = _numbers[AreaNumbers + 1];
             for (int area = 0; area < Areas.Count; area++)

@@ -618,18 +618,15 @@ public sealed record OrderRecord
     public static OrderContribution ParseContribution(string text)
     {
         Span<long> values = stackalloc long[OrderContribution.FieldCount];
-        int count = 0;
-        foreach (var range in text.AsSpan().Split(','))
+        int count = CommaNumbers.Parse(text, values, out var bad);
+        if (count < 0)
         {
-            if (count == values.Length)
-            {
-                throw new FormatException($"an order contribution has at most {OrderContribution.FieldCount} numbers: '{text}'");
-            }
+            throw new FormatException($"an order contribution holds a bad number '{text[bad]}'");
+        }
 
-            if (!long.TryParse(text.AsSpan()[range], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out values[count++]))
-            {
-                throw new FormatException($"an order contribution holds a bad number '{text[range]}'");
-            }
+        if (count > values.Length)
+        {
+            throw new FormatException($"an order contribution has at most {OrderContribution.FieldCount} numbers: '{text}'");
         }
 
         if (count == OrderContribution.FieldCount)
