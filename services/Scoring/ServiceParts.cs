@@ -30,6 +30,7 @@ public static class ServiceParts
         services.AddSingleton<PeerGroupStore>();
         services.AddSingleton<SellerStore>();
         services.AddSingleton<ScoreReads>();
+        services.AddSingleton<GigReadBatcher>();
         services.AddSingleton<EvaluationHistory>();
         services.AddSingleton<HistoryReads>();
         services.AddSingleton<ChangeExplainer>();

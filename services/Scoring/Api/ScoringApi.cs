@@ -33,6 +33,7 @@ public sealed partial class ScoringApi(
     IdempotentCommands commands,
     SellerStore sellers,
     ScoreReads reads,
+    GigReadBatcher gigReads,
     SellerEvaluator evaluator,
     DailyEvaluation evaluation,
     WhatIfProjector whatIf,
@@ -244,7 +245,8 @@ public sealed partial class ScoringApi(
     private async Task<ScoringRead> VisibleGigAsync(Caller caller, string gigId, string what, ReadParts parts)
     {
         RequestFields.Id("gig_id", gigId);
-        var read = await reads.GigAsync(gigId, parts);
+        // A plain score read may share its script call with concurrent ones (GigReadBatcher).
+        var read = parts == ReadParts.None ? await gigReads.ReadAsync(gigId) : await reads.GigAsync(gigId, parts);
         if (read is null ? !caller.IsPrivileged : !caller.IsSelfOrPrivileged(read.SellerId))
         {
             throw Rejection.PermissionDenied(

@@ -97,24 +97,65 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
             return [];
         }
 
-        var args = Arguments(new ReadStart("sellers", "", parts), []);
-        Array.Resize(ref args, args.Length + sellerIds.Count);
-        for (int i = 0; i < sellerIds.Count; i++)
-        {
-            args[6 + i] = sellerIds[i];
-        }
-
-        var replies = (RedisResult[])(await Script.EvaluateReadOnlyAsync(redis.Database, [ScoringKeys.Sellers, GenerationState.Key], args))!;
+        var replies = await BatchAsync("sellers", sellerIds, parts);
         var reads = new ScoringRead?[sellerIds.Count];
         for (int i = 0; i < sellerIds.Count; i++)
         {
-            var start = new ReadStart("seller", sellerIds[i], parts);
-            var read = Parse(start, (RedisResult[])replies[i]!);
-            bool counted = read is null || Missing(read, null).Count == 0;
-            reads[i] = counted ? read : await ReadAsync(start, null, null);
+            reads[i] = await FromBatchAsync(new ReadStart("seller", sellerIds[i], parts), replies[i]);
         }
 
         return reads;
+    }
+
+    /// <summary>
+    /// Several Gigs' plain reads (no parts: what a score needs), aligned with <paramref name="gigIds"/>,
+    /// all from one state in one round trip (<see cref="GigReadBatcher"/> gathers concurrent
+    /// GetGigScore calls into one). Each Gig has its own outcome: its read, null for a Gig Scoring does
+    /// not know, or the error its data alone raised, so a Gig that cannot be read fails only its own
+    /// caller. A Gig whose ranking counts the script did not take is read again alone, as
+    /// <see cref="GigAsync"/> would.
+    /// </summary>
+    public async Task<IReadOnlyList<Task<ScoringRead?>>> GigsAsync(IReadOnlyList<string> gigIds)
+    {
+        if (gigIds.Count == 0)
+        {
+            return [];
+        }
+
+        var replies = await BatchAsync("gigs", gigIds, ReadParts.None);
+        var reads = new Task<ScoringRead?>[gigIds.Count];
+        for (int i = 0; i < gigIds.Count; i++)
+        {
+            reads[i] = FromBatchAsync(new ReadStart("gig", gigIds[i], ReadParts.None), replies[i]);
+        }
+
+        return reads;
+    }
+
+    /// <summary>One script call for many starts of one kind ('sellers' or 'gigs'): one reply per id, in their order.</summary>
+    private async Task<RedisResult[]> BatchAsync(string kind, IReadOnlyList<string> ids, ReadParts parts)
+    {
+        var args = Arguments(new ReadStart(kind, "", parts), []);
+        Array.Resize(ref args, args.Length + ids.Count);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            args[6 + i] = ids[i];
+        }
+
+        var replies = (RedisResult[])(await Script.EvaluateReadOnlyAsync(redis.Database, [ScoringKeys.Sellers, GenerationState.Key], args))!;
+        if (replies.Length != ids.Count)
+        {
+            throw new InvalidOperationException($"the read script answered {replies.Length} reads for {ids.Count} {kind}");
+        }
+
+        return replies;
+    }
+
+    /// <summary>One start's answer from a batch's reply, or read again alone when the batch did not count what its score needs.</summary>
+    private async Task<ScoringRead?> FromBatchAsync(ReadStart start, RedisResult reply)
+    {
+        var read = Parse(start, (RedisResult[])reply!);
+        return read is null || Missing(read, null).Count == 0 ? read : await ReadAsync(start, null, null);
     }
 
     /// <summary>A seller's <paramref name="parts"/> from the aggregates of <paramref name="generation"/> rather than the live one (a rebuild's dry run).</summary>
@@ -299,8 +340,8 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
     /// <summary>
     /// KEYS[1] the set of sellers, KEYS[2] the generation state (<see cref="GenerationState"/>). ARGV:
     /// CategoryMinGigs, 'gig' or 'seller', the id, the parts' letters, the generation to read ('' = the
-    /// live one), the number of probes, then (Gig id, quality) per probe; or 'sellers', '' and no probes,
-    /// then the sellers' ids, for one reply as below per seller. The key templates
+    /// live one), the number of probes, then (Gig id, quality) per probe; or 'sellers' ('gigs'), '' and no
+    /// probes, then the sellers' (Gigs') ids, for one reply as below per seller (Gig). The key templates
     /// (<see cref="KeyTemplates"/>) are written into the text, not sent with every call, and only the
     /// ones a read uses get the generation's part. Replies {0} for an unknown Gig or seller, else
     /// {1, seller id, record or nil, Gigs, metrics or nil, orders or nil}, a Gig being
@@ -431,9 +472,10 @@ public sealed class ScoreReads(RedisConnection redis, IOptions<ScoringOptions> o
           return { 1, sellerId, record, gigs, metrics, orders }
         end
 
-        if kind == 'sellers' then
+        if kind == 'sellers' or kind == 'gigs' then
+          local each = kind == 'sellers' and 'seller' or 'gig'
           local replies = {}
-          for i = 7 + 2 * tonumber(ARGV[6]), #ARGV do table.insert(replies, read('seller', ARGV[i])) end
+          for i = 7 + 2 * tonumber(ARGV[6]), #ARGV do table.insert(replies, read(each, ARGV[i])) end
           return replies
         end
         return read(kind, id)
