@@ -6,11 +6,11 @@ namespace Marketplace.Scoring.Store;
 /// one system call each way and one script start in Redis instead of paying them each.
 /// </summary>
 /// <remarks>
-/// <para>No read waits for company: at most <see cref="MaxInFlight"/> reads run at once, and a read
-/// that finds a slot free reads alone at once, in its caller's flow, as <see cref="ScoreReads.GigAsync"/>
+/// <para>No read waits for company: at most <see cref="MaxInFlight"/> reads run at once (one), and a
+/// read that finds the slot free reads alone at once, in its caller's flow, as <see cref="ScoreReads.GigAsync"/>
 /// (so its trace and Redis profiling are its own, and a quiet service reads exactly as before).
-/// Reads that arrive while every slot is busy queue; a slot whose read has ended serves the queue,
-/// up to <see cref="MaxBatch"/> Gigs per script call, before it is freed. A busy service therefore
+/// Reads that arrive while it is busy queue; a read that has ended serves the queue, up to
+/// <see cref="MaxBatch"/> Gigs per script call, before it frees the slot. A busy service therefore
 /// reads in batches as large as the load makes them.</para>
 /// <para>Each Gig's answer still comes from one state (the whole batch does: Redis runs one script at
 /// a time). A Gig whose data cannot be read fails its own caller only; a failed call (Redis away)
@@ -21,8 +21,12 @@ namespace Marketplace.Scoring.Store;
 /// </remarks>
 public sealed class GigReadBatcher(ScoreReads reads)
 {
-    /// <summary>Script calls at once: while one is in Redis, the next batch gathers and the last one's replies are parsed.</summary>
-    public const int MaxInFlight = 2;
+    /// <summary>
+    /// Reads (script calls) at once. One serves best here: at 50 calls in flight on a million Gigs,
+    /// one slot made batches of about 20 Gigs and served 23,300-26,500 calls/s, two slots about 10
+    /// and 19,300-22,900, three about 8 and 21,500-25,600 (docs/scale.md).
+    /// </summary>
+    public const int MaxInFlight = 1;
 
     /// <summary>The most Gigs one call reads (bounds the script's run, during which Redis serves nobody else).</summary>
     public const int MaxBatch = 32;
