@@ -79,6 +79,45 @@ public sealed class GigReadBatcherTests
         }
     }
 
+    [Fact]
+    public async Task A_Gig_key_Redis_refuses_to_read_fails_its_own_callers_and_the_batcher_goes_on()
+    {
+        await using var scoring = await ScoringHarness.StartAsync();
+        var orders = ScoreTests.Group();
+        await scoring.DeliverAsync(orders);
+        string[] gigs = [.. orders.Select(o => o.GigId).Distinct().Order()];
+        string broken = gigs[0];
+        var (reads, batcher) = Parts(scoring);
+        var alone = new Dictionary<string, string>();
+        foreach (var gig in gigs)
+        {
+            alone[gig] = Shape(await reads.GigAsync(gig), scoring);
+        }
+
+        // A string where the Gig's hash should be: the script's HGETALL fails with WRONGTYPE.
+        await scoring.Db.KeyDeleteAsync(KeySpace.Legacy.Gig(broken));
+        await scoring.Db.StringSetAsync(KeySpace.Legacy.Gig(broken), "not a hash");
+        await PauseRedisAsync(scoring);
+        var started = Enumerable.Range(0, 60).Select(i => (Gig: gigs[i % gigs.Length], Read: batcher.ReadAsync(gigs[i % gigs.Length]))).ToList();
+        await Task.WhenAll(started.Select(s => s.Read).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        foreach (var (gig, read) in started)
+        {
+            if (gig == broken)
+            {
+                var error = await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => read);
+                Assert.Contains("WRONGTYPE", error.Message);
+            }
+            else
+            {
+                Assert.Equal(alone[gig], Shape(await read, scoring));
+            }
+        }
+
+        // Nothing is left holding the batcher: later reads are answered.
+        Assert.Equal(alone[gigs[1]], Shape(await batcher.ReadAsync(gigs[1]), scoring));
+    }
+
     private static (ScoreReads Reads, GigReadBatcher Batcher) Parts(ScoringHarness scoring) =>
         (scoring.Host.Services.GetRequiredService<ScoreReads>(), scoring.Host.Services.GetRequiredService<GigReadBatcher>());
 

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace Marketplace.Scoring.Store;
 
 /// <summary>
@@ -13,8 +15,10 @@ namespace Marketplace.Scoring.Store;
 /// <see cref="MaxBatch"/> Gigs per script call, before it frees the slot. A busy service therefore
 /// reads in batches as large as the load makes them.</para>
 /// <para>Each Gig's answer still comes from one state (the whole batch does: Redis runs one script at
-/// a time). A Gig whose data cannot be read fails its own caller only; a failed call (Redis away)
-/// fails the reads it carried, as their own calls would have.</para>
+/// a time). A Gig whose data cannot be read fails its own caller only: the engine's refusal of its
+/// fields is that Gig's alone, and a script Redis refused (a key of another type) is read again Gig
+/// by Gig. A call that failed otherwise (Redis away) fails the reads it carried, as their own calls
+/// would have.</para>
 /// <para>StackExchange.Redis pipelines concurrent commands on its connection but sends each in a
 /// system call of its own and Redis runs each script call from its start; neither it nor Redis
 /// offers to merge reads of the same script, so this small gathering is ours (docs/scale.md).</para>
@@ -124,6 +128,15 @@ public sealed class GigReadBatcher(ScoreReads reads)
             for (int i = 0; i < batch.Count; i++)
             {
                 _ = CompleteAsync(batch[i], answers[i]);
+            }
+        }
+        catch (RedisServerException) when (batch.Count > 1)
+        {
+            // Redis refused the script for one of the Gigs (a key of another type, say): read each
+            // alone, so that only that Gig's callers get the error.
+            foreach (var pending in batch)
+            {
+                _ = CompleteAsync(pending, reads.GigAsync(pending.GigId));
             }
         }
         catch (Exception e)
