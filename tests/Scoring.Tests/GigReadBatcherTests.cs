@@ -13,35 +13,29 @@ namespace Marketplace.Scoring.Tests;
 /// </summary>
 public sealed class GigReadBatcherTests
 {
-    private const int Reads = 200;
+    private const int ReadCount = 200;
 
     [Fact]
     public async Task Concurrent_reads_share_script_calls_and_each_caller_gets_its_own_Gig_s_answer()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        var orders = ScoreTests.Group();
-        await scoring.DeliverAsync(orders);
-        await scoring.RunEvaluationAsync();
-        string[] gigs = [.. orders.Select(o => o.GigId).Distinct().Order(), "no-such-gig"];
-        var (reads, batcher) = Parts(scoring);
-        var alone = new Dictionary<string, string>();
-        foreach (var gig in gigs)
-        {
-            alone[gig] = Shape(await reads.GigAsync(gig), scoring);
-        }
+        var (gigs, alone) = await SeedAsync(scoring, evaluate: true);
+        gigs = [.. gigs, "no-such-gig"];
+        alone["no-such-gig"] = Shape(await Reads(scoring).GigAsync("no-such-gig"), scoring);
+        var batcher = Batcher(scoring);
 
         long callsBefore = await ScriptCallsAsync(scoring);
         await PauseRedisAsync(scoring);
-        var together = await Task.WhenAll(Enumerable.Range(0, Reads).Select(i => batcher.ReadAsync(gigs[i % gigs.Length])));
+        var together = await Task.WhenAll(Enumerable.Range(0, ReadCount).Select(i => batcher.ReadAsync(gigs[i % gigs.Length])));
         long calls = await ScriptCallsAsync(scoring) - callsBefore;
 
-        for (int i = 0; i < Reads; i++)
+        for (int i = 0; i < ReadCount; i++)
         {
             Assert.Equal(alone[gigs[i % gigs.Length]], Shape(together[i], scoring));
         }
 
-        // At least Reads / MaxBatch calls (a batch holds at most MaxBatch Gigs); far fewer than one per read.
-        Assert.InRange(calls, (Reads + GigReadBatcher.MaxBatch - 1) / GigReadBatcher.MaxBatch, Reads / 4);
+        // At least ReadCount / MaxBatch calls (a batch holds at most MaxBatch Gigs); far fewer than one per read.
+        Assert.InRange(calls, (ReadCount + GigReadBatcher.MaxBatch - 1) / GigReadBatcher.MaxBatch, ReadCount / 4);
         Assert.Equal("unknown", alone["no-such-gig"]);
     }
 
@@ -49,21 +43,12 @@ public sealed class GigReadBatcherTests
     public async Task A_Gig_whose_data_cannot_be_read_fails_its_own_callers_and_no_other_read_of_its_batch()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        var orders = ScoreTests.Group();
-        await scoring.DeliverAsync(orders);
-        string[] gigs = [.. orders.Select(o => o.GigId).Distinct().Order()];
+        var (gigs, alone) = await SeedAsync(scoring, evaluate: false);
         string broken = gigs[1];
-        var (reads, batcher) = Parts(scoring);
-        var alone = new Dictionary<string, string>();
-        foreach (var gig in gigs)
-        {
-            alone[gig] = Shape(await reads.GigAsync(gig), scoring);
-        }
+        var batcher = Batcher(scoring);
 
         await scoring.Db.HashSetAsync(KeySpace.Legacy.Gig(broken), GigRecord.AggregateField, "not,numbers");
-        await PauseRedisAsync(scoring);
-        var started = Enumerable.Range(0, 60).Select(i => (Gig: gigs[i % gigs.Length], Read: batcher.ReadAsync(gigs[i % gigs.Length]))).ToList();
-        await Task.WhenAll(started.Select(s => s.Read).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var started = await ReadTogetherAsync(scoring, batcher, gigs, 60);
 
         foreach (var (gig, read) in started)
         {
@@ -83,23 +68,14 @@ public sealed class GigReadBatcherTests
     public async Task A_Gig_key_Redis_refuses_to_read_fails_its_own_callers_and_the_batcher_goes_on()
     {
         await using var scoring = await ScoringHarness.StartAsync();
-        var orders = ScoreTests.Group();
-        await scoring.DeliverAsync(orders);
-        string[] gigs = [.. orders.Select(o => o.GigId).Distinct().Order()];
+        var (gigs, alone) = await SeedAsync(scoring, evaluate: false);
         string broken = gigs[0];
-        var (reads, batcher) = Parts(scoring);
-        var alone = new Dictionary<string, string>();
-        foreach (var gig in gigs)
-        {
-            alone[gig] = Shape(await reads.GigAsync(gig), scoring);
-        }
+        var batcher = Batcher(scoring);
 
         // A string where the Gig's hash should be: the script's HGETALL fails with WRONGTYPE.
         await scoring.Db.KeyDeleteAsync(KeySpace.Legacy.Gig(broken));
         await scoring.Db.StringSetAsync(KeySpace.Legacy.Gig(broken), "not a hash");
-        await PauseRedisAsync(scoring);
-        var started = Enumerable.Range(0, 60).Select(i => (Gig: gigs[i % gigs.Length], Read: batcher.ReadAsync(gigs[i % gigs.Length]))).ToList();
-        await Task.WhenAll(started.Select(s => s.Read).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var started = await ReadTogetherAsync(scoring, batcher, gigs, 60);
 
         foreach (var (gig, read) in started)
         {
@@ -118,8 +94,38 @@ public sealed class GigReadBatcherTests
         Assert.Equal(alone[gigs[1]], Shape(await batcher.ReadAsync(gigs[1]), scoring));
     }
 
-    private static (ScoreReads Reads, GigReadBatcher Batcher) Parts(ScoringHarness scoring) =>
-        (scoring.Host.Services.GetRequiredService<ScoreReads>(), scoring.Host.Services.GetRequiredService<GigReadBatcher>());
+    private static ScoreReads Reads(ScoringHarness scoring) => scoring.Host.Services.GetRequiredService<ScoreReads>();
+
+    private static GigReadBatcher Batcher(ScoringHarness scoring) => scoring.Host.Services.GetRequiredService<GigReadBatcher>();
+
+    /// <summary>The score test group's orders delivered (and evaluated): its Gigs in id order, and each one's answer read alone.</summary>
+    private static async Task<(string[] Gigs, Dictionary<string, string> Alone)> SeedAsync(ScoringHarness scoring, bool evaluate)
+    {
+        var orders = ScoreTests.Group();
+        await scoring.DeliverAsync(orders);
+        if (evaluate)
+        {
+            await scoring.RunEvaluationAsync();
+        }
+
+        string[] gigs = [.. orders.Select(o => o.GigId).Distinct().Order()];
+        var alone = new Dictionary<string, string>();
+        foreach (var gig in gigs)
+        {
+            alone[gig] = Shape(await Reads(scoring).GigAsync(gig), scoring);
+        }
+
+        return (gigs, alone);
+    }
+
+    /// <summary><paramref name="count"/> reads of the Gigs in turn, started while Redis is paused, each finished (answered or failed).</summary>
+    private static async Task<List<(string Gig, Task<ScoringRead?> Read)>> ReadTogetherAsync(ScoringHarness scoring, GigReadBatcher batcher, string[] gigs, int count)
+    {
+        await PauseRedisAsync(scoring);
+        var started = Enumerable.Range(0, count).Select(i => (Gig: gigs[i % gigs.Length], Read: batcher.ReadAsync(gigs[i % gigs.Length]))).ToList();
+        await Task.WhenAll(started.Select(s => s.Read).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        return started;
+    }
 
     /// <summary>What a score answer is made of: the Gig, its group and group size, and its score.</summary>
     private static string Shape(ScoringRead? read, ScoringHarness scoring) =>
